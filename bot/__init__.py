@@ -1,0 +1,1 @@
+"""teamloop: a Slack bot that closes a product team's feedback loops."""

@@ -1,0 +1,62 @@
+"""The app factory: one bolt App wired to settings, the store, the clock and a worker."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.deps import Deps, Worker
+from storage.db import make_engine, make_session_factory
+
+
+def make_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A Web API client pointed at SLACK_API_URL, retrying 429s, 5xx and dropped connections."""
+    client = WebClient(
+        token=token or settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10
+    )
+    client.retry_handlers.extend(
+        [
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=1),
+        ]
+    )
+    return client
+
+
+def create_app(
+    settings: Settings,
+    *,
+    sessions: sessionmaker[Session] | None = None,
+    clock: Clock | None = None,
+    worker: Worker | None = None,
+    client: WebClient | None = None,
+) -> App:
+    """Build the bolt App; listeners are fast, so they run before the response is sent."""
+    logging.getLogger().setLevel(settings.log_level)
+    if sessions is None:
+        sessions = make_session_factory(make_engine(settings.database_url))
+    worker = worker or Worker()
+    deps = Deps(settings=settings, sessions=sessions, clock=clock or SystemClock(), worker=worker)
+    app = App(
+        client=client or make_client(settings),
+        signing_secret=settings.slack_signing_secret or "",
+        process_before_response=True,
+        listener_executor=worker,
+        token_verification_enabled=False,
+    )
+    from handlers import register  # handlers depend on bot/, never the other way at import
+
+    register(app, deps)
+    app._teamloop_deps = deps  # type: ignore[attr-defined]
+    return app

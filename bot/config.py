@@ -1,0 +1,70 @@
+"""Settings from the environment (and `.env`), validated; read only when asked for."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RunMode(StrEnum):
+    """How `run` talks to Slack."""
+
+    SOCKET = "socket"
+    HTTP = "http"
+    SANDBOX = "sandbox"
+
+
+class Settings(BaseSettings):
+    """Every variable of the public interface (see README)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///teamloop.db"
+    teamloop_timezone: str = "UTC"
+    port: int = Field(default=3000, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    @field_validator("teamloop_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r} (try Europe/Berlin)") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in logging.getLevelNamesMapping():
+            raise ValueError(f"unknown log level {value!r} (try INFO or DEBUG)")
+        return level
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The workspace default time zone."""
+        return ZoneInfo(self.teamloop_timezone)
+
+    def run_mode(self) -> RunMode:
+        """Pick the mode DESIGN.md describes from the credentials present."""
+        if self.slack_app_token and self.slack_bot_token:
+            return RunMode.SOCKET
+        if self.slack_bot_token and self.slack_signing_secret:
+            return RunMode.HTTP
+        return RunMode.SANDBOX

@@ -1,0 +1,85 @@
+"""What listeners need at hand: settings, sessions, the clock and a worker for after-ack work."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.errors import UserError
+from storage.db import transaction
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SORRY = "Something went wrong on our side and nothing was changed. Please try again in a minute."
+
+
+class Worker(ThreadPoolExecutor):
+    """Runs work after the ack (and bolt's lazy listeners); `drain()` waits for all of it."""
+
+    def __init__(self, max_workers: int = 8) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="teamloop-worker")
+        self._pending: set[Future[Any]] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        """Schedule `fn` and remember it until it finishes."""
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait until every submitted piece of work (and what it submitted) is done."""
+        while True:
+            with self._lock:
+                pending = set(self._pending)
+            if not pending:
+                return
+            _done, not_done = wait(pending, timeout=timeout)
+            if not_done:
+                raise TimeoutError(f"{len(not_done)} background tasks still running")
+
+
+@dataclass
+class Deps:
+    """Shared by every listener through bolt's context (`context["deps"]`)."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    clock: Clock
+    worker: Worker
+
+    def run(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        """Call a service function inside one transaction (it receives `session=`)."""
+        with transaction(self.sessions) as session:
+            return fn(session=session, **kwargs)
+
+    def defer(self, work: Callable[[], None], *, answer: Callable[[str], None] | None) -> None:
+        """Run `work` after the ack; a UserError (or a crash) becomes a short answer."""
+
+        def guarded() -> None:
+            try:
+                work()
+            except UserError as exc:
+                if answer is not None:
+                    answer(exc.message)
+            except Exception:
+                log.exception("deferred work failed")
+                if answer is not None:
+                    answer(SORRY)
+
+        self.worker.submit(guarded)

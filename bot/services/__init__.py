@@ -1,0 +1,1 @@
+"""Domain services: rules, one transaction per action, clock injected as `now`."""

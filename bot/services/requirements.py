@@ -1,0 +1,366 @@
+"""Requirement rules: capture, triage, close, vote; every change goes to the history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.parsing import CLOSED_STATUSES, LABELS_MAX, ListFilter, validate_title
+from bot.services import history
+from bot.services.actor import Actor
+from storage import counters
+from storage import requirements as store
+from storage.models import HistoryEvent, Requirement, RequirementVote
+
+KIND = "requirement"
+DESCRIPTION_MAX = 3000
+PAGE_SIZE = 15
+AdminCheck = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A requirement with its latest changes (for `show`)."""
+
+    requirement: Requirement
+    changes: Sequence[HistoryEvent]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing."""
+
+    items: list[Requirement]
+    total: int
+    offset: int
+    limit: int
+
+
+def _change(
+    session: Session,
+    req: Requirement,
+    actor_id: str | None,
+    field: str,
+    old: object,
+    new: object,
+    now: datetime,
+) -> None:
+    history.record(
+        session,
+        team_id=req.team_id,
+        entity_type=KIND,
+        entity_id=req.id,
+        channel_id=req.channel_id,
+        actor_id=actor_id,
+        field=field,
+        old=None if old is None else str(old),
+        new=None if new is None else str(new),
+        now=now,
+    )
+    req.updated_at = now
+
+
+def _check_due(due: date | None, actor: Actor, now: datetime) -> None:
+    if due is not None and due < actor.today(now):
+        raise InvalidInput(
+            f"{due.isoformat()} is in the past. Give today or a later date, e.g. `due friday`.",
+            field="due",
+        )
+
+
+def create(
+    *,
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    title: str,
+    description: str = "",
+    priority: str | None = None,
+    owner_id: str | None = None,
+    due: date | None = None,
+    labels: Sequence[str] = (),
+    source_channel_id: str | None = None,
+    source_ts: str | None = None,
+    permalink: str | None = None,
+    requester_id: str | None = None,
+) -> Requirement:
+    """Capture a new requirement in the actor's channel (requester defaults to the actor)."""
+    title = validate_title(title)
+    if len(description) > DESCRIPTION_MAX:
+        raise InvalidInput(
+            f"Descriptions are at most {DESCRIPTION_MAX} characters (yours has "
+            f"{len(description)}); link a doc for the rest.",
+            field="description",
+        )
+    if len(labels) > LABELS_MAX:
+        raise InvalidInput(f"At most {LABELS_MAX} labels per requirement.", field="labels")
+    _check_due(due, actor, now)
+    counters.ensure_workspace(session, team_id=actor.team_id, now=now)
+    if source_ts is not None and source_channel_id is not None:
+        existing = store.by_source(
+            session, team_id=actor.team_id, channel_id=source_channel_id, ts=source_ts
+        )
+        if existing is not None:
+            raise InvalidInput(f"That message is already captured as {existing.ref}.")
+    req = Requirement(
+        team_id=actor.team_id,
+        number=counters.next_number(session, team_id=actor.team_id, kind=KIND),
+        title=title,
+        description=description.strip(),
+        status="new",
+        priority=priority or "P2",
+        owner_id=owner_id,
+        requester_id=requester_id or actor.user_id,
+        channel_id=actor.channel_id,
+        labels=list(dict.fromkeys(labels)),
+        due_date=due,
+        permalink=permalink,
+        source_channel_id=source_channel_id,
+        source_ts=source_ts,
+        votes=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(req)
+    session.flush()
+    _change(session, req, actor.user_id, "created", None, req.title, now)
+    return req
+
+
+def capture_message(
+    *,
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    text: str,
+    source_channel_id: str,
+    source_ts: str,
+    permalink: str | None,
+    requester_id: str | None = None,
+) -> tuple[Requirement, bool]:
+    """Capture a message once (a reaction); returns (requirement, created now?)."""
+    existing = store.by_source(
+        session, team_id=actor.team_id, channel_id=source_channel_id, ts=source_ts
+    )
+    if existing is not None:
+        return existing, False
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    title = first_line if len(first_line) <= 150 else first_line[:149] + "…"
+    try:
+        with session.begin_nested():
+            req = create(
+                session=session,
+                actor=actor,
+                now=now,
+                title=title or "(message without text)",
+                description=text[:DESCRIPTION_MAX],
+                source_channel_id=source_channel_id,
+                source_ts=source_ts,
+                permalink=permalink,
+                requester_id=requester_id,
+            )
+    except IntegrityError:
+        # Someone else captured the same message a moment earlier.
+        found = store.by_source(
+            session, team_id=actor.team_id, channel_id=source_channel_id, ts=source_ts
+        )
+        if found is None:
+            raise
+        return found, False
+    return req, True
+
+
+def get(*, session: Session, actor: Actor, number: int) -> Requirement:
+    """Fetch REQ-n if the actor may see it from where they are."""
+    req = store.by_number(session, team_id=actor.team_id, number=number)
+    if req is None:
+        raise NotFound(f"There is no REQ-{number}. Type `/req list` to see the open ones.")
+    involved = actor.user_id in (req.owner_id, req.requester_id)
+    if req.channel_id != actor.channel_id and not involved:
+        raise NotFound(
+            f"REQ-{number} belongs to <#{req.channel_id}>. Look it up there, "
+            "or type `/req list mine` for your own."
+        )
+    return req
+
+
+def show(*, session: Session, actor: Actor, number: int, changes: int = 8) -> Detail:
+    """A requirement and its last changes."""
+    req = get(session=session, actor=actor, number=number)
+    return Detail(
+        req, store.history(session, team_id=actor.team_id, entity_id=req.id, limit=changes)
+    )
+
+
+def _may_close(req: Requirement, actor: Actor, is_admin: AdminCheck) -> None:
+    if actor.user_id in (req.owner_id, req.requester_id):
+        return
+    if is_admin(actor.user_id):
+        return
+    raise NotAllowed(
+        f"Sorry, only the owner, the requester or a workspace admin can close or reopen "
+        f"{req.ref}. Ask <@{req.owner_id or req.requester_id}>."
+    )
+
+
+def set_status(
+    *,
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    number: int,
+    status: str,
+    is_admin: AdminCheck,
+    reason: str | None = None,
+) -> Requirement:
+    """Move a requirement to a status; closing and reopening need the owner/requester/admin."""
+    req = get(session=session, actor=actor, number=number)
+    if req.status == status:
+        raise InvalidInput(f"{req.ref} is already {status.replace('_', ' ')}.")
+    closing = status in CLOSED_STATUSES
+    if closing or req.status in CLOSED_STATUSES:
+        _may_close(req, actor, is_admin)
+    old = req.status
+    req.status = status
+    _change(session, req, actor.user_id, "status", old, status, now)
+    if closing:
+        req.closed_at = now
+        if reason:
+            req.close_reason = reason[:DESCRIPTION_MAX]
+            _change(session, req, actor.user_id, "close_reason", None, req.close_reason, now)
+    else:
+        req.closed_at = None
+    return req
+
+
+def close(
+    *,
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    number: int,
+    outcome: str,
+    reason: str | None,
+    is_admin: AdminCheck,
+) -> Requirement:
+    """Close as done or rejected, with an optional reason."""
+    if outcome not in CLOSED_STATUSES:
+        raise InvalidInput("Close as `done` or `rejected`, e.g. `/req close REQ-3 rejected dup`.")
+    req = get(session=session, actor=actor, number=number)
+    if req.status in CLOSED_STATUSES:
+        raise InvalidInput(f"{req.ref} is already {req.status}.")
+    return set_status(
+        session=session,
+        actor=actor,
+        now=now,
+        number=number,
+        status=outcome,
+        is_admin=is_admin,
+        reason=reason,
+    )
+
+
+def assign(
+    *, session: Session, actor: Actor, now: datetime, number: int, owner_id: str
+) -> Requirement:
+    """Give a requirement an owner."""
+    req = get(session=session, actor=actor, number=number)
+    if req.owner_id == owner_id:
+        raise InvalidInput(f"{req.ref} is already owned by <@{owner_id}>.")
+    old = req.owner_id
+    req.owner_id = owner_id
+    _change(session, req, actor.user_id, "owner", old, owner_id, now)
+    return req
+
+
+def set_priority(
+    *, session: Session, actor: Actor, now: datetime, number: int, priority: str
+) -> Requirement:
+    """Change the priority (P0..P3)."""
+    req = get(session=session, actor=actor, number=number)
+    if req.priority == priority:
+        raise InvalidInput(f"{req.ref} is already {priority}.")
+    old = req.priority
+    req.priority = priority
+    _change(session, req, actor.user_id, "priority", old, priority, now)
+    return req
+
+
+def set_due(
+    *, session: Session, actor: Actor, now: datetime, number: int, due: date
+) -> Requirement:
+    """Set or move the due date."""
+    req = get(session=session, actor=actor, number=number)
+    _check_due(due, actor, now)
+    if req.due_date == due:
+        raise InvalidInput(f"{req.ref} is already due {due.isoformat()}.")
+    old = req.due_date
+    req.due_date = due
+    _change(session, req, actor.user_id, "due", old, due, now)
+    return req
+
+
+def vote(*, session: Session, actor: Actor, now: datetime, number: int) -> Requirement:
+    """Add the actor's +1 (once; not on one's own request)."""
+    req = get(session=session, actor=actor, number=number)
+    if req.requester_id == actor.user_id:
+        raise InvalidInput(f"You asked for {req.ref}, so your vote is already counted.")
+    try:
+        with session.begin_nested():
+            session.add(
+                RequirementVote(
+                    team_id=req.team_id,
+                    requirement_id=req.id,
+                    user_id=actor.user_id,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        raise InvalidInput(f"You already voted for {req.ref}.") from None
+    req.votes += 1
+    _change(session, req, actor.user_id, "votes", req.votes - 1, req.votes, now)
+    return req
+
+
+def find(
+    *,
+    session: Session,
+    actor: Actor,
+    flt: ListFilter,
+    words: Sequence[str] = (),
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> Page:
+    """A page of requirements the actor may see here, matching a filter and words."""
+    offset = max(0, offset)
+    items, total = store.find(session, query_for(actor, flt, words), offset=offset, limit=limit)
+    return Page(items=items, total=total, offset=offset, limit=limit)
+
+
+def query_for(actor: Actor, flt: ListFilter, words: Sequence[str] = ()) -> store.RequirementQuery:
+    """Scope a listing: this channel's items, or the actor's own items everywhere."""
+    return store.RequirementQuery(
+        team_id=actor.team_id,
+        channel_id=None if flt.mine else actor.channel_id,
+        involving=actor.user_id if flt.mine else None,
+        owner_id=flt.owner_id,
+        label=flt.label,
+        priority=flt.priority,
+        status=flt.status,
+        include_closed=flt.include_closed,
+        words=tuple(words),
+    )
+
+
+def set_permalink(
+    *, session: Session, actor: Actor, number: int, permalink: str | None
+) -> Requirement:
+    """Remember the source message's permalink (fetched after the capture)."""
+    req = get(session=session, actor=actor, number=number)
+    req.permalink = permalink
+    return req

@@ -1,0 +1,318 @@
+"""Requirement cards, lists, details, the capture modal and `/req help`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from bot.ids import ActionId, BlockId, CallbackId
+from bot.parsing import STATUSES, TITLE_MAX
+from bot.views.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    encode,
+    escape,
+    header,
+    mrkdwn,
+    option,
+    plain,
+    section,
+    static_select,
+    truncate,
+)
+from storage.models import HistoryEvent, Requirement
+
+STATUS_LABELS = {
+    "new": "🆕 New",
+    "triaged": "🔎 Triaged",
+    "planned": "🗓️ Planned",
+    "in_progress": "🚧 In progress",
+    "in_review": "👀 In review",
+    "done": "✅ Done",
+    "rejected": "🚫 Rejected",
+}
+PRIORITIES = ("P0", "P1", "P2", "P3")
+
+
+def status_label(status: str) -> str:
+    """Human label for a status."""
+    return STATUS_LABELS.get(status, status)
+
+
+def _due(due: date | None, today: date | None) -> str:
+    if due is None:
+        return "—"
+    text = due.strftime("%a %d %b %Y")
+    if today is not None and due < today:
+        return f"{text} ⚠️ overdue"
+    return text
+
+
+def _who(user_id: str | None) -> str:
+    return f"<@{user_id}>" if user_id else "_nobody yet_"
+
+
+def card_text(req: Requirement) -> str:
+    """Notification fallback text of a card."""
+    return f"{req.ref}: {escape(truncate(req.title, 200))}"
+
+
+def card(req: Requirement, *, today: date | None = None, with_actions: bool = True) -> list[Block]:
+    """The requirement card posted when it is captured and updated when it changes."""
+    labels = " ".join(f"`{escape(label)}`" for label in req.labels) or "—"
+    blocks: list[Block] = [
+        header(f"{req.ref} · {req.title}"),
+        section(
+            f"*{req.ref}* {escape(req.title)}",
+            fields=[
+                f"*Status*\n{status_label(req.status)}",
+                f"*Priority*\n{req.priority}",
+                f"*Owner*\n{_who(req.owner_id)}",
+                f"*Due*\n{_due(req.due_date, today)}",
+                f"*Labels*\n{labels}",
+                f"*Votes*\n{req.votes}",
+            ],
+        ),
+    ]
+    if req.description and req.description != req.title:
+        blocks.append(section(escape(req.description)))
+    if req.close_reason:
+        blocks.append(section(f"*Why {req.status}:* {escape(req.close_reason)}"))
+    meta = [f"Requested by <@{req.requester_id}>"]
+    if req.permalink:
+        meta.append(f"<{escape(req.permalink)}|source message>")
+    blocks.append(context(" · ".join(meta)))
+    if with_actions:
+        blocks.append(card_actions(req))
+    return blocks
+
+
+def card_actions(req: Requirement) -> Block:
+    """Assign to me, change status, vote."""
+    value = str(req.number)
+    opts = [option(status_label(s), f"{req.number}:{s}") for s in STATUSES]
+    current = next(o for o in opts if o["value"] == f"{req.number}:{req.status}")
+    return actions(
+        button("Assign to me", ActionId.REQ_ASSIGN_ME, value),
+        static_select("Change status", ActionId.REQ_STATUS, opts, initial=current),
+        button(f"👍 Vote ({req.votes})", ActionId.REQ_VOTE, value),
+        block_id=f"req_actions_{req.number}",
+    )
+
+
+def line(req: Requirement, *, today: date | None = None) -> str:
+    """One line of a listing."""
+    parts = [
+        f"*{req.ref}* {escape(truncate(req.title, 120))}",
+        req.priority,
+        status_label(req.status),
+        _who(req.owner_id),
+    ]
+    if req.due_date:
+        parts.append("due " + _due(req.due_date, today))
+    if req.labels:
+        parts.append(" ".join(f"`{escape(label)}`" for label in req.labels))
+    if req.votes:
+        parts.append(f"👍 {req.votes}")
+    return " · ".join(parts)
+
+
+def listing(
+    items: Sequence[Requirement],
+    *,
+    total: int,
+    offset: int,
+    limit: int,
+    title: str,
+    pager: dict[str, Any],
+    today: date | None = None,
+) -> list[Block]:
+    """A page of requirements with previous/next buttons (well within 50 blocks)."""
+    if not items:
+        return [section(f"{escape(title)}: nothing here. Capture one with `/req new <title>`.")]
+    blocks: list[Block] = [header(f"{title} ({total})")]
+    blocks.extend(section(line(r, today=today)) for r in items)
+    pages = (total + limit - 1) // limit
+    page = offset // limit + 1
+    if pages > 1:
+        blocks.append(context(f"Page {page} of {pages}"))
+        nav = []
+        if offset > 0:
+            nav.append(
+                button(
+                    "◀ Previous",
+                    ActionId.REQ_LIST_PAGE + "_prev",
+                    encode({**pager, "o": max(0, offset - limit)}),
+                )
+            )
+        if offset + limit < total:
+            nav.append(
+                button(
+                    "Next ▶",
+                    ActionId.REQ_LIST_PAGE + "_next",
+                    encode({**pager, "o": offset + limit}),
+                )
+            )
+        blocks.append(actions(*nav))
+    return blocks
+
+
+FIELD_NAMES = {
+    "created": "created",
+    "status": "status",
+    "owner": "owner",
+    "priority": "priority",
+    "due": "due date",
+    "votes": "votes",
+    "close_reason": "reason",
+}
+
+
+def _value(field: str, value: str | None) -> str:
+    if value is None:
+        return "—"
+    if field == "owner":
+        return f"<@{value}>"
+    if field == "status":
+        return status_label(value)
+    return escape(truncate(value, 80))
+
+
+def change_line(ev: HistoryEvent, zone: Any) -> str:
+    """`Tue 24 Nov 09:30 · @ann · status: New → Triaged`."""
+    when = ev.at.astimezone(zone).strftime("%a %d %b %H:%M")
+    who = f"<@{ev.actor_id}>" if ev.actor_id else "someone"
+    if ev.field == "created":
+        return f"{when} · {who} · created"
+    name = FIELD_NAMES.get(ev.field, ev.field)
+    return (
+        f"{when} · {who} · {name}: {_value(ev.field, ev.old_value)} → "
+        f"{_value(ev.field, ev.new_value)}"
+    )
+
+
+def detail(
+    req: Requirement, changes: Sequence[HistoryEvent], *, today: date | None, zone: Any
+) -> list[Block]:
+    """`/req show`: the card plus the last changes."""
+    blocks = card(req, today=today)
+    if changes:
+        blocks.append(divider())
+        blocks.append(section("*Recent changes*"))
+        blocks.append(context(*(change_line(ev, zone) for ev in changes)))
+    return blocks
+
+
+def confirmation(req: Requirement) -> str:
+    """The thread reply confirming a capture from a message."""
+    return (
+        f"Captured as *{req.ref}*: {escape(truncate(req.title, 200))}. "
+        f"Track it with `/req show {req.ref}`."
+    )
+
+
+def modal(
+    *,
+    channel_id: str,
+    title: str = "",
+    description: str = "",
+    source_channel_id: str | None = None,
+    source_ts: str | None = None,
+) -> dict[str, Any]:
+    """The capture form (from `/req new` alone or the message shortcut)."""
+    meta: dict[str, Any] = {"channel": channel_id}
+    if source_ts:
+        meta.update(source_channel=source_channel_id, source_ts=source_ts)
+    title_input: Block = {
+        "type": "plain_text_input",
+        "action_id": ActionId.REQ_TITLE,
+        "max_length": TITLE_MAX,
+        "placeholder": plain("Export invoices to CSV"),
+    }
+    if title:
+        title_input["initial_value"] = truncate(title, TITLE_MAX)
+    desc_input: Block = {
+        "type": "plain_text_input",
+        "action_id": ActionId.REQ_DESCRIPTION,
+        "multiline": True,
+        "max_length": 3000,
+    }
+    if description:
+        desc_input["initial_value"] = truncate(description, 3000)
+    prio = [option(p, p) for p in PRIORITIES]
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.REQ_MODAL,
+        "title": plain("New requirement", 24),
+        "submit": plain("Capture", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": encode(meta),
+        "blocks": [
+            _input(BlockId.REQ_TITLE, "Title", title_input),
+            _input(BlockId.REQ_DESCRIPTION, "Description", desc_input, optional=True),
+            _input(
+                BlockId.REQ_PRIORITY,
+                "Priority",
+                static_select("Priority", ActionId.REQ_PRIORITY, prio, initial=prio[2]),
+            ),
+            _input(
+                BlockId.REQ_OWNER,
+                "Owner",
+                {
+                    "type": "users_select",
+                    "action_id": ActionId.REQ_OWNER,
+                    "placeholder": plain("Who owns it?"),
+                },
+                optional=True,
+            ),
+            _input(
+                BlockId.REQ_DUE,
+                "Due date",
+                {"type": "datepicker", "action_id": ActionId.REQ_DUE},
+                optional=True,
+            ),
+            _input(
+                BlockId.REQ_LABELS,
+                "Labels",
+                {
+                    "type": "plain_text_input",
+                    "action_id": ActionId.REQ_LABELS,
+                    "placeholder": plain("billing, export"),
+                },
+                optional=True,
+            ),
+        ],
+    }
+
+
+def _input(block_id: str, label: str, element: Block, *, optional: bool = False) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+
+
+HELP = """*Capture and track requirements*
+• `/req new Export invoices to CSV P1 @bob due friday #billing` — quick capture
+• `/req new` — open the form
+• `/req list [mine|open|all|@user|#label|P1|<status>]` — this channel's requirements
+• `/req show REQ-3` — details and recent changes
+• `/req status REQ-3 in_progress` — statuses: new, triaged, planned, in_progress, \
+in_review, done, rejected
+• `/req assign REQ-3 @bob` · `/req priority REQ-3 P1` · `/req due REQ-3 2026-12-04`
+• `/req close REQ-3 [done|rejected] [why]` — owner, requester or an admin
+• `/req vote REQ-3` · `/req search invoices csv` · `/req help`
+Dates: `2026-12-04`, `today`, `tomorrow`, `friday`, `in 3 days`.
+You can also react with :bulb: to a message, or use the *Capture requirement* shortcut."""
+
+
+def help_blocks() -> list[Block]:
+    """`/req help`."""
+    return [{"type": "section", "text": mrkdwn(HELP)}]

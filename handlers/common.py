@@ -1,0 +1,53 @@
+"""Helpers every listener shares: deps, the acting person, answers, the admin check."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.deps import Deps
+from bot.services.actor import Actor
+from bot.views.blocks import message
+
+log = logging.getLogger(__name__)
+
+
+def deps_of(context: BoltContext) -> Deps:
+    """The app's shared dependencies."""
+    deps: Deps = context["deps"]
+    return deps
+
+
+def actor_of(context: BoltContext, *, user_id: str, channel_id: str) -> Actor:
+    """Who is acting and where, in the workspace's default zone."""
+    deps = deps_of(context)
+    team_id = context.team_id or context.get("team_id") or ""
+    return Actor(team_id=team_id, user_id=user_id, channel_id=channel_id, zone=deps.settings.zone)
+
+
+def ephemeral(respond: Callable[..., Any]) -> Callable[[str], None]:
+    """An `answer(text)` that replies only to the person, via the response_url."""
+
+    def answer(text: str) -> None:
+        respond(**message(text), replace_original=False)
+
+    return answer
+
+
+def admin_check(client: WebClient) -> Callable[[str], bool]:
+    """Ask Slack whether a user is a workspace admin or owner (only when a rule needs it)."""
+
+    def is_admin(user_id: str) -> bool:
+        try:
+            user = client.users_info(user=user_id).get("user") or {}
+        except SlackApiError:
+            log.warning("users.info failed; treating %s as not an admin", user_id)
+            return False
+        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+    return is_admin

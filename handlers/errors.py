@@ -1,0 +1,44 @@
+"""The one error handler: domain errors become short ephemeral answers, nothing else leaks."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import BoltResponse
+
+from bot.deps import SORRY
+from bot.errors import UserError
+from bot.ids import BlockId
+from bot.views.blocks import message
+
+log = logging.getLogger(__name__)
+
+FIELD_BLOCKS = {
+    "title": BlockId.REQ_TITLE,
+    "description": BlockId.REQ_DESCRIPTION,
+    "due": BlockId.REQ_DUE,
+    "labels": BlockId.REQ_LABELS,
+}
+
+
+def _json(body: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(
+        status=200, body=json.dumps(body), headers={"content-type": "application/json"}
+    )
+
+
+def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+    """Turn an exception raised before the ack into the answer Slack shows the user."""
+    kind = body.get("type") or ("slash_command" if "command" in body else "")
+    if not isinstance(error, UserError):
+        log.error("listener failed on %s", kind, exc_info=error)
+    text = error.message if isinstance(error, UserError) else SORRY
+    if kind == "view_submission":
+        field = error.field if isinstance(error, UserError) else None
+        block = FIELD_BLOCKS.get(field or "title", BlockId.REQ_TITLE)
+        return _json({"response_action": "errors", "errors": {block: text}})
+    if kind in ("slash_command", "block_actions", "message_action", "shortcut"):
+        return _json(message(text))
+    return BoltResponse(status=200, body="")

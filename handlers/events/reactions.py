@@ -1,0 +1,71 @@
+"""Capture by emoji reaction: `:bulb:` on a message makes it a requirement, once."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
+from bot.ids import Reaction
+from bot.services import requirements as reqs
+from bot.views import requirements as views
+from handlers.common import actor_of, deps_of
+
+log = logging.getLogger(__name__)
+
+
+def fetch_message(client: WebClient, channel: str, ts: str) -> dict[str, Any] | None:
+    """The reacted-to message: top level via history, a thread reply via replies."""
+    found = client.conversations_history(channel=channel, latest=ts, inclusive=True, limit=1)
+    for msg in found.get("messages") or []:
+        if msg.get("ts") == ts:
+            return dict(msg)
+    replies = client.conversations_replies(
+        channel=channel, ts=ts, latest=ts, inclusive=True, limit=1
+    )
+    for msg in replies.get("messages") or []:
+        if msg.get("ts") == ts:
+            return dict(msg)
+    return None
+
+
+def handle_reaction(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Events are acked already (and deduped on event_id); the capture runs after."""
+    item = event.get("item") or {}
+    if event.get("reaction") != Reaction.REQUIREMENT or item.get("type") != "message":
+        return
+    channel, ts = item.get("channel", ""), item.get("ts", "")
+    actor = actor_of(context, user_id=event.get("user", ""), channel_id=channel)
+    deps = deps_of(context)
+
+    def capture() -> None:
+        msg = fetch_message(client, channel, ts)
+        if msg is None:
+            log.warning("reacted message %s/%s not found", channel, ts)
+            return
+        permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+        req, created = deps.run(
+            reqs.capture_message,
+            actor=actor,
+            now=deps.clock.now(),
+            text=msg.get("text") or "",
+            source_channel_id=channel,
+            source_ts=ts,
+            permalink=permalink,
+            requester_id=msg.get("user"),
+        )
+        if not created:
+            client.chat_postEphemeral(
+                channel=channel, user=actor.user_id, text=f"That message is already {req.ref}."
+            )
+            return
+        client.chat_postMessage(
+            channel=channel,
+            thread_ts=msg.get("thread_ts") or ts,
+            text=views.confirmation(req),
+            blocks=views.card(req, today=actor.today(deps.clock.now())),
+        )
+
+    deps.defer(capture, answer=None)

@@ -1,0 +1,139 @@
+"""Buttons and selects on requirement cards and listings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.errors import InvalidInput
+from bot.parsing import parse_list_filter, parse_status
+from bot.services import requirements as reqs
+from bot.services.actor import Actor
+from bot.views import requirements as views
+from bot.views.blocks import message
+from handlers.common import actor_of, admin_check, deps_of, ephemeral
+
+
+def _setup(body: dict[str, Any], context: BoltContext) -> tuple[Actor, dict[str, Any]]:
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id", ""
+    )
+    actor = actor_of(context, user_id=body["user"]["id"], channel_id=channel)
+    return actor, body["actions"][0]
+
+
+def _on_card(
+    ack: Ack,
+    body: dict[str, Any],
+    context: BoltContext,
+    respond: Respond,
+    change: Callable[[Actor, dict[str, Any]], Any],
+) -> None:
+    """Ack at once, change the requirement after, then redraw the card in place."""
+    ack()
+    actor, action = _setup(body, context)
+    deps = deps_of(context)
+    in_channel = not (body.get("container") or {}).get("is_ephemeral", False)
+
+    def work() -> None:
+        req = change(actor, action)
+        card = views.card(req, today=actor.today(deps.clock.now()))
+        respond(**message(views.card_text(req), card, in_channel=in_channel), replace_original=True)
+
+    deps.defer(work, answer=ephemeral(respond))
+
+
+def _number(action: dict[str, Any]) -> int:
+    raw = action.get("value") or (action.get("selected_option") or {}).get("value", "")
+    try:
+        return int(str(raw).split(":", 1)[0])
+    except ValueError:
+        raise InvalidInput(
+            "That button is out of date. Type `/req list` for a fresh one."
+        ) from None
+
+
+def handle_assign_me(
+    ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    """ "Assign to me"."""
+    deps = deps_of(context)
+    _on_card(
+        ack,
+        body,
+        context,
+        respond,
+        lambda actor, action: deps.run(
+            reqs.assign,
+            actor=actor,
+            now=deps.clock.now(),
+            number=_number(action),
+            owner_id=actor.user_id,
+        ),
+    )
+
+
+def handle_vote(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """ "👍 Vote"."""
+    deps = deps_of(context)
+    _on_card(
+        ack,
+        body,
+        context,
+        respond,
+        lambda actor, action: deps.run(
+            reqs.vote, actor=actor, now=deps.clock.now(), number=_number(action)
+        ),
+    )
+
+
+def handle_status(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """The status select."""
+    deps = deps_of(context)
+    is_admin = admin_check(client)
+
+    def change(actor: Actor, action: dict[str, Any]) -> Any:
+        value = (action.get("selected_option") or {}).get("value", "")
+        status = parse_status(value.partition(":")[2])
+        return deps.run(
+            reqs.set_status,
+            actor=actor,
+            now=deps.clock.now(),
+            number=_number(action),
+            status=status,
+            is_admin=is_admin,
+        )
+
+    _on_card(ack, body, context, respond, change)
+
+
+def handle_page(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """Previous/next page of a listing."""
+    ack()
+    actor, action = _setup(body, context)
+    deps = deps_of(context)
+
+    def work() -> None:
+        pager = json.loads(action.get("value") or "{}")
+        words = pager.get("q", "").split() if pager.get("v") == "search" else []
+        flt = parse_list_filter("all" if words else pager.get("q", ""))
+        page = deps.run(reqs.find, actor=actor, flt=flt, words=words, offset=int(pager["o"]))
+        title = "Your requirements" if flt.mine else "Requirements in this channel"
+        blocks = views.listing(
+            page.items,
+            total=page.total,
+            offset=page.offset,
+            limit=page.limit,
+            title=title,
+            pager=pager,
+            today=actor.today(deps.clock.now()),
+        )
+        respond(**message(title, blocks), replace_original=True)
+
+    deps.defer(work, answer=ephemeral(respond))

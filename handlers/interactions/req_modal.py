@@ -1,0 +1,115 @@
+"""The requirement form: opened by `/req new` or the `capture_requirement` shortcut."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import InvalidInput
+from bot.ids import ActionId, BlockId
+from bot.parsing import parse_label
+from bot.services import requirements as reqs
+from bot.views import requirements as views
+from handlers.common import actor_of, deps_of
+
+log = logging.getLogger(__name__)
+
+
+def handle_capture_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+    """Open the form prefilled from the message; the permalink is fetched on submit."""
+    ack()
+    msg = shortcut.get("message") or {}
+    text = msg.get("text") or ""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    channel = (shortcut.get("channel") or {}).get("id", "")
+    client.views_open(
+        trigger_id=shortcut["trigger_id"],
+        view=views.modal(
+            channel_id=channel,
+            title=first,
+            description=text,
+            source_channel_id=channel,
+            source_ts=shortcut.get("message_ts") or msg.get("ts"),
+        ),
+    )
+
+
+def _value(state: dict[str, Any], block: str, action: str) -> dict[str, Any]:
+    return (state.get(block) or {}).get(action) or {}
+
+
+def _labels(raw: str | None) -> list[str]:
+    labels = []
+    for word in (raw or "").replace(",", " ").split():
+        label = parse_label(word if word.startswith("#") else "#" + word)
+        if label is None:
+            raise InvalidInput(
+                f"`{word[:30]}` is not a label: use letters, digits and dashes.", field="labels"
+            )
+        labels.append(label)
+    return labels
+
+
+def handle_modal_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Validate and store; errors show on the field, the card is posted after the ack."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    state = (view.get("state") or {}).get("values") or {}
+    user_id = body["user"]["id"]
+    actor = actor_of(context, user_id=user_id, channel_id=meta.get("channel", ""))
+    deps = deps_of(context)
+    due_raw = _value(state, BlockId.REQ_DUE, ActionId.REQ_DUE).get("selected_date")
+    req = deps.run(
+        reqs.create,
+        actor=actor,
+        now=deps.clock.now(),
+        title=_value(state, BlockId.REQ_TITLE, ActionId.REQ_TITLE).get("value") or "",
+        description=_value(state, BlockId.REQ_DESCRIPTION, ActionId.REQ_DESCRIPTION).get("value")
+        or "",
+        priority=(
+            _value(state, BlockId.REQ_PRIORITY, ActionId.REQ_PRIORITY).get("selected_option") or {}
+        ).get("value"),
+        owner_id=_value(state, BlockId.REQ_OWNER, ActionId.REQ_OWNER).get("selected_user"),
+        due=date.fromisoformat(due_raw) if due_raw else None,
+        labels=_labels(_value(state, BlockId.REQ_LABELS, ActionId.REQ_LABELS).get("value")),
+        source_channel_id=meta.get("source_channel"),
+        source_ts=meta.get("source_ts"),
+    )
+    ack()
+
+    def announce() -> None:
+        today = actor.today(deps.clock.now())
+        if req.source_ts and req.source_channel_id:
+            link = client.chat_getPermalink(
+                channel=req.source_channel_id, message_ts=req.source_ts
+            ).get("permalink")
+            updated = deps.run(reqs.set_permalink, actor=actor, number=req.number, permalink=link)
+            client.chat_postMessage(
+                channel=req.source_channel_id,
+                thread_ts=req.source_ts,
+                text=views.confirmation(updated),
+                blocks=views.card(updated, today=today),
+            )
+            return
+        try:
+            client.chat_postMessage(
+                channel=actor.channel_id,
+                text=views.card_text(req),
+                blocks=views.card(req, today=today),
+            )
+        except SlackApiError as exc:
+            log.warning("could not post %s in %s: %s", req.ref, actor.channel_id, exc)
+            client.chat_postMessage(
+                channel=user_id,
+                text=f"{req.ref} is saved, but I can't post in <#{actor.channel_id}>. "
+                "Invite me there with `/invite @teamloop`.",
+            )
+
+    deps.defer(announce, answer=None)
