@@ -44,9 +44,13 @@ def header(text: str) -> Block:
     return {"type": "header", "text": plain(text, HEADER_MAX)}
 
 
-def section(text: str, *, fields: list[str] | None = None, accessory: Block | None = None) -> Block:
-    """A section with mrkdwn text and optional fields (at most 10) and accessory."""
-    block: Block = {"type": "section", "text": mrkdwn(text)}
+def section(
+    text: str | None, *, fields: list[str] | None = None, accessory: Block | None = None
+) -> Block:
+    """A section with mrkdwn text and/or fields (at most 10) and an optional accessory."""
+    block: Block = {"type": "section"}
+    if text is not None:
+        block["text"] = mrkdwn(text)
     if fields:
         block["fields"] = [mrkdwn(f, FIELD_TEXT_MAX) for f in fields[:10]]
     if accessory is not None:

@@ -67,7 +67,7 @@ def card(req: Requirement, *, today: date | None = None, with_actions: bool = Tr
     blocks: list[Block] = [
         header(f"{req.ref} · {req.title}"),
         section(
-            f"*{req.ref}* {escape(req.title)}",
+            None,
             fields=[
                 f"*Status*\n{status_label(req.status)}",
                 f"*Priority*\n{req.priority}",

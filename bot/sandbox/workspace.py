@@ -1,0 +1,211 @@
+"""The local workspace's state: people, channels, messages, views and every Web API call."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+Json = dict[str, Any]
+
+
+@dataclass
+class ApiCall:
+    """One recorded Web API call."""
+
+    method: str
+    args: Json
+    error: str | None = None
+    unknown_params: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Fault:
+    """An injected failure for the next calls of a method (or of any method when None)."""
+
+    kind: str  # "429" | "500" | "timeout"
+    method: str | None = None
+    times: int = 1
+    retry_after: int = 1
+    delay: float = 0.0
+
+
+class Workspace:
+    """Everything the stand-in knows; safe to use from several threads."""
+
+    def __init__(self, team_id: str = "T0TEAMLOOP", domain: str = "teamloop-sandbox") -> None:
+        self.team_id = team_id
+        self.domain = domain
+        self.bot_user_id = "U0BOT"
+        self.bot_id = "B0BOT"
+        self.lock = threading.RLock()
+        self.users: dict[str, Json] = {}
+        self.channels: dict[str, Json] = {}
+        self.messages: dict[str, list[Json]] = {}
+        self.ephemerals: list[Json] = []
+        self.views: dict[str, Json] = {}
+        self.calls: list[ApiCall] = []
+        self.faults: list[Fault] = []
+        self.response_urls: dict[str, Json] = {}
+        self._seq = itertools.count(1)
+        self.add_user(self.bot_user_id, "teamloop", is_bot=True)
+
+    # -- setup -----------------------------------------------------------------------------
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        is_admin: bool = False,
+        tz: str = "UTC",
+        is_bot: bool = False,
+        status_text: str = "",
+        status_emoji: str = "",
+    ) -> Json:
+        """Add a member."""
+        user = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "real_name": name.title(),
+            "deleted": False,
+            "tz": tz,
+            "tz_label": tz,
+            "tz_offset": 0,
+            "is_admin": is_admin,
+            "is_owner": False,
+            "is_primary_owner": False,
+            "is_bot": is_bot,
+            "is_app_user": False,
+            "profile": {
+                "real_name": name.title(),
+                "display_name": name,
+                "status_text": status_text,
+                "status_emoji": status_emoji,
+            },
+        }
+        with self.lock:
+            self.users[user_id] = user
+        return user
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        members: list[str] | None = None,
+        is_private: bool = False,
+    ) -> Json:
+        """Add a channel (the bot is a member)."""
+        chan = {
+            "id": channel_id,
+            "name": name,
+            "is_channel": not is_private,
+            "is_private": is_private,
+            "is_im": False,
+            "members": [*(members or []), self.bot_user_id],
+        }
+        with self.lock:
+            self.channels[channel_id] = chan
+            self.messages.setdefault(channel_id, [])
+        return chan
+
+    def inject(self, fault: Fault) -> None:
+        """Fail upcoming calls as told."""
+        with self.lock:
+            self.faults.append(fault)
+
+    # -- helpers used by the API and the driver ------------------------------------------------
+    def next_ts(self) -> str:
+        """A unique, increasing message timestamp."""
+        n = next(self._seq)
+        return f"{1_790_000_000 + n}.{n:06d}"
+
+    def next_id(self, prefix: str) -> str:
+        """A unique object id such as V00000012."""
+        return f"{prefix}{next(self._seq):08d}"
+
+    def take_fault(self, method: str) -> Fault | None:
+        """The fault to apply to this call, if any."""
+        with self.lock:
+            for fault in self.faults:
+                if fault.method in (None, method) and fault.times > 0:
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def post(
+        self,
+        channel: str,
+        *,
+        user: str,
+        text: str = "",
+        blocks: list[Json] | None = None,
+        thread_ts: str | None = None,
+        bot: bool = False,
+    ) -> Json:
+        """Store a message in a channel (or a DM) and return it."""
+        msg: Json = {
+            "type": "message",
+            "ts": self.next_ts(),
+            "user": user,
+            "text": text,
+            "team": self.team_id,
+        }
+        if blocks:
+            msg["blocks"] = blocks
+        if bot:
+            msg["bot_id"] = self.bot_id
+        if thread_ts:
+            msg["thread_ts"] = thread_ts
+        with self.lock:
+            self.messages.setdefault(channel, []).append(msg)
+            if thread_ts:
+                parent = self.find(channel, thread_ts)
+                if parent is not None:
+                    parent["thread_ts"] = thread_ts
+                    parent["reply_count"] = parent.get("reply_count", 0) + 1
+        return msg
+
+    def find(self, channel: str, ts: str) -> Json | None:
+        """The message at `ts` in a channel."""
+        with self.lock:
+            return next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
+
+    def channel_messages(self, channel: str, *, top_level: bool = True) -> list[Json]:
+        """Messages of a channel, oldest first (top level only unless asked)."""
+        with self.lock:
+            msgs = list(self.messages.get(channel, []))
+        if top_level:
+            msgs = [m for m in msgs if m.get("thread_ts") in (None, m["ts"])]
+        return msgs
+
+    def thread(self, channel: str, ts: str) -> list[Json]:
+        """The replies in a message's thread (without the parent)."""
+        with self.lock:
+            return [
+                m
+                for m in self.messages.get(channel, [])
+                if m.get("thread_ts") == ts and m["ts"] != ts
+            ]
+
+    def calls_of(self, method: str) -> list[ApiCall]:
+        """Recorded calls of one method."""
+        with self.lock:
+            return [c for c in self.calls if c.method == method]
+
+    def ephemerals_for(self, user: str) -> list[Json]:
+        """Ephemeral messages shown to a user."""
+        with self.lock:
+            return [e for e in self.ephemerals if e["user"] == user]
+
+    def dm_channel(self, user: str) -> str:
+        """The DM channel id between the bot and a user."""
+        return "D" + user.removeprefix("U")
+
+    def permalink(self, channel: str, ts: str) -> str:
+        """A Slack-style permalink."""
+        return f"https://{self.domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"

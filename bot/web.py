@@ -1,0 +1,73 @@
+"""HTTP mode: a WSGI app serving `/slack/events` and `/healthz`, run under waitress."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+from waitress.server import create_server
+
+log = logging.getLogger(__name__)
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def wsgi_app(app: App, sessions: sessionmaker[Session]) -> WsgiApp:
+    """Route Slack's requests to bolt and answer health checks (database included)."""
+    slack = SlackRequestHandler(app, path="/slack/events")
+
+    def route(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/healthz":
+            try:
+                with sessions() as session:
+                    session.execute(text("SELECT 1"))
+                status, body = "200 OK", {"ok": True, "database": "ok"}
+            except Exception as exc:  # the probe must answer, not crash
+                log.warning("health check failed: %s", exc)
+                status, body = "503 Service Unavailable", {"ok": False, "database": "down"}
+            start(status, [("Content-Type", "application/json")])
+            return [json.dumps(body).encode()]
+        if path == "/slack/events":
+            return slack(environ, start)
+        start("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    return route
+
+
+class Served:
+    """A WSGI app running under waitress in a background thread (tests, sandbox)."""
+
+    def __init__(
+        self, app: WsgiApp, host: str = "127.0.0.1", port: int = 0, threads: int = 8
+    ) -> None:
+        self.server = create_server(
+            app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True
+        )
+        self.port: int = self.server.effective_port  # type: ignore[union-attr]
+        self.url = f"http://{host}:{self.port}"
+        self._thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> Served:
+        """Start serving."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.close()
+
+
+def serve_forever(app: WsgiApp, *, host: str, port: int) -> None:
+    """Serve in the foreground (HTTP mode)."""
+    from waitress import serve
+
+    serve(app, host=host, port=port, threads=8)

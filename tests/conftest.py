@@ -1,0 +1,164 @@
+"""Fixtures: a real database (SQLite file, PostgreSQL when reachable), the Slack stand-in, the app."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from slack_bolt import App
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import create_app
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.deps import Worker
+from bot.sandbox.driver import Driver
+from bot.sandbox.web_api import WebApi
+from bot.sandbox.workspace import Json, Workspace
+from bot.web import Served
+from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade
+
+SECRET = "test-signing-secret"
+PM, BOB, CAROL, DAVE = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"
+PRODUCT, ENG, SECRET_CHANNEL = "C0PRODUCT", "C0ENG", "C0SECRET"
+# Monday 23 November 2026, 09:00 in Berlin.
+START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _pg_schema_url(base: str, schema: str) -> str:
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """A migrated, empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'teamloop.db'}"
+        upgrade(url)
+        yield url
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL not configured: set TEST_DATABASE_URL (.ci/run does when "
+                    "127.0.0.1:5432 answers)")
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = _pg_schema_url(PG_URL, schema)
+    upgrade(url)
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+def seed(ws: Workspace) -> None:
+    """The people and channels most tests use."""
+    ws.add_user(PM, "alice", tz="Europe/Berlin")
+    ws.add_user(BOB, "bob", tz="Europe/Berlin")
+    ws.add_user(CAROL, "carol", is_admin=True, tz="America/New_York")
+    ws.add_user(DAVE, "dave", tz="Asia/Tokyo")
+    ws.add_channel(PRODUCT, "product", members=[PM, BOB, CAROL, DAVE])
+    ws.add_channel(ENG, "eng", members=[BOB, DAVE])
+    ws.add_channel(SECRET_CHANNEL, "secret", members=[PM, CAROL], is_private=True)
+
+
+@pytest.fixture
+def standin() -> Iterator[tuple[Workspace, Served]]:
+    """The Slack Web API stand-in, served over real HTTP."""
+    ws = Workspace()
+    seed(ws)
+    served = Served(WebApi(ws)).start()
+    yield ws, served
+    served.stop()
+
+
+@dataclass
+class Env:
+    """Everything a test drives and inspects."""
+
+    ws: Workspace
+    driver: Driver
+    app: App
+    clock: FrozenClock
+    worker: Worker
+    sessions: sessionmaker[Session]
+    settings: Settings
+
+    def drain(self) -> None:
+        """Wait for the work each request started after its ack."""
+        self.worker.drain()
+
+    def req(self, text: str, *, user: str = PM, channel: str = PRODUCT, **kw: Any) -> Any:
+        """Send `/req text`, wait for follow-up work, return the reply."""
+        reply = self.driver.command("/req", text, user=user, channel=channel, **kw)
+        self.drain()
+        return reply
+
+    def last_ephemeral(self, user: str = PM) -> Json:
+        """The newest message only `user` sees."""
+        found = self.ws.ephemerals_for(user)
+        assert found, f"no ephemeral message for {user}"
+        return found[-1]
+
+    def channel(self, channel: str = PRODUCT) -> list[Json]:
+        """Top-level messages of a channel."""
+        return self.ws.channel_messages(channel)
+
+
+def make_settings(url: str, api_url: str, **extra: Any) -> Settings:
+    """Settings as the environment would give them, without reading any .env."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=api_url,
+        database_url=url,
+        teamloop_timezone="Europe/Berlin",
+        **extra,
+    )
+
+
+@pytest.fixture
+def env(db_url: str, standin: tuple[Workspace, Served]) -> Iterator[Env]:
+    """The real app on a real database, talking to the stand-in."""
+    ws, served = standin
+    settings = make_settings(db_url, served.url + "/api/")
+    engine = make_engine(db_url)
+    sessions = make_session_factory(engine)
+    clock = FrozenClock(START)
+    worker = Worker()
+    app = create_app(settings, sessions=sessions, clock=clock, worker=worker)
+    driver = Driver(ws, signing_secret=SECRET, target=app, standin_url=served.url)
+    yield Env(ws, driver, app, clock, worker, sessions, settings)
+    worker.drain()
+    worker.shutdown()
+    engine.dispose()
+
+
+def texts(blocks: list[Json] | None) -> str:
+    """All visible text of some blocks, for assertions."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("plain_text", "mrkdwn") and "text" in node:
+                out.append(str(node["text"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(blocks or [])
+    return "\n".join(out)
