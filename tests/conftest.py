@@ -146,13 +146,13 @@ def env(db_url: str, standin: tuple[Workspace, Served]) -> Iterator[Env]:
     engine.dispose()
 
 
-def texts(blocks: list[Json] | None) -> str:
-    """All visible text of some blocks, for assertions."""
+def texts(blocks: list[Json] | None, kinds: tuple[str, ...] = ("plain_text", "mrkdwn")) -> str:
+    """All visible text of some blocks (of the given text object kinds), for assertions."""
     out: list[str] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            if node.get("type") in ("plain_text", "mrkdwn") and "text" in node:
+            if node.get("type") in kinds and "text" in node:
                 out.append(str(node["text"]))
             for value in node.values():
                 walk(value)
