@@ -42,7 +42,19 @@ def create_app(
     worker: Worker | None = None,
     client: WebClient | None = None,
 ) -> App:
-    """Build the bolt App; listeners are fast, so they run before the response is sent."""
+    """Build the bolt App (see `build`)."""
+    return build(settings, sessions=sessions, clock=clock, worker=worker, client=client)[0]
+
+
+def build(
+    settings: Settings,
+    *,
+    sessions: sessionmaker[Session] | None = None,
+    clock: Clock | None = None,
+    worker: Worker | None = None,
+    client: WebClient | None = None,
+) -> tuple[App, Deps]:
+    """Build the bolt App and its deps; listeners are fast, so they run before the response."""
     logging.getLogger().setLevel(settings.log_level)
     if sessions is None:
         sessions = make_session_factory(make_engine(settings.database_url))
@@ -58,5 +70,4 @@ def create_app(
     from handlers import register  # handlers depend on bot/, never the other way at import
 
     register(app, deps)
-    app._teamloop_deps = deps  # type: ignore[attr-defined]
-    return app
+    return app, deps

@@ -26,7 +26,10 @@ def deps_of(context: BoltContext) -> Deps:
 def actor_of(context: BoltContext, *, user_id: str, channel_id: str) -> Actor:
     """Who is acting and where, in the workspace's default zone."""
     deps = deps_of(context)
-    team_id = context.team_id or context.get("team_id") or ""
+    team_id = context.team_id
+    if not team_id:
+        # Every row is scoped by workspace; never store one under an empty team.
+        raise RuntimeError("request without a team id")
     return Actor(team_id=team_id, user_id=user_id, channel_id=channel_id, zone=deps.settings.zone)
 
 

@@ -48,8 +48,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
         yield url
         return
     if not PG_URL:
-        pytest.skip("PostgreSQL not configured: set TEST_DATABASE_URL (.ci/run does when "
-                    "127.0.0.1:5432 answers)")
+        pytest.skip(
+            "PostgreSQL not configured: set TEST_DATABASE_URL (.ci/run does when "
+            "127.0.0.1:5432 answers)"
+        )
     schema = "t_" + uuid.uuid4().hex[:12]
     admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:

@@ -37,8 +37,10 @@ MISTAKES = [
 def test_mistakes_get_a_short_answer(env: Env, text: str, expected: str | None) -> None:
     env.req("new Baseline requirement")
     with env.sessions() as s:
-        before = (s.scalar(select(func.count(Requirement.id))),
-                  s.scalar(select(func.count(HistoryEvent.id))))
+        before = (
+            s.scalar(select(func.count(Requirement.id))),
+            s.scalar(select(func.count(HistoryEvent.id))),
+        )
     reply = env.req(text)
     assert reply.status == 200
     answer = env.last_ephemeral()
@@ -47,8 +49,10 @@ def test_mistakes_get_a_short_answer(env: Env, text: str, expected: str | None) 
     assert expected in answer["text"], answer["text"]
     assert len(answer["text"]) < 300 and "Traceback" not in answer["text"]
     with env.sessions() as s:
-        after = (s.scalar(select(func.count(Requirement.id))),
-                 s.scalar(select(func.count(HistoryEvent.id))))
+        after = (
+            s.scalar(select(func.count(Requirement.id))),
+            s.scalar(select(func.count(HistoryEvent.id))),
+        )
     assert after == before
 
 
@@ -67,8 +71,9 @@ def test_user_text_cannot_ping_channel(env: Env) -> None:
         assert ping not in shown
     assert "&lt;!channel&gt;" in shown and "&amp;" in shown
     assert "Tell <!channel>" in texts(card["blocks"], kinds=("plain_text",))
-    assert not [c for c in env.ws.calls if c.args.get("link_names") or
-                c.args.get("parse") == "full"]
+    assert not [
+        c for c in env.ws.calls if c.args.get("link_names") or c.args.get("parse") == "full"
+    ]
 
 
 def test_bad_signature_is_refused_and_changes_nothing(env: Env) -> None:
@@ -76,8 +81,12 @@ def test_bad_signature_is_refused_and_changes_nothing(env: Env) -> None:
     reply = env.driver.send(body, "application/x-www-form-urlencoded", signature="v0=deadbeef")
     assert reply.status == 401
     stale = int(time.time()) - 600
-    reply = env.driver.send(body, "application/x-www-form-urlencoded", timestamp=stale,
-                            signature=sign("test-signing-secret", body, stale))
+    reply = env.driver.send(
+        body,
+        "application/x-www-form-urlencoded",
+        timestamp=stale,
+        signature=sign("test-signing-secret", body, stale),
+    )
     assert reply.status == 401
     with env.sessions() as s:
         assert s.scalar(select(func.count(Requirement.id))) == 0
@@ -86,8 +95,7 @@ def test_bad_signature_is_refused_and_changes_nothing(env: Env) -> None:
 def test_not_allowed_to_reject_via_card(env: Env) -> None:
     env.req("new Guarded <@U0BOB|bob>")
     card = env.channel()[-1]
-    env.driver.click(card, "req_status", user="U0DAVE", channel="C0PRODUCT",
-                     selected="1:rejected")
+    env.driver.click(card, "req_status", user="U0DAVE", channel="C0PRODUCT", selected="1:rejected")
     env.drain()
     assert "Sorry, only the owner" in env.ws.ephemerals_for("U0DAVE")[-1]["text"]
     env.driver.click(card, "req_status", user=BOB, channel="C0PRODUCT", selected="1:rejected")

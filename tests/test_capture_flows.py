@@ -11,15 +11,25 @@ from tests.conftest import BOB, CAROL, DAVE, PM, PRODUCT, Env, texts
 def _values(title: str = "", **extra: object) -> dict:
     values = {
         "req_title": {"req_title_input": {"type": "plain_text_input", "value": title}},
-        "req_description": {"req_description_input": {"type": "plain_text_input",
-                                                      "value": extra.get("description")}},
-        "req_priority": {"req_priority_input": {"type": "static_select", "selected_option": {
-            "text": {"type": "plain_text", "text": "P0"}, "value": extra.get("priority", "P2")}}},
-        "req_owner": {"req_owner_input": {"type": "users_select",
-                                          "selected_user": extra.get("owner")}},
+        "req_description": {
+            "req_description_input": {"type": "plain_text_input", "value": extra.get("description")}
+        },
+        "req_priority": {
+            "req_priority_input": {
+                "type": "static_select",
+                "selected_option": {
+                    "text": {"type": "plain_text", "text": "P0"},
+                    "value": extra.get("priority", "P2"),
+                },
+            }
+        },
+        "req_owner": {
+            "req_owner_input": {"type": "users_select", "selected_user": extra.get("owner")}
+        },
         "req_due": {"req_due_input": {"type": "datepicker", "selected_date": extra.get("due")}},
-        "req_labels": {"req_labels_input": {"type": "plain_text_input",
-                                            "value": extra.get("labels")}},
+        "req_labels": {
+            "req_labels_input": {"type": "plain_text_input", "value": extra.get("labels")}
+        },
     }
     return values
 
@@ -38,16 +48,30 @@ def test_new_alone_opens_the_form_and_submit_creates(env: Env) -> None:
     assert reply.json()["response_action"] == "errors"
     assert "title" in reply.json()["errors"]["req_title"]
     assert _count(env) == 0 and view_id in env.ws.views  # still open, nothing lost
-    reply = env.driver.submit(view_id, _values("SSO with Okta", description="SAML too",
-                                               priority="P0", owner=BOB, due="2026-12-04",
-                                               labels="auth, #enterprise"), user=PM)
+    reply = env.driver.submit(
+        view_id,
+        _values(
+            "SSO with Okta",
+            description="SAML too",
+            priority="P0",
+            owner=BOB,
+            due="2026-12-04",
+            labels="auth, #enterprise",
+        ),
+        user=PM,
+    )
     assert reply.status == 200 and reply.body == ""
     env.drain()
     with env.sessions() as s:
         req = s.scalars(select(Requirement)).one()
     assert (req.title, req.description, req.priority, req.owner_id, str(req.due_date)) == (
-        "SSO with Okta", "SAML too", "P0", BOB, "2026-12-04")
-    assert req.labels == ["auth", "enterprise"]
+        "SSO with Okta",
+        "SAML too",
+        "P0",
+        BOB,
+        "2026-12-04",
+    )
+    assert req.labels == ["auth", "enterprise"] and req.team_id == env.ws.team_id
     card = env.channel()[-1]
     assert "REQ-1 · SSO with Okta" in texts(card["blocks"])
     assert call.args["trigger_id"]
@@ -62,8 +86,9 @@ def test_form_rejects_past_due_on_the_field(env: Env) -> None:
 
 
 def test_shortcut_prefills_and_keeps_permalink(env: Env) -> None:
-    msg = env.driver.say("Customers keep asking for CSV export\nEspecially finance teams",
-                         user=DAVE, channel=PRODUCT)
+    msg = env.driver.say(
+        "Customers keep asking for CSV export\nEspecially finance teams", user=DAVE, channel=PRODUCT
+    )
     env.driver.shortcut("capture_requirement", user=PM, channel=PRODUCT, ts=msg["ts"])
     view_id, view = next(iter(env.ws.views.items()))
     title_el = view["blocks"][0]["element"]
@@ -81,8 +106,9 @@ def test_bulb_reaction_captures_once_despite_redelivery(env: Env) -> None:
     msg = env.driver.say("We need an audit log for admins", user=BOB, channel=PRODUCT)
     first = env.driver.react("bulb", user=PM, channel=PRODUCT, ts=msg["ts"], event_id="Ev1")
     env.drain()
-    again = env.driver.react("bulb", user=PM, channel=PRODUCT, ts=msg["ts"], event_id="Ev1",
-                             retry_num=1)
+    again = env.driver.react(
+        "bulb", user=PM, channel=PRODUCT, ts=msg["ts"], event_id="Ev1", retry_num=1
+    )
     env.drain()
     assert first.status == again.status == 200
     assert _count(env) == 1
@@ -104,8 +130,9 @@ def test_bulb_reaction_captures_once_despite_redelivery(env: Env) -> None:
 
 def test_reaction_on_thread_reply(env: Env) -> None:
     parent = env.driver.say("Release notes thread", user=PM, channel=PRODUCT)
-    child = env.driver.say("Bulk edit would save hours", user=BOB, channel=PRODUCT,
-                           thread_ts=parent["ts"])
+    child = env.driver.say(
+        "Bulk edit would save hours", user=BOB, channel=PRODUCT, thread_ts=parent["ts"]
+    )
     env.driver.react("bulb", user=PM, channel=PRODUCT, ts=child["ts"])
     env.drain()
     with env.sessions() as s:

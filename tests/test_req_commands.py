@@ -34,7 +34,12 @@ def test_quick_capture_posts_card_in_channel(env: Env) -> None:
     assert ids == ["req_assign_me", "req_status", "req_vote"]
     [req] = _stored(env)
     assert (req.number, req.title, req.priority, req.owner_id, req.requester_id) == (
-        1, "Export invoices to CSV", "P1", BOB, PM)
+        1,
+        "Export invoices to CSV",
+        "P1",
+        BOB,
+        PM,
+    )
     assert req.labels == ["billing"] and str(req.due_date) == "2026-11-27"
     assert _history(env) == [("created", PM, None, "Export invoices to CSV")]
 
@@ -98,7 +103,12 @@ def test_status_assign_priority_due_vote(env: Env) -> None:
     assert "already voted" in env.last_ephemeral(BOB)["text"]
     [req] = _stored(env)
     assert (req.status, req.owner_id, req.priority, str(req.due_date), req.votes) == (
-        "in_progress", DAVE, "P1", "2026-11-26", 1)
+        "in_progress",
+        DAVE,
+        "P1",
+        "2026-11-26",
+        1,
+    )
     fields = [h[0] for h in _history(env)]
     assert fields == ["created", "status", "owner", "priority", "due", "votes"]
 

@@ -1,0 +1,142 @@
+"""The quick-capture grammar and date parser: examples and properties."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.errors import InvalidInput
+from bot.parsing import parse_capture, parse_date, parse_list_filter, parse_ref, parse_status
+
+MONDAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-04", date(2026, 12, 4)),
+        ("today", MONDAY),
+        ("Tomorrow", date(2026, 11, 24)),
+        ("friday", date(2026, 11, 27)),
+        ("fri", date(2026, 11, 27)),
+        ("monday", date(2026, 11, 30)),  # the next one, never today
+        ("next wednesday", date(2026, 11, 25)),
+        ("in 3 days", date(2026, 11, 26)),
+        ("in 2 weeks", date(2026, 12, 7)),
+        ("Dec 4 2026", date(2026, 12, 4)),
+    ],
+)
+def test_dates(text: str, expected: date) -> None:
+    assert parse_date(text, today=MONDAY) == expected
+
+
+@pytest.mark.parametrize("text", ["someday", "", "in 99999 days", "2026-02-30", "soon-ish 3"])
+def test_bad_dates_say_what_to_type(text: str) -> None:
+    with pytest.raises(InvalidInput, match="2026-12-04"):
+        parse_date(text, today=MONDAY)
+
+
+def test_full_capture() -> None:
+    cap = parse_capture(
+        "Export invoices to CSV P1 <@U123|bob> due friday #billing #Export", today=MONDAY
+    )
+    assert cap.title == "Export invoices to CSV"
+    assert (cap.priority, cap.owner_id, cap.due) == ("P1", "U123", date(2026, 11, 27))
+    assert cap.labels == ["billing", "export"]
+
+
+def test_capture_any_order_and_multiword_due() -> None:
+    cap = parse_capture("#ops due in 3 days <@W999> Rotate keys p0", today=MONDAY)
+    assert (cap.title, cap.priority, cap.owner_id, cap.due, cap.labels) == (
+        "Rotate keys",
+        "P0",
+        "W999",
+        date(2026, 11, 26),
+        ["ops"],
+    )
+
+
+def test_due_word_in_title_is_kept_when_no_date_follows() -> None:
+    cap = parse_capture("Fix due amount rounding", today=MONDAY)
+    assert cap.title == "Fix due amount rounding" and cap.due is None
+
+
+def test_channel_link_label_and_plain_mention() -> None:
+    assert parse_capture("X <#C0123|billing>", today=MONDAY).labels == ["billing"]
+    assert parse_capture("X <@U0BOB>", today=MONDAY).owner_id == "U0BOB"
+
+
+def test_refs_and_statuses() -> None:
+    assert parse_ref("REQ-12", "REQ") == parse_ref("req-12", "REQ") == parse_ref("12", "REQ") == 12
+    for bad in ("REQ-0", "REQ-x", "١٢", "REQ-12345678901"):
+        with pytest.raises(InvalidInput):
+            parse_ref(bad, "REQ")
+    assert parse_status("In Progress") == parse_status("in-progress") == "in_progress"
+    assert parse_status("wip") == "in_progress" and parse_status("review") == "in_review"
+
+
+def test_list_filters_combine() -> None:
+    flt = parse_list_filter("mine P1 #billing all")
+    assert (flt.mine, flt.priority, flt.label, flt.include_closed) == (True, "P1", "billing", True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=300))
+def test_capture_never_crashes(text: str) -> None:
+    try:
+        cap = parse_capture(text, today=MONDAY)
+    except InvalidInput as exc:
+        assert exc.message and len(exc.message) < 400
+        return
+    assert 0 < len(cap.title) <= 200
+    assert cap.priority in (None, "P0", "P1", "P2", "P3")
+
+
+_tokens = st.sampled_from(
+    [
+        "P1",
+        "p3",
+        "<@U1|a>",
+        "due",
+        "friday",
+        "in",
+        "3",
+        "days",
+        "#x",
+        "<#C1|ch>",
+        "2026-12-04",
+        "today",
+        "@",
+        "@bob",
+        "REQ-1",
+        "🚀",
+        "无",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_tokens, st.text(min_size=1, max_size=12)), max_size=12))
+def test_grammar_like_input_never_crashes(tokens: list[str]) -> None:
+    for fn in (
+        lambda t: parse_capture(t, today=MONDAY),
+        parse_list_filter,
+        lambda t: parse_date(t, today=MONDAY),
+    ):
+        try:
+            fn(" ".join(tokens))
+        except InvalidInput:
+            pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_status_and_ref_never_crash(text: str) -> None:
+    for fn in (parse_status, lambda t: parse_ref(t, "REQ")):
+        try:
+            fn(text)
+        except InvalidInput:
+            pass
