@@ -238,6 +238,7 @@ class WebApi:
             **view,
             "id": view_id,
             "team_id": self.ws.team_id,
+            "app_installed_team_id": self.ws.team_id,
             "app_id": "A0TEAMLOOP",
             "bot_id": self.ws.bot_id,
             "state": {"values": {}},
