@@ -16,13 +16,12 @@ from handlers.interactions.req_actions import (
     handle_vote,
 )
 from handlers.interactions.req_modal import handle_capture_shortcut, handle_modal_submit
-from handlers.middleware import dedupe_events, provide
+from handlers.middleware import provide
 
 
 def register(app: App, deps: Deps) -> None:
     """Attach every middleware and listener to the app."""
     app.use(provide(deps))
-    app.use(dedupe_events)
     app.error(on_error)
 
     app.command("/req")(handle_req)

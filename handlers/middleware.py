@@ -1,4 +1,4 @@
-"""Global middleware: hand listeners their deps; drop re-delivered events."""
+"""The one global middleware: hand listeners their deps and drop re-delivered events."""
 
 from __future__ import annotations
 
@@ -12,28 +12,18 @@ from bot.services.deliveries import first_delivery
 
 
 def provide(deps: Deps) -> Callable[..., Any]:
-    """Middleware that puts `deps` into every request's context."""
+    """Middleware: put `deps` in the context; ack a re-delivered event (same event_id) only."""
 
-    def middleware(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
+    def middleware(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
         context["deps"] = deps
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            fresh = deps.run(first_delivery, team_id=body.get("team_id") or "",
+                             event_id=event_id, now=deps.clock.now())
+            if not fresh:
+                return BoltResponse(status=200, body="")
         return next()
 
     return middleware
-
-
-def dedupe_events(
-    body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
-) -> BoltResponse:
-    """Acknowledge a re-delivered event (same event_id) without handling it again."""
-    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-    if event_id:
-        deps: Deps = context["deps"]
-        fresh = deps.run(
-            first_delivery,
-            team_id=body.get("team_id") or "",
-            event_id=event_id,
-            now=deps.clock.now(),
-        )
-        if not fresh:
-            return BoltResponse(status=200, body="")
-    return next()

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import Counter, Workspace
+
+# Built once: this runs on every capture, and building statements is most of its cost.
+_BUMP = (
+    update(Counter)
+    .where(Counter.team_id == bindparam("t"), Counter.kind == bindparam("k"))
+    .values(value=Counter.value + 1)
+    .returning(Counter.value)
+)
 
 
 def ensure_workspace(session: Session, *, team_id: str, now: datetime) -> None:
@@ -21,23 +29,19 @@ def ensure_workspace(session: Session, *, team_id: str, now: datetime) -> None:
             pass  # another request created it first
 
 
-def next_number(session: Session, *, team_id: str, kind: str) -> int:
-    """Take the next number of `kind` in this workspace (row-locked by the UPDATE)."""
-    stmt = (
-        update(Counter)
-        .where(Counter.team_id == team_id, Counter.kind == kind)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
-    )
-    value = session.execute(stmt).scalar_one_or_none()
+def next_number(session: Session, *, team_id: str, kind: str, now: datetime) -> int:
+    """Take the next number of `kind` in this workspace (the UPDATE locks the counter row)."""
+    value = session.connection().execute(_BUMP, {"t": team_id, "k": kind}).scalar_one_or_none()
     if value is not None:
         return value
+    # First item of this kind here: the workspace may be new too.
+    ensure_workspace(session, team_id=team_id, now=now)
     try:
         with session.begin_nested():
             session.execute(insert(Counter).values(team_id=team_id, kind=kind, value=1))
         return 1
     except IntegrityError:
-        return session.execute(stmt).scalar_one()
+        return session.connection().execute(_BUMP, {"t": team_id, "k": kind}).scalar_one()
 
 
 def current(session: Session, *, team_id: str, kind: str) -> int:

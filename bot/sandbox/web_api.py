@@ -161,7 +161,7 @@ class WebApi:
             "channel": args["channel"],
             "ts": args["ts"],
             "text": msg["text"],
-            "message": msg,
+            "message": {k: v for k, v in msg.items() if k != "ts"},
         }
 
     def chat_get_permalink(self, args: Json) -> Json:

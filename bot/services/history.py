@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from storage.models import HistoryEvent
 
 Value = str | int | date | None
+_INSERT = insert(HistoryEvent.__table__)
 
 
 def record(
@@ -25,16 +27,18 @@ def record(
     now: datetime,
 ) -> None:
     """Append one change (who, when, field, old -> new)."""
-    session.add(
-        HistoryEvent(
-            team_id=team_id,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            channel_id=channel_id,
-            actor_id=actor_id,
-            at=now,
-            field=field,
-            old_value=None if old is None else str(old),
-            new_value=None if new is None else str(new),
-        )
+    # A Core insert: history rows are written on every change and never read back here.
+    session.connection().execute(
+        _INSERT,
+        {
+            "team_id": team_id,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "channel_id": channel_id,
+            "actor_id": actor_id,
+            "at": now,
+            "field": field,
+            "old_value": None if old is None else str(old),
+            "new_value": None if new is None else str(new),
+        },
     )

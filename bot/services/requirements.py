@@ -100,34 +100,34 @@ def create(
     if len(labels) > LABELS_MAX:
         raise InvalidInput(f"At most {LABELS_MAX} labels per requirement.", field="labels")
     _check_due(due, actor, now)
-    counters.ensure_workspace(session, team_id=actor.team_id, now=now)
     if source_ts is not None and source_channel_id is not None:
         existing = store.by_source(
             session, team_id=actor.team_id, channel_id=source_channel_id, ts=source_ts
         )
         if existing is not None:
             raise InvalidInput(f"That message is already captured as {existing.ref}.")
-    req = Requirement(
-        team_id=actor.team_id,
-        number=counters.next_number(session, team_id=actor.team_id, kind=KIND),
-        title=title,
-        description=description.strip(),
-        status="new",
-        priority=priority or "P2",
-        owner_id=owner_id,
-        requester_id=requester_id or actor.user_id,
-        channel_id=actor.channel_id,
-        labels=list(dict.fromkeys(labels)),
-        due_date=due,
-        permalink=permalink,
-        source_channel_id=source_channel_id,
-        source_ts=source_ts,
-        votes=0,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(req)
-    session.flush()
+    values = {
+        "team_id": actor.team_id,
+        "number": counters.next_number(session, team_id=actor.team_id, kind=KIND, now=now),
+        "title": title,
+        "description": description.strip(),
+        "status": "new",
+        "priority": priority or "P2",
+        "owner_id": owner_id,
+        "requester_id": requester_id or actor.user_id,
+        "channel_id": actor.channel_id,
+        "labels": list(dict.fromkeys(labels)),
+        "due_date": due,
+        "permalink": permalink,
+        "source_channel_id": source_channel_id,
+        "source_ts": source_ts,
+        "votes": 0,
+        "close_reason": None,
+        "created_at": now,
+        "updated_at": now,
+        "closed_at": None,
+    }
+    req = Requirement(id=store.insert_requirement(session, values), **values)
     _change(session, req, actor.user_id, "created", None, req.title, now)
     return req
 
