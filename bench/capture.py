@@ -29,20 +29,35 @@ SECRET = "bench-secret"
 
 
 def _request(i: int) -> BoltRequest:
-    body = urlencode({
-        "team_id": "T0BENCH", "channel_id": "C0BENCH", "user_id": "U0BENCH", "command": "/req",
-        "text": f"new Export invoices batch {i} P1 <@U0BOB|bob> due friday #billing",
-        "response_url": "http://127.0.0.1:9/unused", "trigger_id": f"t{i}",
-    })
+    body = urlencode(
+        {
+            "team_id": "T0BENCH",
+            "channel_id": "C0BENCH",
+            "user_id": "U0BENCH",
+            "command": "/req",
+            "text": f"new Export invoices batch {i} P1 <@U0BOB|bob> due friday #billing",
+            "response_url": "http://127.0.0.1:9/unused",
+            "trigger_id": f"t{i}",
+        }
+    )
     ts = int(time.time())
-    return BoltRequest(body=body, headers={
-        "content-type": "application/x-www-form-urlencoded",
-        "x-slack-request-timestamp": str(ts), "x-slack-signature": sign(SECRET, body, ts)})
+    return BoltRequest(
+        body=body,
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "x-slack-request-timestamp": str(ts),
+            "x-slack-signature": sign(SECRET, body, ts),
+        },
+    )
 
 
 def _bare(client: WebClient, *, before_response: bool) -> App:
-    app = App(client=client, signing_secret=SECRET, token_verification_enabled=False,
-              process_before_response=before_response)
+    app = App(
+        client=client,
+        signing_secret=SECRET,
+        token_verification_enabled=False,
+        process_before_response=before_response,
+    )
 
     def only_ack(ack: Ack) -> None:
         ack()
@@ -73,14 +88,21 @@ def main(n: int = 2000) -> None:
     tmp = Path(tempfile.mkdtemp())
     url = f"sqlite:///{tmp / 'bench.db'}"
     upgrade(url)
-    settings = Settings(_env_file=None, slack_bot_token="xoxb-bench",  # type: ignore[call-arg]
-                        slack_signing_secret=SECRET, slack_api_url=served.url + "/api/",
-                        database_url=url, log_level="WARNING")
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token="xoxb-bench",  # type: ignore[call-arg]
+        slack_signing_secret=SECRET,
+        slack_api_url=served.url + "/api/",
+        database_url=url,
+        log_level="WARNING",
+    )
     teamloop, deps = build(settings)
     client = WebClient(token="xoxb-bench", base_url=served.url + "/api/")
-    apps = {"teamloop": teamloop,
-            "bare (process_before_response)": _bare(client, before_response=True),
-            "bare (bolt default)": _bare(client, before_response=False)}
+    apps = {
+        "teamloop": teamloop,
+        "bare (process_before_response)": _bare(client, before_response=True),
+        "bare (bolt default)": _bare(client, before_response=False),
+    }
     samples: dict[str, list[float]] = {name: [] for name in apps}
     for i in range(50):  # warm up: auth.test, connections, caches
         for app in apps.values():
@@ -98,8 +120,10 @@ def main(n: int = 2000) -> None:
         print(f"  {name:32s} median {med:8.0f} us   p99 {p99:8.0f} us   (n={len(samples[name])})")
     base_med, base_p99 = figures["bare (process_before_response)"]
     med, p99 = figures["teamloop"]
-    print(f"  ratio teamloop / bare (process_before_response): median {med / base_med:.2f}x, "
-          f"p99 {p99 / base_p99:.2f}x")
+    print(
+        f"  ratio teamloop / bare (process_before_response): median {med / base_med:.2f}x, "
+        f"p99 {p99 / base_p99:.2f}x"
+    )
     dflt_med, _ = figures["bare (bolt default)"]
     print(f"  ratio teamloop / bare (bolt default, 10 ms ack poll): median {med / dflt_med:.2f}x")
     print(f"  teamloop waits on the 10 ms ack poll: {'no' if med < 10_000 else 'YES'}")

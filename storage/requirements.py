@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
 from typing import Any
 
 from sqlalchemy import Select, func, insert, or_, select
@@ -13,9 +12,9 @@ from sqlalchemy.orm import Session
 from storage.models import HistoryEvent, Requirement
 
 CLOSED = ("done", "rejected")
-_TABLE = Requirement.__table__
-# Core statements built once: captures are the hot path and the ORM unit of work costs ~1 ms.
-_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+# Built once and run on the Connection: captures are the hot path, and the ORM unit of work
+# would cost more than the rest of the request.
+_INSERT = insert(Requirement).returning(Requirement.id)
 
 
 def insert_requirement(session: Session, values: dict[str, Any]) -> int:

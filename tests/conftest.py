@@ -1,4 +1,4 @@
-"""Fixtures: a real database (SQLite file, PostgreSQL when reachable), the Slack stand-in, the app."""
+"""Fixtures: a real database (SQLite, or PostgreSQL when set), the Slack stand-in, the app."""
 
 from __future__ import annotations
 

@@ -29,13 +29,18 @@ def test_http_mode_serves_signed_requests_and_health(env: Env) -> None:
     try:
         with urllib.request.urlopen(served.url + "/healthz") as resp:
             assert json.loads(resp.read()) == {"ok": True, "database": "ok"}
-        driver = Driver(env.ws, signing_secret=SECRET, target=served.url + "/slack/events",
-                        standin_url=env.driver.standin_url)
+        driver = Driver(
+            env.ws,
+            signing_secret=SECRET,
+            target=served.url + "/slack/events",
+            standin_url=env.driver.standin_url,
+        )
         reply = driver.command("/req", "new Over real HTTP P1", user=PM, channel=PRODUCT)
         assert reply.status == 200
         assert "REQ-1: Over real HTTP" in env.channel()[-1]["text"]
-        bad = driver.send("command=%2Freq&text=new+x", "application/x-www-form-urlencoded",
-                          signature="v0=00")
+        bad = driver.send(
+            "command=%2Freq&text=new+x", "application/x-www-form-urlencoded", signature="v0=00"
+        )
         assert bad.status == 401
     finally:
         served.stop()
@@ -43,8 +48,14 @@ def test_http_mode_serves_signed_requests_and_health(env: Env) -> None:
 
 def _cli(args: list[str], db: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {"PATH": "/usr/bin:/bin", "DATABASE_URL": db, "HOME": "/tmp", **env}
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
-                          env=base, cwd=ROOT, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env=base,
+        cwd=ROOT,
+        timeout=60,
+    )
 
 
 def test_cli_db_upgrade_and_export(env: Env, tmp_path: Path) -> None:
@@ -71,10 +82,12 @@ def test_cli_refuses_bad_settings(tmp_path: Path) -> None:
 def test_run_mode_follows_credentials() -> None:
     base = {"_env_file": None}
     assert Settings(**base).run_mode() is RunMode.SANDBOX  # type: ignore[arg-type]
-    assert Settings(**base, slack_bot_token="x", slack_signing_secret="y").run_mode() is \
-        RunMode.HTTP  # type: ignore[arg-type]
-    assert Settings(**base, slack_bot_token="x", slack_app_token="xapp").run_mode() is \
-        RunMode.SOCKET  # type: ignore[arg-type]
+    assert (
+        Settings(**base, slack_bot_token="x", slack_signing_secret="y").run_mode() is RunMode.HTTP
+    )  # type: ignore[arg-type]
+    assert (
+        Settings(**base, slack_bot_token="x", slack_app_token="xapp").run_mode() is RunMode.SOCKET
+    )  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
         Settings(**base, port=70000)  # type: ignore[arg-type]
 
@@ -82,20 +95,29 @@ def test_run_mode_follows_credentials() -> None:
 def test_terminal_sandbox_session(tmp_path: Path) -> None:
     settings = make_settings(f"sqlite:///{tmp_path}/sandbox.db", "http://unused/api/")
     settings = settings.model_copy(update={"port": 0})
-    script = "\n".join([
-        "/req new Export invoices to CSV P1 due friday #billing",
-        ":say Customers want SSO",
-        ":react 1",
-        "/req new",
-        "Team calendar", "", "P1", "bob", "", "ops",
-        "/req list",
-        ":quit",
-    ]) + "\n"
+    script = (
+        "\n".join(
+            [
+                "/req new Export invoices to CSV P1 @dave due friday #billing",
+                ":say Customers want SSO",
+                ":react 1",
+                "/req new",
+                "Team calendar",
+                "",
+                "P1",
+                "bob",
+                "",
+                "ops",
+                "/req list",
+                ":quit",
+            ]
+        )
+        + "\n"
+    )
     out = io.StringIO()
-    assert run_sandbox(settings, reset=True, demo=False, stdin=io.StringIO(script),
-                       stdout=out) == 0
+    assert run_sandbox(settings, reset=True, demo=False, stdin=io.StringIO(script), stdout=out) == 0
     shown = out.getvalue()
-    assert "== REQ-1 · Export invoices to CSV ==" in shown
+    assert "== REQ-1 · Export invoices to CSV ==" in shown and "*Owner*: @dave" in shown
     assert "== REQ-2 · Customers want SSO ==" in shown
     assert "== REQ-3 · Team calendar ==" in shown and "*Owner*: @bob" in shown
     assert "Requirements in this channel (3)" in shown

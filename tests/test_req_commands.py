@@ -29,7 +29,7 @@ def test_quick_capture_posts_card_in_channel(env: Env) -> None:
     assert "REQ-1 · Export invoices to CSV" in shown
     assert "P1" in shown and "<@U0BOB>" in shown and "`billing`" in shown
     assert "Fri 27 Nov 2026" in shown  # the Friday after Monday 23 Nov
-    actions = [b for b in card["blocks"] if b["type"] == "actions"][0]
+    actions = next(b for b in card["blocks"] if b["type"] == "actions")
     ids = [e["action_id"] for e in actions["elements"]]
     assert ids == ["req_assign_me", "req_status", "req_vote"]
     [req] = _stored(env)

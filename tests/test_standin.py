@@ -19,8 +19,9 @@ from tests.conftest import BOB, PRODUCT, make_settings
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "slack"
 needs_shared = pytest.mark.skipif(
-    not SHARED.is_dir(), reason="../shared/slack (Slack's specs and samples) is not beside "
-    "this checkout")
+    not SHARED.is_dir(),
+    reason="../shared/slack (Slack's specs and samples) is not beside this checkout",
+)
 
 
 @pytest.fixture
@@ -29,8 +30,9 @@ def client(standin: tuple[Workspace, Served]) -> WebClient:
     return make_client(make_settings("sqlite://", served.url + "/api/"))
 
 
-def test_unknown_method_and_missing_arguments(client: WebClient,
-                                              standin: tuple[Workspace, Served]) -> None:
+def test_unknown_method_and_missing_arguments(
+    client: WebClient, standin: tuple[Workspace, Served]
+) -> None:
     with pytest.raises(SlackApiError) as err:
         client.api_call("chat.postMessageTypo", json={"channel": PRODUCT})
     assert err.value.response["error"] == "unknown_method"
@@ -57,16 +59,17 @@ def test_answers_have_slacks_shapes(client: WebClient) -> None:
     answers: dict[str, Any] = {
         "chat.postMessage": msg,
         "chat.getPermalink": client.chat_getPermalink(channel=PRODUCT, message_ts=msg["ts"]).data,
-        "chat.postEphemeral": client.chat_postEphemeral(channel=PRODUCT, user=BOB,
-                                                        text="x").data,
+        "chat.postEphemeral": client.chat_postEphemeral(channel=PRODUCT, user=BOB, text="x").data,
         "chat.update": client.chat_update(channel=PRODUCT, ts=msg["ts"], text="y").data,
         "users.info": client.users_info(user=BOB).data,
         "conversations.info": client.conversations_info(channel=PRODUCT).data,
         "conversations.members": client.conversations_members(channel=PRODUCT).data,
         "conversations.open": client.conversations_open(users=BOB).data,
         "auth.test": client.auth_test().data,
-        "views.open": client.views_open(trigger_id="t", view={"type": "modal", "title": {
-            "type": "plain_text", "text": "x"}, "blocks": []}).data,
+        "views.open": client.views_open(
+            trigger_id="t",
+            view={"type": "modal", "title": {"type": "plain_text", "text": "x"}, "blocks": []},
+        ).data,
     }
     for method, answer in answers.items():
         sample = json.loads((SHARED / "payload-samples" / "api" / f"{method}.json").read_text())
@@ -81,15 +84,19 @@ def test_bundled_method_table_matches_slacks_spec() -> None:
     assert json.loads(BUNDLED.read_text()) == compact(spec)
 
 
-def test_faults_are_retried_by_the_client(client: WebClient,
-                                          standin: tuple[Workspace, Served]) -> None:
+def test_faults_are_retried_by_the_client(
+    client: WebClient, standin: tuple[Workspace, Served]
+) -> None:
     ws, _ = standin
     ws.inject(Fault("429", method="chat.postMessage", retry_after=0))
     ws.inject(Fault("500", method="chat.postMessage"))
     resp = client.chat_postMessage(channel=PRODUCT, text="eventually")
     assert resp["ok"]
     assert [c.error for c in ws.calls_of("chat.postMessage")] == [
-        "injected_429", "injected_500", None]
+        "injected_429",
+        "injected_500",
+        None,
+    ]
     assert [m["text"] for m in ws.channel_messages(PRODUCT)] == ["eventually"]
 
 
@@ -105,11 +112,14 @@ def test_history_and_replies(standin: tuple[Workspace, Served], client: WebClien
     ws, _ = standin
     parent = ws.post(PRODUCT, user=BOB, text="parent")
     child = ws.post(PRODUCT, user=BOB, text="child", thread_ts=parent["ts"])
-    hist = client.conversations_history(channel=PRODUCT, latest=parent["ts"], inclusive=True,
-                                        limit=1)
+    hist = client.conversations_history(
+        channel=PRODUCT, latest=parent["ts"], inclusive=True, limit=1
+    )
     assert [m["text"] for m in hist["messages"]] == ["parent"]
     replies = client.conversations_replies(channel=PRODUCT, ts=parent["ts"])
     assert [m["text"] for m in replies["messages"]] == ["parent", "child"]
-    assert client.conversations_replies(channel=PRODUCT, ts=child["ts"])["messages"][0][
-        "text"] == "child"
+    assert (
+        client.conversations_replies(channel=PRODUCT, ts=child["ts"])["messages"][0]["text"]
+        == "child"
+    )
     assert WebApi  # the WSGI app under test

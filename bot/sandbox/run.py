@@ -1,4 +1,4 @@
-"""`python -m bot sandbox`: a local workspace in the terminal; the bot runs as it does with Slack."""
+"""`python -m bot sandbox`: a local workspace in the terminal, the bot running as with Slack."""
 
 from __future__ import annotations
 
@@ -165,7 +165,7 @@ class Repl:
             return
         if line.startswith("/"):
             command, _, text = line.partition(" ")
-            d.command(command, text, user=box.user, channel=box.channel)
+            d.command(command, escape_mentions(text, box.ws), user=box.user, channel=box.channel)
             return
         verb, _, rest = line.partition(" ")
         msgs = self._messages()
@@ -256,6 +256,16 @@ class Repl:
                 print(
                     render_message(0, {**eph, "user": ws.bot_user_id}, ws, ephemeral=True), file=out
                 )
+
+
+def escape_mentions(text: str, ws: Workspace) -> str:
+    """What Slack does for commands with should_escape: `@bob` becomes `<@U0BOB|bob>`."""
+    names = {u["name"]: uid for uid, u in ws.users.items()}
+    words = []
+    for word in text.split(" "):
+        name = word[1:]
+        words.append(f"<@{names[name]}|{name}>" if word.startswith("@") and name in names else word)
+    return " ".join(words)
 
 
 def _element_value(el: Json, answer: str) -> Json:

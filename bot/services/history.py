@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from storage.models import HistoryEvent
 
 Value = str | int | date | None
-_INSERT = insert(HistoryEvent.__table__)
+_INSERT = insert(HistoryEvent)
 
 
 def record(
