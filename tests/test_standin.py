@@ -102,10 +102,15 @@ def test_faults_are_retried_by_the_client(
 
 def test_timeout_fault_stalls_the_call(standin: tuple[Workspace, Served]) -> None:
     ws, served = standin
-    ws.inject(Fault("timeout", method="auth.test", delay=1.5))
+    stall = Fault("timeout", method="auth.test", delay=5)
+    ws.inject(stall)
     quick = WebClient(token="x", base_url=served.url + "/api/", timeout=0.3)
-    with pytest.raises(TimeoutError):
-        quick.auth_test()
+    try:
+        with pytest.raises(TimeoutError):
+            quick.auth_test()
+    finally:
+        stall.release.set()
+    assert quick.auth_test()["ok"]  # the next call goes through
 
 
 def test_history_and_replies(standin: tuple[Workspace, Served], client: WebClient) -> None:

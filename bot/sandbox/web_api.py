@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -88,7 +87,7 @@ class WebApi:
                 )
             if fault.kind == "500":
                 return "500 Internal Server Error", [], {"ok": False, "error": "internal_error"}
-            time.sleep(fault.delay)  # a real stall: the client's timeout must fire
+            fault.release.wait(fault.delay)  # a real stall: the client's timeout must fire
         if error is not None:
             return "200 OK", [], {"ok": False, "error": error}
         try:

@@ -29,6 +29,8 @@ class Fault:
     times: int = 1
     retry_after: int = 1
     delay: float = 0.0
+    # Set it to end a "timeout" stall early (so no handler thread outlives a test).
+    release: threading.Event = field(default_factory=threading.Event)
 
 
 class Workspace:
