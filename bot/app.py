@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -34,16 +35,9 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     return client
 
 
-def create_app(
-    settings: Settings,
-    *,
-    sessions: sessionmaker[Session] | None = None,
-    clock: Clock | None = None,
-    worker: Worker | None = None,
-    client: WebClient | None = None,
-) -> App:
-    """Build the bolt App (see `build`)."""
-    return build(settings, sessions=sessions, clock=clock, worker=worker, client=client)[0]
+def create_app(settings: Settings, **parts: Any) -> App:
+    """Build the bolt App (see `build` for the parts a caller may supply)."""
+    return build(settings, **parts)[0]
 
 
 def build(
