@@ -54,7 +54,14 @@ class Served:
         )
         self.port: int = self.server.effective_port  # type: ignore[union-attr]
         self.url = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self.server.run, daemon=True)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        # Our own loop with a stop flag: closing sockets under a running select() raises EBADF.
+        server: Any = self.server
+        while not self._stopping.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
 
     def start(self) -> Served:
         """Start serving."""
@@ -62,8 +69,12 @@ class Served:
         return self
 
     def stop(self) -> None:
-        """Stop serving."""
-        self.server.close()
+        """Stop serving: leave the loop, then close the sockets and worker threads."""
+        self._stopping.set()
+        self._thread.join(timeout=5)
+        server: Any = self.server
+        server.task_dispatcher.shutdown(timeout=5)
+        server.asyncore.close_all(server._map)
 
 
 def serve_forever(app: WsgiApp, *, host: str, port: int) -> None:
