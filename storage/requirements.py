@@ -85,11 +85,16 @@ def find(
 _ORDER = (Requirement.priority.asc(), Requirement.number.desc())
 
 
-def by_number(session: Session, *, team_id: str, number: int) -> Requirement | None:
-    """The requirement REQ-<number> of a workspace."""
-    return session.scalars(
-        select(Requirement).where(Requirement.team_id == team_id, Requirement.number == number)
-    ).one_or_none()
+def by_number(
+    session: Session, *, team_id: str, number: int, for_update: bool = False
+) -> Requirement | None:
+    """The requirement REQ-<number> of a workspace (row-locked when about to change it)."""
+    stmt = select(Requirement).where(Requirement.team_id == team_id, Requirement.number == number)
+    if for_update:
+        # PostgreSQL: concurrent changes queue here instead of overwriting each other.
+        # SQLite takes no row locks; BEGIN IMMEDIATE already serialises its writers.
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one_or_none()
 
 
 def by_source(session: Session, *, team_id: str, channel_id: str, ts: str) -> Requirement | None:

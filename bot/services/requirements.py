@@ -175,9 +175,9 @@ def capture_message(
     return req, True
 
 
-def get(*, session: Session, actor: Actor, number: int) -> Requirement:
-    """Fetch REQ-n if the actor may see it from where they are."""
-    req = store.by_number(session, team_id=actor.team_id, number=number)
+def get(*, session: Session, actor: Actor, number: int, for_update: bool = False) -> Requirement:
+    """Fetch REQ-n if the actor may see it from where they are (locked to change it)."""
+    req = store.by_number(session, team_id=actor.team_id, number=number, for_update=for_update)
     if req is None:
         raise NotFound(f"There is no REQ-{number}. Type `/req list` to see the open ones.")
     involved = actor.user_id in (req.owner_id, req.requester_id)
@@ -219,7 +219,7 @@ def set_status(
     reason: str | None = None,
 ) -> Requirement:
     """Move a requirement to a status; closing and reopening need the owner/requester/admin."""
-    req = get(session=session, actor=actor, number=number)
+    req = get(session=session, actor=actor, number=number, for_update=True)
     if req.status == status:
         raise InvalidInput(f"{req.ref} is already {status.replace('_', ' ')}.")
     closing = status in CLOSED_STATUSES
@@ -251,7 +251,7 @@ def close(
     """Close as done or rejected, with an optional reason."""
     if outcome not in CLOSED_STATUSES:
         raise InvalidInput("Close as `done` or `rejected`, e.g. `/req close REQ-3 rejected dup`.")
-    req = get(session=session, actor=actor, number=number)
+    req = get(session=session, actor=actor, number=number, for_update=True)
     if req.status in CLOSED_STATUSES:
         raise InvalidInput(f"{req.ref} is already {req.status}.")
     return set_status(
@@ -269,7 +269,7 @@ def assign(
     *, session: Session, actor: Actor, now: datetime, number: int, owner_id: str
 ) -> Requirement:
     """Give a requirement an owner."""
-    req = get(session=session, actor=actor, number=number)
+    req = get(session=session, actor=actor, number=number, for_update=True)
     if req.owner_id == owner_id:
         raise InvalidInput(f"{req.ref} is already owned by <@{owner_id}>.")
     old = req.owner_id
@@ -282,7 +282,7 @@ def set_priority(
     *, session: Session, actor: Actor, now: datetime, number: int, priority: str
 ) -> Requirement:
     """Change the priority (P0..P3)."""
-    req = get(session=session, actor=actor, number=number)
+    req = get(session=session, actor=actor, number=number, for_update=True)
     if req.priority == priority:
         raise InvalidInput(f"{req.ref} is already {priority}.")
     old = req.priority
@@ -295,7 +295,7 @@ def set_due(
     *, session: Session, actor: Actor, now: datetime, number: int, due: date
 ) -> Requirement:
     """Set or move the due date."""
-    req = get(session=session, actor=actor, number=number)
+    req = get(session=session, actor=actor, number=number, for_update=True)
     _check_due(due, actor, now)
     if req.due_date == due:
         raise InvalidInput(f"{req.ref} is already due {due.isoformat()}.")
@@ -307,7 +307,7 @@ def set_due(
 
 def vote(*, session: Session, actor: Actor, now: datetime, number: int) -> Requirement:
     """Add the actor's +1 (once; not on one's own request)."""
-    req = get(session=session, actor=actor, number=number)
+    req = get(session=session, actor=actor, number=number, for_update=True)
     if req.requester_id == actor.user_id:
         raise InvalidInput(f"You asked for {req.ref}, so your vote is already counted.")
     try:
@@ -322,8 +322,9 @@ def vote(*, session: Session, actor: Actor, now: datetime, number: int) -> Requi
             )
     except IntegrityError:
         raise InvalidInput(f"You already voted for {req.ref}.") from None
-    req.votes += 1
-    _change(session, req, actor.user_id, "votes", req.votes - 1, req.votes, now)
+    old = req.votes
+    req.votes = old + 1
+    _change(session, req, actor.user_id, "votes", old, req.votes, now)
     return req
 
 
@@ -361,6 +362,6 @@ def set_permalink(
     *, session: Session, actor: Actor, number: int, permalink: str | None
 ) -> Requirement:
     """Remember the source message's permalink (fetched after the capture)."""
-    req = get(session=session, actor=actor, number=number)
+    req = get(session=session, actor=actor, number=number, for_update=True)
     req.permalink = permalink
     return req
