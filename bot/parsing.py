@@ -47,6 +47,16 @@ for _i, _names in enumerate(
         _WEEKDAYS[_name] = rd_weekday(_i)
 
 
+def shorten(text: str, limit: int = 30) -> str:
+    """Cut echoed user text so an answer stays short."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def first_line(text: str) -> str:
+    """The first non-blank line of a message (a title for what it captures)."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
 def parse_date(text: str, *, today: date) -> date:
     """Read a date: ISO, today, tomorrow, a weekday (the next one), `in N days|weeks`."""
     words = " ".join(text.lower().split())
@@ -112,8 +122,7 @@ def parse_ref(token: str, prefix: str) -> int:
         raw = raw[len(prefix) + 1 :]
     if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 9 and int(raw) > 0:
         return int(raw)
-    shown = token if len(token) <= 30 else token[:30] + "…"
-    raise InvalidInput(f"`{shown}` is not an id. Type it like `{prefix}-12`.")
+    raise InvalidInput(f"`{shorten(token)}` is not an id. Type it like `{prefix}-12`.")
 
 
 def _starts_like_date(word: str) -> bool:
@@ -222,8 +231,7 @@ def parse_status(text: str) -> str:
     key = _STATUS_ALIASES.get(key.replace("_", ""), key)
     if key in STATUSES:
         return key
-    shown = text if len(text) <= 30 else text[:30] + "…"
-    raise InvalidInput(f"`{shown}` is not a status. Use one of: {', '.join(STATUSES)}.")
+    raise InvalidInput(f"`{shorten(text)}` is not a status. Use one of: {', '.join(STATUSES)}.")
 
 
 @dataclass
@@ -264,6 +272,7 @@ def parse_list_filter(text: str) -> ListFilter:
             try:
                 flt.status = parse_status(tok)
             except InvalidInput:
-                shown = tok if len(tok) <= 30 else tok[:30] + "…"
-                raise InvalidInput(f"I don't know the filter `{shown}`. {LIST_HINT}") from None
+                raise InvalidInput(
+                    f"I don't know the filter `{shorten(tok)}`. {LIST_HINT}"
+                ) from None
     return flt

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,11 +42,3 @@ def next_number(session: Session, *, team_id: str, kind: str, now: datetime) -> 
         return 1
     except IntegrityError:
         return session.connection().execute(_BUMP, {"t": team_id, "k": kind}).scalar_one()
-
-
-def current(session: Session, *, team_id: str, kind: str) -> int:
-    """The last number handed out (0 when none)."""
-    row = session.execute(
-        select(Counter.value).where(Counter.team_id == team_id, Counter.kind == kind)
-    ).scalar_one_or_none()
-    return row or 0

@@ -168,3 +168,17 @@ def test_overdue_shows_on_card(env: Env) -> None:
     env.clock.advance(timedelta(days=3))
     env.req("show REQ-1")
     assert "overdue" in texts(env.last_ephemeral()["blocks"])
+
+
+def test_search_pages_keep_the_search(env: Env) -> None:
+    for i in range(20):
+        env.req(f"new Invoice export variant {i:02d}")
+    env.req("new Unrelated thing")
+    env.req("search invoice")
+    first = env.last_ephemeral()
+    assert "Matching “invoice” (20)" in texts(first["blocks"])
+    env.driver.click(first, "req_list_page_next", user=PM, channel=PRODUCT, ephemeral=True)
+    env.drain()
+    shown = texts(first["blocks"])
+    assert "Page 2 of 2" in shown and "Matching “invoice”" in shown
+    assert "Unrelated" not in shown

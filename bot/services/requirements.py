@@ -10,7 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.parsing import CLOSED_STATUSES, LABELS_MAX, ListFilter, validate_title
+from bot.parsing import (
+    CLOSED_STATUSES,
+    LABELS_MAX,
+    ListFilter,
+    first_line,
+    shorten,
+    validate_title,
+)
 from bot.services import history
 from bot.services.actor import Actor
 from storage import counters
@@ -149,8 +156,7 @@ def capture_message(
     )
     if existing is not None:
         return existing, False
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    title = first_line if len(first_line) <= 150 else first_line[:149] + "…"
+    title = shorten(first_line(text), 150)
     try:
         with session.begin_nested():
             req = create(
@@ -220,22 +226,7 @@ def set_status(
 ) -> Requirement:
     """Move a requirement to a status; closing and reopening need the owner/requester/admin."""
     req = get(session=session, actor=actor, number=number, for_update=True)
-    if req.status == status:
-        raise InvalidInput(f"{req.ref} is already {status.replace('_', ' ')}.")
-    closing = status in CLOSED_STATUSES
-    if closing or req.status in CLOSED_STATUSES:
-        _may_close(req, actor, is_admin)
-    old = req.status
-    req.status = status
-    _change(session, req, actor.user_id, "status", old, status, now)
-    if closing:
-        req.closed_at = now
-        if reason:
-            req.close_reason = reason[:DESCRIPTION_MAX]
-            _change(session, req, actor.user_id, "close_reason", None, req.close_reason, now)
-    else:
-        req.closed_at = None
-    return req
+    return _move(session, req, actor, now, status, is_admin, reason)
 
 
 def close(
@@ -254,15 +245,34 @@ def close(
     req = get(session=session, actor=actor, number=number, for_update=True)
     if req.status in CLOSED_STATUSES:
         raise InvalidInput(f"{req.ref} is already {req.status}.")
-    return set_status(
-        session=session,
-        actor=actor,
-        now=now,
-        number=number,
-        status=outcome,
-        is_admin=is_admin,
-        reason=reason,
-    )
+    return _move(session, req, actor, now, outcome, is_admin, reason)
+
+
+def _move(
+    session: Session,
+    req: Requirement,
+    actor: Actor,
+    now: datetime,
+    status: str,
+    is_admin: AdminCheck,
+    reason: str | None,
+) -> Requirement:
+    if req.status == status:
+        raise InvalidInput(f"{req.ref} is already {status.replace('_', ' ')}.")
+    closing = status in CLOSED_STATUSES
+    if closing or req.status in CLOSED_STATUSES:
+        _may_close(req, actor, is_admin)
+    old = req.status
+    req.status = status
+    _change(session, req, actor.user_id, "status", old, status, now)
+    if closing:
+        req.closed_at = now
+        if reason:
+            req.close_reason = reason[:DESCRIPTION_MAX]
+            _change(session, req, actor.user_id, "close_reason", None, req.close_reason, now)
+    else:
+        req.closed_at = None
+    return req
 
 
 def assign(

@@ -17,6 +17,7 @@ from bot.views.blocks import (
     encode,
     escape,
     header,
+    message,
     mrkdwn,
     option,
     plain,
@@ -159,6 +160,24 @@ def listing(
             )
         blocks.append(actions(*nav))
     return blocks
+
+
+def listing_message(page: Any, *, pager: dict[str, Any], mine: bool, today: date | None) -> Block:
+    """The ephemeral answer to `/req list` or `/req search` (and its other pages)."""
+    if pager.get("v") == "search":
+        title = f"Matching “{truncate(str(pager.get('q', '')), 60)}”"
+    else:
+        title = "Your requirements" if mine else "Requirements in this channel"
+    blocks = listing(
+        page.items,
+        total=page.total,
+        offset=page.offset,
+        limit=page.limit,
+        title=title,
+        pager=pager,
+        today=today,
+    )
+    return message(title, blocks)
 
 
 FIELD_NAMES = {

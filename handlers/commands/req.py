@@ -18,6 +18,7 @@ from bot.parsing import (
     parse_ref,
     parse_status,
     parse_user,
+    shorten,
 )
 from bot.services import requirements as reqs
 from bot.services.actor import Actor
@@ -64,8 +65,7 @@ def handle_req(
     )
     handler = VERBS.get(verb.lower() or "help")
     if handler is None:
-        shown = verb if len(verb) <= 30 else verb[:30] + "…"
-        ack(message(f"I don't know `/req {shown}`. Type `/req help` for the verbs."))
+        ack(message(f"I don't know `/req {shorten(verb)}`. Type `/req help` for the verbs."))
         return
     answer = handler(call)
     if answer is None:
@@ -109,18 +109,8 @@ def verb_list(call: Call) -> Block:
     """This channel's requirements (or your own everywhere)."""
     flt = parse_list_filter(call.rest)
     page = call.run(reqs.find, flt=flt)
-    title = "Your requirements" if flt.mine else "Requirements in this channel"
-    return message(
-        title,
-        views.listing(
-            page.items,
-            total=page.total,
-            offset=page.offset,
-            limit=page.limit,
-            title=title,
-            pager={"v": "list", "q": call.rest},
-            today=call.today,
-        ),
+    return views.listing_message(
+        page, pager={"v": "list", "q": call.rest}, mine=flt.mine, today=call.today
     )
 
 
@@ -129,20 +119,9 @@ def verb_search(call: Call) -> Block:
     words = [w for w in call.args if len(w) >= 2][:8]
     if not words:
         raise InvalidInput("Search for what? Type `/req search invoices csv`.")
-    flt = parse_list_filter("all")
-    page = call.run(reqs.find, flt=flt, words=words)
-    title = f"Matching “{' '.join(words)}”"
-    return message(
-        title,
-        views.listing(
-            page.items,
-            total=page.total,
-            offset=page.offset,
-            limit=page.limit,
-            title=title,
-            pager={"v": "search", "q": " ".join(words)},
-            today=call.today,
-        ),
+    page = call.run(reqs.find, flt=parse_list_filter("all"), words=words)
+    return views.listing_message(
+        page, pager={"v": "search", "q": " ".join(words)}, mine=False, today=call.today
     )
 
 

@@ -124,16 +124,9 @@ def handle_page(ack: Ack, body: dict[str, Any], context: BoltContext, respond: R
         words = pager.get("q", "").split() if pager.get("v") == "search" else []
         flt = parse_list_filter("all" if words else pager.get("q", ""))
         page = deps.run(reqs.find, actor=actor, flt=flt, words=words, offset=int(pager["o"]))
-        title = "Your requirements" if flt.mine else "Requirements in this channel"
-        blocks = views.listing(
-            page.items,
-            total=page.total,
-            offset=page.offset,
-            limit=page.limit,
-            title=title,
-            pager=pager,
-            today=actor.today(deps.clock.now()),
+        answer = views.listing_message(
+            page, pager=pager, mine=flt.mine, today=actor.today(deps.clock.now())
         )
-        respond(**message(title, blocks), replace_original=True)
+        respond(**answer, replace_original=True)
 
     deps.defer(work, answer=ephemeral(respond))

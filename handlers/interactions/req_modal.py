@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import InvalidInput
 from bot.ids import ActionId, BlockId
-from bot.parsing import parse_label
+from bot.parsing import first_line, parse_label
 from bot.services import requirements as reqs
 from bot.views import requirements as views
 from handlers.common import actor_of, deps_of
@@ -26,13 +26,12 @@ def handle_capture_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClien
     ack()
     msg = shortcut.get("message") or {}
     text = msg.get("text") or ""
-    first = next((line for line in text.splitlines() if line.strip()), "")
     channel = (shortcut.get("channel") or {}).get("id", "")
     client.views_open(
         trigger_id=shortcut["trigger_id"],
         view=views.modal(
             channel_id=channel,
-            title=first,
+            title=first_line(text),
             description=text,
             source_channel_id=channel,
             source_ts=shortcut.get("message_ts") or msg.get("ts"),
