@@ -1,4 +1,4 @@
-"""`python -m bot …` (also `teamloop …`): run, sandbox, db upgrade, export."""
+"""`python -m bot …` (also `teamloop …`): run, sandbox, db upgrade, jobs run-due, export."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
+from dateutil.parser import isoparse
 from pydantic import ValidationError
 
 from bot.config import RunMode, Settings
@@ -27,10 +29,36 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations")
+    jobs = sub.add_parser("jobs", help="scheduled work")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
+    due = jobs_sub.add_parser(
+        "run-due", help="run every occurrence due at an instant, then deliver the outbox"
+    )
+    due.add_argument("--now", type=_instant, help="ISO-8601 instant with offset (default: now)")
+    due.add_argument(
+        "--wait",
+        type=float,
+        default=30.0,
+        help="seconds to keep retrying failed sends before exiting (default 30)",
+    )
     export = sub.add_parser("export", help="write the store to stdout")
     export.add_argument("--format", choices=["json", "csv"], default="json")
-    export.add_argument("--kind", choices=["requirements"], default="requirements")
+    export.add_argument(
+        "--kind", choices=["requirements", "feedback", "blockers", "risks"], default="requirements"
+    )
     return parser
+
+
+def _instant(value: str) -> datetime:
+    try:
+        parsed = isoparse(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an instant with an offset; try 2026-11-23T08:30:00Z"
+        )
+    return parsed.astimezone(UTC)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         upgrade(settings.database_url)
         print("database is up to date")
         return 0
+    if command == "jobs":
+        return _run_due(settings, now=args.now, wait=args.wait)
     if command == "export":
         from bot.export import export
 
@@ -78,21 +108,54 @@ def _run(settings: Settings, *, http: bool, socket: bool) -> int:
         )
         return 2
     from bot.app import build
+    from bot.jobs import build_jobs
     from storage.migrate import upgrade
 
     upgrade(settings.database_url)
     app, deps = build(settings)
-    if mode is RunMode.SOCKET:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    ticker = build_jobs(settings, sessions=deps.sessions, clock=deps.clock).ticker()
+    ticker.start()
+    try:
+        if mode is RunMode.SOCKET:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        log.info("teamloop running in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()
+            log.info("teamloop running in Socket Mode")
+            SocketModeHandler(app, settings.slack_app_token).start()
+            return 0
+        from bot.web import serve_forever, wsgi_app
+
+        log.info(
+            "teamloop serving HTTP on port %s (POST /slack/events, GET /healthz)", settings.port
+        )
+        serve_forever(wsgi_app(app, deps.sessions), host="0.0.0.0", port=settings.port)
         return 0
-    from bot.web import serve_forever, wsgi_app
+    finally:
+        ticker.stop()
 
-    log.info("teamloop serving HTTP on port %s (POST /slack/events, GET /healthz)", settings.port)
-    serve_forever(wsgi_app(app, deps.sessions), host="0.0.0.0", port=settings.port)
-    return 0
+
+def _run_due(settings: Settings, *, now: datetime | None, wait: float) -> int:
+    from bot.clock import OffsetClock, SystemClock
+    from bot.jobs import build_jobs
+    from storage.db import make_engine, make_session_factory
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    clock = OffsetClock(now) if now is not None else SystemClock()
+    jobs = build_jobs(settings, sessions=make_session_factory(engine), clock=clock)
+    try:
+        ticked, sent = jobs.run_due(linger=wait)
+    finally:
+        engine.dispose()
+    print(
+        f"occurrences: {ticked.done} run, {ticked.skipped} skipped, {ticked.failed} failed; "
+        f"messages queued: {ticked.messages}"
+    )
+    print(
+        f"outbox: {sent.sent} sent, {sent.recovered} found already sent, {sent.retried} retried, "
+        f"{sent.rate_limited} rate-limited, {sent.dead} dead"
+    )
+    return 1 if sent.dead else 0
 
 
 def _missing(settings: Settings, mode: RunMode) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -39,3 +41,16 @@ class FrozenClock:
     def advance(self, delta: timedelta) -> None:
         """Move forward by a duration."""
         self._at += delta
+
+
+class OffsetClock:
+    """Real time flowing from a chosen start (`jobs run-due --now`): retries still wait."""
+
+    def __init__(self, start: datetime, monotonic: Callable[[], float] = time.monotonic) -> None:
+        if start.tzinfo is None:
+            raise ValueError("OffsetClock needs an aware datetime")
+        self._start, self._mono, self._t0 = start.astimezone(UTC), monotonic, monotonic()
+
+    def now(self) -> datetime:
+        """The start plus the real time elapsed since."""
+        return self._start + timedelta(seconds=self._mono() - self._t0)

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     teamloop_timezone: str = "UTC"
     port: int = Field(default=3000, ge=1, le=65535)
     log_level: str = "INFO"
+    # Sending limits and the ticker (see README, "Scheduling and delivery").
+    teamloop_send_budget: float = Field(default=300.0, gt=0)  # messages/minute/workspace
+    teamloop_channel_interval: float = Field(default=1.0, ge=0)  # seconds between posts
+    teamloop_send_attempts: int = Field(default=5, ge=1)
+    teamloop_send_lease: float = Field(default=60.0, gt=0)
+    teamloop_tick_seconds: float = Field(default=20.0, gt=0)
 
     @field_validator("teamloop_timezone")
     @classmethod

@@ -68,7 +68,7 @@ class Deps:
         with transaction(self.sessions) as session:
             return fn(session=session, **kwargs)
 
-    def defer(self, work: Callable[[], None], *, answer: Callable[[str], None] | None) -> None:
+    def defer(self, work: Callable[[], Any], *, answer: Callable[[str], None] | None) -> None:
         """Run `work` after the ack; a UserError (or a crash) becomes a short answer."""
 
         def guarded() -> None:

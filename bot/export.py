@@ -16,7 +16,7 @@ def export(settings: Settings, *, kind: str, fmt: str, out: TextIO) -> None:
     engine = make_engine(settings.database_url)
     try:
         with transaction(make_session_factory(engine)) as session:
-            rows = exports.requirements(session=session, with_history=fmt == "json")
+            rows = exports.KINDS[kind](session=session, with_history=fmt == "json")
     finally:
         engine.dispose()
     if fmt == "json":

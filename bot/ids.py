@@ -17,6 +17,22 @@ class ActionId(StrEnum):
     REQ_OWNER = "req_owner_input"
     REQ_DUE = "req_due_input"
     REQ_LABELS = "req_labels_input"
+    FB_PROMOTE = "fb_promote"
+    FB_LINK = "fb_link"
+    BLK_RESOLVE = "blk_resolve"
+    RSK_EDIT = "rsk_edit"
+    RSK_CLOSE = "rsk_close"
+    HOME_REQ_DONE = "home_req_done"
+    HOME_BLK_RESOLVE = "home_blk_resolve"
+    # Inputs of the item modals.
+    ITEM_TEXT = "item_text_input"
+    ITEM_KIND = "item_kind_input"
+    ITEM_OWNER = "item_owner_input"
+    ITEM_REQ = "item_req_input"
+    RSK_LIKELIHOOD = "rsk_likelihood_input"
+    RSK_IMPACT = "rsk_impact_input"
+    RSK_MITIGATION = "rsk_mitigation_input"
+    RSK_REVIEW = "rsk_review_input"
 
 
 class BlockId(StrEnum):
@@ -28,6 +44,14 @@ class BlockId(StrEnum):
     REQ_OWNER = "req_owner"
     REQ_DUE = "req_due"
     REQ_LABELS = "req_labels"
+    ITEM_TEXT = "item_text"
+    ITEM_KIND = "item_kind"
+    ITEM_OWNER = "item_owner"
+    ITEM_REQ = "item_req"
+    RSK_LIKELIHOOD = "rsk_likelihood"
+    RSK_IMPACT = "rsk_impact"
+    RSK_MITIGATION = "rsk_mitigation"
+    RSK_REVIEW = "rsk_review"
 
 
 class CallbackId(StrEnum):
@@ -37,6 +61,10 @@ class CallbackId(StrEnum):
     CAPTURE_REQUIREMENT = "capture_requirement"
     CAPTURE_FEEDBACK = "capture_feedback"
     CAPTURE_BLOCKER = "capture_blocker"
+    FB_MODAL = "fb_capture_modal"
+    BLK_MODAL = "blk_capture_modal"
+    FB_LINK_MODAL = "fb_link_modal"
+    RSK_MODAL = "rsk_edit_modal"
 
 
 class Reaction(StrEnum):

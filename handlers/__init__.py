@@ -6,9 +6,23 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from bot.ids import ActionId, CallbackId
+from handlers.commands.items import handle_blocker, handle_feedback, handle_risk
 from handlers.commands.req import handle_req
 from handlers.errors import on_error
+from handlers.events.home import handle_home_blk_resolve, handle_home_opened, handle_home_req_done
 from handlers.events.reactions import handle_reaction
+from handlers.interactions.item_actions import (
+    handle_blocker_shortcut,
+    handle_capture_submit,
+    handle_feedback_shortcut,
+    handle_link_button,
+    handle_link_submit,
+    handle_promote,
+    handle_resolve,
+    handle_risk_close,
+    handle_risk_edit,
+    handle_risk_submit,
+)
 from handlers.interactions.req_actions import (
     handle_assign_me,
     handle_page,
@@ -25,9 +39,18 @@ def register(app: App, deps: Deps) -> None:
     app.error(on_error)
 
     app.command("/req")(handle_req)
+    app.command("/feedback")(handle_feedback)
+    app.command("/blocker")(handle_blocker)
+    app.command("/risk")(handle_risk)
 
     app.shortcut(CallbackId.CAPTURE_REQUIREMENT)(handle_capture_shortcut)
     app.view(CallbackId.REQ_MODAL)(handle_modal_submit)
+    app.shortcut(CallbackId.CAPTURE_FEEDBACK)(handle_feedback_shortcut)
+    app.shortcut(CallbackId.CAPTURE_BLOCKER)(handle_blocker_shortcut)
+    app.view(CallbackId.FB_MODAL)(handle_capture_submit)
+    app.view(CallbackId.BLK_MODAL)(handle_capture_submit)
+    app.view(CallbackId.FB_LINK_MODAL)(handle_link_submit)
+    app.view(CallbackId.RSK_MODAL)(handle_risk_submit)
 
     app.action(ActionId.REQ_ASSIGN_ME)(handle_assign_me)
     app.action(ActionId.REQ_VOTE)(handle_vote)
@@ -35,4 +58,13 @@ def register(app: App, deps: Deps) -> None:
     app.action(ActionId.REQ_LIST_PAGE + "_prev")(handle_page)
     app.action(ActionId.REQ_LIST_PAGE + "_next")(handle_page)
 
+    app.action(ActionId.FB_PROMOTE)(handle_promote)
+    app.action(ActionId.FB_LINK)(handle_link_button)
+    app.action(ActionId.BLK_RESOLVE)(handle_resolve)
+    app.action(ActionId.RSK_EDIT)(handle_risk_edit)
+    app.action(ActionId.RSK_CLOSE)(handle_risk_close)
+    app.action(ActionId.HOME_REQ_DONE)(handle_home_req_done)
+    app.action(ActionId.HOME_BLK_RESOLVE)(handle_home_blk_resolve)
+
     app.event("reaction_added")(handle_reaction)
+    app.event("app_home_opened")(handle_home_opened)

@@ -20,7 +20,27 @@ FIELD_BLOCKS = {
     "description": BlockId.REQ_DESCRIPTION,
     "due": BlockId.REQ_DUE,
     "labels": BlockId.REQ_LABELS,
+    "text": BlockId.ITEM_TEXT,
+    "kind": BlockId.ITEM_KIND,
+    "requirement": BlockId.ITEM_REQ,
+    "likelihood": BlockId.RSK_LIKELIHOOD,
+    "impact": BlockId.RSK_IMPACT,
+    "mitigation": BlockId.RSK_MITIGATION,
+    "review": BlockId.RSK_REVIEW,
 }
+
+
+def _field_block(body: dict[str, Any], field: str | None) -> str:
+    """The input block to show an error on: the field's, else the form's first input."""
+    inputs = [
+        b.get("block_id")
+        for b in (body.get("view") or {}).get("blocks") or []
+        if b.get("type") == "input"
+    ]
+    wanted = FIELD_BLOCKS.get(field or "", "")
+    if wanted in inputs or not inputs:
+        return wanted or BlockId.REQ_TITLE
+    return str(inputs[0])
 
 
 def _json(body: dict[str, Any]) -> BoltResponse:
@@ -37,7 +57,7 @@ def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
     text = error.message if isinstance(error, UserError) else SORRY
     if kind == "view_submission":
         field = error.field if isinstance(error, UserError) else None
-        block = FIELD_BLOCKS.get(field or "title", BlockId.REQ_TITLE)
+        block = _field_block(body, field or "title")
         return _json({"response_action": "errors", "errors": {block: text}})
     if kind in ("slash_command", "block_actions", "message_action", "shortcut"):
         return _json(message(text))

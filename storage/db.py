@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -58,3 +60,13 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def insert_ignore(
+    session: Session, model: Any, values: dict[str, Any], *, conflict: Sequence[str]
+) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING; the new row's id, or None when the row existed."""
+    name = session.get_bind().dialect.name
+    insert: Any = pg_insert if name == "postgresql" else sqlite_insert
+    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
+    return session.execute(stmt.returning(model.id)).scalar_one_or_none()

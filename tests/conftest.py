@@ -164,3 +164,72 @@ def texts(blocks: list[Json] | None, kinds: tuple[str, ...] = ("plain_text", "mr
 
     walk(blocks or [])
     return "\n".join(out)
+
+
+@dataclass
+class JobsEnv:
+    """The scheduler and outbox on a real database, sending to the stand-in."""
+
+    ws: Workspace
+    jobs: Any
+    clock: Any
+    sessions: sessionmaker[Session]
+    api_url: str
+    db_url: str
+
+    def schedule(self, **kw: Any) -> int:
+        """Create a schedule (service call, one transaction); returns its id."""
+        from bot.services import schedules
+        from storage.db import transaction
+
+        kw.setdefault("team_id", self.ws.team_id)
+        kw.setdefault("now", self.clock.now())
+        with transaction(self.sessions) as session:
+            return schedules.upsert(session=session, **kw).id
+
+    def run_due(self, at: datetime | None = None, *, linger: float = 0.0) -> Any:
+        """Move the clock (if asked), tick and deliver, as `jobs run-due` does."""
+        if at is not None:
+            self.clock.set(at)
+        return self.jobs.run_due(linger=linger)
+
+    def rows(self, model: Any, **where: Any) -> list[Any]:
+        """Rows of a table matching `where`, in id order."""
+        from sqlalchemy import select
+
+        with self.sessions() as session:
+            query = select(model).filter_by(**where)
+            pk = next(iter(model.__table__.primary_key.columns))
+            return list(session.scalars(query.order_by(pk)))
+
+
+FAST = {"channel_interval": 0.02, "per_minute": 60_000, "settle": 0.0, "timeout": 1.0}
+
+
+@pytest.fixture
+def jobs_env(db_url: str, standin: tuple[Workspace, Served]) -> Iterator[JobsEnv]:
+    """The jobs of one process with fast limits and a frozen clock."""
+    from bot.jobs import build_jobs
+    from bot.outbox import Limits
+
+    ws, served = standin
+    api_url = served.url + "/api/"
+    settings = make_settings(db_url, api_url)
+    engine = make_engine(db_url)
+    sessions = make_session_factory(engine)
+    clock = FrozenClock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    jobs = build_jobs(settings, sessions=sessions, clock=clock, limits=Limits(**FAST))
+    yield JobsEnv(ws, jobs, clock, sessions, api_url, db_url)
+    jobs.leadership.release()
+    engine.dispose()
+
+
+def wait_until(predicate: Any, *, timeout: float = 15.0, what: str = "condition") -> None:
+    """Poll for something another process or thread does (never for the clock)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)

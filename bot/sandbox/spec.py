@@ -18,6 +18,13 @@ NEWER_METHODS: dict[str, dict[str, list[str]]] = {
     },
 }
 
+# Arguments added after the 2021 spec (Slack's current docs): message metadata.
+NEWER_PARAMS: dict[str, list[str]] = {
+    "chat.postMessage": ["metadata"],
+    "conversations.history": ["include_all_metadata"],
+    "conversations.replies": ["include_all_metadata"],
+}
+
 
 def compact(openapi: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
     """Reduce the OpenAPI document to {method: {required: [...], params: [...]}}."""
@@ -38,6 +45,8 @@ def methods() -> dict[str, dict[str, list[str]]]:
     table: dict[str, dict[str, list[str]]] = json.loads(BUNDLED.read_text())
     for name, spec in NEWER_METHODS.items():
         table.setdefault(name, spec)
+    for name, params in NEWER_PARAMS.items():
+        table[name] = {**table[name], "params": sorted({*table[name]["params"], *params})}
     return table
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
 from bot.sandbox.spec import check_call, methods
-from bot.sandbox.workspace import ApiCall, Json, Workspace
+from bot.sandbox.workspace import ApiCall, Fault, Json, Limits, Workspace
 
 StartResponse = Callable[..., Any]
 FORBIDDEN = {"link_names": "link_names", "parse": "full"}
@@ -21,6 +23,14 @@ def _loads(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def _rate_limited(seconds: int) -> tuple[str, list[tuple[str, str]], Json]:
+    return (
+        "429 Too Many Requests",
+        [("Retry-After", str(seconds))],
+        {"ok": False, "error": "ratelimited"},
+    )
 
 
 class WebApi:
@@ -77,14 +87,16 @@ class WebApi:
         with self.ws.lock:
             self.ws.calls.append(call)
         fault = self.ws.take_fault(method)
+        if fault is None and method == "chat.postMessage" and self.ws.limits and error is None:
+            limited = self._enforce(self.ws.limits, args)
+            if limited is not None:
+                call.error = "ratelimited"
+                return limited
+            fault = self._random_fault(self.ws.limits)
         if fault is not None:
             call.error = f"injected_{fault.kind}"
             if fault.kind == "429":
-                return (
-                    "429 Too Many Requests",
-                    [("Retry-After", str(fault.retry_after))],
-                    {"ok": False, "error": "ratelimited"},
-                )
+                return _rate_limited(fault.retry_after)
             if fault.kind == "500":
                 return "500 Internal Server Error", [], {"ok": False, "error": "internal_error"}
             fault.release.wait(fault.delay)  # a real stall: the client's timeout must fire
@@ -95,6 +107,43 @@ class WebApi:
         except KeyError as exc:
             call.error = f"not_found:{exc}"
             return "200 OK", [], {"ok": False, "error": "channel_not_found"}
+
+    def _enforce(
+        self, limits: Limits, args: Json
+    ) -> tuple[str, list[tuple[str, str]], Json] | None:
+        """429 a post that breaks the channel or workspace limit; else take its slot."""
+        now = time.monotonic()
+        channel = str(args.get("channel", ""))
+        with self.ws.lock:
+            if now < limits.paused_until:
+                limits.during_pause += 1
+                return _rate_limited(max(1, math.ceil(limits.paused_until - now)))
+            tokens = min(limits.burst, limits.tokens + (now - limits.refilled) * limits.per_second)
+            limits.tokens, limits.refilled = tokens, now
+            early_chan = (
+                limits.last_post.get(channel, float("-inf"))
+                + limits.channel_interval
+                - limits.slack
+                - now
+            )
+            wait = max((1 - tokens) / limits.per_second, early_chan)
+            if wait > 0:
+                limits.violations.append(f"{channel}: {wait:.3f}s too early")
+                return _rate_limited(limits.pause(now, math.ceil(wait)))
+            limits.tokens -= 1
+            limits.last_post[channel] = now
+            limits.posted_at.append(now)
+        return None
+
+    def _random_fault(self, limits: Limits) -> Fault | None:
+        with self.ws.lock:
+            roll = limits.rng.random()
+            if roll >= limits.fault_rate:
+                return None
+            kind = limits.rng.choice(["500", "500", "429", "timeout"])
+            if kind == "429":
+                limits.pause(time.monotonic(), 1, cause="fault")
+        return Fault(kind, times=0, retry_after=1, delay=limits.stall)
 
     # -- methods -----------------------------------------------------------------------------
     def auth_test(self, args: Json) -> Json:
@@ -127,6 +176,7 @@ class WebApi:
             blocks=args.get("blocks"),
             thread_ts=args.get("thread_ts"),
             bot=True,
+            metadata=args.get("metadata"),
         )
         return {"ok": True, "channel": channel, "ts": msg["ts"], "message": msg}
 
@@ -180,6 +230,8 @@ class WebApi:
             msgs = [m for m in msgs if (m["ts"] <= latest if inclusive else m["ts"] < latest)]
         if oldest:
             msgs = [m for m in msgs if m["ts"] >= oldest]
+        if str(args.get("include_all_metadata", "")).lower() not in ("1", "true"):
+            msgs = [{k: v for k, v in m.items() if k != "metadata"} for m in msgs]
         limit = int(args.get("limit") or 100)
         page = list(reversed(msgs))[:limit]
         return {

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import math
+import random
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +36,58 @@ class Fault:
     release: threading.Event = field(default_factory=threading.Event)
 
 
+@dataclass
+class Limits:
+    """Slack's posting limits as the stand-in enforces them, plus random faults.
+
+    `channel_interval` seconds between posts in one channel and `per_second` posts a second
+    in the workspace (a token bucket holding `burst` posts, so network jitter is no breach);
+    a post that breaks either gets 429 with Retry-After, and so does every post while a
+    Retry-After is running. `fault_rate` of the other posts fail at random:
+    half 500s, a quarter 429s (Retry-After 1) and a quarter stalls of `stall` seconds after
+    which the message IS posted (as a real timeout can leave it).
+    """
+
+    channel_interval: float = 1.0
+    per_second: float = 1.0
+    fault_rate: float = 0.0
+    stall: float = 1.5
+    seed: int = 7
+    burst: float = 2.0
+    slack: float = 0.05  # tolerance for network jitter, in seconds
+    rng: random.Random = field(init=False)
+    tokens: float = field(default=0.0, init=False)
+    refilled: float = field(default=0.0, init=False)
+    during_pause: int = field(default=0, init=False)
+    last_post: dict[str, float] = field(default_factory=dict, init=False)
+    paused_until: float = field(default=0.0, init=False)
+    pauses: list[tuple[float, float, str]] = field(default_factory=list, init=False)
+    posted_at: list[float] = field(default_factory=list, init=False)
+    violations: list[str] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+        self.tokens, self.refilled = self.burst, time.monotonic()
+
+    def pause(self, now: float, seconds: int, cause: str = "breach") -> int:
+        """Start (or extend) a Retry-After period; returns the seconds to announce."""
+        until = max(self.paused_until, now + seconds)
+        self.pauses.append((now, until, cause))
+        self.paused_until = until
+        return max(1, math.ceil(until - now))
+
+    def paused_seconds(self, cause: str | None = None) -> float:
+        """Time covered by Retry-After periods (of one cause), overlaps counted once."""
+        total, end = 0.0, float("-inf")
+        spans = [(a, b) for a, b, c in self.pauses if cause in (None, c)]
+        for start, stop in sorted(spans):
+            start = max(start, end)
+            if stop > start:
+                total += stop - start
+                end = stop
+        return total
+
+
 class Workspace:
     """Everything the stand-in knows; safe to use from several threads."""
 
@@ -51,6 +106,9 @@ class Workspace:
         self.faults: list[Fault] = []
         self.response_urls: dict[str, Json] = {}
         self._seq = itertools.count(1)
+        self._last_ts = 0.0
+        # Limits the stand-in enforces on chat.postMessage (None: unlimited), like Slack.
+        self.limits: Limits | None = None
         self.add_user(self.bot_user_id, "teamloop", is_bot=True)
 
     # -- setup -----------------------------------------------------------------------------
@@ -120,9 +178,10 @@ class Workspace:
 
     # -- helpers used by the API and the driver ------------------------------------------------
     def next_ts(self) -> str:
-        """A unique, increasing message timestamp."""
-        n = next(self._seq)
-        return f"{1_790_000_000 + n}.{n:06d}"
+        """A unique, increasing message timestamp on the wall clock, as Slack's are."""
+        with self.lock:
+            self._last_ts = max(time.time(), self._last_ts + 0.000001)
+            return f"{self._last_ts:.6f}"
 
     def next_id(self, prefix: str) -> str:
         """A unique object id such as V00000012."""
@@ -148,6 +207,7 @@ class Workspace:
         blocks: list[Json] | None = None,
         thread_ts: str | None = None,
         bot: bool = False,
+        metadata: Json | None = None,
     ) -> Json:
         """Store a message in a channel (or a DM) and return it."""
         msg: Json = {
@@ -161,6 +221,8 @@ class Workspace:
             msg["blocks"] = blocks
         if bot:
             msg["bot_id"] = self.bot_id
+        if metadata:
+            msg["metadata"] = metadata
         if thread_ts:
             msg["thread_ts"] = thread_ts
         with self.lock:

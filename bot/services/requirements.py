@@ -18,7 +18,7 @@ from bot.parsing import (
     shorten,
     validate_title,
 )
-from bot.services import history
+from bot.services import items
 from bot.services.actor import Actor
 from storage import counters
 from storage import requirements as store
@@ -57,18 +57,7 @@ def _change(
     new: object,
     now: datetime,
 ) -> None:
-    history.record(
-        session,
-        team_id=req.team_id,
-        entity_type=KIND,
-        entity_id=req.id,
-        channel_id=req.channel_id,
-        actor_id=actor_id,
-        field=field,
-        old=None if old is None else str(old),
-        new=None if new is None else str(new),
-        now=now,
-    )
+    items.change(session, req, KIND, actor_id, field, old, new, now)
     req.updated_at = now
 
 

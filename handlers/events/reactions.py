@@ -1,4 +1,5 @@
-"""Capture by emoji reaction: `:bulb:` on a message makes it a requirement, once."""
+"""Capture by emoji reaction: `:bulb:` a requirement, `:speech_balloon:` feedback,
+`:construction:` a blocker; each message once."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.ids import Reaction
+from bot.services import blockers, feedback
 from bot.services import requirements as reqs
+from bot.views import items as item_views
 from bot.views import requirements as views
 from handlers.common import actor_of, deps_of
 
@@ -34,7 +37,12 @@ def fetch_message(client: WebClient, channel: str, ts: str) -> dict[str, Any] | 
 def handle_reaction(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Events are acked already (and deduped on event_id); the capture runs after."""
     item = event.get("item") or {}
-    if event.get("reaction") != Reaction.REQUIREMENT or item.get("type") != "message":
+    if item.get("type") != "message":
+        return
+    if event.get("reaction") in (Reaction.FEEDBACK, Reaction.BLOCKER):
+        handle_item_reaction(event, context, client)
+        return
+    if event.get("reaction") != Reaction.REQUIREMENT:
         return
     channel, ts = item.get("channel", ""), item.get("ts", "")
     actor = actor_of(context, user_id=event.get("user", ""), channel_id=channel)
@@ -66,6 +74,50 @@ def handle_reaction(event: dict[str, Any], context: BoltContext, client: WebClie
             thread_ts=msg.get("thread_ts") or ts,
             text=views.confirmation(req),
             blocks=views.card(req, today=actor.today(deps.clock.now())),
+        )
+
+    deps.defer(capture, answer=None)
+
+
+def handle_item_reaction(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """`:speech_balloon:` captures feedback, `:construction:` a blocker, once per message."""
+    item = event.get("item") or {}
+    is_feedback = event.get("reaction") == Reaction.FEEDBACK
+    channel, ts = item.get("channel", ""), item.get("ts", "")
+    actor = actor_of(context, user_id=event.get("user", ""), channel_id=channel)
+    deps = deps_of(context)
+
+    def capture() -> None:
+        msg = fetch_message(client, channel, ts)
+        if msg is None:
+            log.warning("reacted message %s/%s not found", channel, ts)
+            return
+        permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+        common = {
+            "actor": actor,
+            "now": deps.clock.now(),
+            "text": msg.get("text") or "",
+            "source_channel_id": channel,
+            "source_ts": ts,
+            "permalink": permalink,
+        }
+        found: Any
+        if is_feedback:
+            found, created = deps.run(feedback.capture_message, author_id=msg.get("user"), **common)
+        else:
+            found, created = deps.run(
+                blockers.capture_message, reporter_id=msg.get("user"), **common
+            )
+        if not created:
+            client.chat_postEphemeral(
+                channel=channel, user=actor.user_id, text=f"That message is already {found.ref}."
+            )
+            return
+        command = "/feedback list" if is_feedback else "/blocker list"
+        client.chat_postMessage(
+            channel=channel,
+            thread_ts=msg.get("thread_ts") or ts,
+            text=item_views.confirmation(found.ref, found.text, command),
         )
 
     deps.defer(capture, answer=None)

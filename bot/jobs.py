@@ -1,0 +1,94 @@
+"""Scheduled work wired together: the kinds (registered here, explicitly), the ticker and
+the outbox sender, for `run` and for `jobs run-due`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.outbox import Limits, Report, Sender, outbox_client
+from bot.scheduler import Kind, Leadership, Registry, Ticker, TickReport, tick
+from bot.services import occurrences
+
+
+def default_registry() -> Registry:
+    """Every kind of schedule teamloop runs, with how late each may still go out."""
+    registry = Registry()
+    # A standup prompt two hours late is noise: people have started their day.
+    registry.register(Kind("standup", timedelta(hours=2), occurrences.standup_prompt))
+    registry.register(Kind("reminders", timedelta(hours=10), occurrences.reminders))
+    registry.register(Kind("digest", timedelta(hours=12), occurrences.weekly_digest))
+    return registry
+
+
+def limits_from(settings: Settings) -> Limits:
+    """Sending limits from the environment."""
+    return Limits(
+        channel_interval=settings.teamloop_channel_interval,
+        per_minute=settings.teamloop_send_budget,
+        max_attempts=settings.teamloop_send_attempts,
+        lease=settings.teamloop_send_lease,
+    )
+
+
+@dataclass
+class Jobs:
+    """The ticker's and the sender's work, callable one step at a time."""
+
+    sessions: sessionmaker[Session]
+    clock: Clock
+    sender: Sender
+    registry: Registry
+    leadership: Leadership
+    tick_every: float = 20.0
+
+    def tick(self) -> TickReport | None:
+        """Record and run due occurrences, if this replica is the ticker."""
+        if not self.leadership.held():
+            return None
+        return tick(sessions=self.sessions, registry=self.registry, now=self.clock.now())
+
+    def deliver(self, *, linger: float = 0.0) -> Report:
+        """Send what the outbox has due."""
+        return self.sender.deliver(linger=linger)
+
+    def run_due(self, *, linger: float) -> tuple[TickReport, Report]:
+        """One tick as of now (whoever holds the ticker lock), then deliver."""
+        ticked = tick(sessions=self.sessions, registry=self.registry, now=self.clock.now())
+        return ticked, self.deliver(linger=linger)
+
+    def ticker(self) -> Ticker:
+        """The background scheduler running tick and deliver."""
+        return Ticker(
+            tick=self.tick, deliver=self.deliver, clock=self.clock, tick_every=self.tick_every
+        )
+
+
+def build_jobs(
+    settings: Settings,
+    *,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    client: WebClient | None = None,
+    limits: Limits | None = None,
+) -> Jobs:
+    """Wire the jobs for a process."""
+    limits = limits or limits_from(settings)
+    client = client or outbox_client(
+        settings.slack_api_url, settings.slack_bot_token, limits.timeout
+    )
+    sender = Sender(sessions=sessions, client=client, clock=clock, limits=limits)
+    engine = sessions.kw["bind"]
+    return Jobs(
+        sessions=sessions,
+        clock=clock,
+        sender=sender,
+        registry=default_registry(),
+        leadership=Leadership(engine),
+        tick_every=settings.teamloop_tick_seconds,
+    )

@@ -1,0 +1,392 @@
+"""The outbox: every scheduled message is a row; senders claim, pace, post and record.
+
+Guarantee: at-least-once delivery, narrowed to effectively once. Each post carries its dedupe
+key in Slack message metadata; an attempt whose outcome is unknown (a timeout, or a sender
+killed after claiming) is checked against the channel's history before posting again, so a
+message Slack already has is recorded, not re-sent. Only when that check itself cannot read
+the channel is a duplicate possible; a message is never dropped for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.jitter import RandomJitter
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from storage import outbox as store
+from storage.db import insert_ignore, transaction
+from storage.scheduling import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "teamloop_outbox"
+# Slack answers these with HTTP 200 and ok=false, yet they pass: try again later.
+TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+
+def enqueue(
+    *,
+    session: Session,
+    team_id: str,
+    dedupe_key: str,
+    target: str,
+    text: str,
+    now: datetime,
+    blocks: list[dict[str, Any]] | None = None,
+    thread_ts: str | None = None,
+    not_before: datetime | None = None,
+    occurrence_id: int | None = None,
+) -> bool:
+    """Queue a message for `target` (a channel, or a user for a DM); False if already queued."""
+    values = {
+        "team_id": team_id,
+        "dedupe_key": dedupe_key,
+        "target": target,
+        "channel_id": None if target[:1] in ("U", "W") else target,
+        "thread_ts": thread_ts,
+        "text": text,
+        "blocks": blocks,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "occurrence_id": occurrence_id,
+        "created_at": now,
+    }
+    return insert_ignore(session, OutboxMessage, values, conflict=["dedupe_key"]) is not None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Slack's posting limits and teamloop's retry policy."""
+
+    channel_interval: float = 1.0  # seconds between two posts in one channel
+    per_minute: float = 300.0  # workspace budget
+    max_attempts: int = 5
+    lease: float = 60.0  # seconds a claim lasts past its slot
+    horizon: float = 5.0  # claim only what may be sent within this many seconds
+    settle: float = 5.0  # wait after an unknown outcome before checking Slack
+    timeout: float = 10.0  # seconds per Web API call
+    workers: int = 8
+
+    @property
+    def spacing(self) -> float:
+        """Seconds between two posts in one workspace."""
+        return 60.0 / self.per_minute
+
+
+@dataclass
+class Report:
+    """What one `deliver` call did."""
+
+    sent: int = 0
+    recovered: int = 0  # found already posted after an unknown outcome
+    retried: int = 0
+    rate_limited: int = 0
+    dead: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, name: str) -> None:
+        """Count one outcome (called from sender threads)."""
+        with self.lock:
+            setattr(self, name, getattr(self, name) + 1)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claimed row, detached from its session."""
+
+    id: int
+    team_id: str
+    dedupe_key: str
+    target: str
+    channel_id: str | None
+    thread_ts: str | None
+    text: str
+    blocks: list[dict[str, Any]] | None
+    attempts: int
+    uncertain_since: datetime | None
+    slot_at: float
+
+
+def outbox_client(base_url: str, token: str | None, timeout: float) -> WebClient:
+    """A client without retry handlers: the outbox paces and retries itself."""
+    client = WebClient(token=token, base_url=base_url, timeout=int(max(1, timeout)))
+    client.timeout = timeout  # type: ignore[assignment]  # a float works; the hint says int
+    client.retry_handlers.clear()
+    return client
+
+
+class Sender:
+    """Claims due rows and posts them within the limits; several may run at once."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        client: WebClient,
+        clock: Clock,
+        limits: Limits | None = None,
+        timer: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.sessions = sessions
+        self.client = client
+        self.clock = clock
+        self.limits = limits or Limits()
+        self.timer = timer
+        self.sleep = sleep
+        self.name = f"sender-{uuid.uuid4().hex[:8]}"
+        self.backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5, jitter=RandomJitter())
+        self._dm: dict[str, str] = {}
+        self._paused: dict[str, float] = {}
+
+    # -- the loop ----------------------------------------------------------------------------
+    def deliver(self, *, linger: float = 0.0) -> Report:
+        """Send everything due; with `linger` seconds, also wait for retries due by then."""
+        report = Report()
+        deadline = self.timer() + linger
+        room = self.limits.workers * 2
+        with ThreadPoolExecutor(self.limits.workers, thread_name_prefix=self.name) as pool:
+            inflight: set[Future[None]] = set()
+            while True:
+                free = room - len(inflight)
+                # Claim in chunks: each claim is a transaction that locks the pacing rows.
+                claims = self._claim(free) if free >= room // 4 or not inflight else []
+                inflight |= {pool.submit(self._send, c, report) for c in claims}
+                if inflight:
+                    done, inflight = wait(inflight, timeout=0.05, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        future.result()
+                    continue
+                if claims:
+                    continue
+                pause = self._idle_wait(deadline)
+                if pause is None:
+                    return report
+                self.sleep(pause)
+
+    def _idle_wait(self, deadline: float) -> float | None:
+        """Seconds to wait before rows become sendable, or None when done for this call."""
+        with transaction(self.sessions) as session:
+            due = store.next_due(session)
+        if due is None:
+            return None
+        until_due = (due - self.clock.now()).total_seconds()
+        if self.timer() + max(until_due, 0) > deadline:
+            return None
+        # Due already but not claimable: the pacer holds it back; look again shortly.
+        return min(max(until_due, 0.05), 1.0)
+
+    # -- claiming ---------------------------------------------------------------------------
+    def _claim(self, room: int) -> list[Claim]:
+        now = self.clock.now()
+        claims: list[Claim] = []
+        with transaction(self.sessions) as session:
+            rows = store.due_rows(session, now=now, limit=room + 8)
+            by_team: dict[str, list[OutboxMessage]] = {}
+            for row in rows:
+                by_team.setdefault(row.team_id, []).append(row)
+            for team_id in sorted(by_team):
+                team_rows = by_team[team_id]
+                pace = store.pace_rows(session, team_id=team_id, keys={r.target for r in team_rows})
+                for row in team_rows:
+                    if len(claims) >= room:
+                        break
+                    claim = self._reserve(row, pace, now)
+                    if claim is not None:
+                        claims.append(claim)
+        return claims
+
+    def _reserve(self, row: OutboxMessage, pace: dict[str, Any], now: datetime) -> Claim | None:
+        wall = self.timer()
+        team, chan = pace[store.WORKSPACE_KEY], pace[row.target]
+        slot = max(wall, team.next_at, chan.next_at, self._paused.get(row.team_id, 0.0))
+        if slot - wall > self.limits.horizon:
+            return None
+        team.next_at = slot + self.limits.spacing
+        chan.next_at = slot + self.limits.channel_interval
+        if row.status == "sending" and row.uncertain_since is None and row.slot_at is not None:
+            # The previous holder died mid-attempt: Slack may have the message already.
+            row.uncertain_since = datetime.fromtimestamp(row.slot_at, UTC)
+        row.status = "sending"
+        row.claimed_by = self.name
+        row.claimed_at = now
+        row.slot_at = slot
+        row.lease_until = now + timedelta(seconds=slot - wall + self.limits.lease)
+        return Claim(
+            id=row.id,
+            team_id=row.team_id,
+            dedupe_key=row.dedupe_key,
+            target=row.target,
+            channel_id=row.channel_id,
+            thread_ts=row.thread_ts,
+            text=row.text,
+            blocks=row.blocks,
+            attempts=row.attempts,
+            uncertain_since=row.uncertain_since,
+            slot_at=slot,
+        )
+
+    # -- sending -----------------------------------------------------------------------------
+    def _send(self, claim: Claim, report: Report) -> None:
+        self.sleep(max(0.0, claim.slot_at - self.timer()))
+        if self._paused.get(claim.team_id, 0.0) > self.timer():
+            self._release(claim)  # Slack asked this workspace to wait since the slot was taken
+            return
+        started = self.timer()
+        channel = claim.channel_id
+        try:
+            channel = channel or self._open_dm(claim.target)
+            if claim.uncertain_since is not None:
+                ts = self._already_posted(channel, claim)
+                if ts is not None:
+                    self._record_sent(claim, channel, ts)
+                    report.add("recovered")
+                    return
+            response = self.client.chat_postMessage(
+                channel=channel,
+                text=claim.text,
+                blocks=claim.blocks,
+                thread_ts=claim.thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={
+                    "event_type": METADATA_EVENT,
+                    "event_payload": {"dedupe_key": claim.dedupe_key},
+                },
+            )
+            self._record_sent(claim, channel, str(response["ts"]))
+            report.add("sent")
+        except SlackApiError as exc:
+            self._on_slack_error(claim, channel, exc, report)
+        except Exception as exc:  # timeouts and dropped connections: outcome unknown
+            log.warning("outbox %s: %s (will check Slack before retrying)", claim.dedupe_key, exc)
+            self._failed(claim, channel, f"{type(exc).__name__}: {exc}", report, uncertain=started)
+
+    def _on_slack_error(
+        self, claim: Claim, channel: str | None, exc: SlackApiError, report: Report
+    ) -> None:
+        status = exc.response.status_code
+        error = str(exc.response.get("error") or f"http_{status}")
+        if status == 429:
+            retry_after = float(exc.response.headers.get("Retry-After", 1) or 1)
+            self._pause(claim.team_id, retry_after)
+            self._release(claim)
+            report.add("rate_limited")
+        elif status >= 500 or error in TRANSIENT:
+            self._failed(claim, channel, error, report, uncertain=None)
+        else:
+            log.error("outbox %s: Slack refused it (%s); not retrying", claim.dedupe_key, error)
+            self._failed(claim, channel, error, report, uncertain=None, final=True)
+
+    def _open_dm(self, user: str) -> str:
+        if user not in self._dm:
+            opened = self.client.conversations_open(users=user)
+            self._dm[user] = str(opened["channel"]["id"])
+        return self._dm[user]
+
+    def _already_posted(self, channel: str, claim: Claim) -> str | None:
+        """The ts of this row's message if an earlier attempt reached Slack after all."""
+        assert claim.uncertain_since is not None
+        oldest = f"{claim.uncertain_since.timestamp() - 60:.6f}"
+        cursor = None
+        for _page in range(10):
+            if claim.thread_ts:
+                page = self.client.conversations_replies(
+                    channel=channel,
+                    ts=claim.thread_ts,
+                    oldest=oldest,
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+            else:
+                page = self.client.conversations_history(
+                    channel=channel,
+                    oldest=oldest,
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+            msg: dict[str, Any]
+            for msg in page.get("messages", []):
+                payload: dict[str, Any] = (msg.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("dedupe_key") == claim.dedupe_key:
+                    return str(msg["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return None
+        return None
+
+    def _pause(self, team_id: str, seconds: float) -> None:
+        until = self.timer() + seconds
+        self._paused[team_id] = max(self._paused.get(team_id, 0.0), until)
+        with transaction(self.sessions) as session:
+            team = store.pace_rows(session, team_id=team_id, keys=())[store.WORKSPACE_KEY]
+            team.next_at = max(team.next_at, until)
+        log.warning("Slack rate-limited workspace %s: pausing %.0fs", team_id, seconds)
+
+    # -- recording ---------------------------------------------------------------------------
+    def _record_sent(self, claim: Claim, channel: str, ts: str) -> None:
+        with transaction(self.sessions) as session:
+            row = store.owned(session, row_id=claim.id, claimer=self.name)
+            if row is None:
+                log.warning("outbox %s: claim lost while sending", claim.dedupe_key)
+                return
+            row.status, row.slack_ts, row.channel_id = "sent", ts, channel
+            row.sent_at = self.clock.now()
+            row.attempts += 1
+            row.lease_until = None  # claimed_by stays: which replica sent it
+
+    def _release(self, claim: Claim) -> None:
+        with transaction(self.sessions) as session:
+            row = store.owned(session, row_id=claim.id, claimer=self.name)
+            if row is not None:
+                row.status, row.claimed_by, row.lease_until = "pending", None, None
+
+    def _failed(
+        self,
+        claim: Claim,
+        channel: str | None,
+        error: str,
+        report: Report,
+        *,
+        uncertain: float | None,
+        final: bool = False,
+    ) -> None:
+        with transaction(self.sessions) as session:
+            row = store.owned(session, row_id=claim.id, claimer=self.name)
+            if row is None:
+                return
+            row.attempts += 1
+            row.last_error = error[:2000]
+            row.channel_id = row.channel_id or channel
+            row.claimed_by = row.lease_until = None
+            if uncertain is not None and row.uncertain_since is None:
+                row.uncertain_since = datetime.fromtimestamp(uncertain, UTC)
+            if final or row.attempts >= self.limits.max_attempts:
+                row.status = "dead"
+                log.error(
+                    "outbox %s dead after %d attempts: %s", row.dedupe_key, row.attempts, error
+                )
+                report.add("dead")
+                return
+            wait_s = self.backoff.calculate_sleep_duration(row.attempts - 1)
+            if uncertain is not None:
+                wait_s = max(wait_s, self.limits.settle)
+            row.status = "pending"
+            row.next_attempt_at = self.clock.now() + timedelta(seconds=wait_s)
+            report.add("retried")

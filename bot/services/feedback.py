@@ -1,0 +1,204 @@
+"""Feedback rules: capture (possibly anonymous), list, promote to a requirement, link.
+
+Anonymous feedback keeps no user id anywhere: not in its row, not in the history, not in a
+log line. Its time is kept to the day, so the row cannot be matched to a request either.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import InvalidInput
+from bot.item_parsing import KINDS, TEXT_MAX, detect_kind
+from bot.parsing import first_line, shorten
+from bot.services import items, requirements
+from bot.services.actor import Actor
+from storage.items import Feedback
+from storage.models import Requirement
+
+KIND = "feedback"
+HINT = "Type `/feedback list` to see recent feedback."
+
+
+def create(
+    *,
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    text: str,
+    kind: str | None = None,
+    anonymous: bool = False,
+    requirement_number: int | None = None,
+    source_channel_id: str | None = None,
+    source_ts: str | None = None,
+    permalink: str | None = None,
+    author_id: str | None = None,
+) -> Feedback:
+    """Record feedback in the actor's channel, linked to REQ-n when given."""
+    text = text.strip()
+    if not text:
+        raise InvalidInput("Say what your feedback is: `/feedback The export is slow REQ-3`.")
+    if len(text) > TEXT_MAX:
+        raise InvalidInput(f"Keep feedback under {TEXT_MAX} characters.", field="text")
+    if kind is not None and kind not in KINDS:
+        raise InvalidInput(f"Kinds are {', '.join(KINDS)}.", field="kind")
+    req = None
+    if requirement_number is not None:
+        req = requirements.get(session=session, actor=actor, number=requirement_number)
+    stamp = datetime.combine(now.date(), time(), tzinfo=now.tzinfo) if anonymous else now
+    fb = Feedback(
+        team_id=actor.team_id,
+        number=items.next_number(session, actor, KIND, now),
+        text=text,
+        kind=kind or detect_kind(text),
+        channel_id=actor.channel_id,
+        author_id=None if anonymous else (author_id or actor.user_id),
+        anonymous=anonymous,
+        requirement_id=req.id if req else None,
+        permalink=permalink,
+        source_channel_id=source_channel_id,
+        source_ts=source_ts,
+        created_at=stamp,
+    )
+    session.add(fb)
+    session.flush()
+    who = None if anonymous else actor.user_id
+    items.change(session, fb, KIND, who, "created", None, shorten(text, 200), stamp)
+    if req is not None:
+        items.change(session, fb, KIND, who, "requirement", None, req.ref, stamp)
+    return fb
+
+
+def capture_message(
+    *,
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    text: str,
+    source_channel_id: str,
+    source_ts: str,
+    permalink: str | None,
+    author_id: str | None,
+) -> tuple[Feedback, bool]:
+    """Capture a message as feedback once (a reaction); returns (feedback, created now?)."""
+
+    return items.capture_once(
+        session,
+        Feedback,
+        actor,
+        source_channel_id=source_channel_id,
+        source_ts=source_ts,
+        create=lambda: create(
+            session=session,
+            actor=actor,
+            now=now,
+            text=text or "(message without text)",
+            source_channel_id=source_channel_id,
+            source_ts=source_ts,
+            permalink=permalink,
+            author_id=author_id,
+        ),
+    )
+
+
+def get(*, session: Session, actor: Actor, number: int) -> Feedback:
+    """FB-n, seen from the actor's channel."""
+    return items.by_number(
+        session, Feedback, actor, number, prefix="FB", hint=HINT, involved=("author_id",)
+    )
+
+
+def recent(*, session: Session, actor: Actor, limit: int = 20) -> list[Feedback]:
+    """The channel's latest feedback."""
+    return list(
+        session.scalars(
+            select(Feedback)
+            .where(Feedback.team_id == actor.team_id, Feedback.channel_id == actor.channel_id)
+            .order_by(Feedback.number.desc())
+            .limit(limit)
+        )
+    )
+
+
+def link(
+    *, session: Session, actor: Actor, now: datetime, number: int, requirement_number: int
+) -> Feedback:
+    """Link FB-n to REQ-m."""
+    fb = get(session=session, actor=actor, number=number)
+    req = requirements.get(session=session, actor=actor, number=requirement_number)
+    old = _ref_of(session, fb.requirement_id)
+    fb.requirement_id = req.id
+    items.change(session, fb, KIND, actor.user_id, "requirement", old, req.ref, now)
+    return fb
+
+
+def promote(
+    *, session: Session, actor: Actor, now: datetime, number: int
+) -> tuple[Feedback, Requirement]:
+    """Make FB-n a requirement (linked both ways); a second promote says where it went."""
+    fb = get(session=session, actor=actor, number=number)
+    if fb.requirement_id is not None:
+        raise InvalidInput(f"{fb.ref} is already linked to {_ref_of(session, fb.requirement_id)}.")
+    req = requirements.create(
+        session=session,
+        actor=actor,
+        now=now,
+        title=shorten(first_line(fb.text), 150) or fb.ref,
+        description=f"{fb.text}\n\nFrom feedback {fb.ref}."[:3000],
+        requester_id=fb.author_id or actor.user_id,
+        permalink=fb.permalink,
+    )
+    fb.requirement_id = req.id
+    items.change(session, fb, KIND, actor.user_id, "requirement", None, req.ref, now)
+    return fb, req
+
+
+def requirement_ref(*, session: Session, requirement_id: int | None) -> str | None:
+    """REQ-n of a linked requirement."""
+    return _ref_of(session, requirement_id)
+
+
+def _ref_of(session: Session, requirement_id: int | None) -> str | None:
+    if requirement_id is None:
+        return None
+    req = session.get(Requirement, requirement_id)
+    return req.ref if req else None
+
+
+def for_digest(
+    *, session: Session, team_id: str, channel_id: str, since: datetime, now: datetime
+) -> list[Feedback]:
+    """Feedback a channel's digest shows: this week's, and anonymous ones not shown yet."""
+    rows = list(
+        session.scalars(
+            select(Feedback)
+            .where(Feedback.team_id == team_id, Feedback.channel_id == channel_id)
+            .where(
+                (Feedback.created_at > since)
+                | (Feedback.anonymous & Feedback.digested_at.is_(None))
+            )
+            .order_by(Feedback.number)
+        )
+    )
+    for fb in rows:
+        if fb.digested_at is None:
+            fb.digested_at = now
+    return rows
+
+
+def describe(fb: Feedback) -> dict[str, Any]:
+    """Plain fields for exports."""
+    return {
+        "ref": fb.ref,
+        "kind": fb.kind,
+        "text": fb.text,
+        "channel": fb.channel_id,
+        "author": fb.author_id,
+        "anonymous": fb.anonymous,
+        "permalink": fb.permalink,
+        "created_at": fb.created_at.isoformat(),
+    }

@@ -1,0 +1,88 @@
+"""Schedules of a channel: create or change, switch off, and what ran."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import InvalidInput
+from bot.recurrence import parse_hhmm, parse_weekdays
+from storage.counters import ensure_workspace
+from storage.scheduling import Occurrence, Schedule
+
+KINDS = ("standup", "digest", "reminders")
+
+
+def upsert(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    kind: str,
+    weekdays: str,
+    local_time: str,
+    zones: list[str],
+    now: datetime,
+    config: dict[str, Any] | None = None,
+    actor_id: str | None = None,
+) -> Schedule:
+    """Set a channel's schedule of `kind` (one per channel and kind) and switch it on."""
+    if kind not in KINDS:
+        raise InvalidInput(f"Unknown schedule kind {kind!r}.", field="kind")
+    try:
+        parse_weekdays(weekdays)
+        parse_hhmm(local_time)
+    except ValueError as exc:
+        raise InvalidInput(
+            "Give days like mon,wed,fri and a time like 09:30.", field="when"
+        ) from exc
+    if not zones:
+        raise InvalidInput("A schedule needs a time zone, e.g. Europe/Berlin.", field="zone")
+    ensure_workspace(session, team_id=team_id, now=now)
+    sched = session.scalar(
+        select(Schedule)
+        .where(Schedule.team_id == team_id, Schedule.channel_id == channel_id)
+        .where(Schedule.kind == kind)
+        .with_for_update()
+    )
+    if sched is None:
+        sched = Schedule(team_id=team_id, channel_id=channel_id, kind=kind, created_at=now)
+        session.add(sched)
+    elif not sched.active:
+        # Switched back on: occurrences before now must not be caught up.
+        sched.created_at = now
+    sched.weekdays, sched.local_time, sched.zones = weekdays, local_time, list(zones)
+    sched.config = {**(sched.config or {}), **(config or {})}
+    sched.active, sched.created_by, sched.updated_at = True, actor_id, now
+    session.flush()
+    return sched
+
+
+def switch_off(
+    *, session: Session, team_id: str, channel_id: str, kind: str, now: datetime
+) -> bool:
+    """Stop a channel's schedule of `kind`; False when there was none running."""
+    sched = session.scalar(
+        select(Schedule).where(
+            Schedule.team_id == team_id, Schedule.channel_id == channel_id, Schedule.kind == kind
+        )
+    )
+    if sched is None or not sched.active:
+        return False
+    sched.active, sched.updated_at = False, now
+    return True
+
+
+def occurrences(*, session: Session, schedule_id: int, limit: int = 20) -> list[Occurrence]:
+    """The newest occurrences of a schedule."""
+    return list(
+        session.scalars(
+            select(Occurrence)
+            .where(Occurrence.schedule_id == schedule_id)
+            .order_by(Occurrence.due_at.desc())
+            .limit(limit)
+        )
+    )

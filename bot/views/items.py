@@ -1,0 +1,311 @@
+"""Block Kit for feedback, blockers and risks: cards, lists, forms. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from bot.ids import ActionId, BlockId, CallbackId
+from bot.item_parsing import KINDS
+from bot.views.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    encode,
+    escape,
+    fit_message,
+    header,
+    message,
+    option,
+    plain,
+    section,
+    static_select,
+    truncate,
+)
+from storage.items import Blocker, Feedback, Risk
+
+KIND_EMOJI = {"idea": "💡", "problem": "🐞", "praise": "🎉", "question": "❓"}
+
+
+def _who(user_id: str | None) -> str:
+    return f"<@{user_id}>" if user_id else "nobody"
+
+
+def age(since: datetime, now: datetime) -> str:
+    """How long ago, in days (or "today")."""
+    days = (now - since).days
+    return "today" if days < 1 else f"{days} day{'s' if days != 1 else ''}"
+
+
+# -- feedback ---------------------------------------------------------------------------------
+def feedback_line(fb: Feedback, linked: str | None = None) -> str:
+    """One line of a feedback listing (never names an anonymous author)."""
+    who = "anonymous" if fb.anonymous else _who(fb.author_id)
+    parts = [f"*{fb.ref}* {KIND_EMOJI.get(fb.kind, '')} {escape(truncate(fb.text, 200))}", who]
+    if linked:
+        parts.append(f"→ {linked}")
+    return " · ".join(parts)
+
+
+def feedback_card(fb: Feedback, *, linked: str | None = None) -> list[Block]:
+    """A feedback card with Promote and Link buttons (until it is linked)."""
+    blocks = [section(feedback_line(fb, linked))]
+    if fb.permalink:
+        blocks.append(context(f"<{fb.permalink}|From this message>"))
+    if linked is None:
+        value = str(fb.number)
+        blocks.append(
+            actions(
+                button("Promote to requirement", ActionId.FB_PROMOTE, value, style="primary"),
+                button("Link to REQ-n", ActionId.FB_LINK, value),
+                block_id=f"fb_actions_{fb.number}",
+            )
+        )
+    return blocks
+
+
+def feedback_list(rows: Sequence[tuple[Feedback, str | None]]) -> list[Block]:
+    """`/feedback list`."""
+    if not rows:
+        return [section("No feedback in this channel yet. `/feedback <what you think>` adds some.")]
+    lines = [feedback_line(fb, linked) for fb, linked in rows]
+    return fit_message([header("Recent feedback"), *[section(line) for line in lines]])
+
+
+def link_modal(number: int, channel_id: str) -> dict[str, Any]:
+    """Ask which requirement a feedback belongs to."""
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.FB_LINK_MODAL,
+        "title": plain(f"Link FB-{number}", 24),
+        "submit": plain("Link", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": encode({"fb": number, "channel": channel_id}),
+        "blocks": [
+            _input(BlockId.ITEM_REQ, "Requirement", _text(ActionId.ITEM_REQ, "REQ-3", max_len=20))
+        ],
+    }
+
+
+# -- blockers ---------------------------------------------------------------------------------
+def blocker_line(blk: Blocker, now: datetime) -> str:
+    """One line of a blocker listing: ref, text, owner, age."""
+    return (
+        f"*{blk.ref}* {escape(truncate(blk.text, 200))} · owner {_who(blk.owner_id)}"
+        f" · reported by {_who(blk.reporter_id)} · open {age(blk.opened_at, now)}"
+    )
+
+
+def blocker_card(blk: Blocker, now: datetime) -> list[Block]:
+    """A blocker card; open ones have a Resolve button."""
+    if blk.status == "resolved":
+        return [section(f"~{blk.ref}~ {escape(truncate(blk.text, 200))} · resolved ✅")]
+    blocks = [section(blocker_line(blk, now))]
+    if blk.permalink:
+        blocks.append(context(f"<{blk.permalink}|From this message>"))
+    blocks.append(
+        actions(
+            button("Resolve", ActionId.BLK_RESOLVE, str(blk.number), style="primary"),
+            block_id=f"blk_actions_{blk.number}",
+        )
+    )
+    return blocks
+
+
+def blocker_list(rows: Sequence[Blocker], now: datetime) -> list[Block]:
+    """`/blocker list`."""
+    if not rows:
+        return [section("No open blockers in this channel. 🎉")]
+    return fit_message(
+        [header(f"Open blockers ({len(rows)})")] + [section(blocker_line(b, now)) for b in rows]
+    )
+
+
+# -- risks ------------------------------------------------------------------------------------
+def risk_line(risk: Risk) -> str:
+    """One line of the register: score first."""
+    review = f" · review {risk.review_date.isoformat()}" if risk.review_date else ""
+    return (
+        f"*{risk.ref}* score *{risk.score}* (L{risk.likelihood}×I{risk.impact}) "
+        f"{escape(truncate(risk.text, 200))} · owner {_who(risk.owner_id)}{review}"
+    )
+
+
+def risk_card(risk: Risk) -> list[Block]:
+    """A risk card with Edit and Close."""
+    if risk.status == "closed":
+        return [section(f"~{risk.ref}~ {escape(truncate(risk.text, 200))} · closed")]
+    blocks = [section(risk_line(risk))]
+    if risk.mitigation:
+        blocks.append(context("Mitigation: " + escape(truncate(risk.mitigation, 500))))
+    blocks.append(
+        actions(
+            button("Edit", ActionId.RSK_EDIT, str(risk.number)),
+            button("Close", ActionId.RSK_CLOSE, str(risk.number)),
+            block_id=f"rsk_actions_{risk.number}",
+        )
+    )
+    return blocks
+
+
+def risk_list(rows: Sequence[Risk]) -> list[Block]:
+    """`/risk list`, highest score first."""
+    if not rows:
+        return [section("No open risks in this channel. `/risk new …` adds one.")]
+    return fit_message([header("Risk register")] + [section(risk_line(r)) for r in rows])
+
+
+def risk_modal(risk: Risk, channel_id: str) -> dict[str, Any]:
+    """Edit likelihood, impact, owner, mitigation and review date."""
+    scores = [option(str(n), str(n)) for n in range(1, 6)]
+    owner: Block = {"type": "users_select", "action_id": ActionId.ITEM_OWNER}
+    if risk.owner_id:
+        owner["initial_user"] = risk.owner_id
+    review: Block = {"type": "datepicker", "action_id": ActionId.RSK_REVIEW}
+    if risk.review_date:
+        review["initial_date"] = risk.review_date.isoformat()
+    mitigation = _text(ActionId.RSK_MITIGATION, "What we do about it", multiline=True)
+    if risk.mitigation:
+        mitigation["initial_value"] = truncate(risk.mitigation, 3000)
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.RSK_MODAL,
+        "title": plain(f"Edit {risk.ref}", 24),
+        "submit": plain("Save", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": encode({"risk": risk.number, "channel": channel_id}),
+        "blocks": [
+            section(escape(truncate(risk.text, 2900))),
+            _input(
+                BlockId.RSK_LIKELIHOOD,
+                "Likelihood (1–5)",
+                static_select(
+                    "Likelihood",
+                    ActionId.RSK_LIKELIHOOD,
+                    scores,
+                    initial=scores[risk.likelihood - 1],
+                ),
+            ),
+            _input(
+                BlockId.RSK_IMPACT,
+                "Impact (1–5)",
+                static_select(
+                    "Impact", ActionId.RSK_IMPACT, scores, initial=scores[risk.impact - 1]
+                ),
+            ),
+            _input(BlockId.ITEM_OWNER, "Owner", owner, optional=True),
+            _input(BlockId.RSK_MITIGATION, "Mitigation", mitigation, optional=True),
+            _input(BlockId.RSK_REVIEW, "Review date", review, optional=True),
+        ],
+    }
+
+
+# -- capture forms (message shortcuts) ---------------------------------------------------------
+def capture_modal(
+    kind: str, *, channel_id: str, text: str, source_ts: str | None, author_id: str | None
+) -> dict[str, Any]:
+    """The feedback or blocker form, prefilled from a message."""
+    is_feedback = kind == "feedback"
+    meta = {"channel": channel_id, "source_ts": source_ts, "author": author_id}
+    body = _text(ActionId.ITEM_TEXT, "What is it about?", multiline=True)
+    if text:
+        body["initial_value"] = truncate(text, 3000)
+    blocks = [_input(BlockId.ITEM_TEXT, "Feedback" if is_feedback else "What is blocked", body)]
+    if is_feedback:
+        kinds = [option(k, k) for k in KINDS]
+        blocks.append(
+            _input(
+                BlockId.ITEM_KIND,
+                "Kind",
+                static_select("Detect it", ActionId.ITEM_KIND, kinds),
+                optional=True,
+            )
+        )
+    else:
+        blocks.append(
+            _input(
+                BlockId.ITEM_OWNER,
+                "Owner",
+                {"type": "users_select", "action_id": ActionId.ITEM_OWNER},
+                optional=True,
+            )
+        )
+    blocks.append(
+        _input(
+            BlockId.ITEM_REQ,
+            "Requirement",
+            _text(ActionId.ITEM_REQ, "REQ-3", max_len=20),
+            optional=True,
+        )
+    )
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.FB_MODAL if is_feedback else CallbackId.BLK_MODAL,
+        "title": plain("Capture feedback" if is_feedback else "Report a blocker", 24),
+        "submit": plain("Capture", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": encode(meta),
+        "blocks": blocks,
+    }
+
+
+def confirmation(ref: str, text: str, command: str) -> str:
+    """The thread reply confirming a capture from a message."""
+    return f"Captured as *{ref}*: {escape(truncate(text, 200))}. See `{command}`."
+
+
+def _text(
+    action_id: str, placeholder: str, *, multiline: bool = False, max_len: int = 3000
+) -> Block:
+    return {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "multiline": multiline,
+        "max_length": max_len,
+        "placeholder": plain(placeholder, 150),
+    }
+
+
+def _input(block_id: str, label: str, element: Block, *, optional: bool = False) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+
+
+FEEDBACK_HELP = """*Feedback*
+• `/feedback The export is too slow REQ-3` — record feedback (kind detected: idea, problem, \
+praise, question), linked to REQ-3 when named
+• `/feedback question Can we export to Excel?` — choose the kind yourself
+• `/feedback anonymous <text>` — no name is kept anywhere; it appears in the channel's next \
+digest, not now
+• `/feedback list` — recent feedback here
+React with :speech_balloon: or use the *Capture feedback* shortcut on a message."""
+
+BLOCKER_HELP = """*Blockers*
+• `/blocker Waiting on API keys REQ-3 @bob` — report (owner and requirement optional)
+• `/blocker list` — open blockers here, with their age
+• `/blocker resolve BLK-2` — the reporter, the owner or an admin
+React with :construction: or use the *Report blocker* shortcut on a message."""
+
+RISK_HELP = """*Risks*
+• `/risk new Vendor API may slip likelihood 4 impact 5 @carol` — likelihood and impact 1–5 \
+(default 3); score = likelihood × impact
+• `/risk list` — the register, highest score first
+• `/risk edit RSK-1` — mitigation, review date, owner, scores
+• `/risk close RSK-1`"""
+
+
+def help_message(title: str, text: str) -> Block:
+    """A command's help, shown only to the person."""
+    return message(title, [section(text)])
+
+
+def today_of(now: datetime, zone: Any) -> date:
+    """The local date (for review dates)."""
+    return now.astimezone(zone).date()

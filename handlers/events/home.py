@@ -1,0 +1,123 @@
+"""The App Home tab: published when opened and after acting on it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.services import blockers, home, requirements
+from bot.services.actor import Actor
+from bot.views.home import home_view
+from handlers.common import actor_of, admin_check, deps_of
+from handlers.interactions.req_actions import _number
+
+log = logging.getLogger(__name__)
+
+
+def _privacy(client: WebClient) -> Callable[[str], bool]:
+    cache: dict[str, bool] = {}
+
+    def is_private(channel: str) -> bool:
+        if channel not in cache:
+            try:
+                info = client.conversations_info(channel=channel).get("channel") or {}
+                cache[channel] = bool(info.get("is_private"))
+            except SlackApiError:
+                cache[channel] = True  # unknown: keep it out of the Home tab
+        return cache[channel]
+
+    return is_private
+
+
+def publish_home(context: BoltContext, client: WebClient, user_id: str) -> None:
+    """Build and publish one person's Home tab."""
+    deps = deps_of(context)
+    now = deps.clock.now()
+    board = deps.run(
+        home.dashboard,
+        team_id=context.team_id,
+        user_id=user_id,
+        now=now,
+        is_private=_privacy(client),
+    )
+    today = now.astimezone(deps.settings.zone).date()
+    client.views_publish(user_id=user_id, view=home_view(board, today=today, now=now))
+
+
+def handle_home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Refresh the Home tab each time it is opened."""
+    if event.get("tab", "home") != "home":
+        return
+    deps_of(context).defer(lambda: publish_home(context, client, event["user"]), answer=None)
+
+
+def _home_action(
+    ack: Ack,
+    body: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    change: Callable[[Actor, int], Any],
+) -> None:
+    ack()
+    user = body["user"]["id"]
+    actor = actor_of(context, user_id=user, channel_id="")
+    number = _number(body["actions"][0])
+    deps = deps_of(context)
+
+    def work() -> None:
+        try:
+            change(actor, number)
+        finally:
+            publish_home(context, client, user)
+
+    def tell(text: str) -> None:
+        client.chat_postMessage(channel=user, text=text)
+
+    deps.defer(work, answer=tell)
+
+
+def handle_home_req_done(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Mark one of your requirements done from the Home tab."""
+    deps, is_admin = deps_of(context), admin_check(client)
+    _home_action(
+        ack,
+        body,
+        context,
+        client,
+        lambda actor, n: deps.run(
+            requirements.close,
+            actor=actor,
+            now=deps.clock.now(),
+            number=n,
+            outcome="done",
+            reason=None,
+            is_admin=is_admin,
+        ),
+    )
+
+
+def handle_home_blk_resolve(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Resolve one of your blockers from the Home tab."""
+    deps, is_admin = deps_of(context), admin_check(client)
+    _home_action(
+        ack,
+        body,
+        context,
+        client,
+        lambda actor, n: deps.run(
+            blockers.resolve,
+            actor=actor,
+            now=deps.clock.now(),
+            number=n,
+            is_admin=is_admin,
+        ),
+    )

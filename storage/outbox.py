@@ -1,0 +1,84 @@
+"""Outbox queries: due rows (claimed with SKIP LOCKED on PostgreSQL) and shared send pacing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.scheduling import OutboxMessage, SendPace
+
+WORKSPACE_KEY = "*"
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+        # A lease that ran out: the sender holding it died (or stalled) mid-attempt.
+        and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+    )
+
+
+def due_rows(session: Session, *, now: datetime, limit: int) -> list[OutboxMessage]:
+    """Rows that may be claimed now, oldest first, locked (skipping rows others hold)."""
+    query = (
+        select(OutboxMessage)
+        .where(_claimable(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def pace_rows(session: Session, *, team_id: str, keys: Iterable[str]) -> dict[str, SendPace]:
+    """The pacing rows of a workspace and some channels, created if missing, locked in key
+    order (so two replicas never deadlock on them)."""
+    wanted = sorted({WORKSPACE_KEY, *keys})
+    name = session.get_bind().dialect.name
+    insert = pg_insert if name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(SendPace)
+        .values([{"team_id": team_id, "key": k, "next_at": 0.0} for k in wanted])
+        .on_conflict_do_nothing(index_elements=["team_id", "key"])
+    )
+    query = (
+        select(SendPace)
+        .where(SendPace.team_id == team_id, SendPace.key.in_(wanted))
+        .order_by(SendPace.key)
+        .with_for_update()
+    )
+    return {row.key: row for row in session.scalars(query)}
+
+
+def owned(session: Session, *, row_id: int, claimer: str) -> OutboxMessage | None:
+    """The row if this sender still holds its claim (a reclaimed row is someone else's)."""
+    row = session.get(OutboxMessage, row_id, with_for_update=True)
+    if row is None or row.status != "sending" or row.claimed_by != claimer:
+        return None
+    return row
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the next pending row (or running lease) becomes claimable."""
+    pending = session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending")
+    )
+    leased = session.scalar(
+        select(func.min(OutboxMessage.lease_until)).where(OutboxMessage.status == "sending")
+    )
+    found = [t for t in (pending, leased) if t is not None]
+    return min(found) if found else None
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    """How many outbox rows are in each status."""
+    rows = session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    return {status: count for status, count in rows}

@@ -1,0 +1,128 @@
+"""Tables of the reliability core: schedules, their occurrences, and the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import Base
+
+
+class Schedule(Base):
+    """A recurring job of one channel: weekdays and a local time in an IANA zone."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (
+        UniqueConstraint("team_id", "channel_id", "kind", name="uq_schedules_team_channel_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    # rrule BYDAY codes, e.g. "MO,TU,WE,TH,FR".
+    weekdays: Mapped[str] = mapped_column(String(32))
+    local_time: Mapped[str] = mapped_column(String(5))  # "HH:MM"
+    # One or more IANA zones: a member-zones standup fires at the local time in each.
+    zones: Mapped[list[str]] = mapped_column(JSON)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Occurrence(Base):
+    """One firing of a schedule. UNIQUE (schedule, instant): the row makes it happen once."""
+
+    __tablename__ = "occurrences"
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "due_at", name="uq_occurrences_schedule_due"),
+        Index("ix_occurrences_team_due", "team_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime]
+    zone: Mapped[str] = mapped_column(String(64))
+    # done | skipped | failed
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """A message teamloop will send; the dedupe key makes a second enqueue a no-op."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    # A channel id, or a user id for a DM (the sender opens the DM and stores its channel).
+    target: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    blocks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # pending | sending | sent | dead
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    # Set while a sender holds the row; a lease that ran out means that sender died.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    # Wall-clock second (epoch) the pacer reserved for this send.
+    slot_at: Mapped[float | None] = mapped_column(Float)
+    # An attempt whose outcome is unknown (timeout, crash): check Slack before posting again.
+    uncertain_since: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    occurrence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("occurrences.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class SchedulerState(Base):
+    """Named instants the ticker keeps, e.g. how far occurrences have been computed."""
+
+    __tablename__ = "scheduler_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[datetime]
+
+
+class SendPace(Base):
+    """Next free send slot of a workspace (key "*") or of one channel, shared by replicas.
+
+    A 429's Retry-After pushes the workspace slot forward, so every replica waits.
+    """
+
+    __tablename__ = "send_pace"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float)
