@@ -33,6 +33,16 @@ class ActionId(StrEnum):
     RSK_IMPACT = "rsk_impact_input"
     RSK_MITIGATION = "rsk_mitigation_input"
     RSK_REVIEW = "rsk_review_input"
+    STANDUP_ANSWER = "standup_answer"
+    STANDUP_SKIP = "standup_skip"
+    # Inputs of the standup answer form ("standup_q" + question number) and the setup form.
+    STANDUP_Q = "standup_q"
+    SU_DAYS = "su_days_input"
+    SU_TIME = "su_time_input"
+    SU_ZONE = "su_zone_input"
+    SU_PARTICIPANTS = "su_participants_input"
+    SU_QUESTIONS = "su_questions_input"
+    SU_REMINDER = "su_reminder_input"
 
 
 class BlockId(StrEnum):
@@ -52,6 +62,13 @@ class BlockId(StrEnum):
     RSK_IMPACT = "rsk_impact"
     RSK_MITIGATION = "rsk_mitigation"
     RSK_REVIEW = "rsk_review"
+    STANDUP_Q = "standup_q"
+    SU_DAYS = "su_days"
+    SU_TIME = "su_time"
+    SU_ZONE = "su_zone"
+    SU_PARTICIPANTS = "su_participants"
+    SU_QUESTIONS = "su_questions"
+    SU_REMINDER = "su_reminder"
 
 
 class CallbackId(StrEnum):
@@ -65,6 +82,8 @@ class CallbackId(StrEnum):
     BLK_MODAL = "blk_capture_modal"
     FB_LINK_MODAL = "fb_link_modal"
     RSK_MODAL = "rsk_edit_modal"
+    STANDUP_MODAL = "standup_answer_modal"
+    STANDUP_SETUP = "standup_setup_modal"
 
 
 class Reaction(StrEnum):

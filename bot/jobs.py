@@ -13,14 +13,14 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.outbox import Limits, Report, Sender, outbox_client
 from bot.scheduler import Kind, Leadership, Registry, Ticker, TickReport, tick
-from bot.services import occurrences
+from bot.services import occurrences, standup_runs
 
 
 def default_registry() -> Registry:
     """Every kind of schedule teamloop runs, with how late each may still go out."""
     registry = Registry()
     # A standup prompt two hours late is noise: people have started their day.
-    registry.register(Kind("standup", timedelta(hours=2), occurrences.standup_prompt))
+    registry.register(Kind("standup", timedelta(hours=2), standup_runs.on_occurrence))
     registry.register(Kind("reminders", timedelta(hours=10), occurrences.reminders))
     registry.register(Kind("digest", timedelta(hours=12), occurrences.weekly_digest))
     return registry

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from storage import outbox as store
-from storage.db import insert_ignore, transaction
+from storage.db import transaction
 from storage.scheduling import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -35,37 +35,6 @@ log = logging.getLogger(__name__)
 METADATA_EVENT = "teamloop_outbox"
 # Slack answers these with HTTP 200 and ok=false, yet they pass: try again later.
 TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-
-
-def enqueue(
-    *,
-    session: Session,
-    team_id: str,
-    dedupe_key: str,
-    target: str,
-    text: str,
-    now: datetime,
-    blocks: list[dict[str, Any]] | None = None,
-    thread_ts: str | None = None,
-    not_before: datetime | None = None,
-    occurrence_id: int | None = None,
-) -> bool:
-    """Queue a message for `target` (a channel, or a user for a DM); False if already queued."""
-    values = {
-        "team_id": team_id,
-        "dedupe_key": dedupe_key,
-        "target": target,
-        "channel_id": None if target[:1] in ("U", "W") else target,
-        "thread_ts": thread_ts,
-        "text": text,
-        "blocks": blocks,
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": not_before or now,
-        "occurrence_id": occurrence_id,
-        "created_at": now,
-    }
-    return insert_ignore(session, OutboxMessage, values, conflict=["dedupe_key"]) is not None
 
 
 @dataclass(frozen=True)
@@ -114,6 +83,8 @@ class Claim:
     target: str
     channel_id: str | None
     thread_ts: str | None
+    thread_key: str | None
+    edit_of: str | None
     text: str
     blocks: list[dict[str, Any]] | None
     attempts: int
@@ -233,6 +204,8 @@ class Sender:
             target=row.target,
             channel_id=row.channel_id,
             thread_ts=row.thread_ts,
+            thread_key=row.thread_key,
+            edit_of=row.edit_of,
             text=row.text,
             blocks=row.blocks,
             attempts=row.attempts,
@@ -249,11 +222,24 @@ class Sender:
         started = self.timer()
         channel = claim.channel_id
         try:
+            if claim.thread_key or claim.edit_of:
+                ref = self._resolve(claim)
+                if ref is None:
+                    return
+                channel, ts = ref
+                if claim.edit_of:
+                    self.client.chat_update(
+                        channel=channel, ts=ts, text=claim.text, blocks=claim.blocks
+                    )
+                    self._record_sent(claim, channel, ts)
+                    report.add("sent")
+                    return
+                claim = replace(claim, thread_ts=ts)
             channel = channel or self._open_dm(claim.target)
             if claim.uncertain_since is not None:
-                ts = self._already_posted(channel, claim)
-                if ts is not None:
-                    self._record_sent(claim, channel, ts)
+                found = self._already_posted(channel, claim)
+                if found is not None:
+                    self._record_sent(claim, channel, found)
                     report.add("recovered")
                     return
             response = self.client.chat_postMessage(
@@ -275,6 +261,27 @@ class Sender:
         except Exception as exc:  # timeouts and dropped connections: outcome unknown
             log.warning("outbox %s: %s (will check Slack before retrying)", claim.dedupe_key, exc)
             self._failed(claim, channel, f"{type(exc).__name__}: {exc}", report, uncertain=started)
+
+    def _resolve(self, claim: Claim) -> tuple[str, str] | None:
+        """Channel and ts of the message this row replies to or edits; None if not yet sent."""
+        key = claim.edit_of or claim.thread_key
+        assert key is not None
+        with transaction(self.sessions) as session:
+            ref = store.by_key(session, key)
+            if ref is not None and ref.status == "sent" and ref.channel_id and ref.slack_ts:
+                return ref.channel_id, ref.slack_ts
+            row = store.owned(session, row_id=claim.id, claimer=self.name)
+            if row is None:
+                return None
+            row.claimed_by = row.lease_until = None
+            if ref is None or ref.status in ("dead", "cancelled"):
+                row.status, row.last_error = "dead", f"{key} was never sent"
+                log.error("outbox %s: %s was never sent; dropping it", claim.dedupe_key, key)
+            else:
+                # Its message is still on its way: look again shortly, without using an attempt.
+                row.status = "pending"
+                row.next_attempt_at = self.clock.now() + timedelta(seconds=1)
+        return None
 
     def _on_slack_error(
         self, claim: Claim, channel: str | None, exc: SlackApiError, report: Report

@@ -8,8 +8,10 @@ from bot.deps import Deps
 from bot.ids import ActionId, CallbackId
 from handlers.commands.items import handle_blocker, handle_feedback, handle_risk
 from handlers.commands.req import handle_req
+from handlers.commands.standup import handle_standup
 from handlers.errors import on_error
 from handlers.events.home import handle_home_blk_resolve, handle_home_opened, handle_home_req_done
+from handlers.events.people import handle_member_joined, handle_member_left, handle_user_change
 from handlers.events.reactions import handle_reaction
 from handlers.interactions.item_actions import (
     handle_blocker_shortcut,
@@ -30,6 +32,12 @@ from handlers.interactions.req_actions import (
     handle_vote,
 )
 from handlers.interactions.req_modal import handle_capture_shortcut, handle_modal_submit
+from handlers.interactions.standup_actions import (
+    handle_answer_button,
+    handle_answer_submit,
+    handle_setup_submit,
+    handle_skip_button,
+)
 from handlers.middleware import provide
 
 
@@ -42,6 +50,7 @@ def register(app: App, deps: Deps) -> None:
     app.command("/feedback")(handle_feedback)
     app.command("/blocker")(handle_blocker)
     app.command("/risk")(handle_risk)
+    app.command("/standup")(handle_standup)
 
     app.shortcut(CallbackId.CAPTURE_REQUIREMENT)(handle_capture_shortcut)
     app.view(CallbackId.REQ_MODAL)(handle_modal_submit)
@@ -51,6 +60,8 @@ def register(app: App, deps: Deps) -> None:
     app.view(CallbackId.BLK_MODAL)(handle_capture_submit)
     app.view(CallbackId.FB_LINK_MODAL)(handle_link_submit)
     app.view(CallbackId.RSK_MODAL)(handle_risk_submit)
+    app.view(CallbackId.STANDUP_MODAL)(handle_answer_submit)
+    app.view(CallbackId.STANDUP_SETUP)(handle_setup_submit)
 
     app.action(ActionId.REQ_ASSIGN_ME)(handle_assign_me)
     app.action(ActionId.REQ_VOTE)(handle_vote)
@@ -65,6 +76,11 @@ def register(app: App, deps: Deps) -> None:
     app.action(ActionId.RSK_CLOSE)(handle_risk_close)
     app.action(ActionId.HOME_REQ_DONE)(handle_home_req_done)
     app.action(ActionId.HOME_BLK_RESOLVE)(handle_home_blk_resolve)
+    app.action(ActionId.STANDUP_ANSWER)(handle_answer_button)
+    app.action(ActionId.STANDUP_SKIP)(handle_skip_button)
 
     app.event("reaction_added")(handle_reaction)
     app.event("app_home_opened")(handle_home_opened)
+    app.event("user_change")(handle_user_change)
+    app.event("member_joined_channel")(handle_member_joined)
+    app.event("member_left_channel")(handle_member_left)

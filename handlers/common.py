@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.services import people
 from bot.services.actor import Actor
 from bot.views.blocks import message
 
@@ -31,6 +32,26 @@ def actor_of(context: BoltContext, *, user_id: str, channel_id: str) -> Actor:
         # Every row is scoped by workspace; never store one under an empty team.
         raise RuntimeError("request without a team id")
     return Actor(team_id=team_id, user_id=user_id, channel_id=channel_id, zone=deps.settings.zone)
+
+
+MEMBERS_MAX = 500
+
+
+def refresh_members(client: WebClient, deps: Deps, actor: Actor) -> list[str]:
+    """The channel's members, with each one's name, zone and status stored (users.info)."""
+    members: list[str] = []
+    for page in client.conversations_members(channel=actor.channel_id, limit=200):
+        members.extend(page.get("members") or [])
+        if len(members) >= MEMBERS_MAX:
+            break
+    refresh_people(client, deps, actor.team_id, members[:MEMBERS_MAX])
+    return members[:MEMBERS_MAX]
+
+
+def refresh_people(client: WebClient, deps: Deps, team_id: str, user_ids: list[str]) -> None:
+    """Store each person's name, zone and status from users.info."""
+    users = [client.users_info(user=u).get("user") or {} for u in user_ids]
+    deps.run(people.remember, team_id=team_id, users=users, now=deps.clock.now())
 
 
 def ephemeral(respond: Callable[..., Any]) -> Callable[[str], None]:
@@ -54,3 +75,23 @@ def admin_check(client: WebClient) -> Callable[[str], bool]:
         return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
     return is_admin
+
+
+def form_values(view: dict[str, Any]) -> dict[str, Any]:
+    """A submitted modal's values by action id (text, user, date, time, option, or lists)."""
+    values: dict[str, Any] = {}
+    for block in ((view.get("state") or {}).get("values") or {}).values():
+        for action_id, element in block.items():
+            if "selected_options" in element:
+                values[action_id] = [o["value"] for o in element["selected_options"] or []]
+            elif "selected_users" in element:
+                values[action_id] = list(element["selected_users"] or [])
+            else:
+                values[action_id] = (
+                    element.get("value")
+                    or element.get("selected_user")
+                    or element.get("selected_date")
+                    or element.get("selected_time")
+                    or (element.get("selected_option") or {}).get("value")
+                )
+    return values

@@ -27,6 +27,11 @@ FIELD_BLOCKS = {
     "impact": BlockId.RSK_IMPACT,
     "mitigation": BlockId.RSK_MITIGATION,
     "review": BlockId.RSK_REVIEW,
+    "su_days": BlockId.SU_DAYS,
+    "su_zone": BlockId.SU_ZONE,
+    "su_participants": BlockId.SU_PARTICIPANTS,
+    "su_questions": BlockId.SU_QUESTIONS,
+    **{f"q{n}": f"{BlockId.STANDUP_Q}{n}" for n in range(5)},
 }
 
 

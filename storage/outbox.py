@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.db import insert_ignore
 from storage.scheduling import OutboxMessage, SendPace
 
 WORKSPACE_KEY = "*"
@@ -82,3 +85,102 @@ def status_counts(session: Session) -> dict[str, int]:
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     )
     return {status: count for status, count in rows}
+
+
+def enqueue(
+    *,
+    session: Session,
+    team_id: str,
+    dedupe_key: str,
+    target: str,
+    text: str,
+    now: datetime,
+    blocks: list[dict[str, Any]] | None = None,
+    thread_ts: str | None = None,
+    thread_key: str | None = None,
+    not_before: datetime | None = None,
+    occurrence_id: int | None = None,
+) -> bool:
+    """Queue a message for `target` (a channel, or a user for a DM); False if already queued.
+
+    With `thread_key`, the message is a reply in the thread of that outbox message.
+    """
+    values = {
+        "team_id": team_id,
+        "dedupe_key": dedupe_key,
+        "target": target,
+        "channel_id": None if target[:1] in ("U", "W") else target,
+        "thread_ts": thread_ts,
+        "thread_key": thread_key,
+        "text": text,
+        "blocks": blocks,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "occurrence_id": occurrence_id,
+        "created_at": now,
+    }
+    return insert_ignore(session, OutboxMessage, values, conflict=["dedupe_key"]) is not None
+
+
+def by_key(session: Session, dedupe_key: str) -> OutboxMessage | None:
+    """The outbox row with this dedupe key."""
+    return session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+
+
+def enqueue_edit(
+    *,
+    session: Session,
+    of_key: str,
+    text: str,
+    now: datetime,
+    blocks: list[dict[str, Any]] | None = None,
+) -> None:
+    """Change what an outbox message says: rewrite it while unsent, else queue a chat.update.
+
+    Edits not yet sent are merged, so a burst of changes costs one call to Slack.
+    """
+    original = session.scalar(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == of_key).with_for_update()
+    )
+    if original is None:
+        raise LookupError(f"no outbox message {of_key!r}")
+    if original.status == "pending":
+        original.text, original.blocks = text, blocks
+        return
+    if original.status in ("dead", "cancelled"):
+        return  # never shown, nothing to change
+    waiting = session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.edit_of == of_key, OutboxMessage.status == "pending")
+        .with_for_update()
+    )
+    if waiting is not None:
+        waiting.text, waiting.blocks = text, blocks
+        return
+    session.add(
+        OutboxMessage(
+            team_id=original.team_id,
+            dedupe_key=f"{of_key}:edit:{uuid.uuid4().hex[:12]}",
+            target=original.target,
+            channel_id=original.channel_id,
+            edit_of=of_key,
+            text=text,
+            blocks=blocks,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+
+
+def cancel(session: Session, dedupe_key: str) -> bool:
+    """Drop a message not yet sent (e.g. a reminder that is no longer needed)."""
+    row = session.scalar(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key).with_for_update()
+    )
+    if row is None or row.status != "pending":
+        return False
+    row.status = "cancelled"
+    return True

@@ -74,6 +74,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_edit_of", "edit_of"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,9 +84,13 @@ class OutboxMessage(Base):
     target: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     thread_ts: Mapped[str | None] = mapped_column(String(32))
+    # Reply in the thread of another outbox message (its dedupe key), once that one is sent.
+    thread_key: Mapped[str | None] = mapped_column(String(200))
+    # chat.update of another outbox message (its dedupe key) instead of a new post.
+    edit_of: Mapped[str | None] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     blocks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
-    # pending | sending | sent | dead
+    # pending | sending | sent | dead | cancelled
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]

@@ -1,4 +1,4 @@
-"""What each kind of occurrence sends: standup prompts, reminders, the weekly digest.
+"""What reminders and the weekly digest send (standups: `standup_runs`).
 
 Each handler only writes outbox rows (in the ticker's transaction); the outbox sends them.
 """
@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import outbox
-from bot.recurrence import parse_hhmm
 from bot.services import feedback
 from bot.views import scheduled as views
+from storage import outbox
 from storage.models import Requirement
 from storage.requirements import CLOSED
 from storage.scheduling import Occurrence, Schedule
@@ -24,36 +23,6 @@ def _key(schedule: Schedule, occurrence: Occurrence, *parts: str) -> str:
     return ":".join(
         [schedule.kind, str(schedule.id), occurrence.due_at.strftime("%Y%m%dT%H%MZ"), *parts]
     )
-
-
-def standup_prompt(
-    *, session: Session, schedule: Schedule, occurrence: Occurrence, now: datetime
-) -> int:
-    """DM every participant whose local time it is the standup questions."""
-    config = schedule.config or {}
-    questions = config.get("questions") or list(views.DEFAULT_QUESTIONS)
-    member_zones: dict[str, str] = config.get("member_zones") or {}
-    wanted = parse_hhmm(schedule.local_time)
-    sent = 0
-    for user in config.get("participants", []):
-        zone = ZoneInfo(member_zones.get(user, occurrence.zone))
-        local = occurrence.due_at.astimezone(zone)
-        if (local.hour, local.minute) != (wanted.hour, wanted.minute):
-            continue  # a member-zones standup: not this person's 09:30
-        text, blocks = views.standup_prompt(
-            channel_id=schedule.channel_id, day=local.date(), questions=questions
-        )
-        sent += outbox.enqueue(
-            session=session,
-            team_id=schedule.team_id,
-            dedupe_key=_key(schedule, occurrence, user),
-            target=user,
-            text=text,
-            blocks=blocks,
-            now=now,
-            occurrence_id=occurrence.id,
-        )
-    return sent
 
 
 def _open_in(session: Session, schedule: Schedule) -> list[Requirement]:

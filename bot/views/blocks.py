@@ -109,6 +109,30 @@ def actions(*elements: Block, block_id: str | None = None) -> Block:
     return block
 
 
+def text_input(
+    action_id: str, placeholder: str, *, multiline: bool = False, max_len: int = 3000
+) -> Block:
+    """A plain_text_input element."""
+    return {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "multiline": multiline,
+        "max_length": max_len,
+        "placeholder": plain(placeholder, 150),
+    }
+
+
+def input_block(block_id: str, label: str, element: Block, *, optional: bool = False) -> Block:
+    """An input block of a modal."""
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+
+
 def fit_message(blocks: list[Block]) -> list[Block]:
     """Keep a message within 50 blocks, saying what was left out."""
     if len(blocks) <= MAX_MESSAGE_BLOCKS:

@@ -17,11 +17,13 @@ from bot.views.blocks import (
     escape,
     fit_message,
     header,
+    input_block,
     message,
     option,
     plain,
     section,
     static_select,
+    text_input,
     truncate,
 )
 from storage.items import Blocker, Feedback, Risk
@@ -84,7 +86,9 @@ def link_modal(number: int, channel_id: str) -> dict[str, Any]:
         "close": plain("Cancel", 24),
         "private_metadata": encode({"fb": number, "channel": channel_id}),
         "blocks": [
-            _input(BlockId.ITEM_REQ, "Requirement", _text(ActionId.ITEM_REQ, "REQ-3", max_len=20))
+            input_block(
+                BlockId.ITEM_REQ, "Requirement", text_input(ActionId.ITEM_REQ, "REQ-3", max_len=20)
+            )
         ],
     }
 
@@ -166,7 +170,7 @@ def risk_modal(risk: Risk, channel_id: str) -> dict[str, Any]:
     review: Block = {"type": "datepicker", "action_id": ActionId.RSK_REVIEW}
     if risk.review_date:
         review["initial_date"] = risk.review_date.isoformat()
-    mitigation = _text(ActionId.RSK_MITIGATION, "What we do about it", multiline=True)
+    mitigation = text_input(ActionId.RSK_MITIGATION, "What we do about it", multiline=True)
     if risk.mitigation:
         mitigation["initial_value"] = truncate(risk.mitigation, 3000)
     return {
@@ -178,7 +182,7 @@ def risk_modal(risk: Risk, channel_id: str) -> dict[str, Any]:
         "private_metadata": encode({"risk": risk.number, "channel": channel_id}),
         "blocks": [
             section(escape(truncate(risk.text, 2900))),
-            _input(
+            input_block(
                 BlockId.RSK_LIKELIHOOD,
                 "Likelihood (1–5)",
                 static_select(
@@ -188,16 +192,16 @@ def risk_modal(risk: Risk, channel_id: str) -> dict[str, Any]:
                     initial=scores[risk.likelihood - 1],
                 ),
             ),
-            _input(
+            input_block(
                 BlockId.RSK_IMPACT,
                 "Impact (1–5)",
                 static_select(
                     "Impact", ActionId.RSK_IMPACT, scores, initial=scores[risk.impact - 1]
                 ),
             ),
-            _input(BlockId.ITEM_OWNER, "Owner", owner, optional=True),
-            _input(BlockId.RSK_MITIGATION, "Mitigation", mitigation, optional=True),
-            _input(BlockId.RSK_REVIEW, "Review date", review, optional=True),
+            input_block(BlockId.ITEM_OWNER, "Owner", owner, optional=True),
+            input_block(BlockId.RSK_MITIGATION, "Mitigation", mitigation, optional=True),
+            input_block(BlockId.RSK_REVIEW, "Review date", review, optional=True),
         ],
     }
 
@@ -209,14 +213,16 @@ def capture_modal(
     """The feedback or blocker form, prefilled from a message."""
     is_feedback = kind == "feedback"
     meta = {"channel": channel_id, "source_ts": source_ts, "author": author_id}
-    body = _text(ActionId.ITEM_TEXT, "What is it about?", multiline=True)
+    body = text_input(ActionId.ITEM_TEXT, "What is it about?", multiline=True)
     if text:
         body["initial_value"] = truncate(text, 3000)
-    blocks = [_input(BlockId.ITEM_TEXT, "Feedback" if is_feedback else "What is blocked", body)]
+    blocks = [
+        input_block(BlockId.ITEM_TEXT, "Feedback" if is_feedback else "What is blocked", body)
+    ]
     if is_feedback:
         kinds = [option(k, k) for k in KINDS]
         blocks.append(
-            _input(
+            input_block(
                 BlockId.ITEM_KIND,
                 "Kind",
                 static_select("Detect it", ActionId.ITEM_KIND, kinds),
@@ -225,7 +231,7 @@ def capture_modal(
         )
     else:
         blocks.append(
-            _input(
+            input_block(
                 BlockId.ITEM_OWNER,
                 "Owner",
                 {"type": "users_select", "action_id": ActionId.ITEM_OWNER},
@@ -233,10 +239,10 @@ def capture_modal(
             )
         )
     blocks.append(
-        _input(
+        input_block(
             BlockId.ITEM_REQ,
             "Requirement",
-            _text(ActionId.ITEM_REQ, "REQ-3", max_len=20),
+            text_input(ActionId.ITEM_REQ, "REQ-3", max_len=20),
             optional=True,
         )
     )
@@ -254,28 +260,6 @@ def capture_modal(
 def confirmation(ref: str, text: str, command: str) -> str:
     """The thread reply confirming a capture from a message."""
     return f"Captured as *{ref}*: {escape(truncate(text, 200))}. See `{command}`."
-
-
-def _text(
-    action_id: str, placeholder: str, *, multiline: bool = False, max_len: int = 3000
-) -> Block:
-    return {
-        "type": "plain_text_input",
-        "action_id": action_id,
-        "multiline": multiline,
-        "max_length": max_len,
-        "placeholder": plain(placeholder, 150),
-    }
-
-
-def _input(block_id: str, label: str, element: Block, *, optional: bool = False) -> Block:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
 
 
 FEEDBACK_HELP = """*Feedback*

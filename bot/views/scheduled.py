@@ -1,35 +1,15 @@
-"""Messages the scheduler sends: standup prompts, reminders and the weekly digest."""
+"""Messages the scheduler sends: reminders and the weekly digest."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
 
-from bot.views.blocks import Block, context, fit_message, header, section
+from bot.views.blocks import Block, fit_message, header, section
 from bot.views.items import feedback_line
 from bot.views.requirements import line
 from storage.items import Feedback
 from storage.models import Requirement
-
-DEFAULT_QUESTIONS = (
-    "What did you get done since the last standup?",
-    "What will you do today?",
-    "Anything blocking you?",
-)
-
-
-def standup_prompt(
-    *, channel_id: str, day: date, questions: Sequence[str]
-) -> tuple[str, list[Block]]:
-    """The DM asking one person the standup questions."""
-    title = f"Standup for <#{channel_id}> · {day:%A %d %B}"
-    asked = "\n".join(f"{n}. {q}" for n, q in enumerate(questions, 1))
-    blocks = [
-        section(f"*{title}*"),
-        section(asked),
-        context("Reply in this DM; one message per question works, or all in one."),
-    ]
-    return f"{title}: {questions[0] if questions else ''}", blocks
 
 
 def reminders(

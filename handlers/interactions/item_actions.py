@@ -16,7 +16,7 @@ from bot.services.actor import Actor
 from bot.views import items as views
 from bot.views import requirements as req_views
 from bot.views.blocks import message
-from handlers.common import actor_of, admin_check, deps_of, ephemeral
+from handlers.common import actor_of, admin_check, deps_of, ephemeral, form_values
 from handlers.events.home import publish_home
 from handlers.interactions.req_actions import _number, _setup
 
@@ -63,19 +63,6 @@ def handle_link_button(
     )
 
 
-def _state(view: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for block in ((view.get("state") or {}).get("values") or {}).values():
-        for action_id, element in block.items():
-            values[action_id] = (
-                element.get("value")
-                or element.get("selected_user")
-                or element.get("selected_date")
-                or (element.get("selected_option") or {}).get("value")
-            )
-    return values
-
-
 def _modal_actor(
     body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> tuple[Actor, dict[str, Any]]:
@@ -100,7 +87,7 @@ def handle_link_submit(
     """Link the feedback; a wrong id shows on the field."""
     actor, meta = _modal_actor(body, view, context)
     deps = deps_of(context)
-    number = _req_number(_state(view).get("item_req_input"), required=True)
+    number = _req_number(form_values(view).get("item_req_input"), required=True)
     fb = deps.run(
         feedback.link,
         actor=actor,
@@ -183,7 +170,7 @@ def handle_risk_submit(
     """Save the risk's form and show the updated card to the editor."""
     actor, meta = _modal_actor(body, view, context)
     deps = deps_of(context)
-    state = _state(view)
+    state = form_values(view)
     review = state.get("rsk_review_input")
     risk = deps.run(
         risks.update,
@@ -244,7 +231,7 @@ def handle_capture_submit(
     """Store the feedback or blocker, then confirm in the message's thread with its permalink."""
     actor, meta = _modal_actor(body, view, context)
     deps = deps_of(context)
-    state = _state(view)
+    state = form_values(view)
     is_feedback = view.get("callback_id") == "fb_capture_modal"
     source_ts = meta.get("source_ts")
     common = {

@@ -1,0 +1,161 @@
+"""`/standup`: schedule, questions, now, off, away, back, status, setup, help."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.errors import InvalidInput, NotFound
+from bot.parsing import parse_date, shorten
+from bot.services import standup_runs, standups
+from bot.standup_rules import parse_questions, parse_when
+from bot.views import standups as views
+from bot.views.blocks import Block, message
+from bot.views.items import help_message
+from handlers.commands.req import Call
+from handlers.common import actor_of, deps_of, ephemeral, refresh_members
+
+Verb = Callable[[Call], Block | None]
+
+
+def handle_standup(
+    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """Route `/standup <verb> …`."""
+    text = (command.get("text") or "").strip()
+    verb, _, rest = text.partition(" ")
+    actor = actor_of(context, user_id=command["user_id"], channel_id=command["channel_id"])
+    call = Call(
+        actor, rest.split(), rest.strip(), context, client, respond, command.get("trigger_id", "")
+    )
+    handler = VERBS.get(verb.lower() or "help")
+    if handler is None:
+        ack(message(f"I don't know `/standup {shorten(verb)}`. Type `/standup help`."))
+        return
+    answer = handler(call)
+    if answer is None:
+        ack()
+    else:
+        ack(answer)
+
+
+def _later(call: Call, work: Callable[[], str | Block]) -> None:
+    """Run `work` after the ack (it talks to Slack), then answer the person."""
+
+    def run() -> None:
+        result = work()
+        body = message(result) if isinstance(result, str) else result
+        call.respond(**body, replace_original=False)
+
+    deps_of(call.context).defer(run, answer=ephemeral(call.respond))
+
+
+def schedule(call: Call) -> None:
+    """`schedule <days> <HH:MM> [<zone>|member-zones]`."""
+    deps = deps_of(call.context)
+    when = parse_when(call.args, default_zone=deps.settings.zone.key)
+
+    def work() -> Block:
+        members = refresh_members(call.client, deps, call.actor)
+        sched = call.run(standups.configure, now=call.now, when=when, members=members)
+        state = call.run(standups.status, now=call.now)
+        zone = "each person's own time zone" if when.zone is None else when.zone
+        return message(
+            f"Standup set: {views.describe(sched.weekdays)} at {sched.local_time}, {zone}.",
+            standups.status_blocks(state),
+        )
+
+    _later(call, work)
+
+
+def questions(call: Call) -> Block:
+    """`questions q1 | q2 | q3`."""
+    asked = parse_questions(call.rest)
+    call.run(standups.set_questions, now=call.now, questions=asked)
+    listed = "\n".join(f"{n}. {q}" for n, q in enumerate(asked, 1))
+    return message(f"From the next standup on, I will ask:\n{listed}")
+
+
+def now(call: Call) -> None:
+    """Prompt everyone now (members and their statuses refreshed first)."""
+    deps = deps_of(call.context)
+    call.run(standups.get)  # a clear answer before the ack when there is no standup
+
+    def work() -> str:
+        refresh_members(call.client, deps, call.actor)
+        sched = call.run(standups.get)
+        _run, queued = deps.run(standup_runs.start_now, schedule=sched, now=call.now)
+        if not queued:
+            return "Everyone has been asked today already (or is away)."
+        return (
+            f"Asked {queued} {'person' if queued == 1 else 'people'}; answers go to a thread here."
+        )
+
+    _later(call, work)
+
+
+def off(call: Call) -> Block:
+    """Stop the schedule."""
+    if not call.run(standups.switch_off, now=call.now):
+        return message("There is no standup running here. `/standup status` shows its settings.")
+    return message(
+        "Standup switched off. Answers so far are kept; `/standup schedule …` restarts it."
+    )
+
+
+def away(call: Call) -> Block:
+    """`away until <date>`."""
+    words = call.args[1:] if call.args[:1] == ["until"] else call.args
+    if not words:
+        raise InvalidInput(
+            "Until when? Type `/standup away until friday` (or a date like 2026-12-04)."
+        )
+    until = parse_date(" ".join(words), today=call.today)
+    call.run(standups.set_away, now=call.now, until=until)
+    return message(
+        f"Enjoy! No standup prompts until {until:%A %d %B} (included). `/standup back` undoes it."
+    )
+
+
+def back(call: Call) -> Block:
+    """Undo `away`."""
+    call.run(standups.set_away, now=call.now, until=None)
+    return message("Welcome back: you will get standup prompts again.")
+
+
+def status(call: Call) -> Block:
+    """The schedule, next prompt, today's counts."""
+    state = call.run(standups.status, now=call.now)
+    return message("Standup status", standups.status_blocks(state))
+
+
+def setup(call: Call) -> None:
+    """Open the settings form (the defaults when the channel has no standup yet)."""
+    try:
+        sched = call.run(standups.get)
+    except NotFound:
+        sched = None
+    values = standups.setup_values(sched, default_zone=deps_of(call.context).settings.zone.key)
+    view = views.setup_modal(channel_id=call.actor.channel_id, **values)
+    call.client.views_open(trigger_id=call.trigger_id, view=view)
+
+
+def help_(call: Call) -> Block:
+    """The verbs."""
+    return help_message("How to use /standup", views.STANDUP_HELP)
+
+
+VERBS: dict[str, Verb] = {
+    "schedule": schedule,
+    "questions": questions,
+    "now": now,
+    "off": off,
+    "away": away,
+    "back": back,
+    "status": status,
+    "setup": setup,
+    "help": help_,
+}

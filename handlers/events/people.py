@@ -1,0 +1,52 @@
+"""Keep the people teamloop knows in step with Slack: profile changes and channel membership."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
+from bot.services import people, standups
+from handlers.common import deps_of, refresh_people
+
+
+def handle_user_change(event: dict[str, Any], context: BoltContext) -> None:
+    """A member's name, zone or status changed: store it; member-zones standups follow."""
+    deps = deps_of(context)
+    user = event.get("user") or {}
+    team_id = context.team_id or user.get("team_id")
+    if not team_id or not user.get("id"):
+        return
+    now = deps.clock.now()
+    deps.run(people.remember, team_id=team_id, users=[user], now=now)
+    deps.run(standups.sync_zones, team_id=team_id, now=now)
+
+
+def handle_member_joined(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Someone joined a channel: a channel-members standup asks them too."""
+    _membership(event, context, client, joined=True)
+
+
+def handle_member_left(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Someone left a channel: no more prompts for that channel."""
+    _membership(event, context, client, joined=False)
+
+
+def _membership(
+    event: dict[str, Any], context: BoltContext, client: WebClient, *, joined: bool
+) -> None:
+    deps = deps_of(context)
+    team_id, user_id, channel_id = context.team_id, event.get("user"), event.get("channel")
+    if not team_id or not user_id or not channel_id or user_id == context.bot_user_id:
+        return
+    if joined:
+        refresh_people(client, deps, team_id, [user_id])
+    deps.run(
+        standups.membership_changed,
+        team_id=team_id,
+        channel_id=channel_id,
+        user_id=user_id,
+        joined=joined,
+        now=deps.clock.now(),
+    )

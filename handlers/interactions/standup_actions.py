@@ -1,0 +1,121 @@
+"""Standup buttons and forms: Answer, Skip today, the answer modal and the setup modal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.errors import InvalidInput
+from bot.ids import ActionId
+from bot.services import standup_runs, standups
+from bot.standup_rules import MEMBER_ZONES, When, parse_questions, parse_zone
+from bot.views import standups as views
+from handlers.common import actor_of, deps_of, ephemeral, form_values, refresh_people
+
+
+def _run_id(body: dict[str, Any]) -> int:
+    return int(body["actions"][0]["value"])
+
+
+def handle_answer_button(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Open the answer form (prefilled when editing; last plan as context)."""
+    ack()
+    deps = deps_of(context)
+    form = deps.run(
+        standup_runs.answer_form,
+        team_id=context.team_id,
+        run_id=_run_id(body),
+        user_id=body["user"]["id"],
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=views.answer_modal(**form))
+
+
+def handle_skip_button(
+    ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    """Skip today: no reminder, and the channel's count says so."""
+    ack()
+    deps = deps_of(context)
+
+    def work() -> None:
+        deps.run(
+            standup_runs.skip,
+            team_id=context.team_id,
+            run_id=_run_id(body),
+            user_id=body["user"]["id"],
+            now=deps.clock.now(),
+        )
+
+    deps.defer(work, answer=ephemeral(respond))
+
+
+def handle_answer_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    """Record the answers; the thread reply and counts follow through the outbox."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    values = form_values(view)
+    count = sum(1 for key in values if key.startswith(ActionId.STANDUP_Q))
+    answers = [str(values.get(f"{ActionId.STANDUP_Q}{n}") or "") for n in range(count)]
+    deps = deps_of(context)
+    deps.run(
+        standup_runs.answer,
+        team_id=context.team_id,
+        run_id=int(meta["run"]),
+        user_id=body["user"]["id"],
+        answers=answers,
+        now=deps.clock.now(),
+    )
+    ack()
+
+
+def handle_setup_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Save the settings form: checked here, stored after the ack (it asks Slack for zones)."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    actor = actor_of(context, user_id=body["user"]["id"], channel_id=meta.get("channel", ""))
+    values = form_values(view)
+    days = values.get(ActionId.SU_DAYS) or []
+    if not days:
+        raise InvalidInput("Pick at least one day.", field="su_days")
+    zone_text = str(values.get(ActionId.SU_ZONE) or "").strip()
+    try:
+        zone = None if zone_text.lower() == MEMBER_ZONES else parse_zone(zone_text)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, field="su_zone") from exc
+    participants = list(values.get(ActionId.SU_PARTICIPANTS) or [])
+    if not participants:
+        raise InvalidInput("Pick who takes part.", field="su_participants")
+    try:
+        asked = parse_questions("|".join(str(values.get(ActionId.SU_QUESTIONS) or "").splitlines()))
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, field="su_questions") from exc
+    when = When(",".join(days), str(values.get(ActionId.SU_TIME) or "09:30"), zone)
+    reminder = int(values.get(ActionId.SU_REMINDER) or 120)
+    ack()
+    deps = deps_of(context)
+
+    def work() -> None:
+        refresh_people(client, deps, actor.team_id, participants)
+        deps.run(
+            standups.configure,
+            actor=actor,
+            now=deps.clock.now(),
+            when=when,
+            participants=participants,
+            questions=asked,
+            reminder_minutes=reminder,
+        )
+        client.chat_postEphemeral(
+            channel=actor.channel_id,
+            user=actor.user_id,
+            text=f"Standup saved: {views.describe(when.weekdays)} at {when.local_time}.",
+        )
+
+    deps.defer(work, answer=None)
