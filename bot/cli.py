@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write the store to stdout")
     export.add_argument("--format", choices=["json", "csv"], default="json")
     export.add_argument(
-        "--kind", choices=["requirements", "feedback", "blockers", "risks"], default="requirements"
+        "--kind",
+        choices=["requirements", "feedback", "blockers", "risks", "standups"],
+        default="requirements",
     )
     return parser
 

@@ -55,6 +55,11 @@ def dm_keys(env: JobsEnv, user: str) -> list[str]:
     return [m["metadata"]["event_payload"]["dedupe_key"] for m in msgs]
 
 
+def channel_keys(env: JobsEnv, channel: str = PRODUCT) -> list[str]:
+    msgs = env.ws.channel_messages(channel)
+    return [m["metadata"]["event_payload"]["dedupe_key"] for m in msgs if m.get("metadata")]
+
+
 def start_standup(env: JobsEnv) -> None:
     env.clock.set(MONDAY_0830 - timedelta(days=1))
     env.schedule(
@@ -63,7 +68,7 @@ def start_standup(env: JobsEnv) -> None:
         weekdays=WEEKDAYS,
         local_time="09:30",
         zones=["Europe/Berlin"],
-        config={"participants": [PM]},
+        config={"participants": [PM], "reminder_minutes": 0},
     )
 
 
@@ -90,18 +95,19 @@ def test_killed_mid_send_loses_nothing_and_sends_once(jobs_env: JobsEnv, stage: 
     stall.release.set()  # Slack goes on with the request the dead process made
     if stage == "after Slack posted":
         wait_until(lambda: dm_keys(jobs_env, PM), what="Slack to post")
-    row = jobs_env.rows(OutboxMessage)[0]
-    assert (row.status, row.slack_ts) == ("sending", None)
+    # The run's two messages: Alice's prompt and the thread parent in the channel.
+    stuck = jobs_env.rows(OutboxMessage, status="sending")
+    assert stuck and all(r.slack_ts is None for r in stuck)
     # An operator (or the next tick) runs again once the dead sender's lease is over.
     again = run_due(jobs_env, MONDAY_0830 + timedelta(minutes=2))
     assert again.returncode == 0, again.stderr
-    assert dm_keys(jobs_env, PM) == [row.dedupe_key]
-    row = jobs_env.rows(OutboxMessage)[0]
-    assert row.status == "sent" and row.slack_ts == jobs_env.ws.channel_messages("D0ALICE")[0]["ts"]
-    expected = (
-        "0 sent, 1 found already sent" if stage == "after Slack posted" else "1 sent, 0 found"
-    )
-    assert expected in again.stdout
+    posted = dm_keys(jobs_env, PM) + channel_keys(jobs_env)
+    rows = jobs_env.rows(OutboxMessage)
+    assert sorted(posted) == sorted(r.dedupe_key for r in rows)  # each exactly once
+    assert {r.status for r in rows} == {"sent"}
+    assert rows[-1].slack_ts == jobs_env.ws.channel_messages("D0ALICE")[0]["ts"]
+    if stage == "after Slack posted":
+        assert "found already sent" in again.stdout and "0 found" not in again.stdout
     assert len(jobs_env.rows(Occurrence)) == 1
 
 
@@ -111,7 +117,7 @@ def test_run_due_cli_is_idempotent_and_says_what_it_did(jobs_env: JobsEnv) -> No
     second = run_due(jobs_env, MONDAY_0830)
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert "occurrences: 1 run, 0 skipped" in first.stdout
-    assert "outbox: 1 sent" in first.stdout
+    assert "outbox: 2 sent" in first.stdout  # Alice's prompt and the channel's thread parent
     assert "occurrences: 0 run" in second.stdout and "outbox: 0 sent" in second.stdout
     assert len(dm_keys(jobs_env, PM)) == 1
 
@@ -152,7 +158,7 @@ def test_two_replicas_send_every_occurrence_exactly_once(jobs_env: JobsEnv) -> N
             weekdays=DAILY,
             local_time=f"{local:%H:%M}",
             zones=["UTC"],
-            config={"participants": users},
+            config={"participants": users, "reminder_minutes": 0},
         )
     procs = [
         subprocess.Popen(

@@ -77,13 +77,15 @@ def standup(env: JobsEnv, *, zone: str = "Europe/Berlin", at: str = "09:30", **k
         weekdays=WEEKDAYS,
         local_time=at,
         zones=[zone],
-        config={"participants": [PM, BOB]},
+        config={"participants": [PM, BOB], "reminder_minutes": 0},
         **kw,
     )
 
 
 def prompts(env: JobsEnv, user: str) -> list[str]:
-    return [m["text"] for m in env.ws.channel_messages(env.ws.dm_channel(user))]
+    return [
+        m["blocks"][0]["text"]["text"] for m in env.ws.channel_messages(env.ws.dm_channel(user))
+    ]
 
 
 def test_standup_prompts_arrive_at_the_local_time_across_dst(jobs_env: JobsEnv) -> None:
@@ -91,11 +93,8 @@ def test_standup_prompts_arrive_at_the_local_time_across_dst(jobs_env: JobsEnv) 
     ticked, sent = jobs_env.run_due(utc(2026, 11, 23, 8, 29))
     assert (ticked.done, sent.sent) == (0, 0)
     ticked, sent = jobs_env.run_due(utc(2026, 11, 23, 8, 30))
-    assert (ticked.done, sent.sent) == (1, 2)
-    assert prompts(jobs_env, BOB) == [
-        "Standup for <#C0PRODUCT> · Monday 23 November: "
-        "What did you get done since the last standup?"
-    ]
+    assert (ticked.done, sent.sent) == (1, 3)  # two prompts and the channel's thread parent
+    assert prompts(jobs_env, BOB) == ["*Standup for <#C0PRODUCT> · Monday 23 November*"]
     # Summer time: the same 09:30 is 07:30Z.
     jobs_env.run_due(utc(2027, 4, 5, 7, 29))
     before = len(prompts(jobs_env, BOB))
@@ -112,7 +111,7 @@ def test_running_due_work_twice_sends_nothing_twice(jobs_env: JobsEnv) -> None:
     ticked, sent = jobs_env.run_due(at)
     assert (ticked.done, ticked.skipped, sent.sent) == (0, 0, 0)
     assert len(prompts(jobs_env, PM)) == 1
-    assert len(jobs_env.ws.calls_of("chat.postMessage")) == 2
+    assert len(jobs_env.ws.calls_of("chat.postMessage")) == 3
 
 
 def test_an_instant_in_the_past_does_not_reopen_a_window(jobs_env: JobsEnv) -> None:
@@ -186,16 +185,21 @@ def test_quiet_when_there_is_nothing_to_remind(jobs_env: JobsEnv) -> None:
 
 
 def test_member_zones_prompt_each_person_at_their_own_0930(jobs_env: JobsEnv) -> None:
+    from bot.services import people
+    from storage.db import transaction
+
+    with transaction(jobs_env.sessions) as session:
+        users = [jobs_env.ws.users[PM], {**jobs_env.ws.users[BOB], "tz": "America/New_York"}]
+        people.remember(
+            session=session, team_id=jobs_env.ws.team_id, users=users, now=jobs_env.clock.now()
+        )
     jobs_env.schedule(
         channel_id=PRODUCT,
         kind="standup",
         weekdays=WEEKDAYS,
         local_time="09:30",
         zones=["Europe/Berlin", "America/New_York"],
-        config={
-            "participants": [PM, BOB],
-            "member_zones": {PM: "Europe/Berlin", BOB: "America/New_York"},
-        },
+        config={"participants": [PM, BOB], "mode": "member-zones", "reminder_minutes": 0},
     )
     jobs_env.run_due(utc(2026, 11, 23, 8, 30))
     assert (len(prompts(jobs_env, PM)), len(prompts(jobs_env, BOB))) == (1, 0)

@@ -221,6 +221,35 @@ class Driver:
         )
         return self.event(event, event_id=event_id, retry_num=retry_num)
 
+    def set_status(
+        self, user: str, *, text: str = "", emoji: str = "", tz: str | None = None
+    ) -> Reply:
+        """`user` changes their Slack status (or zone); Slack sends `user_change`."""
+        with self.ws.lock:
+            person = self.ws.users[user]
+            person["profile"].update(status_text=text, status_emoji=emoji, status_expiration=0)
+            if tz is not None:
+                person["tz"] = person["tz_label"] = tz
+            snapshot = json.loads(json.dumps(person))
+        return self.event(
+            {"type": "user_change", "user": snapshot, "cache_ts": int(time.time()),
+             "event_ts": self.ws.next_ts()}
+        )  # fmt: skip
+
+    def join(self, user: str, channel: str, *, leave: bool = False) -> Reply:
+        """`user` joins (or leaves) `channel`; Slack sends member_joined/left_channel."""
+        with self.ws.lock:
+            members = self.ws.channels[channel]["members"]
+            if leave and user in members:
+                members.remove(user)
+            elif not leave and user not in members:
+                members.insert(0, user)
+        kind = "member_left_channel" if leave else "member_joined_channel"
+        return self.event(
+            {"type": kind, "user": user, "channel": channel, "channel_type": "C",
+             "team": self.ws.team_id, "event_ts": self.ws.next_ts()}
+        )  # fmt: skip
+
     def say(self, text: str, *, user: str, channel: str, thread_ts: str | None = None) -> Json:
         """A person posts a plain message (stored; teamloop does not listen to messages)."""
         return self.ws.post(channel, user=user, text=text, thread_ts=thread_ts)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
+from storage.standups import StandupResponse, StandupRun
 
 
 def _history(session: Session, entity_type: str) -> dict[int, list[dict[str, Any]]]:
@@ -143,9 +144,40 @@ def risks(*, session: Session, with_history: bool) -> list[dict[str, Any]]:
     return out
 
 
+def standups(*, session: Session, with_history: bool) -> list[dict[str, Any]]:
+    """One row per person and standup run: status, answers, lateness, blocker."""
+    del with_history  # a response's edits replace it; there is no separate history
+    rows = session.execute(
+        select(StandupResponse, StandupRun)
+        .join(StandupRun, StandupRun.id == StandupResponse.run_id)
+        .order_by(StandupRun.team_id, StandupRun.day, StandupRun.id, StandupResponse.user_id)
+    )
+    out = []
+    for resp, run in rows:
+        blk = session.get(Blocker, resp.blocker_id) if resp.blocker_id else None
+        out.append(
+            {
+                "team_id": run.team_id,
+                "channel": run.channel_id,
+                "day": run.day.isoformat(),
+                "user": resp.user_id,
+                "status": resp.status,
+                "reason": resp.reason,
+                "questions": list(run.questions),
+                "answers": list(resp.answers or []),
+                "answered_at": _iso(resp.answered_at),
+                "edited_at": _iso(resp.edited_at),
+                "late": resp.late,
+                "blocker": blk.ref if blk else None,
+            }
+        )
+    return out
+
+
 KINDS = {
     "requirements": requirements,
     "feedback": feedback,
     "blockers": blockers,
     "risks": risks,
+    "standups": standups,
 }

@@ -260,35 +260,3 @@ def status_blocks(state: Status) -> list[Any]:
         today=state.today,
         away=state.away,
     )
-
-
-def export_rows(*, session: Session, team_id: str) -> list[dict[str, Any]]:
-    """Every run with its responses, for `export --kind standups`."""
-    rows = []
-    for run in session.scalars(
-        select(StandupRun)
-        .where(StandupRun.team_id == team_id)
-        .order_by(StandupRun.day, StandupRun.id)
-    ):
-        for resp in session.scalars(
-            select(StandupResponse)
-            .where(StandupResponse.run_id == run.id)
-            .order_by(StandupResponse.user_id)
-        ):
-            rows.append(
-                {
-                    "run_id": run.id,
-                    "channel_id": run.channel_id,
-                    "day": run.day.isoformat(),
-                    "user_id": resp.user_id,
-                    "status": resp.status,
-                    "reason": resp.reason,
-                    "questions": run.questions,
-                    "answers": resp.answers,
-                    "answered_at": resp.answered_at.isoformat() if resp.answered_at else None,
-                    "edited_at": resp.edited_at.isoformat() if resp.edited_at else None,
-                    "late": resp.late,
-                    "blocker_id": resp.blocker_id,
-                }
-            )
-    return rows
