@@ -26,6 +26,7 @@ from slack_sdk.http_retry.jitter import RandomJitter
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
+from bot.outbox_check import find_posted
 from storage import outbox as store
 from storage.db import transaction
 from storage.scheduling import OutboxMessage
@@ -85,6 +86,8 @@ class Claim:
     thread_ts: str | None
     thread_key: str | None
     edit_of: str | None
+    file: bytes | None
+    file_name: str | None
     text: str
     blocks: list[dict[str, Any]] | None
     attempts: int
@@ -206,6 +209,8 @@ class Sender:
             thread_ts=row.thread_ts,
             thread_key=row.thread_key,
             edit_of=row.edit_of,
+            file=row.file,
+            file_name=row.file_name,
             text=row.text,
             blocks=row.blocks,
             attempts=row.attempts,
@@ -235,9 +240,13 @@ class Sender:
                     report.add("sent")
                     return
                 claim = replace(claim, thread_ts=ts)
+            if claim.file is not None:
+                self._upload(claim, channel)
+                report.add("sent")
+                return
             channel = channel or self._open_dm(claim.target)
             if claim.uncertain_since is not None:
-                found = self._already_posted(channel, claim)
+                found = find_posted(self.client, channel, claim)
                 if found is not None:
                     self._record_sent(claim, channel, found)
                     report.add("recovered")
@@ -261,6 +270,23 @@ class Sender:
         except Exception as exc:  # timeouts and dropped connections: outcome unknown
             log.warning("outbox %s: %s (will check Slack before retrying)", claim.dedupe_key, exc)
             self._failed(claim, channel, f"{type(exc).__name__}: {exc}", report, uncertain=started)
+
+    def _upload(self, claim: Claim, channel: str | None) -> None:
+        """Upload a file with Slack's current flow (files_upload_v2: get URL, upload, complete).
+
+        Files carry no metadata, so an upload whose outcome was unknown is simply tried again.
+        """
+        channel = channel or self._open_dm(claim.target)
+        response = self.client.files_upload_v2(
+            content=claim.file,
+            filename=claim.file_name or "file",
+            title=claim.file_name,
+            channel=channel,
+            thread_ts=claim.thread_ts,
+            initial_comment=claim.text,
+        )
+        file_id = str((response.get("file") or {}).get("id") or "")
+        self._record_sent(claim, channel, file_id)
 
     def _resolve(self, claim: Claim) -> tuple[str, str] | None:
         """Channel and ts of the message this row replies to or edits; None if not yet sent."""
@@ -304,39 +330,6 @@ class Sender:
             opened = self.client.conversations_open(users=user)
             self._dm[user] = str(opened["channel"]["id"])
         return self._dm[user]
-
-    def _already_posted(self, channel: str, claim: Claim) -> str | None:
-        """The ts of this row's message if an earlier attempt reached Slack after all."""
-        assert claim.uncertain_since is not None
-        oldest = f"{claim.uncertain_since.timestamp() - 60:.6f}"
-        cursor = None
-        for _page in range(10):
-            if claim.thread_ts:
-                page = self.client.conversations_replies(
-                    channel=channel,
-                    ts=claim.thread_ts,
-                    oldest=oldest,
-                    include_all_metadata=True,
-                    limit=200,
-                    cursor=cursor,
-                )
-            else:
-                page = self.client.conversations_history(
-                    channel=channel,
-                    oldest=oldest,
-                    include_all_metadata=True,
-                    limit=200,
-                    cursor=cursor,
-                )
-            msg: dict[str, Any]
-            for msg in page.get("messages", []):
-                payload: dict[str, Any] = (msg.get("metadata") or {}).get("event_payload") or {}
-                if payload.get("dedupe_key") == claim.dedupe_key:
-                    return str(msg["ts"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not page.get("has_more") or not cursor:
-                return None
-        return None
 
     def _pause(self, team_id: str, seconds: float) -> None:
         until = self.timer() + seconds
@@ -386,6 +379,9 @@ class Sender:
                 row.uncertain_since = datetime.fromtimestamp(uncertain, UTC)
             if final or row.attempts >= self.limits.max_attempts:
                 row.status = "dead"
+                if row.fallback:
+                    # e.g. a chart that could not be uploaded: its digest shows text bars.
+                    store.enqueue_edit(session=session, now=self.clock.now(), **row.fallback)
                 log.error(
                     "outbox %s dead after %d attempts: %s", row.dedupe_key, row.attempts, error
                 )

@@ -100,10 +100,14 @@ def enqueue(
     thread_key: str | None = None,
     not_before: datetime | None = None,
     occurrence_id: int | None = None,
+    file: bytes | None = None,
+    file_name: str | None = None,
+    fallback: dict[str, Any] | None = None,
 ) -> bool:
     """Queue a message for `target` (a channel, or a user for a DM); False if already queued.
 
-    With `thread_key`, the message is a reply in the thread of that outbox message.
+    With `thread_key`, the message is a reply in the thread of that outbox message. With
+    `file`, it is an upload (text is its comment); `fallback` is an edit applied if it dies.
     """
     values = {
         "team_id": team_id,
@@ -119,6 +123,9 @@ def enqueue(
         "next_attempt_at": not_before or now,
         "occurrence_id": occurrence_id,
         "created_at": now,
+        "file": file,
+        "file_name": file_name,
+        "fallback": fallback,
     }
     return insert_ignore(session, OutboxMessage, values, conflict=["dedupe_key"]) is not None
 

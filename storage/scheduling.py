@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -90,6 +91,11 @@ class OutboxMessage(Base):
     edit_of: Mapped[str | None] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     blocks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # A file to upload (files_upload_v2) instead of a post; `text` is its comment.
+    file: Mapped[bytes | None] = mapped_column(LargeBinary)
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    # If this row goes dead: {"edit_of": key, "text": …, "blocks": …} to apply instead.
+    fallback: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # pending | sending | sent | dead | cancelled
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -105,6 +105,8 @@ class Workspace:
         self.calls: list[ApiCall] = []
         self.faults: list[Fault] = []
         self.response_urls: dict[str, Json] = {}
+        # Uploaded files by id: name, length, content (bytes once uploaded), title.
+        self.files: dict[str, Json] = {}
         self._seq = itertools.count(1)
         self._last_ts = 0.0
         # Limits the stand-in enforces on chat.postMessage (None: unlimited), like Slack.

@@ -1,0 +1,54 @@
+"""After an attempt whose outcome is unknown: did Slack get the message after all?"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from slack_sdk import WebClient
+
+
+class Posted(Protocol):
+    """What the check needs of a claimed outbox row."""
+
+    @property
+    def dedupe_key(self) -> str: ...
+
+    @property
+    def thread_ts(self) -> str | None: ...
+
+    @property
+    def uncertain_since(self) -> Any: ...
+
+
+def find_posted(client: WebClient, channel: str, claim: Posted) -> str | None:
+    """The ts of the message carrying this row's dedupe key in its metadata, if Slack has it."""
+    assert claim.uncertain_since is not None
+    oldest = f"{claim.uncertain_since.timestamp() - 60:.6f}"
+    cursor = None
+    for _page in range(10):
+        if claim.thread_ts:
+            page = client.conversations_replies(
+                channel=channel,
+                ts=claim.thread_ts,
+                oldest=oldest,
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+        else:
+            page = client.conversations_history(
+                channel=channel,
+                oldest=oldest,
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+        msg: dict[str, Any]
+        for msg in page.get("messages", []):
+            payload: dict[str, Any] = (msg.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("dedupe_key") == claim.dedupe_key:
+                return str(msg["ts"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not page.get("has_more") or not cursor:
+            return None
+    return None

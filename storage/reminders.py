@@ -1,0 +1,40 @@
+"""What the daily reminders remember: which item was reminded under which rule on which day,
+and snoozes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import Base
+
+
+class ReminderLog(Base):
+    """One reminder of one item under one rule on one day: the UNIQUE row makes it once."""
+
+    __tablename__ = "reminder_log"
+    __table_args__ = (
+        UniqueConstraint("team_id", "rule", "item", "day", name="uq_reminder_log_once_a_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[str] = mapped_column(String(32))
+    # "BLK-3", "REQ-12", "RSK-2", or "standup:<schedule>:<user>" for a person.
+    item: Mapped[str] = mapped_column(String(80))
+    day: Mapped[date]
+    sent_to: Mapped[str] = mapped_column(String(32))  # a user id, or the channel
+    at: Mapped[datetime]
+
+
+class Snooze(Base):
+    """ "Snooze 1 day" on a reminder: no reminders about this item until `until`."""
+
+    __tablename__ = "snoozes"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    item: Mapped[str] = mapped_column(String(80), primary_key=True)
+    until: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(32))
