@@ -43,6 +43,10 @@ class ActionId(StrEnum):
     SU_PARTICIPANTS = "su_participants_input"
     SU_QUESTIONS = "su_questions_input"
     SU_REMINDER = "su_reminder_input"
+    REM_SNOOZE = "rem_snooze"
+    REM_DONE = "rem_done"
+    REM_REASSIGN = "rem_reassign"
+    REM_OWNER = "rem_owner_input"
 
 
 class BlockId(StrEnum):
@@ -69,6 +73,7 @@ class BlockId(StrEnum):
     SU_PARTICIPANTS = "su_participants"
     SU_QUESTIONS = "su_questions"
     SU_REMINDER = "su_reminder"
+    REM_OWNER = "rem_owner"
 
 
 class CallbackId(StrEnum):
@@ -84,6 +89,7 @@ class CallbackId(StrEnum):
     RSK_MODAL = "rsk_edit_modal"
     STANDUP_MODAL = "standup_answer_modal"
     STANDUP_SETUP = "standup_setup_modal"
+    REM_REASSIGN_MODAL = "rem_reassign_modal"
 
 
 class Reaction(StrEnum):

@@ -13,7 +13,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.outbox import Limits, Report, Sender, outbox_client
 from bot.scheduler import Kind, Leadership, Registry, Ticker, TickReport, tick
-from bot.services import occurrences, standup_runs
+from bot.services import defaults, digest_post, reminders, standup_runs
+from storage.db import transaction
 
 
 def default_registry() -> Registry:
@@ -21,8 +22,8 @@ def default_registry() -> Registry:
     registry = Registry()
     # A standup prompt two hours late is noise: people have started their day.
     registry.register(Kind("standup", timedelta(hours=2), standup_runs.on_occurrence))
-    registry.register(Kind("reminders", timedelta(hours=10), occurrences.reminders))
-    registry.register(Kind("digest", timedelta(hours=12), occurrences.weekly_digest))
+    registry.register(Kind("reminders", timedelta(hours=10), reminders.run))
+    registry.register(Kind("digest", timedelta(hours=12), digest_post.on_occurrence))
     return registry
 
 
@@ -46,12 +47,19 @@ class Jobs:
     registry: Registry
     leadership: Leadership
     tick_every: float = 20.0
+    zone: str = "UTC"
 
     def tick(self) -> TickReport | None:
         """Record and run due occurrences, if this replica is the ticker."""
         if not self.leadership.held():
             return None
-        return tick(sessions=self.sessions, registry=self.registry, now=self.clock.now())
+        return self._tick()
+
+    def _tick(self) -> TickReport:
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            defaults.ensure(session=session, zone=self.zone, now=now)
+        return tick(sessions=self.sessions, registry=self.registry, now=now)
 
     def deliver(self, *, linger: float = 0.0) -> Report:
         """Send what the outbox has due."""
@@ -59,7 +67,7 @@ class Jobs:
 
     def run_due(self, *, linger: float) -> tuple[TickReport, Report]:
         """One tick as of now (whoever holds the ticker lock), then deliver."""
-        ticked = tick(sessions=self.sessions, registry=self.registry, now=self.clock.now())
+        ticked = self._tick()
         return ticked, self.deliver(linger=linger)
 
     def ticker(self) -> Ticker:
@@ -91,4 +99,5 @@ def build_jobs(
         registry=default_registry(),
         leadership=Leadership(engine),
         tick_every=settings.teamloop_tick_seconds,
+        zone=settings.zone.key,
     )

@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from bot.ids import ActionId, CallbackId
+from handlers.commands.digest import handle_digest
 from handlers.commands.items import handle_blocker, handle_feedback, handle_risk
 from handlers.commands.req import handle_req
 from handlers.commands.standup import handle_standup
@@ -24,6 +25,12 @@ from handlers.interactions.item_actions import (
     handle_risk_close,
     handle_risk_edit,
     handle_risk_submit,
+)
+from handlers.interactions.reminder_actions import (
+    handle_done,
+    handle_reassign,
+    handle_reassign_submit,
+    handle_snooze,
 )
 from handlers.interactions.req_actions import (
     handle_assign_me,
@@ -51,6 +58,7 @@ def register(app: App, deps: Deps) -> None:
     app.command("/blocker")(handle_blocker)
     app.command("/risk")(handle_risk)
     app.command("/standup")(handle_standup)
+    app.command("/digest")(handle_digest)
 
     app.shortcut(CallbackId.CAPTURE_REQUIREMENT)(handle_capture_shortcut)
     app.view(CallbackId.REQ_MODAL)(handle_modal_submit)
@@ -62,6 +70,7 @@ def register(app: App, deps: Deps) -> None:
     app.view(CallbackId.RSK_MODAL)(handle_risk_submit)
     app.view(CallbackId.STANDUP_MODAL)(handle_answer_submit)
     app.view(CallbackId.STANDUP_SETUP)(handle_setup_submit)
+    app.view(CallbackId.REM_REASSIGN_MODAL)(handle_reassign_submit)
 
     app.action(ActionId.REQ_ASSIGN_ME)(handle_assign_me)
     app.action(ActionId.REQ_VOTE)(handle_vote)
@@ -78,6 +87,9 @@ def register(app: App, deps: Deps) -> None:
     app.action(ActionId.HOME_BLK_RESOLVE)(handle_home_blk_resolve)
     app.action(ActionId.STANDUP_ANSWER)(handle_answer_button)
     app.action(ActionId.STANDUP_SKIP)(handle_skip_button)
+    app.action(ActionId.REM_SNOOZE)(handle_snooze)
+    app.action(ActionId.REM_DONE)(handle_done)
+    app.action(ActionId.REM_REASSIGN)(handle_reassign)
 
     app.event("reaction_added")(handle_reaction)
     app.event("app_home_opened")(handle_home_opened)

@@ -27,6 +27,7 @@ FIELD_BLOCKS = {
     "impact": BlockId.RSK_IMPACT,
     "mitigation": BlockId.RSK_MITIGATION,
     "review": BlockId.RSK_REVIEW,
+    "owner": BlockId.REM_OWNER,
     "su_days": BlockId.SU_DAYS,
     "su_zone": BlockId.SU_ZONE,
     "su_participants": BlockId.SU_PARTICIPANTS,

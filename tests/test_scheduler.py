@@ -138,15 +138,22 @@ def test_downtime_skips_the_stale_standup_but_still_sends_the_reminder(
     jobs_env.run_due(utc(2026, 11, 23, 7, 0))  # last tick before the outage
     # Down from 07:00Z to 11:00Z: standup was due 08:30Z, reminders 08:00Z.
     ticked, _sent = jobs_env.run_due(utc(2026, 11, 23, 11, 0))
-    assert (ticked.done, ticked.skipped) == (1, 1)
+    # Reminders (daily) and the channel's default Monday digest, both inside their windows.
+    assert (ticked.done, ticked.skipped) == (2, 1)
+    assert sorted(o.kind for o in jobs_env.rows(Occurrence, status="done")) == [
+        "digest",
+        "reminders",
+    ]
     skipped = jobs_env.rows(Occurrence, status="skipped")
     assert [(o.kind, o.reason) for o in skipped] == [
         ("standup", "late by 2h 30m; a standup may run at most 2h 00m late")
     ]
     assert prompts(jobs_env, PM) == []
-    reminder = jobs_env.ws.channel_messages(PRODUCT)
+    reminder = [m for m in jobs_env.ws.channel_messages(PRODUCT) if "reminders" in m["text"]]
     assert len(reminder) == 1 and "1 overdue" in reminder[0]["text"]
     assert "REQ-7" in str(reminder[0]["blocks"])
+    # Bob owns it: he gets no DM for an overdue item (the channel sees it), only for due-soon.
+    assert jobs_env.ws.channel_messages(jobs_env.ws.dm_channel(BOB)) == []
 
 
 def overdue_requirement(env: JobsEnv) -> Requirement:

@@ -9,8 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
-from bot.recurrence import parse_hhmm, parse_weekdays
+from bot.recurrence import DAILY, parse_hhmm, parse_weekdays
+from bot.services.actor import Actor
 from storage.counters import ensure_workspace
+from storage.db import insert_ignore
 from storage.scheduling import Occurrence, Schedule
 
 KINDS = ("standup", "digest", "reminders")
@@ -86,3 +88,81 @@ def occurrences(*, session: Session, schedule_id: int, limit: int = 20) -> list[
             .limit(limit)
         )
     )
+
+
+def of_channel(*, session: Session, team_id: str, channel_id: str) -> dict[str, Schedule]:
+    """A channel's schedules by kind."""
+    rows = session.scalars(
+        select(Schedule).where(Schedule.team_id == team_id, Schedule.channel_id == channel_id)
+    )
+    return {s.kind: s for s in rows}
+
+
+DEFAULT_TIMES = {"digest": ("MO", "09:00"), "reminders": (DAILY, "09:00")}
+
+
+def ensure_default(
+    *, session: Session, team_id: str, channel_id: str, kind: str, zone: str, now: datetime
+) -> bool:
+    """Create the default digest or reminders schedule of a channel unless it has one (on or
+    off); True when created."""
+    weekdays, local_time = DEFAULT_TIMES[kind]
+    values = {
+        "team_id": team_id,
+        "channel_id": channel_id,
+        "kind": kind,
+        "weekdays": weekdays,
+        "local_time": local_time,
+        "zones": [zone],
+        "config": {},
+        "active": True,
+        "created_at": now,
+        "updated_at": now,
+    }
+    ensure_workspace(session, team_id=team_id, now=now)
+    conflict = ["team_id", "channel_id", "kind"]
+    return insert_ignore(session, Schedule, values, conflict=conflict) is not None
+
+
+def turn_off(*, session: Session, actor: Actor, kind: str, now: datetime) -> None:
+    """Switch a channel's digest or reminders off, keeping the row so defaults stay off too."""
+    ensure_default(
+        session=session,
+        team_id=actor.team_id,
+        channel_id=actor.channel_id,
+        kind=kind,
+        zone=actor.zone.key,
+        now=now,
+    )
+    switch_off(
+        session=session, team_id=actor.team_id, channel_id=actor.channel_id, kind=kind, now=now
+    )
+
+
+def set_for_channel(
+    *,
+    session: Session,
+    actor: Actor,
+    kind: str,
+    weekdays: str,
+    local_time: str,
+    zone: str,
+    now: datetime,
+) -> Schedule:
+    """`/digest schedule` and `/digest reminders`: the actor's channel."""
+    return upsert(
+        session=session,
+        team_id=actor.team_id,
+        channel_id=actor.channel_id,
+        kind=kind,
+        weekdays=weekdays,
+        local_time=local_time,
+        zones=[zone],
+        now=now,
+        actor_id=actor.user_id,
+    )
+
+
+def channel_schedules(*, session: Session, actor: Actor) -> dict[str, Schedule]:
+    """The actor's channel's schedules by kind."""
+    return of_channel(session=session, team_id=actor.team_id, channel_id=actor.channel_id)

@@ -1,0 +1,327 @@
+"""The weekly digest's data: one channel, one period. Every query is bounded by the channel
+and the period (indexes on team, channel and time), so the cost follows the week's activity,
+not the size of the history."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.parsing import STATUSES
+from bot.services import feedback as feedback_service
+from storage.items import Blocker, Feedback, Risk
+from storage.models import HistoryEvent, Requirement
+from storage.requirements import CLOSED
+from storage.scheduling import Occurrence, Schedule
+from storage.standups import StandupResponse, StandupRun
+
+WEEKS = 8
+RISK_ALERT_SCORE = 15
+
+
+@dataclass(frozen=True)
+class Week:
+    """One bar group of the chart."""
+
+    start: date
+    created: int
+    done: int
+    open_blockers: int
+
+
+@dataclass
+class Standups:
+    """Participation over the period (team level; per person only for the standup's owner)."""
+
+    owner_id: str | None
+    runs: int
+    asked: int
+    answered: int
+    skipped_runs: int
+    per_person: dict[str, tuple[int, int]] = field(default_factory=dict)  # user: (answered, asked)
+
+    @property
+    def rate(self) -> float:
+        """Answered share of prompts."""
+        return self.answered / self.asked if self.asked else 0.0
+
+
+@dataclass
+class Digest:
+    """Everything one channel's digest says."""
+
+    channel_id: str
+    since: datetime
+    until: datetime
+    today: date
+    created: list[Requirement]
+    moved: list[tuple[Requirement, str, str]]
+    done: list[Requirement]
+    rejected: list[Requirement]
+    overdue: list[Requirement]
+    due_next_week: list[Requirement]
+    open_by_status: dict[str, int]
+    open_by_priority: dict[str, int]
+    blockers_opened: list[Blocker]
+    blockers_resolved: list[Blocker]
+    blockers_open: list[Blocker]
+    feedback: list[Feedback]
+    feedback_by_kind: dict[str, int]
+    most_linked: list[tuple[Requirement, int]]
+    most_voted: list[Requirement]
+    standups: Standups | None
+    risks_open: list[Risk]
+    reviews_overdue: list[Risk]
+    weeks: list[Week]
+
+    @property
+    def active(self) -> bool:
+        """Did anything happen in the period?"""
+        return bool(
+            self.created or self.moved or self.done or self.rejected or self.blockers_opened
+            or self.blockers_resolved or self.feedback or (self.standups and self.standups.runs)
+        )  # fmt: skip
+
+
+def build(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    since: datetime,
+    until: datetime,
+    zone: ZoneInfo,
+    mark_feedback: bool = True,
+) -> Digest:
+    """Gather one channel's digest for (since, until]."""
+    today = until.astimezone(zone).date()
+    reqs = select(Requirement).where(
+        Requirement.team_id == team_id, Requirement.channel_id == channel_id
+    )
+    in_period = Requirement.created_at > since, Requirement.created_at <= until
+    created = list(session.scalars(reqs.where(*in_period).order_by(Requirement.number)))
+    closed = list(
+        session.scalars(
+            reqs.where(Requirement.closed_at > since, Requirement.closed_at <= until)
+            .where(Requirement.status.in_(CLOSED))
+            .order_by(Requirement.number)
+        )
+    )
+    open_reqs = list(session.scalars(reqs.where(Requirement.status.not_in(CLOSED))))
+    next_week = today + timedelta(days=7)
+    dated = sorted((r for r in open_reqs if r.due_date), key=lambda r: (r.due_date, r.number))
+    due = [(r, r.due_date) for r in dated if r.due_date is not None]
+    fb = _feedback(session, team_id, channel_id, since, until, mark_feedback)
+    opened, resolved, still_open = _blockers(session, team_id, channel_id, since, until)
+    risks = _open_risks(session, team_id, channel_id)
+    by_status = sorted(Counter(r.status for r in open_reqs).items(), key=_status_order)
+    voted = sorted((r for r in open_reqs if r.votes), key=lambda r: (-r.votes, r.number))
+    return Digest(
+        channel_id=channel_id,
+        since=since,
+        until=until,
+        today=today,
+        created=created,
+        moved=_moved(session, team_id, channel_id, since, until),
+        done=[r for r in closed if r.status == "done"],
+        rejected=[r for r in closed if r.status == "rejected"],
+        overdue=[r for r, d in due if d < today],
+        due_next_week=[r for r, d in due if today <= d <= next_week],
+        open_by_status=dict(by_status),
+        open_by_priority=dict(sorted(Counter(r.priority for r in open_reqs).items())),
+        blockers_opened=opened,
+        blockers_resolved=resolved,
+        blockers_open=still_open,
+        feedback=fb,
+        feedback_by_kind=dict(sorted(Counter(f.kind for f in fb).items())),
+        most_linked=_most_linked(session, team_id, channel_id),
+        most_voted=voted[:3],
+        standups=_standups(session, team_id, channel_id, since, until),
+        risks_open=risks,
+        reviews_overdue=[r for r in risks if r.review_date and r.review_date < today],
+        weeks=_weeks(session, team_id, channel_id, until, zone),
+    )
+
+
+def _status_order(item: tuple[str, int]) -> int:
+    return STATUSES.index(item[0]) if item[0] in STATUSES else len(STATUSES)
+
+
+def _moved(
+    session: Session, team_id: str, channel_id: str, since: datetime, until: datetime
+) -> list[tuple[Requirement, str, str]]:
+    """Status changes forward (not to done or rejected) in the period, last one per item."""
+    events = session.execute(
+        select(HistoryEvent.entity_id, HistoryEvent.old_value, HistoryEvent.new_value)
+        .where(HistoryEvent.team_id == team_id, HistoryEvent.channel_id == channel_id)
+        .where(HistoryEvent.at > since, HistoryEvent.at <= until)
+        .where(HistoryEvent.entity_type == "requirement", HistoryEvent.field == "status")
+        .order_by(HistoryEvent.at, HistoryEvent.id)
+    ).all()
+    last: dict[int, tuple[str, str]] = {}
+    for entity_id, old, new in events:
+        first_old = last.get(entity_id, (old or "", ""))[0]
+        last[entity_id] = (first_old, new or "")
+    forward = {
+        i: (old, new)
+        for i, (old, new) in last.items()
+        if new not in CLOSED and _rank(new) > _rank(old)
+    }
+    if not forward:
+        return []
+    rows = session.scalars(select(Requirement).where(Requirement.id.in_(list(forward))))
+    return sorted(((r, *forward[r.id]) for r in rows), key=lambda t: t[0].number)
+
+
+def _rank(status: str) -> int:
+    return STATUSES.index(status) if status in STATUSES else -1
+
+
+def _blockers(
+    session: Session, team_id: str, channel_id: str, since: datetime, until: datetime
+) -> tuple[list[Blocker], list[Blocker], list[Blocker]]:
+    """Opened and resolved in the period, and still open (oldest first)."""
+    base = select(Blocker).where(Blocker.team_id == team_id, Blocker.channel_id == channel_id)
+    opened = base.where(Blocker.opened_at > since, Blocker.opened_at <= until)
+    resolved = base.where(Blocker.resolved_at > since, Blocker.resolved_at <= until)
+    still = base.where(Blocker.status == "open").order_by(Blocker.opened_at, Blocker.number)
+    return (
+        list(session.scalars(opened.order_by(Blocker.number))),
+        list(session.scalars(resolved.order_by(Blocker.number))),
+        list(session.scalars(still)),
+    )
+
+
+def _feedback(
+    session: Session, team_id: str, channel_id: str, since: datetime, until: datetime, mark: bool
+) -> list[Feedback]:
+    if mark:
+        # Anonymous feedback waits for this digest, and is then marked as shown.
+        return feedback_service.for_digest(
+            session=session, team_id=team_id, channel_id=channel_id, since=since, now=until
+        )
+    return list(
+        session.scalars(
+            select(Feedback)
+            .where(Feedback.team_id == team_id, Feedback.channel_id == channel_id)
+            .where(Feedback.created_at > since, Feedback.created_at <= until)
+            .order_by(Feedback.number)
+        )
+    )
+
+
+def _most_linked(session: Session, team_id: str, channel_id: str) -> list[tuple[Requirement, int]]:
+    """Open requirements of the channel with the most feedback linked to them."""
+    counts = session.execute(
+        select(Feedback.requirement_id, func.count())
+        .where(Feedback.team_id == team_id, Feedback.channel_id == channel_id)
+        .where(Feedback.requirement_id.is_not(None))
+        .group_by(Feedback.requirement_id)
+        .order_by(func.count().desc())
+        .limit(10)
+    ).all()
+    if not counts:
+        return []
+    by_id = {
+        r.id: r
+        for r in session.scalars(
+            select(Requirement)
+            .where(Requirement.id.in_([c[0] for c in counts]))
+            .where(Requirement.status.not_in(CLOSED))
+        )
+    }
+    return [(by_id[i], n) for i, n in counts if i in by_id][:3]
+
+
+def _standups(
+    session: Session, team_id: str, channel_id: str, since: datetime, until: datetime
+) -> Standups | None:
+    sched = session.scalar(
+        select(Schedule).where(
+            Schedule.team_id == team_id,
+            Schedule.channel_id == channel_id,
+            Schedule.kind == "standup",
+        )
+    )
+    if sched is None:
+        return None
+    first, last = since.date(), until.date()
+    rows = session.execute(
+        select(StandupResponse.user_id, StandupResponse.status, StandupRun.id)
+        .join(StandupRun, StandupRun.id == StandupResponse.run_id)
+        .where(StandupRun.schedule_id == sched.id, StandupRun.day > first, StandupRun.day <= last)
+    ).all()
+    skipped_runs = session.scalar(
+        select(func.count())
+        .select_from(Occurrence)
+        .where(Occurrence.schedule_id == sched.id, Occurrence.status == "skipped")
+        .where(Occurrence.due_at > since, Occurrence.due_at <= until)
+    )
+    per_person: dict[str, tuple[int, int]] = {}
+    for user, status, _run in rows:
+        if status == "away":
+            continue  # away is not a missed standup
+        answered, asked = per_person.get(user, (0, 0))
+        per_person[user] = (answered + (status == "answered"), asked + 1)
+    return Standups(
+        owner_id=(sched.config or {}).get("owner") or sched.created_by,
+        runs=len({run for _u, _s, run in rows}),
+        asked=sum(a for _ans, a in per_person.values()),
+        answered=sum(ans for ans, _a in per_person.values()),
+        skipped_runs=int(skipped_runs or 0),
+        per_person=per_person,
+    )
+
+
+def _open_risks(session: Session, team_id: str, channel_id: str) -> list[Risk]:
+    """Open risks, highest score first."""
+    risks = list(
+        session.scalars(
+            select(Risk).where(
+                Risk.team_id == team_id, Risk.channel_id == channel_id, Risk.status == "open"
+            )
+        )
+    )
+    risks.sort(key=lambda r: (-(r.likelihood * r.impact), r.number))
+    return risks
+
+
+def _weeks(
+    session: Session, team_id: str, channel_id: str, until: datetime, zone: ZoneInfo
+) -> list[Week]:
+    """The last 8 weeks (Monday to Sunday, local): requirements created and done, open blockers."""
+    today = until.astimezone(zone).date()
+    monday = today - timedelta(days=today.weekday())
+    starts = [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
+    oldest = datetime.combine(starts[0], datetime.min.time(), zone)
+    reqs = session.execute(
+        select(Requirement.created_at, Requirement.closed_at, Requirement.status)
+        .where(Requirement.team_id == team_id, Requirement.channel_id == channel_id)
+        .where((Requirement.created_at >= oldest) | (Requirement.closed_at >= oldest))
+    ).all()
+    blockers = session.execute(
+        select(Blocker.opened_at, Blocker.resolved_at)
+        .where(Blocker.team_id == team_id, Blocker.channel_id == channel_id)
+        .where(Blocker.opened_at <= until)
+        .where((Blocker.resolved_at.is_(None)) | (Blocker.resolved_at >= oldest))
+    ).all()
+
+    def week_of(at: datetime | None) -> date | None:
+        if at is None:
+            return None
+        local = at.astimezone(zone).date()
+        return local - timedelta(days=local.weekday())
+
+    created = Counter(week_of(c) for c, _d, _s in reqs)
+    done = Counter(week_of(d) for _c, d, s in reqs if s == "done")
+    weeks = []
+    for start in starts:
+        end = min(datetime.combine(start + timedelta(days=7), datetime.min.time(), zone), until)
+        still_open = sum(1 for o, r in blockers if o <= end and (r is None or r > end))
+        weeks.append(Week(start, created[start], done[start], still_open))
+    return weeks

@@ -1,0 +1,73 @@
+"""What the buttons on a reminder do: snooze a day, resolve or finish, reassign."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.errors import InvalidInput
+from bot.parsing import parse_ref
+from bot.services import blockers, items, requirements, risks
+from bot.services.actor import Actor
+from storage.reminders import Snooze
+
+AdminCheck = Callable[[str], bool]
+
+
+def _split(ref: str) -> tuple[str, int]:
+    prefix = ref.partition("-")[0].upper()
+    if prefix not in ("REQ", "BLK", "RSK"):
+        raise InvalidInput(f"I don't know the item {ref!r}.")
+    return prefix, parse_ref(ref, prefix)
+
+
+def snooze(*, session: Session, actor: Actor, now: datetime, ref: str) -> datetime:
+    """No reminders about `ref` for a day (for anyone: the item is being looked at)."""
+    _split(ref)
+    until = now + timedelta(days=1)
+    row = session.get(Snooze, (actor.team_id, ref)) or Snooze(team_id=actor.team_id, item=ref)
+    row.until, row.by = until, actor.user_id
+    session.add(row)
+    return until
+
+
+def finish(*, session: Session, actor: Actor, now: datetime, ref: str, is_admin: AdminCheck) -> str:
+    """Resolve a blocker, mark a requirement done, close a risk; returns what happened."""
+    prefix, number = _split(ref)
+    if prefix == "BLK":
+        blockers.resolve(session=session, actor=actor, now=now, number=number, is_admin=is_admin)
+        return f"{ref} is resolved."
+    if prefix == "REQ":
+        requirements.close(
+            session=session,
+            actor=actor,
+            now=now,
+            number=number,
+            outcome="done",
+            reason=None,
+            is_admin=is_admin,
+        )
+        return f"{ref} is done."
+    risks.close(session=session, actor=actor, now=now, number=number)
+    return f"{ref} is closed."
+
+
+def reassign(*, session: Session, actor: Actor, now: datetime, ref: str, owner_id: str) -> str:
+    """Give the item another owner (recorded in its history)."""
+    prefix, number = _split(ref)
+    if prefix == "REQ":
+        requirements.assign(session=session, actor=actor, now=now, number=number, owner_id=owner_id)
+        return f"{ref} is now owned by <@{owner_id}>."
+    item = (
+        blockers.get(session=session, actor=actor, number=number)
+        if prefix == "BLK"
+        else risks.get(session=session, actor=actor, number=number)
+    )
+    if item.owner_id == owner_id:
+        raise InvalidInput(f"{ref} is already owned by <@{owner_id}>.", field="owner")
+    old, item.owner_id = item.owner_id, owner_id
+    kind = "blocker" if prefix == "BLK" else "risk"
+    items.change(session, item, kind, actor.user_id, "owner_id", old, owner_id, now)
+    return f"{ref} is now owned by <@{owner_id}>."

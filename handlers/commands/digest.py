@@ -1,0 +1,150 @@
+"""`/digest`: now, schedule, off, reminders, status, help."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.errors import InvalidInput
+from bot.parsing import shorten
+from bot.recurrence import DAILY, next_instant
+from bot.services import digest_post, schedules
+from bot.standup_rules import parse_days, parse_when
+from bot.views import reminders as views
+from bot.views import standups as standup_views
+from bot.views.blocks import Block, message
+from bot.views.items import help_message
+from handlers.commands.req import Call
+from handlers.common import actor_of, deps_of, ephemeral
+
+Verb = Callable[[Call], Block | None]
+SCHEDULE_USAGE = "/digest schedule monday 09:00 Europe/Berlin"
+REMINDERS_USAGE = "/digest reminders 09:00 Europe/Berlin"
+
+
+def handle_digest(
+    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """Route `/digest <verb> …`."""
+    text = (command.get("text") or "").strip()
+    verb, _, rest = text.partition(" ")
+    actor = actor_of(context, user_id=command["user_id"], channel_id=command["channel_id"])
+    call = Call(
+        actor, rest.split(), rest.strip(), context, client, respond, command.get("trigger_id", "")
+    )
+    handler = VERBS.get(verb.lower() or "help")
+    if handler is None:
+        ack(message(f"I don't know `/digest {shorten(verb)}`. Type `/digest help`."))
+        return
+    answer = handler(call)
+    if answer is None:
+        ack()
+    else:
+        ack(answer)
+
+
+def now(call: Call) -> Block:
+    """Post the digest now (built after the ack: the chart takes a moment)."""
+    deps = deps_of(call.context)
+
+    def work() -> None:
+        deps.run(digest_post.post_now, actor=call.actor, now=deps.clock.now())
+
+    deps.defer(work, answer=ephemeral(call.respond))
+    return message("Putting this channel's digest together; it will appear here in a moment.")
+
+
+def _set(call: Call, kind: str, weekdays: str, local_time: str, zone: str) -> None:
+    call.run(
+        schedules.set_for_channel,
+        kind=kind,
+        weekdays=weekdays,
+        local_time=local_time,
+        zone=zone,
+        now=call.now,
+    )
+
+
+def schedule(call: Call) -> Block:
+    """`schedule <weekday> <HH:MM> [<zone>]`."""
+    if not call.args:
+        raise InvalidInput(f"When? Type `{SCHEDULE_USAGE}`.")
+    weekday = parse_days(call.args[0])
+    if "," in weekday:
+        raise InvalidInput(f"The digest is weekly: give one day, e.g. `{SCHEDULE_USAGE}`.")
+    when = parse_when(call.args, default_zone=call.actor.zone.key, usage=SCHEDULE_USAGE)
+    if when.zone is None:
+        raise InvalidInput(f"Give a time zone like Europe/Berlin: `{SCHEDULE_USAGE}`.")
+    _set(call, "digest", weekday, when.local_time, when.zone)
+    day = standup_views.describe(weekday)
+    return message(
+        f"The weekly digest will be posted here on {day} at {when.local_time} ({when.zone})."
+    )
+
+
+def off(call: Call) -> Block:
+    """No weekly digest in this channel."""
+    _off(call, "digest")
+    return message("No weekly digest here any more. `/digest schedule …` turns it back on.")
+
+
+def _off(call: Call, kind: str) -> None:
+    call.run(schedules.turn_off, kind=kind, now=call.now)
+
+
+def reminders(call: Call) -> Block:
+    """`reminders <HH:MM> [<zone>]` or `reminders off`."""
+    if call.args[:1] == ["off"]:
+        _off(call, "reminders")
+        return message(
+            "No more daily reminders for this channel. `/digest reminders 09:00` restarts them."
+        )
+    when = parse_when(call.args, default_zone=call.actor.zone.key, usage=REMINDERS_USAGE)
+    if when.zone is None:
+        raise InvalidInput(f"Give a time zone like Europe/Berlin: `{REMINDERS_USAGE}`.")
+    _set(call, "reminders", DAILY, when.local_time, when.zone)
+    return message(f"Daily reminders will run at {when.local_time} ({when.zone}).")
+
+
+def status(call: Call) -> Block:
+    """Both schedules of this channel."""
+    rows = call.run(schedules.channel_schedules)
+    lines = []
+    for kind, label in (("digest", "Weekly digest"), ("reminders", "Daily reminders")):
+        sched = rows.get(kind)
+        if sched is None:
+            lines.append(
+                f"*{label}:* the default (09:00 {call.actor.zone.key}) once this channel has items"
+            )
+        elif not sched.active:
+            lines.append(f"*{label}:* off")
+        else:
+            nxt = min(
+                next_instant(
+                    weekdays=sched.weekdays, local_time=sched.local_time, zone=z, after=call.now
+                )
+                for z in sched.zones
+            )
+            lines.append(
+                f"*{label}:* {standup_views.describe(sched.weekdays)} at {sched.local_time} "
+                f"({sched.zones[0]}), next {nxt:%a %d %b %H:%M} UTC"
+            )
+    return message("\n".join(lines))
+
+
+def help_(call: Call) -> Block:
+    """The verbs."""
+    return help_message("How to use /digest", views.DIGEST_HELP)
+
+
+VERBS: dict[str, Verb] = {
+    "now": now,
+    "schedule": schedule,
+    "off": off,
+    "reminders": reminders,
+    "status": status,
+    "help": help_,
+}

@@ -1,0 +1,72 @@
+"""Buttons on reminder DMs: Snooze 1 day, Resolve/Done/Close, Reassign (with its form)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.errors import InvalidInput
+from bot.ids import ActionId
+from bot.services import nudges
+from bot.views import reminders as views
+from handlers.common import actor_of, admin_check, deps_of, ephemeral, form_values
+
+
+def _target(body: dict[str, Any]) -> tuple[str, str]:
+    ref, _, channel = str(body["actions"][0]["value"]).partition("|")
+    return ref, channel
+
+
+def handle_snooze(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """No reminders about the item for a day."""
+    ack()
+    ref, channel = _target(body)
+    deps = deps_of(context)
+    actor = actor_of(context, user_id=body["user"]["id"], channel_id=channel)
+    until = deps.run(nudges.snooze, actor=actor, now=deps.clock.now(), ref=ref)
+    ephemeral(respond)(f"Snoozed {ref}: no reminders about it until {until:%a %d %b %H:%M} UTC.")
+
+
+def handle_done(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """Resolve the blocker, finish the requirement or close the risk."""
+    ack()
+    ref, channel = _target(body)
+    deps, is_admin = deps_of(context), admin_check(client)
+    actor = actor_of(context, user_id=body["user"]["id"], channel_id=channel)
+
+    def work() -> None:
+        said = deps.run(
+            nudges.finish, actor=actor, now=deps.clock.now(), ref=ref, is_admin=is_admin
+        )
+        ephemeral(respond)(said)
+
+    deps.defer(work, answer=ephemeral(respond))
+
+
+def handle_reassign(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    """Ask who should own it."""
+    ack()
+    ref, channel = _target(body)
+    client.views_open(trigger_id=body["trigger_id"], view=views.reassign_modal(ref, channel))
+
+
+def handle_reassign_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Give the item its new owner; the person who reassigned it is told."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    owner = form_values(view).get(ActionId.REM_OWNER)
+    if not owner:
+        raise InvalidInput("Pick the new owner.", field="owner")
+    deps = deps_of(context)
+    actor = actor_of(context, user_id=body["user"]["id"], channel_id=meta.get("channel", ""))
+    said = deps.run(
+        nudges.reassign, actor=actor, now=deps.clock.now(), ref=meta["ref"], owner_id=owner
+    )
+    ack()
+    deps.worker.submit(client.chat_postMessage, channel=actor.user_id, text=said)
