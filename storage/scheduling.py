@@ -94,7 +94,7 @@ class OutboxMessage(Base):
     # A file to upload (files_upload_v2) instead of a post; `text` is its comment.
     file: Mapped[bytes | None] = mapped_column(LargeBinary)
     file_name: Mapped[str | None] = mapped_column(String(200))
-    # If this row goes dead: {"edit_of": key, "text": …, "blocks": …} to apply instead.
+    # If this row goes dead: {"of_key": key, "text": …, "blocks": …} to apply instead.
     fallback: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # pending | sending | sent | dead | cancelled
     status: Mapped[str] = mapped_column(String(16), default="pending")

@@ -233,3 +233,76 @@ def wait_until(predicate: Any, *, timeout: float = 15.0, what: str = "condition"
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+@dataclass
+class Team:
+    """The app and the jobs of one process on one database and one clock."""
+
+    env: Env
+    jobs: Any
+
+    def cmd(self, text: str, *, user: str = PM, channel: str = PRODUCT) -> Json:
+        """`/standup text`; the ack or, for deferred verbs, the newest ephemeral answer."""
+        before = len(self.env.ws.ephemerals_for(user))
+        reply = self.env.driver.command("/standup", text, user=user, channel=channel)
+        self.env.drain()
+        assert reply.status == 200
+        found = self.env.ws.ephemerals_for(user)
+        return found[-1] if len(found) > before else reply.json()
+
+    def at(self, when: datetime) -> Any:
+        """Move the clock, run due work and deliver."""
+        self.env.clock.set(when)
+        self.env.drain()
+        return self.jobs.run_due(linger=0.0)
+
+    def deliver(self) -> Any:
+        """Send what is queued."""
+        self.env.drain()
+        return self.jobs.deliver()
+
+    def dms(self, user: str) -> list[Json]:
+        return self.env.ws.channel_messages(self.env.ws.dm_channel(user))
+
+    def prompts(self, user: str) -> list[Json]:
+        return [m for m in self.dms(user) if m["text"].startswith("Standup for")]
+
+    def parents(self, channel: str = PRODUCT) -> list[Json]:
+        return [m for m in self.env.ws.channel_messages(channel) if "Standup ·" in m["text"]]
+
+    def replies(self, parent: Json, channel: str = PRODUCT) -> list[Json]:
+        return self.env.ws.thread(channel, parent["ts"])
+
+    def answer(self, user: str, answers: list[str], *, message: Json | None = None) -> Json:
+        """Click Answer on the person's newest DM and submit the form."""
+        msg = message or self.dms(user)[-1]
+        views_before = set(self.env.ws.views)
+        self.env.driver.click(
+            msg, "standup_answer", user=user, channel=self.env.ws.dm_channel(user)
+        )
+        [view_id] = set(self.env.ws.views) - views_before
+        view = self.env.ws.views[view_id]
+        values = {f"standup_q{n}": {f"standup_q{n}": {"type": "plain_text_input", "value": a}}
+                  for n, a in enumerate(answers)}  # fmt: skip
+        reply = self.env.driver.submit(view_id, values, user=user)
+        assert reply.status == 200, reply.body
+        self.env.drain()
+        return view
+
+    def rows(self, model: Any, **where: Any) -> list[Any]:
+        from sqlalchemy import select
+
+        with self.env.sessions() as s:
+            return list(s.scalars(select(model).filter_by(**where)))
+
+
+@pytest.fixture
+def team(env: Env) -> Iterator[Team]:
+    """The app and the jobs together, on one database and one clock."""
+    from bot.jobs import build_jobs
+    from bot.outbox import Limits
+
+    jobs = build_jobs(env.settings, sessions=env.sessions, clock=env.clock, limits=Limits(**FAST))
+    yield Team(env, jobs)
+    jobs.leadership.release()

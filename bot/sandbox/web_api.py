@@ -106,6 +106,8 @@ class WebApi:
             call.error = f"injected_{fault.kind}"
             if fault.kind == "429":
                 return _rate_limited(fault.retry_after)
+            if fault.kind == "error":
+                return "200 OK", [], {"ok": False, "error": fault.error}
             if fault.kind == "500":
                 return "500 Internal Server Error", [], {"ok": False, "error": "internal_error"}
             fault.release.wait(fault.delay)  # a real stall: the client's timeout must fire

@@ -27,11 +27,12 @@ class ApiCall:
 class Fault:
     """An injected failure for the next calls of a method (or of any method when None)."""
 
-    kind: str  # "429" | "500" | "timeout"
+    kind: str  # "429" | "500" | "timeout" | "error" (HTTP 200, ok=false, `error`)
     method: str | None = None
     times: int = 1
     retry_after: int = 1
     delay: float = 0.0
+    error: str = "internal_error"
     # Set it to end a "timeout" stall early (so no handler thread outlives a test).
     release: threading.Event = field(default_factory=threading.Event)
 

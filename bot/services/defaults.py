@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import CompoundSelect, select, union
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.services import schedules
@@ -18,26 +18,37 @@ WATERMARK = "defaults"
 SLACK = timedelta(minutes=5)
 
 
-def _channels_since(since: datetime | None) -> CompoundSelect[str, str]:
-    parts = []
+def _channels_since(session: Session, since: datetime | None) -> dict[tuple[str, str], datetime]:
+    """Channels with items added since `since`, each with its earliest such item's time."""
+    first: dict[tuple[str, str], datetime] = {}
     for model, created in (
         (Requirement, Requirement.created_at),
         (Feedback, Feedback.created_at),
         (Blocker, Blocker.opened_at),
         (Risk, Risk.created_at),
     ):
-        query = select(model.team_id, model.channel_id).distinct()
-        parts.append(query if since is None else query.where(created >= since))
-    return union(*parts)
+        query = select(model.team_id, model.channel_id, func.min(created)).group_by(
+            model.team_id, model.channel_id
+        )
+        if since is not None:
+            query = query.where(created >= since)
+        for team_id, channel_id, at in session.execute(query):
+            key = (team_id, channel_id)
+            first[key] = min(at, first.get(key, at))
+    return first
 
 
 def ensure(*, session: Session, zone: str, now: datetime) -> int:
-    """Create the defaults for channels with items added since the last call; returns how many."""
+    """Create the defaults for channels with items added since the last call; returns how many.
+
+    A default starts when the channel's first item came, so a tick that runs late (or
+    `run-due` after a quiet spell) still catches its first occurrence within the window.
+    """
     mark = session.get(SchedulerState, WATERMARK, with_for_update=True)
     # A margin: an item whose transaction began before the last call but committed after it.
     since = mark.at - SLACK if mark is not None else None
     created = 0
-    for team_id, channel_id in session.execute(_channels_since(since)).all():
+    for (team_id, channel_id), first in sorted(_channels_since(session, since).items()):
         for kind in ("reminders", "digest"):
             created += schedules.ensure_default(
                 session=session,
@@ -45,7 +56,7 @@ def ensure(*, session: Session, zone: str, now: datetime) -> int:
                 channel_id=channel_id,
                 kind=kind,
                 zone=zone,
-                now=now,
+                now=min(first, now),
             )
     if mark is None:
         session.add(SchedulerState(name=WATERMARK, at=now))

@@ -81,7 +81,7 @@ def post(
         file_name="teamloop-weekly.png",
         # If the upload fails for good, the digest shows the same figures as text bars.
         fallback={
-            "edit_of": key,
+            "of_key": key,
             "text": text,
             "blocks": [*blocks, section(bars)],
         },

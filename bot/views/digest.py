@@ -102,11 +102,11 @@ def _blockers(d: Digest) -> list[Block]:
     if not (d.blockers_opened or d.blockers_resolved or d.blockers_open):
         return []
     head = (
-        f"*🚧 Blockers:* {len(d.blockers_opened)} opened, {len(d.blockers_resolved)} resolved, "
+        f"🚧 Blockers: {len(d.blockers_opened)} opened, {len(d.blockers_resolved)} resolved, "
         f"{len(d.blockers_open)} still open"
     )
     if not d.blockers_open:
-        return [section(head)]
+        return [section(f"*{head}*")]
     return [_listing(head + " (oldest first)", [blocker_line(b, d.until) for b in d.blockers_open])]
 
 
@@ -116,7 +116,8 @@ def _feedback(d: Digest) -> list[Block]:
     blocks: list[Block] = []
     if d.feedback:
         kinds = " · ".join(
-            f"{KIND_EMOJI.get(k, '')} {n} {k}" for k, n in d.feedback_by_kind.items()
+            f"{KIND_EMOJI.get(k, '')} {n} {k if n == 1 or k == 'praise' else k + 's'}"
+            for k, n in d.feedback_by_kind.items()
         )
         blocks.append(
             _listing(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
 from bot.parsing import shorten
-from bot.recurrence import DAILY, next_instant
+from bot.recurrence import CODES, DAILY, next_instant
 from bot.services import digest_post, schedules
 from bot.standup_rules import parse_days, parse_when
 from bot.views import reminders as views
@@ -79,7 +80,7 @@ def schedule(call: Call) -> Block:
     if when.zone is None:
         raise InvalidInput(f"Give a time zone like Europe/Berlin: `{SCHEDULE_USAGE}`.")
     _set(call, "digest", weekday, when.local_time, when.zone)
-    day = standup_views.describe(weekday)
+    day = calendar.day_name[CODES.index(weekday)]
     return message(
         f"The weekly digest will be posted here on {day} at {when.local_time} ({when.zone})."
     )
