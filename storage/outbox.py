@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from storage.db import insert_ignore
 from storage.scheduling import OutboxMessage, SendPace
@@ -19,10 +19,20 @@ WORKSPACE_KEY = "*"
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
-    return or_(
-        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
-        # A lease that ran out: the sender holding it died (or stalled) mid-attempt.
-        and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+    ref = aliased(OutboxMessage)
+    # A reply or an edit waits until the message it refers to is settled (sent, or never).
+    settled = exists().where(
+        ref.dedupe_key == func.coalesce(OutboxMessage.edit_of, OutboxMessage.thread_key),
+        ref.status.in_(("sent", "dead", "cancelled")),
+    )
+    ready = or_(and_(OutboxMessage.thread_key.is_(None), OutboxMessage.edit_of.is_(None)), settled)
+    return and_(
+        or_(
+            and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+            # A lease that ran out: the sender holding it died (or stalled) mid-attempt.
+            and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+        ),
+        ready,
     )
 
 
