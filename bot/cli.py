@@ -25,7 +25,10 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--socket", action="store_true", help="force Socket Mode")
     sandbox = sub.add_parser("sandbox", help="a local workspace, no Slack account needed")
     sandbox.add_argument("--reset", action="store_true", help="start over with an empty store")
-    sandbox.add_argument("--demo", action="store_true", help="seed a few requirements")
+    sandbox.add_argument(
+        "--demo", action="store_true", help="seed requirements and a standup (automatic when empty)"
+    )
+    sandbox.add_argument("--terminal", action="store_true", help="the text version, no browser")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations")
@@ -76,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    # One line per job run and per migration plugin is noise at INFO; their warnings still show.
+    for noisy in ("apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     command = args.command or "run"
     if command == "db":
         from storage.migrate import upgrade
@@ -93,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "sandbox":
         from bot.sandbox.run import run_sandbox
 
-        return run_sandbox(settings, reset=args.reset, demo=args.demo)
+        return run_sandbox(settings, reset=args.reset, demo=args.demo, terminal=args.terminal)
     return _run(settings, http=getattr(args, "http", False), socket=getattr(args, "socket", False))
 
 

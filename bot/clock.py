@@ -54,3 +54,7 @@ class OffsetClock:
     def now(self) -> datetime:
         """The start plus the real time elapsed since."""
         return self._start + timedelta(seconds=self._mono() - self._t0)
+
+    def advance(self, delta: timedelta) -> None:
+        """Jump ahead (the sandbox's clock panel); time keeps flowing from there."""
+        self._start += delta

@@ -115,7 +115,12 @@ def test_terminal_sandbox_session(tmp_path: Path) -> None:
         + "\n"
     )
     out = io.StringIO()
-    assert run_sandbox(settings, reset=True, demo=False, stdin=io.StringIO(script), stdout=out) == 0
+    assert (
+        run_sandbox(
+            settings, reset=True, demo=False, terminal=True, stdin=io.StringIO(script), stdout=out
+        )
+        == 0
+    )
     shown = out.getvalue()
     assert "== REQ-1 · Export invoices to CSV ==" in shown and "*Owner*: @dave" in shown
     assert "== REQ-2 · Customers want SSO ==" in shown

@@ -160,7 +160,7 @@ class Driver:
             user_name=self.ws.users.get(user, {}).get("name", user),
             command=command,
             text=text,
-            trigger_id=self.ws.next_id("TR"),
+            trigger_id=self.ws.trigger_for(user),
             response_url=self._response_url(channel, user),
             is_enterprise_install="false",
         )
@@ -269,7 +269,7 @@ class Driver:
         self._team(body)
         body.update(
             callback_id=callback_id,
-            trigger_id=self.ws.next_id("TR"),
+            trigger_id=self.ws.trigger_for(user),
             message_ts=ts,
             response_url=self._response_url(channel, user),
             user=self._user(user),
@@ -310,7 +310,7 @@ class Driver:
             action["selected_option"] = option
         body.update(
             user=self._user(user),
-            trigger_id=self.ws.next_id("TR"),
+            trigger_id=self.ws.trigger_for(user),
             container={
                 "type": "message",
                 "message_ts": message["ts"],
@@ -334,7 +334,7 @@ class Driver:
         self._team(body)
         body.update(
             user=self._user(user),
-            trigger_id=self.ws.next_id("TR"),
+            trigger_id=self.ws.trigger_for(user),
             token="",
             view={**body["view"], **view, "state": {"values": values}},
             response_urls=[],

@@ -1,91 +1,30 @@
-"""`python -m bot sandbox`: a local workspace in the terminal, the bot running as with Slack."""
+"""`python -m bot sandbox`: the local workspace in the browser (or, with --terminal, in a
+terminal), the bot running as it does with Slack."""
 
 from __future__ import annotations
 
-import secrets
+import contextlib
 import sys
-from collections.abc import Callable, Iterable
+import threading
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bot.app import build
 from bot.config import Settings
 from bot.ids import CallbackId
-from bot.sandbox.driver import Driver
 from bot.sandbox.render import render_message
-from bot.sandbox.web_api import WebApi
+from bot.sandbox.server import Sandbox
 from bot.sandbox.workspace import Json, Workspace
-from bot.web import Served, wsgi_app
 from storage.migrate import upgrade
+from storage.models import Requirement
 
-PEOPLE = [
-    ("U0ALICE", "alice", True),
-    ("U0BOB", "bob", False),
-    ("U0CAROL", "carol", False),
-    ("U0DAVE", "dave", False),
-    ("U0ERIN", "erin", False),
-]
 HELP = """Type a slash command (/req new Export invoices P1 @bob due friday), or:
   :say <text>            post a message        :react <n> [emoji]   react (default bulb)
   :shortcut <n>          capture message n      :click <n> <button>  press a button
   :as <name>             act as someone else    :in <#channel>       switch channel
   :show                  reprint the channel    :quit"""
-
-
-def seed(ws: Workspace, zone: str) -> None:
-    """Five people and two channels."""
-    for user_id, name, admin in PEOPLE:
-        ws.add_user(user_id, name, is_admin=admin, tz=zone)
-    ids = [p[0] for p in PEOPLE]
-    ws.add_channel("C0PRODUCT", "product", members=ids)
-    ws.add_channel("C0ENG", "eng", members=ids[1:4])
-
-
-class Sandbox:
-    """The stand-in, the bot over HTTP and a driver, all on one local server."""
-
-    def __init__(self, settings: Settings, port: int) -> None:
-        self.ws = Workspace()
-        seed(self.ws, settings.teamloop_timezone)
-        self.secret = secrets.token_hex(16)
-        api = WebApi(self.ws)
-        self.routes: dict[str, Callable[..., Iterable[bytes]]] = {}
-
-        def route(environ: dict[str, Any], start: Callable[..., Any]) -> Iterable[bytes]:
-            path = environ.get("PATH_INFO", "")
-            if path.startswith(("/api/", "/response/")):
-                return api(environ, start)
-            return self.routes["bot"](environ, start)
-
-        self.server = Served(route, port=port)
-        bot_settings = settings.model_copy(
-            update={
-                "slack_bot_token": "xoxb-sandbox",
-                "slack_signing_secret": self.secret,
-                "slack_api_url": self.server.url + "/api/",
-                "slack_app_token": None,
-            }
-        )
-        self.app, self.deps = build(bot_settings)
-        self.routes["bot"] = wsgi_app(self.app, self.deps.sessions)
-        self.driver = Driver(
-            self.ws,
-            signing_secret=self.secret,
-            target=self.server.url + "/slack/events",
-            standin_url=self.server.url,
-        )
-        self.user, self.channel = "U0ALICE", "C0PRODUCT"
-
-    def start(self) -> Sandbox:
-        """Serve."""
-        self.server.start()
-        return self
-
-    def settle(self) -> None:
-        """Wait for the bot's after-ack work."""
-        self.deps.worker.drain()
 
 
 def _reset(url: str) -> None:
@@ -100,31 +39,41 @@ def run_sandbox(
     *,
     reset: bool,
     demo: bool,
+    terminal: bool = False,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
-    """Run the sandbox until :quit (or forever when stdin is not a terminal)."""
+    """Serve the browser sandbox until Ctrl-C (or `stop`); `terminal` runs the text version."""
     out = stdout or sys.stdout
     if reset:
         _reset(settings.database_url)
     upgrade(settings.database_url)
-    box = Sandbox(settings, settings.port).start()
-    print(
-        f"teamloop sandbox: a local workspace on {box.server.url} (store: {settings.database_url})",
-        file=out,
-    )
-    if demo:
-        for text in (
-            "new Export invoices to CSV P1 <@U0BOB|bob> due friday #billing",
-            "new SSO with Okta P0 <@U0CAROL|carol> #enterprise",
-            "new Dark mode P3 #ui",
-        ):
-            box.driver.command("/req", text, user="U0ALICE", channel="C0PRODUCT")
-        box.settle()
-    print(HELP, file=out)
-    Repl(box, stdin or sys.stdin, out).loop()
-    box.server.stop()
-    return 0
+    box = Sandbox(settings, settings.port).start(scheduler=not terminal)
+    try:
+        if demo or (not terminal and _empty(box)):
+            box.demo()
+        if terminal:
+            print(f"teamloop sandbox (store: {settings.database_url})", file=out)
+            print(HELP, file=out)
+            Repl(box, stdin or sys.stdin, out).loop()
+            return 0
+        print(
+            f"teamloop sandbox: open {box.server.url} in your browser "
+            f"(store: {settings.database_url}). Ctrl-C stops it.",
+            file=out,
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            (stop or threading.Event()).wait()
+        return 0
+    finally:
+        box.stop()
+
+
+def _empty(box: Sandbox) -> bool:
+    with box.deps.sessions() as session:
+        return session.scalar(select(func.count(Requirement.id))) == 0
 
 
 class Repl:

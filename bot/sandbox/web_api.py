@@ -354,9 +354,11 @@ class WebApi:
         return stored
 
     def views_open(self, args: Json) -> Json:
-        """Open a modal."""
+        """Open a modal (views.push: on top of the open one), for the trigger's person."""
+        trigger = args.get("trigger_id")
+        user = self.ws.triggers.get(str(trigger), "")
         view = self._store_view(
-            args["view"], self.ws.next_id("V"), trigger_id=args.get("trigger_id")
+            args["view"], self.ws.next_id("V"), trigger_id=trigger, user_id=user
         )
         return {"ok": True, "view": view}
 
@@ -372,7 +374,8 @@ class WebApi:
         )
         if view_id not in self.ws.views:
             return {"ok": False, "error": "not_found"}
-        return {"ok": True, "view": self._store_view(args["view"], view_id)}
+        user = self.ws.views[view_id].get("user_id", "")
+        return {"ok": True, "view": self._store_view(args["view"], view_id, user_id=user)}
 
     def views_publish(self, args: Json) -> Json:
         """Publish a user's App Home."""

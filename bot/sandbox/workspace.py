@@ -7,6 +7,7 @@ import math
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,9 +107,12 @@ class Workspace:
         self.calls: list[ApiCall] = []
         self.faults: list[Fault] = []
         self.response_urls: dict[str, Json] = {}
+        self.triggers: dict[str, str] = {}
         # Uploaded files by id: name, length, content (bytes once uploaded), title.
         self.files: dict[str, Json] = {}
         self._seq = itertools.count(1)
+        # Where message timestamps come from: the wall, or the sandbox's movable clock.
+        self.clock: Callable[[], float] = time.time
         self._last_ts = 0.0
         # Limits the stand-in enforces on chat.postMessage (None: unlimited), like Slack.
         self.limits: Limits | None = None
@@ -183,8 +187,15 @@ class Workspace:
     def next_ts(self) -> str:
         """A unique, increasing message timestamp on the wall clock, as Slack's are."""
         with self.lock:
-            self._last_ts = max(time.time(), self._last_ts + 0.000001)
+            self._last_ts = max(self.clock(), self._last_ts + 0.000001)
             return f"{self._last_ts:.6f}"
+
+    def trigger_for(self, user: str) -> str:
+        """A trigger id for an interaction by `user` (a modal it opens belongs to them)."""
+        trigger = self.next_id("TR")
+        with self.lock:
+            self.triggers[trigger] = user
+        return trigger
 
     def next_id(self, prefix: str) -> str:
         """A unique object id such as V00000012."""

@@ -246,7 +246,8 @@ def status(
             f"{{time}}|{next_at:%Y-%m-%d %H:%M} UTC>"
         )
     asked = "\n".join(f"{n}. {escape(q)}" for n, q in enumerate(questions, 1))
-    blocks = [header(f"Standup in #{channel_id}"[:150]), section("\n".join(lines)), section(asked)]
+    lines.insert(0, f"*Channel:* <#{channel_id}>")
+    blocks = [header("Standup settings"), section("\n".join(lines)), section(asked)]
     if today is not None:
         blocks.append(
             context(

@@ -1,0 +1,190 @@
+"""The browser sandbox as a person uses it: Debian's Chromium driven by Playwright.
+
+Screenshots of each step go to test-artifacts/browser/ (look at them: the page must read as
+a chat tool, not a debug dump)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.sandbox.server import Sandbox
+from tests.conftest import make_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts")) / "browser"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    settings = make_settings(f"sqlite:///{tmp_path / 'sandbox.db'}", "http://unused/api/")
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    box = Sandbox(settings, _port()).start()
+    box.demo()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def page(browser: Any, sandbox: Sandbox, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(sandbox.server.url)
+    pg.wait_for_selector(".msg")
+    pg.shots = ARTIFACTS / request.node.name  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+    assert errors == [], errors
+
+
+def shot(page: Any, name: str) -> None:
+    """Save a screenshot of this step."""
+    page.shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(page.shots / f"{name}.png"))
+
+
+def type_in(page: Any, text: str) -> None:
+    page.fill("#compose", text)
+    page.keyboard.press("Enter")
+
+
+def test_capture_by_command_modal_and_reaction(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    messages = page.locator("#messages")
+    expect(messages).to_contain_text("REQ-3 · Dark mode")
+    shot(page, "1-demo-channel")
+    # By command.
+    type_in(page, "/req new Audit log for admins P1 @bob due friday #security")
+    expect(messages).to_contain_text("REQ-4 · Audit log for admins")
+    expect(messages.locator(".mention", has_text="@bob").last).to_be_visible()
+    shot(page, "2-captured-by-command")
+    # By the form: a mistake is shown on its field, nothing is saved, then it works.
+    type_in(page, "/req new")
+    modal = page.locator("#modal")
+    expect(modal).to_contain_text("New requirement")
+    modal.locator("button[type=submit]").click()
+    expect(modal.locator(".field-error")).to_be_visible()
+    shot(page, "3-form-error-on-field")
+    modal.locator("input[type=text]").first.fill("Bulk edit for admins")
+    modal.locator("select").first.select_option("P0")
+    modal.locator("button[type=submit]").click()
+    expect(page.locator("#modal-backdrop")).to_be_hidden()
+    expect(messages).to_contain_text("REQ-5 · Bulk edit for admins")
+    # By reaction: a plain message, then :speech_balloon: captures it as feedback.
+    type_in(page, "The CSV export times out on big files")
+    row = messages.locator(".msg", has_text="The CSV export times out").last
+    row.hover()
+    row.locator("[data-react=speech_balloon]").click()
+    expect(row.locator(".replies")).to_have_text("1 reply")
+    row.locator(".replies").click()
+    expect(page.locator("#thread")).to_contain_text("FB-1")
+    shot(page, "4-captured-by-reaction")
+    # And by the message shortcut menu.
+    type_in(page, "Waiting on the security review")
+    row = messages.locator(".msg", has_text="Waiting on the security review").last
+    row.hover()
+    row.locator("[data-more]").click()
+    page.locator(".menu button", has_text="Report blocker").click()
+    expect(modal).to_contain_text("Report a blocker")
+    shot(page, "5-shortcut-form")
+    modal.locator("button[type=submit]").click()
+    expect(page.locator("#modal-backdrop")).to_be_hidden()
+    expect(row.locator(".replies")).to_have_text("1 reply")
+
+
+def test_answer_a_standup_from_the_dm(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    type_in(page, "/standup now")
+    page.click("#nav-dm")
+    prompt = page.locator("#messages .msg", has_text="Standup for")
+    expect(prompt).to_be_visible(timeout=15_000)
+    shot(page, "1-standup-prompt-dm")
+    prompt.locator("button", has_text="Answer").click()
+    modal = page.locator("#modal")
+    expect(modal).to_contain_text("What will you do today?")
+    boxes = modal.locator("textarea")
+    boxes.nth(0).fill("Shipped the CSV export")
+    boxes.nth(1).fill("Pagination for the admin list")
+    boxes.nth(2).fill("Waiting on staging DB access")
+    shot(page, "2-standup-form")
+    modal.locator("button[type=submit]").click()
+    expect(page.locator("#modal-backdrop")).to_be_hidden()
+    expect(page.locator("#messages")).to_contain_text("Thanks!", timeout=15_000)
+    page.click("[data-channel=C0PRODUCT]")
+    parent = page.locator("#messages .msg", has_text="Standup ·").last
+    expect(parent).to_contain_text("1 answered", timeout=15_000)
+    expect(parent).to_contain_text("not yet")
+    parent.locator(".replies").click()
+    thread = page.locator("#thread")
+    expect(thread).to_contain_text("Shipped the CSV export")
+    expect(thread).to_contain_text(re.compile(r"Recorded as BLK-\d+"))
+    shot(page, "3-standup-thread")
+
+
+def test_advance_time_and_read_the_digest(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    type_in(page, "/blocker Waiting on the vendor contract @carol")
+    messages = page.locator("#messages")
+    expect(messages).to_contain_text("BLK-1")
+    for _ in range(12):
+        if messages.locator(".msg", has_text="Weekly digest").count():
+            break
+        page.click("button[data-step=next]")
+        page.wait_for_timeout(300)
+    digest = messages.locator(".msg", has_text="Weekly digest").last
+    expect(digest).to_contain_text("Blockers: 1 opened")
+    expect(page.locator("#clock-now")).to_contain_text("Mon")
+    shot(page, "1-digest-arrived")
+    digest.locator(".replies").click()
+    chart = page.locator("#thread img")
+    expect(chart).to_be_visible(timeout=15_000)
+    assert chart.evaluate("img => img.naturalWidth") > 300  # a real PNG, drawn
+    shot(page, "2-digest-chart")
+
+
+def test_app_home(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.select_option("#whoami", "U0BOB")
+    page.click("#nav-home")
+    home = page.locator("#home")
+    expect(home).to_contain_text("Export invoices to CSV", timeout=15_000)
+    shot(page, "1-home-bob")
+    home.locator("button", has_text="Mark done").first.click()
+    expect(home).not_to_contain_text("Export invoices to CSV", timeout=15_000)
+    shot(page, "2-home-after-done")
