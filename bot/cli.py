@@ -23,6 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     mode = run.add_mutually_exclusive_group()
     mode.add_argument("--http", action="store_true", help="force HTTP mode on PORT")
     mode.add_argument("--socket", action="store_true", help="force Socket Mode")
+    run.add_argument(
+        "--role",
+        choices=["web", "worker", "all"],
+        default="all",
+        help="web: serve Slack's requests; worker: ticker and sender; all: both (default)",
+    )
     sandbox = sub.add_parser("sandbox", help="a local workspace, no Slack account needed")
     sandbox.add_argument("--reset", action="store_true", help="start over with an empty store")
     sandbox.add_argument(
@@ -100,10 +106,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.sandbox.run import run_sandbox
 
         return run_sandbox(settings, reset=args.reset, demo=args.demo, terminal=args.terminal)
-    return _run(settings, http=getattr(args, "http", False), socket=getattr(args, "socket", False))
+    return _run(
+        settings,
+        http=getattr(args, "http", False),
+        socket=getattr(args, "socket", False),
+        role=getattr(args, "role", "all"),
+    )
 
 
-def _run(settings: Settings, *, http: bool, socket: bool) -> int:
+def _run(settings: Settings, *, http: bool, socket: bool, role: str) -> int:
     mode = RunMode.HTTP if http else RunMode.SOCKET if socket else settings.run_mode()
     if mode is RunMode.SANDBOX:
         from bot.sandbox.run import run_sandbox
@@ -115,6 +126,12 @@ def _run(settings: Settings, *, http: bool, socket: bool) -> int:
             f"teamloop: {mode} mode needs {', '.join(missing)} (see .env.example)", file=sys.stderr
         )
         return 2
+    if mode is RunMode.HTTP or role == "worker":
+        from bot.server import serve
+
+        return serve(settings, role=role)
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
     from bot.app import build
     from bot.jobs import build_jobs
     from storage.migrate import upgrade
@@ -122,20 +139,11 @@ def _run(settings: Settings, *, http: bool, socket: bool) -> int:
     upgrade(settings.database_url)
     app, deps = build(settings)
     ticker = build_jobs(settings, sessions=deps.sessions, clock=deps.clock).ticker()
-    ticker.start()
+    if role == "all":
+        ticker.start()
     try:
-        if mode is RunMode.SOCKET:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            log.info("teamloop running in Socket Mode")
-            SocketModeHandler(app, settings.slack_app_token).start()
-            return 0
-        from bot.web import serve_forever, wsgi_app
-
-        log.info(
-            "teamloop serving HTTP on port %s (POST /slack/events, GET /healthz)", settings.port
-        )
-        serve_forever(wsgi_app(app, deps.sessions), host="0.0.0.0", port=settings.port)
+        log.info("teamloop running in Socket Mode (role %s)", role)
+        SocketModeHandler(app, settings.slack_app_token).start()
         return 0
     finally:
         ticker.stop()
@@ -167,7 +175,8 @@ def _run_due(settings: Settings, *, now: datetime | None, wait: float) -> int:
 
 
 def _missing(settings: Settings, mode: RunMode) -> list[str]:
-    need = {"SLACK_BOT_TOKEN": settings.slack_bot_token}
+    token = settings.slack_bot_token or ("oauth" if settings.oauth_enabled else None)
+    need = {"SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)": token}
     if mode is RunMode.SOCKET:
         need["SLACK_APP_TOKEN"] = settings.slack_app_token
     else:

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     teamloop_send_attempts: int = Field(default=5, ge=1)
     teamloop_send_lease: float = Field(default=60.0, gt=0)
     teamloop_tick_seconds: float = Field(default=20.0, gt=0)
+    # Production: web worker processes, and the key that encrypts OAuth tokens at rest.
+    teamloop_web_workers: int = Field(default=2, ge=1, le=64)
+    teamloop_encryption_key: str | None = None
 
     @field_validator("teamloop_timezone")
     @classmethod
@@ -71,6 +74,11 @@ class Settings(BaseSettings):
         """Pick the mode DESIGN.md describes from the credentials present."""
         if self.slack_app_token and self.slack_bot_token:
             return RunMode.SOCKET
-        if self.slack_bot_token and self.slack_signing_secret:
+        if (self.slack_bot_token or self.oauth_enabled) and self.slack_signing_secret:
             return RunMode.HTTP
         return RunMode.SANDBOX
+
+    @property
+    def oauth_enabled(self) -> bool:
+        """Multi-workspace: installs through OAuth instead of one bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret)

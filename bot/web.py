@@ -14,14 +14,19 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from waitress.server import create_server
 
+from bot.metrics import instrument, metrics_app
+
 log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def wsgi_app(app: App, sessions: sessionmaker[Session]) -> WsgiApp:
-    """Route Slack's requests to bolt and answer health checks (database included)."""
-    slack = SlackRequestHandler(app, path="/slack/events")
+    """Route Slack's requests to bolt (events, and OAuth install when set up), answer health
+    checks (database included) and serve Prometheus metrics."""
+    slack = instrument(SlackRequestHandler(app, path="/slack/events"))
+    metrics = metrics_app(sessions)
+    oauth_paths = ("/slack/install", "/slack/oauth_redirect")
 
     def route(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -35,7 +40,9 @@ def wsgi_app(app: App, sessions: sessionmaker[Session]) -> WsgiApp:
                 status, body = "503 Service Unavailable", {"ok": False, "database": "down"}
             start(status, [("Content-Type", "application/json")])
             return [json.dumps(body).encode()]
-        if path == "/slack/events":
+        if path == "/metrics":
+            return metrics(environ, start)
+        if path == "/slack/events" or (app.oauth_flow is not None and path in oauth_paths):
             return slack(environ, start)
         start("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
@@ -75,10 +82,3 @@ class Served:
         server: Any = self.server
         server.task_dispatcher.shutdown(timeout=5)
         server.asyncore.close_all(server._map)
-
-
-def serve_forever(app: WsgiApp, *, host: str, port: int) -> None:
-    """Serve in the foreground (HTTP mode)."""
-    from waitress import serve
-
-    serve(app, host=host, port=port, threads=8)
