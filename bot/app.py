@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.deps import Deps, Worker
+from bot.installs import InstallationStore, state_store
 from storage.db import make_engine, make_session_factory
 
 
@@ -35,9 +37,30 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     return client
 
 
+def _oauth(settings: Settings, installs: InstallationStore) -> OAuthSettings:
+    """Multi-workspace install: `/slack/install` and `/slack/oauth_redirect`."""
+    return OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=list(BOT_SCOPES),
+        installation_store=installs,
+        installation_store_bot_only=True,
+        state_store=state_store(installs.engine),
+        install_path="/slack/install",
+        redirect_uri_path="/slack/oauth_redirect",
+    )
+
+
 def create_app(settings: Settings, **parts: Any) -> App:
     """Build the bolt App (see `build` for the parts a caller may supply)."""
     return build(settings, **parts)[0]
+
+
+BOT_SCOPES = (
+    "commands", "chat:write", "chat:write.public", "channels:history", "groups:history",
+    "channels:read", "groups:read", "reactions:read", "users:read", "im:write", "im:history",
+    "files:write",
+)  # fmt: skip
 
 
 def build(
@@ -53,13 +76,21 @@ def build(
     if sessions is None:
         sessions = make_session_factory(make_engine(settings.database_url))
     worker = worker or Worker()
-    deps = Deps(settings=settings, sessions=sessions, clock=clock or SystemClock(), worker=worker)
+    installs = InstallationStore(settings, sessions.kw["bind"]) if settings.oauth_enabled else None
+    deps = Deps(
+        settings=settings,
+        sessions=sessions,
+        clock=clock or SystemClock(),
+        worker=worker,
+        installs=installs,
+    )
     app = App(
-        client=client or make_client(settings),
+        client=client or make_client(settings, token="" if installs else None),
         signing_secret=settings.slack_signing_secret or "",
         process_before_response=True,
         listener_executor=worker,
         token_verification_enabled=False,
+        oauth_settings=_oauth(settings, installs) if installs else None,
     )
     from handlers import register  # handlers depend on bot/, never the other way at import
 

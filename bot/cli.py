@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         default=30.0,
         help="seconds to keep retrying failed sends before exiting (default 30)",
     )
+    sub.add_parser("doctor", help="check the settings, the database, tokens and scopes")
     export = sub.add_parser("export", help="write the store to stdout")
     export.add_argument("--format", choices=["json", "csv"], default="json")
     export.add_argument(
@@ -95,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         upgrade(settings.database_url)
         print("database is up to date")
         return 0
+    if command == "doctor":
+        from bot.doctor import run as doctor
+
+        return doctor(settings, sys.stdout)
     if command == "jobs":
         return _run_due(settings, now=args.now, wait=args.wait)
     if command == "export":

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import UserError
+from bot.installs import InstallationStore
 from storage.db import transaction
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ class Deps:
     sessions: sessionmaker[Session]
     clock: Clock
     worker: Worker
+    # Multi-workspace installs (OAuth); None with a single bot token.
+    installs: InstallationStore | None = None
 
     def run(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """Call a service function inside one transaction (it receives `session=`)."""

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.installs import InstallationStore, purge_states
 from bot.outbox import Limits, Report, Sender, outbox_client
 from bot.scheduler import Kind, Leadership, Registry, Ticker, TickReport, tick
 from bot.services import defaults, digest_post, reminders, standup_runs
@@ -48,6 +49,7 @@ class Jobs:
     leadership: Leadership
     tick_every: float = 20.0
     zone: str = "UTC"
+    oauth: bool = False
 
     def tick(self) -> TickReport | None:
         """Record and run due occurrences, if this replica is the ticker."""
@@ -70,10 +72,20 @@ class Jobs:
         ticked = self._tick()
         return ticked, self.deliver(linger=linger)
 
+    def maintain(self) -> int:
+        """Housekeeping: delete expired OAuth states (multi-workspace installs only)."""
+        if not self.oauth:
+            return 0
+        return purge_states(self.sessions.kw["bind"], now=self.clock.now())
+
     def ticker(self) -> Ticker:
-        """The background scheduler running tick and deliver."""
+        """The background scheduler running tick, deliver and housekeeping."""
         return Ticker(
-            tick=self.tick, deliver=self.deliver, clock=self.clock, tick_every=self.tick_every
+            tick=self.tick,
+            deliver=self.deliver,
+            clock=self.clock,
+            tick_every=self.tick_every,
+            maintain=self.maintain,
         )
 
 
@@ -90,8 +102,10 @@ def build_jobs(
     client = client or outbox_client(
         settings.slack_api_url, settings.slack_bot_token, limits.timeout
     )
-    sender = Sender(sessions=sessions, client=client, clock=clock, limits=limits)
     engine = sessions.kw["bind"]
+    # Several workspaces: each one's own bot token, from the installation store.
+    tokens = InstallationStore(settings, engine).bot_token if settings.oauth_enabled else None
+    sender = Sender(sessions=sessions, client=client, clock=clock, limits=limits, tokens=tokens)
     return Jobs(
         sessions=sessions,
         clock=clock,
@@ -100,4 +114,5 @@ def build_jobs(
         leadership=Leadership(engine),
         tick_every=settings.teamloop_tick_seconds,
         zone=settings.zone.key,
+        oauth=settings.oauth_enabled,
     )

@@ -10,12 +10,11 @@ the channel is a duplicate possible; a message is never dropped for it.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.outbox_check import find_posted
+from bot.outbox_parts import Claim, Limits, Report, outbox_client
 from storage import outbox as store
 from storage.db import transaction
 from storage.scheduling import OutboxMessage
@@ -36,71 +36,6 @@ log = logging.getLogger(__name__)
 METADATA_EVENT = "teamloop_outbox"
 # Slack answers these with HTTP 200 and ok=false, yet they pass: try again later.
 TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Slack's posting limits and teamloop's retry policy."""
-
-    channel_interval: float = 1.0  # seconds between two posts in one channel
-    per_minute: float = 300.0  # workspace budget
-    max_attempts: int = 5
-    lease: float = 60.0  # seconds a claim lasts past its slot
-    horizon: float = 5.0  # claim only what may be sent within this many seconds
-    settle: float = 5.0  # wait after an unknown outcome before checking Slack
-    timeout: float = 10.0  # seconds per Web API call
-    workers: int = 8
-
-    @property
-    def spacing(self) -> float:
-        """Seconds between two posts in one workspace."""
-        return 60.0 / self.per_minute
-
-
-@dataclass
-class Report:
-    """What one `deliver` call did."""
-
-    sent: int = 0
-    recovered: int = 0  # found already posted after an unknown outcome
-    retried: int = 0
-    rate_limited: int = 0
-    dead: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, name: str) -> None:
-        """Count one outcome (called from sender threads)."""
-        with self.lock:
-            setattr(self, name, getattr(self, name) + 1)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A claimed row, detached from its session."""
-
-    id: int
-    team_id: str
-    dedupe_key: str
-    target: str
-    channel_id: str | None
-    thread_ts: str | None
-    thread_key: str | None
-    edit_of: str | None
-    file: bytes | None
-    file_name: str | None
-    text: str
-    blocks: list[dict[str, Any]] | None
-    attempts: int
-    uncertain_since: datetime | None
-    slot_at: float
-
-
-def outbox_client(base_url: str, token: str | None, timeout: float) -> WebClient:
-    """A client without retry handlers: the outbox paces and retries itself."""
-    client = WebClient(token=token, base_url=base_url, timeout=int(max(1, timeout)))
-    client.timeout = timeout  # type: ignore[assignment]  # a float works; the hint says int
-    client.retry_handlers.clear()
-    return client
 
 
 class Sender:
@@ -115,16 +50,20 @@ class Sender:
         limits: Limits | None = None,
         timer: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        tokens: Callable[[str], str | None] | None = None,
     ) -> None:
         self.sessions = sessions
         self.client = client
+        # Multi-workspace: each workspace's bot token (None: not installed there any more).
+        self.tokens = tokens
+        self._clients: dict[str, WebClient] = {}
         self.clock = clock
         self.limits = limits or Limits()
         self.timer = timer
         self.sleep = sleep
         self.name = f"sender-{uuid.uuid4().hex[:8]}"
         self.backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5, jitter=RandomJitter())
-        self._dm: dict[str, str] = {}
+        self._dm: dict[tuple[str, str], str] = {}
         self._paused: dict[str, float] = {}
 
     # -- the loop ----------------------------------------------------------------------------
@@ -226,6 +165,11 @@ class Sender:
             return
         started = self.timer()
         channel = claim.channel_id
+        client = self._client_for(claim.team_id)
+        if client is None:
+            error = "not_installed: teamloop was uninstalled or its tokens revoked"
+            self._failed(claim, channel, error, report, uncertain=None, final=True)
+            return
         try:
             if claim.thread_key or claim.edit_of:
                 ref = self._resolve(claim)
@@ -233,25 +177,23 @@ class Sender:
                     return
                 channel, ts = ref
                 if claim.edit_of:
-                    self.client.chat_update(
-                        channel=channel, ts=ts, text=claim.text, blocks=claim.blocks
-                    )
+                    client.chat_update(channel=channel, ts=ts, text=claim.text, blocks=claim.blocks)
                     self._record_sent(claim, channel, ts)
                     report.add("sent")
                     return
                 claim = replace(claim, thread_ts=ts)
             if claim.file is not None:
-                self._upload(claim, channel)
+                self._upload(client, claim, channel)
                 report.add("sent")
                 return
-            channel = channel or self._open_dm(claim.target)
+            channel = channel or self._open_dm(client, claim)
             if claim.uncertain_since is not None:
-                found = find_posted(self.client, channel, claim)
+                found = find_posted(client, channel, claim)
                 if found is not None:
                     self._record_sent(claim, channel, found)
                     report.add("recovered")
                     return
-            response = self.client.chat_postMessage(
+            response = client.chat_postMessage(
                 channel=channel,
                 text=claim.text,
                 blocks=claim.blocks,
@@ -271,13 +213,13 @@ class Sender:
             log.warning("outbox %s: %s (will check Slack before retrying)", claim.dedupe_key, exc)
             self._failed(claim, channel, f"{type(exc).__name__}: {exc}", report, uncertain=started)
 
-    def _upload(self, claim: Claim, channel: str | None) -> None:
+    def _upload(self, client: WebClient, claim: Claim, channel: str | None) -> None:
         """Upload a file with Slack's current flow (files_upload_v2: get URL, upload, complete).
 
         Files carry no metadata, so an upload whose outcome was unknown is simply tried again.
         """
-        channel = channel or self._open_dm(claim.target)
-        response = self.client.files_upload_v2(
+        channel = channel or self._open_dm(client, claim)
+        response = client.files_upload_v2(
             content=claim.file,
             filename=claim.file_name or "file",
             title=claim.file_name,
@@ -325,11 +267,22 @@ class Sender:
             log.error("outbox %s: Slack refused it (%s); not retrying", claim.dedupe_key, error)
             self._failed(claim, channel, error, report, uncertain=None, final=True)
 
-    def _open_dm(self, user: str) -> str:
-        if user not in self._dm:
-            opened = self.client.conversations_open(users=user)
-            self._dm[user] = str(opened["channel"]["id"])
-        return self._dm[user]
+    def _client_for(self, team_id: str) -> WebClient | None:
+        if self.tokens is None:
+            return self.client
+        token = self.tokens(team_id)
+        if token is None:
+            return None
+        if token not in self._clients:
+            self._clients[token] = outbox_client(self.client.base_url, token, self.limits.timeout)
+        return self._clients[token]
+
+    def _open_dm(self, client: WebClient, claim: Claim) -> str:
+        key = (claim.team_id, claim.target)
+        if key not in self._dm:
+            opened = client.conversations_open(users=claim.target)
+            self._dm[key] = str(opened["channel"]["id"])
+        return self._dm[key]
 
     def _pause(self, team_id: str, seconds: float) -> None:
         until = self.timer() + seconds

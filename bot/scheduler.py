@@ -13,17 +13,19 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, exists, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.recurrence import instants
 from storage.db import insert_ignore, transaction
+from storage.models import Workspace
 from storage.scheduling import Occurrence, Schedule, SchedulerState
 
 log = logging.getLogger(__name__)
 
 WATERMARK = "occurrences"
+_uninstalled = Workspace.uninstalled_at.is_not(None)
 # How far back a tick looks after downtime (older occurrences are not recorded at all).
 LOOKBACK = timedelta(days=7)
 LEADER_LOCK = 0x7EA4100  # pg advisory lock key: "the ticker"
@@ -87,7 +89,10 @@ def tick(*, sessions: sessionmaker[Session], registry: Registry, now: datetime) 
                 Schedule.local_time,
                 Schedule.zones,
                 Schedule.created_at,
-            ).where(Schedule.active.is_(True))
+            )
+            .where(Schedule.active.is_(True))
+            # An uninstalled workspace keeps its schedules but nothing fires for it.
+            .where(~exists().where(Workspace.team_id == Schedule.team_id, _uninstalled))
         ).all()
     due: dict[tuple[int, datetime], str] = {}
     for sched in schedules:
@@ -232,8 +237,10 @@ class Ticker:
         clock: Clock,
         tick_every: float = 20.0,
         deliver_every: float = 1.0,
+        maintain: Callable[[], Any] | None = None,
     ) -> None:
         self._tick, self._deliver, self.clock = tick, deliver, clock
+        self._maintain = maintain
         self.tick_every, self.deliver_every = tick_every, deliver_every
         self.scheduler = BackgroundScheduler(
             timezone="UTC",
@@ -258,6 +265,15 @@ class Ticker:
             id="deliver",
             next_run_time=first,
         )
+        if self._maintain is not None:
+            # Housekeeping (expired OAuth states): hourly, first a minute after start.
+            self.scheduler.add_job(
+                self._guarded(self._maintain),
+                "interval",
+                seconds=3600,
+                id="maintain",
+                next_run_time=first + timedelta(minutes=1),
+            )
         self.scheduler.start()
 
     def poke(self) -> None:

@@ -12,6 +12,7 @@ from handlers.commands.req import handle_req
 from handlers.commands.standup import handle_standup
 from handlers.errors import on_error
 from handlers.events.home import handle_home_blk_resolve, handle_home_opened, handle_home_req_done
+from handlers.events.install import handle_tokens_revoked, handle_uninstalled
 from handlers.events.people import handle_member_joined, handle_member_left, handle_user_change
 from handlers.events.reactions import handle_reaction
 from handlers.interactions.item_actions import (
@@ -96,3 +97,5 @@ def register(app: App, deps: Deps) -> None:
     app.event("user_change")(handle_user_change)
     app.event("member_joined_channel")(handle_member_joined)
     app.event("member_left_channel")(handle_member_left)
+    app.event("app_uninstalled")(handle_uninstalled)
+    app.event("tokens_revoked")(handle_tokens_revoked)

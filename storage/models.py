@@ -66,6 +66,8 @@ class Workspace(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    # Set by app_uninstalled / tokens_revoked: its data stays, nothing more is sent.
+    uninstalled_at: Mapped[datetime | None]
 
 
 class Counter(Base):

@@ -283,7 +283,7 @@ def test_a_restart_in_the_middle_of_a_run_sends_nothing_twice(team: Team) -> Non
     assert len(claims) == 5  # four prompts and the thread parent
     for claim in claims[:3]:
         team.jobs.sender.client.chat_postMessage(
-            channel=claim.channel_id or team.jobs.sender._open_dm(claim.target),
+            channel=claim.channel_id or team.jobs.sender._open_dm(team.jobs.sender.client, claim),
             text=claim.text,
             metadata={"event_type": "teamloop_outbox",
                       "event_payload": {"dedupe_key": claim.dedupe_key}},

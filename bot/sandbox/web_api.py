@@ -113,8 +113,9 @@ class WebApi:
             fault.release.wait(fault.delay)  # a real stall: the client's timeout must fire
         if error is not None:
             return "200 OK", [], {"ok": False, "error": error}
+        headers = [("x-oauth-scopes", ",".join(self.ws.scopes))] if method == "auth.test" else []
         try:
-            return "200 OK", [], self.handlers[method](args)
+            return "200 OK", headers, self.handlers[method](args)
         except KeyError as exc:
             call.error = f"not_found:{exc}"
             return "200 OK", [], {"ok": False, "error": "channel_not_found"}

@@ -90,6 +90,13 @@ class Limits:
         return total
 
 
+GRANTED_SCOPES = (
+    "commands", "chat:write", "chat:write.public", "channels:history", "groups:history",
+    "channels:read", "groups:read", "reactions:read", "users:read", "im:write", "im:history",
+    "files:write",
+)  # fmt: skip
+
+
 class Workspace:
     """Everything the stand-in knows; safe to use from several threads."""
 
@@ -108,6 +115,8 @@ class Workspace:
         self.faults: list[Fault] = []
         self.response_urls: dict[str, Json] = {}
         self.triggers: dict[str, str] = {}
+        # What the bot token was granted (auth.test answers them in x-oauth-scopes).
+        self.scopes: list[str] = list(GRANTED_SCOPES)
         # Uploaded files by id: name, length, content (bytes once uploaded), title.
         self.files: dict[str, Json] = {}
         self._seq = itertools.count(1)
