@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=["requirements", "feedback", "blockers", "risks", "standups"],
         default="requirements",
     )
+    export.add_argument("--team", help="only this workspace (team id), e.g. T01ABCDEF")
     return parser
 
 
@@ -105,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "export":
         from bot.export import export
 
-        export(settings, kind=args.kind, fmt=args.format, out=sys.stdout)
+        export(settings, kind=args.kind, fmt=args.format, out=sys.stdout, team_id=args.team)
         return 0
     if command == "sandbox":
         from bot.sandbox.run import run_sandbox

@@ -11,12 +11,16 @@ from bot.services import exports
 from storage.db import make_engine, make_session_factory, transaction
 
 
-def export(settings: Settings, *, kind: str, fmt: str, out: TextIO) -> None:
-    """Write every item of `kind` to `out`."""
+def export(
+    settings: Settings, *, kind: str, fmt: str, out: TextIO, team_id: str | None = None
+) -> None:
+    """Write every item of `kind` to `out` (of one workspace, when `team_id` is given)."""
     engine = make_engine(settings.database_url)
     try:
         with transaction(make_session_factory(engine)) as session:
             rows = exports.KINDS[kind](session=session, with_history=fmt == "json")
+            if team_id is not None:
+                rows = [row for row in rows if row["team_id"] == team_id]
     finally:
         engine.dispose()
     if fmt == "json":

@@ -120,15 +120,14 @@ class Env:
 
 def make_settings(url: str, api_url: str, **extra: Any) -> Settings:
     """Settings as the environment would give them, without reading any .env."""
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token="xoxb-test",
-        slack_signing_secret=SECRET,
-        slack_api_url=api_url,
-        database_url=url,
-        teamloop_timezone="Europe/Berlin",
-        **extra,
-    )
+    values: dict[str, Any] = {
+        "slack_bot_token": "xoxb-test",
+        "slack_signing_secret": SECRET,
+        "slack_api_url": api_url,
+        "database_url": url,
+        "teamloop_timezone": "Europe/Berlin",
+    }
+    return Settings(_env_file=None, **{**values, **extra})  # type: ignore[call-arg]
 
 
 @pytest.fixture

@@ -65,7 +65,8 @@ class WebApi:
         """Serve one request."""
         path = environ.get("PATH_INFO", "")
         size = int(environ.get("CONTENT_LENGTH") or 0)
-        self.base_url = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        host = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        self.base_url = host + environ.get("SCRIPT_NAME", "")
         if path.startswith("/upload/"):
             # The upload URL files.getUploadURLExternal handed out: raw bytes, not a form.
             return self._upload(
