@@ -45,12 +45,13 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    with _database(args.database_url) as url:
+    with scratch_database(args.database_url) as url:
         run(url, runs=args.runs)
 
 
 @contextmanager
-def _database(url: str | None) -> Iterator[str]:
+def scratch_database(url: str | None) -> Iterator[str]:
+    """A temporary SQLite file, or a fresh PostgreSQL schema in `url` (dropped after)."""
     if url is None:
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{Path(tmp) / 'digest.db'}"
