@@ -10,7 +10,6 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
-from bot.parsing import shorten
 from bot.recurrence import CODES, DAILY, next_instant
 from bot.services import digest_post, schedules
 from bot.standup_rules import parse_days, parse_when
@@ -18,8 +17,8 @@ from bot.views import reminders as views
 from bot.views import standups as standup_views
 from bot.views.blocks import Block, message
 from bot.views.items import help_message
-from handlers.commands.req import Call
-from handlers.common import actor_of, deps_of, ephemeral
+from handlers.commands.req import Call, route
+from handlers.common import deps_of, ephemeral
 
 Verb = Callable[[Call], Block | None]
 SCHEDULE_USAGE = "/digest schedule monday 09:00 Europe/Berlin"
@@ -30,21 +29,7 @@ def handle_digest(
     ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """Route `/digest <verb> …`."""
-    text = (command.get("text") or "").strip()
-    verb, _, rest = text.partition(" ")
-    actor = actor_of(context, user_id=command["user_id"], channel_id=command["channel_id"])
-    call = Call(
-        actor, rest.split(), rest.strip(), context, client, respond, command.get("trigger_id", "")
-    )
-    handler = VERBS.get(verb.lower() or "help")
-    if handler is None:
-        ack(message(f"I don't know `/digest {shorten(verb)}`. Type `/digest help`."))
-        return
-    answer = handler(call)
-    if answer is None:
-        ack()
-    else:
-        ack(answer)
+    route(VERBS, ack, command, context, client, respond)
 
 
 def now(call: Call) -> Block:

@@ -14,22 +14,10 @@ from bot.parsing import parse_ref, shorten
 from bot.services import blockers, feedback, risks
 from bot.views import items as views
 from bot.views.blocks import Block, message
-from handlers.commands.req import Call
-from handlers.common import actor_of, admin_check, deps_of, ephemeral
+from handlers.commands.req import Call, parse_call, route
+from handlers.common import admin_check, deps_of, ephemeral
 
 Verb = Callable[[Call], Block | None]
-
-
-def _call(
-    command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
-) -> tuple[str, Call]:
-    text = (command.get("text") or "").strip()
-    verb, _, rest = text.partition(" ")
-    actor = actor_of(context, user_id=command["user_id"], channel_id=command["channel_id"])
-    call = Call(
-        actor, rest.split(), rest.strip(), context, client, respond, command.get("trigger_id", "")
-    )
-    return verb.lower(), call
 
 
 def _answer(ack: Ack, reply: Block | None) -> None:
@@ -44,7 +32,7 @@ def handle_feedback(
     ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """`/feedback [anonymous] [kind] <text> [REQ-n]`, `/feedback list`, `/feedback help`."""
-    verb, call = _call(command, context, client, respond)
+    verb, call = parse_call(command, context, client, respond)
     if verb in ("", "help"):
         _answer(ack, views.help_message("How to use /feedback", views.FEEDBACK_HELP))
         return
@@ -104,7 +92,7 @@ def handle_blocker(
     ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """`/blocker <text> [REQ-n] [@owner]`, `/blocker list`, `/blocker resolve BLK-n`."""
-    verb, call = _call(command, context, client, respond)
+    verb, call = parse_call(command, context, client, respond)
     if verb in ("", "help"):
         _answer(ack, views.help_message("How to use /blocker", views.BLOCKER_HELP))
         return
@@ -155,12 +143,7 @@ def handle_risk(
     ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """`/risk new …`, `/risk list`, `/risk edit RSK-n`, `/risk close RSK-n`."""
-    verb, call = _call(command, context, client, respond)
-    handler = RISK_VERBS.get(verb or "help")
-    if handler is None:
-        _answer(ack, message(f"I don't know `/risk {shorten(verb)}`. Type `/risk help`."))
-        return
-    _answer(ack, handler(call))
+    route(RISK_VERBS, ack, command, context, client, respond)
 
 
 def risk_new(call: Call) -> Block:

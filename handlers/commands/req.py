@@ -53,25 +53,46 @@ class Call:
         return self.actor.today(self.now)
 
 
-def handle_req(
-    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
-) -> None:
-    """Route `/req <verb> …` to its verb."""
+def parse_call(
+    command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> tuple[str, Call]:
+    """The verb (first word, lower case) and the rest of a slash command."""
     text = (command.get("text") or "").strip()
     verb, _, rest = text.partition(" ")
     actor = actor_of(context, user_id=command["user_id"], channel_id=command["channel_id"])
     call = Call(
         actor, rest.split(), rest.strip(), context, client, respond, command.get("trigger_id", "")
     )
-    handler = VERBS.get(verb.lower() or "help")
+    return verb.lower(), call
+
+
+def route(
+    verbs: dict[str, Callable[[Call], Block | None]],
+    ack: Ack,
+    command: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond,
+) -> None:
+    """Run the command's verb (`help` when none) and ack with its answer."""
+    verb, call = parse_call(command, context, client, respond)
+    handler = verbs.get(verb or "help")
     if handler is None:
-        ack(message(f"I don't know `/req {shorten(verb)}`. Type `/req help` for the verbs."))
+        name = command.get("command", "")
+        ack(message(f"I don't know `{name} {shorten(verb)}`. Type `{name} help` for the verbs."))
         return
     answer = handler(call)
     if answer is None:
         ack()
     else:
         ack(answer)
+
+
+def handle_req(
+    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """Route `/req <verb> …` to its verb."""
+    route(VERBS, ack, command, context, client, respond)
 
 
 def _ref(call: Call, usage: str) -> int:

@@ -9,14 +9,14 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput, NotFound
-from bot.parsing import parse_date, shorten
+from bot.parsing import parse_date
 from bot.services import standup_runs, standups
 from bot.standup_rules import parse_questions, parse_when
 from bot.views import standups as views
 from bot.views.blocks import Block, message
 from bot.views.items import help_message
-from handlers.commands.req import Call
-from handlers.common import actor_of, deps_of, ephemeral, refresh_members
+from handlers.commands.req import Call, route
+from handlers.common import deps_of, ephemeral, refresh_members
 
 Verb = Callable[[Call], Block | None]
 
@@ -25,21 +25,7 @@ def handle_standup(
     ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """Route `/standup <verb> …`."""
-    text = (command.get("text") or "").strip()
-    verb, _, rest = text.partition(" ")
-    actor = actor_of(context, user_id=command["user_id"], channel_id=command["channel_id"])
-    call = Call(
-        actor, rest.split(), rest.strip(), context, client, respond, command.get("trigger_id", "")
-    )
-    handler = VERBS.get(verb.lower() or "help")
-    if handler is None:
-        ack(message(f"I don't know `/standup {shorten(verb)}`. Type `/standup help`."))
-        return
-    answer = handler(call)
-    if answer is None:
-        ack()
-    else:
-        ack(answer)
+    route(VERBS, ack, command, context, client, respond)
 
 
 def _later(call: Call, work: Callable[[], str | Block]) -> None:
