@@ -189,6 +189,10 @@ def test_answer_form_checks_every_question(team: Team) -> None:
     reply = team.env.driver.submit(view_id, values, user=BOB).json()
     assert reply["response_action"] == "errors" and "standup_q1" in reply["errors"]
     assert [r.status for r in team.rows(StandupResponse, user_id=BOB)] == ["prompted"]
+    # A button of a run that is gone answers clearly instead of opening nothing.
+    dm = team.env.ws.dm_channel(BOB)
+    gone = team.env.driver.click(msg, "standup_answer", user=BOB, channel=dm, value="999999")
+    assert "no longer available" in gone.json()["text"]
 
 
 def test_away_and_vacation_status_skip_the_prompt(team: Team) -> None:

@@ -77,7 +77,7 @@ def run(*, session: Session, schedule: Schedule, occurrence: Occurrence, now: da
     _blockers(session, team, channel, now, limits, once, found)
     _requirements(session, team, channel, now, today, limits, once, found)
     _risks(session, team, channel, today, limits, once, found)
-    _standups(session, schedule, limits, once, found)
+    _standups(session, schedule, today, limits, once, found)
     return _queue(session, schedule, occurrence, today, now, found)
 
 
@@ -161,7 +161,12 @@ def _risks(
 
 
 def _standups(
-    session: Session, schedule: Schedule, limits: dict[str, int], once: Any, found: Found
+    session: Session,
+    schedule: Schedule,
+    today: date,
+    limits: dict[str, int],
+    once: Any,
+    found: Found,
 ) -> None:
     """Three missed standups, or blockers three runs in a row: the standup's owner only."""
     sched = session.scalar(
@@ -178,7 +183,8 @@ def _standups(
     runs = list(
         session.scalars(
             select(StandupRun.id)
-            .where(StandupRun.schedule_id == sched.id)
+            # Today's run may still be answered: only finished days count.
+            .where(StandupRun.schedule_id == sched.id, StandupRun.day < today)
             .order_by(StandupRun.day.desc())
             .limit(streak)
         )

@@ -24,14 +24,15 @@ def handle_answer_button(
     ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
     """Open the answer form (prefilled when editing; last plan as context)."""
-    ack()
     deps = deps_of(context)
+    # Looked up before the ack, so a run that is gone gets a clear answer instead of nothing.
     form = deps.run(
         standup_runs.answer_form,
         team_id=context.team_id,
         run_id=_run_id(body),
         user_id=body["user"]["id"],
     )
+    ack()
     client.views_open(trigger_id=body["trigger_id"], view=views.answer_modal(**form))
 
 
