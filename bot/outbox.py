@@ -10,6 +10,7 @@ the channel is a duplicate possible; a message is never dropped for it.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -65,6 +66,10 @@ class Sender:
         self.backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5, jitter=RandomJitter())
         self._dm: dict[tuple[str, str], str] = {}
         self._paused: dict[str, float] = {}
+        # Last local send per channel: a send delayed on this machine pushes the next one back.
+        self._last_send: dict[str, float] = {}
+        self._channel_locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
     # -- the loop ----------------------------------------------------------------------------
     def deliver(self, *, linger: float = 0.0) -> Report:
@@ -193,6 +198,7 @@ class Sender:
                     self._record_sent(claim, channel, found)
                     report.add("recovered")
                     return
+            self._space(claim.target)
             response = client.chat_postMessage(
                 channel=channel,
                 text=claim.text,
@@ -266,6 +272,20 @@ class Sender:
         else:
             log.error("outbox %s: Slack refused it (%s); not retrying", claim.dedupe_key, error)
             self._failed(claim, channel, error, report, uncertain=None, final=True)
+
+    def _space(self, key: str) -> None:
+        """Keep the channel interval between this process's actual sends, not just slots.
+
+        A slot is reserved ahead; if a busy machine runs one send late and the next on time,
+        the two would reach Slack too close together. Whoever comes second waits.
+        """
+        with self._locks_lock:
+            lock = self._channel_locks.setdefault(key, threading.Lock())
+        with lock:
+            wait = self._last_send.get(key, 0.0) + self.limits.channel_interval - self.timer()
+            if wait > 0:
+                self.sleep(wait)
+            self._last_send[key] = self.timer()
 
     def _client_for(self, team_id: str) -> WebClient | None:
         if self.tokens is None:
