@@ -10,8 +10,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services import blockers, home, requirements
-from bot.services.actor import Actor
+from bot.services import home, nudges
 from bot.views.home import home_view
 from handlers.common import actor_of, admin_check, deps_of
 from handlers.interactions.req_actions import _number
@@ -56,22 +55,19 @@ def handle_home_opened(event: dict[str, Any], context: BoltContext, client: WebC
     deps_of(context).defer(lambda: publish_home(context, client, event["user"]), answer=None)
 
 
-def _home_action(
-    ack: Ack,
-    body: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    change: Callable[[Actor, int], Any],
+def _finish_from_home(
+    prefix: str, ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
+    """Finish one of your items from the Home tab, then republish the tab."""
     ack()
     user = body["user"]["id"]
     actor = actor_of(context, user_id=user, channel_id="")
-    number = _number(body["actions"][0])
-    deps = deps_of(context)
+    ref = f"{prefix}-{_number(body['actions'][0])}"
+    deps, is_admin = deps_of(context), admin_check(client)
 
     def work() -> None:
         try:
-            change(actor, number)
+            deps.run(nudges.finish, actor=actor, now=deps.clock.now(), ref=ref, is_admin=is_admin)
         finally:
             publish_home(context, client, user)
 
@@ -85,39 +81,11 @@ def handle_home_req_done(
     ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
     """Mark one of your requirements done from the Home tab."""
-    deps, is_admin = deps_of(context), admin_check(client)
-    _home_action(
-        ack,
-        body,
-        context,
-        client,
-        lambda actor, n: deps.run(
-            requirements.close,
-            actor=actor,
-            now=deps.clock.now(),
-            number=n,
-            outcome="done",
-            reason=None,
-            is_admin=is_admin,
-        ),
-    )
+    _finish_from_home("REQ", ack, body, context, client)
 
 
 def handle_home_blk_resolve(
     ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
     """Resolve one of your blockers from the Home tab."""
-    deps, is_admin = deps_of(context), admin_check(client)
-    _home_action(
-        ack,
-        body,
-        context,
-        client,
-        lambda actor, n: deps.run(
-            blockers.resolve,
-            actor=actor,
-            now=deps.clock.now(),
-            number=n,
-            is_admin=is_admin,
-        ),
-    )
+    _finish_from_home("BLK", ack, body, context, client)
