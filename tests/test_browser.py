@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.server import Sandbox
+from sandbox.server import Sandbox
 from tests.conftest import make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")

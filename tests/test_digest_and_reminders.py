@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.sandbox.workspace import Fault, Json
+from sandbox.workspace import Fault, Json
 from storage.items import Blocker, Risk
 from storage.models import Requirement
 from storage.reminders import ReminderLog

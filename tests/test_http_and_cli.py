@@ -15,9 +15,9 @@ from pydantic import ValidationError
 
 from bot.app import build
 from bot.config import RunMode, Settings
-from bot.sandbox.driver import Driver
-from bot.sandbox.run import run_sandbox
-from bot.web import Served, wsgi_app
+from bot.runtime.web import Served, wsgi_app
+from sandbox.driver import Driver
+from sandbox.run import run_sandbox
 from tests.conftest import PM, PRODUCT, SECRET, Env, make_settings
 
 ROOT = Path(__file__).resolve().parents[1]

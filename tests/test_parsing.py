@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import InvalidInput
-from bot.parsing import parse_capture, parse_date, parse_list_filter, parse_ref, parse_status
+from bot.parsing.common import parse_capture, parse_date, parse_list_filter, parse_ref, parse_status
 
 MONDAY = date(2026, 11, 23)
 

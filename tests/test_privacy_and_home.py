@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import MetaData, select
 
-from bot.export import export
-from bot.jobs import build_jobs
-from bot.outbox import Limits
+from bot.outbox.sender import Limits
+from bot.runtime.export import export
+from bot.scheduling.jobs import build_jobs
 from bot.services import schedules
 from storage.db import transaction
 from tests.conftest import BOB, CAROL, FAST, PM, PRODUCT, SECRET_CHANNEL, Env, texts

@@ -11,10 +11,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.app import make_client
-from bot.sandbox.spec import BUNDLED, compact
-from bot.sandbox.web_api import WebApi
-from bot.sandbox.workspace import Fault, Workspace
-from bot.web import Served
+from bot.runtime.web import Served
+from sandbox.spec import BUNDLED, compact
+from sandbox.web_api import WebApi
+from sandbox.workspace import Fault, Workspace
 from tests.conftest import BOB, PRODUCT, make_settings
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "slack"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.jobs import build_jobs
-from bot.outbox import Limits
-from bot.sandbox.workspace import Json
+from bot.outbox.sender import Limits
+from bot.scheduling.jobs import build_jobs
+from sandbox.workspace import Json
 from storage.items import Blocker
 from storage.scheduling import OutboxMessage, Schedule
 from storage.standups import StandupResponse, StandupRun
@@ -313,7 +313,7 @@ def test_export_standups_as_json_and_csv(team: Team) -> None:
     import io
     import json
 
-    from bot.export import export
+    from bot.runtime.export import export
 
     team.env.clock.set(utc(2026, 11, 22, 12, 0))
     team.cmd("schedule weekdays 09:30 Europe/Berlin")

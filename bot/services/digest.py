@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.parsing import STATUSES
+from bot.parsing.common import STATUSES
 from bot.services import feedback as feedback_service
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.parsing import (
+from bot.parsing.common import (
     CLOSED_STATUSES,
     LABELS_MAX,
     ListFilter,

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
-from bot.item_parsing import TEXT_MAX
-from bot.parsing import shorten
+from bot.parsing.common import shorten
+from bot.parsing.items import TEXT_MAX
 from bot.services import items
 from bot.services.actor import Actor
 from storage.items import Risk

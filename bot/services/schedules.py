@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
-from bot.recurrence import DAILY, parse_hhmm, parse_weekdays
+from bot.scheduling.recurrence import DAILY, parse_hhmm, parse_weekdays
 from bot.services.actor import Actor
 from storage.counters import ensure_workspace
 from storage.db import insert_ignore

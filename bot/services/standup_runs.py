@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
-from bot.recurrence import parse_hhmm
+from bot.parsing.standups import DEFAULT_QUESTIONS, MEMBER_ZONES, blocker_index, is_none, plan_index
+from bot.scheduling.recurrence import parse_hhmm
 from bot.services import blockers, people
 from bot.services.actor import Actor
-from bot.standup_rules import DEFAULT_QUESTIONS, MEMBER_ZONES, blocker_index, is_none, plan_index
 from bot.views import standups as views
 from storage import outbox
 from storage.db import insert_ignore

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
-from bot.recurrence import WEEKDAYS, next_instant
+from bot.parsing.standups import DEFAULT_QUESTIONS, MEMBER_ZONES, When
+from bot.scheduling.recurrence import WEEKDAYS, next_instant
 from bot.services import people, schedules
 from bot.services.actor import Actor
 from bot.services.standup_runs import DEFAULT_REMINDER_MINUTES, questions_of
-from bot.standup_rules import DEFAULT_QUESTIONS, MEMBER_ZONES, When
 from bot.views import standups as views
 from storage.counters import ensure_workspace
 from storage.scheduling import Schedule

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.item_parsing import KINDS
+from bot.parsing.items import KINDS
 from bot.views.blocks import (
     Block,
     actions,

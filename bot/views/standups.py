@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.recurrence import CODES
+from bot.scheduling.recurrence import CODES
 from bot.views.blocks import (
     Block,
     actions,

@@ -10,9 +10,9 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
-from bot.recurrence import CODES, DAILY, next_instant
+from bot.parsing.standups import parse_days, parse_when
+from bot.scheduling.recurrence import CODES, DAILY, next_instant
 from bot.services import digest_post, schedules
-from bot.standup_rules import parse_days, parse_when
 from bot.views import reminders as views
 from bot.views import standups as standup_views
 from bot.views.blocks import Block, message

@@ -9,8 +9,8 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
-from bot.item_parsing import KINDS, parse_score, split_item
-from bot.parsing import parse_ref, shorten
+from bot.parsing.common import parse_ref, shorten
+from bot.parsing.items import KINDS, parse_score, split_item
 from bot.services import blockers, feedback, risks
 from bot.views import items as views
 from bot.views.blocks import Block, message

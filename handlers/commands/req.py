@@ -10,7 +10,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
-from bot.parsing import (
+from bot.parsing.common import (
     parse_capture,
     parse_date,
     parse_list_filter,

@@ -9,9 +9,9 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput, NotFound
-from bot.parsing import parse_date
+from bot.parsing.common import parse_date
+from bot.parsing.standups import parse_questions, parse_when
 from bot.services import standup_runs, standups
-from bot.standup_rules import parse_questions, parse_when
 from bot.views import standups as views
 from bot.views.blocks import Block, message
 from bot.views.items import help_message

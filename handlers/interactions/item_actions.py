@@ -10,7 +10,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
-from bot.parsing import parse_ref
+from bot.parsing.common import parse_ref
 from bot.services import blockers, feedback, items, risks
 from bot.services.actor import Actor
 from bot.views import items as views

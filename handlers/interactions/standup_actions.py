@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
 from bot.ids import ActionId
+from bot.parsing.standups import MEMBER_ZONES, When, parse_questions, parse_zone
 from bot.services import standup_runs, standups
-from bot.standup_rules import MEMBER_ZONES, When, parse_questions, parse_zone
 from bot.views import standups as views
 from handlers.common import actor_of, deps_of, ephemeral, form_values, refresh_people
 

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from bot.recurrence import next_instant
-from bot.sandbox.workspace import Json
+from bot.scheduling.recurrence import next_instant
+from sandbox.workspace import Json
 from storage.db import transaction
 from storage.scheduling import OutboxMessage, Schedule, SchedulerState
 
 if TYPE_CHECKING:
-    from bot.sandbox.server import Sandbox
+    from sandbox.server import Sandbox
 
 CLOCK_STATE = "sandbox_clock"
 STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
@@ -116,7 +116,7 @@ class UiApi:
     # -- acting ----------------------------------------------------------------------------------
     def send(self, body: Json) -> Json:
         """A slash command, or a plain message (in a thread when `thread_ts` is given)."""
-        from bot.sandbox.run import escape_mentions
+        from sandbox.run import escape_mentions
 
         text, user, channel = str(body["text"]).strip(), body["user"], body["channel"]
         if text.startswith("/"):

@@ -26,8 +26,8 @@ from slack_sdk.http_retry.jitter import RandomJitter
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.outbox_check import find_posted
-from bot.outbox_parts import Claim, Limits, Report, outbox_client
+from bot.outbox.parts import Claim, Limits, Report, outbox_client
+from bot.outbox.recovery import find_posted
 from storage import outbox as store
 from storage.db import transaction
 from storage.scheduling import OutboxMessage

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, exists, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.recurrence import instants
+from bot.scheduling.recurrence import instants
 from storage.db import insert_ignore, transaction
 from storage.models import Workspace
 from storage.scheduling import Occurrence, Schedule, SchedulerState
@@ -50,7 +50,7 @@ class Kind:
 
 @dataclass
 class Registry:
-    """The kinds the ticker knows; filled explicitly by `bot.jobs.default_registry`."""
+    """The kinds the ticker knows; filled explicitly by `bot.scheduling.jobs.default_registry`."""
 
     kinds: dict[str, Kind] = field(default_factory=dict)
 

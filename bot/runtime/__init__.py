@@ -1,0 +1,1 @@
+"""Running the bot: HTTP serving, production processes, metrics, doctor, installs, export."""
