@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.errors import InvalidInput
 from bot.services import people
 from bot.services.actor import Actor
 from bot.views.blocks import message
@@ -27,11 +28,36 @@ def deps_of(context: BoltContext) -> Deps:
 def actor_of(context: BoltContext, *, user_id: str, channel_id: str) -> Actor:
     """Who is acting and where, in the workspace's default zone."""
     deps = deps_of(context)
-    team_id = context.team_id
-    if not team_id:
-        # Every row is scoped by workspace; never store one under an empty team.
-        raise RuntimeError("request without a team id")
+    # Every row is scoped by workspace; never store one under an empty team.
+    team_id = team_of(context)
     return Actor(team_id=team_id, user_id=user_id, channel_id=channel_id, zone=deps.settings.zone)
+
+
+def team_of(context: BoltContext) -> str:
+    """The request's workspace; every row is scoped by it, so a request without one fails."""
+    if not context.team_id:
+        raise RuntimeError("request without a team id")
+    return context.team_id
+
+
+def action_of(body: dict[str, Any], context: BoltContext) -> tuple[Actor, dict[str, Any]]:
+    """Who clicked, in which channel, and the action they clicked."""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id", ""
+    )
+    actor = actor_of(context, user_id=body["user"]["id"], channel_id=channel)
+    return actor, body["actions"][0]
+
+
+def number_of(action: dict[str, Any]) -> int:
+    """The item number a button or select carries (`3` or `3:done`)."""
+    raw = action.get("value") or (action.get("selected_option") or {}).get("value", "")
+    try:
+        return int(str(raw).split(":", 1)[0])
+    except ValueError:
+        raise InvalidInput(
+            "That button is out of date. Type `/req list` for a fresh one."
+        ) from None
 
 
 MEMBERS_MAX = 500
@@ -51,7 +77,8 @@ def refresh_members(client: WebClient, deps: Deps, actor: Actor) -> list[str]:
 def refresh_people(client: WebClient, deps: Deps, team_id: str, user_ids: list[str]) -> None:
     """Store each person's name, zone and status from users.info."""
     users = [client.users_info(user=u).get("user") or {} for u in user_ids]
-    deps.run(people.remember, team_id=team_id, users=users, now=deps.clock.now())
+    with deps.transaction() as session:
+        people.remember(session=session, team_id=team_id, users=users, now=deps.clock.now())
 
 
 def ephemeral(respond: Callable[..., Any]) -> Callable[[str], None]:

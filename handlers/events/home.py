@@ -12,8 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services import home, nudges
 from bot.views.home import home_view
-from handlers.common import actor_of, admin_check, deps_of
-from handlers.interactions.req_actions import _number
+from handlers.common import actor_of, admin_check, deps_of, number_of, team_of
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +36,14 @@ def publish_home(context: BoltContext, client: WebClient, user_id: str) -> None:
     """Build and publish one person's Home tab."""
     deps = deps_of(context)
     now = deps.clock.now()
-    board = deps.run(
-        home.dashboard,
-        team_id=context.team_id,
-        user_id=user_id,
-        now=now,
-        is_private=_privacy(client),
-    )
+    with deps.transaction() as session:
+        board = home.dashboard(
+            session=session,
+            team_id=team_of(context),
+            user_id=user_id,
+            now=now,
+            is_private=_privacy(client),
+        )
     today = now.astimezone(deps.settings.zone).date()
     client.views_publish(user_id=user_id, view=home_view(board, today=today, now=now))
 
@@ -62,12 +62,15 @@ def _finish_from_home(
     ack()
     user = body["user"]["id"]
     actor = actor_of(context, user_id=user, channel_id="")
-    ref = f"{prefix}-{_number(body['actions'][0])}"
+    ref = f"{prefix}-{number_of(body['actions'][0])}"
     deps, is_admin = deps_of(context), admin_check(client)
 
     def work() -> None:
         try:
-            deps.run(nudges.finish, actor=actor, now=deps.clock.now(), ref=ref, is_admin=is_admin)
+            with deps.transaction() as session:
+                nudges.finish(
+                    session=session, actor=actor, now=deps.clock.now(), ref=ref, is_admin=is_admin
+                )
         finally:
             publish_home(context, client, user)
 

@@ -19,8 +19,10 @@ def handle_user_change(event: dict[str, Any], context: BoltContext) -> None:
     if not team_id or not user.get("id"):
         return
     now = deps.clock.now()
-    deps.run(people.remember, team_id=team_id, users=[user], now=now)
-    deps.run(standups.sync_zones, team_id=team_id, now=now)
+    with deps.transaction() as session:
+        people.remember(session=session, team_id=team_id, users=[user], now=now)
+    with deps.transaction() as session:
+        standups.sync_zones(session=session, team_id=team_id, now=now)
 
 
 def handle_member_joined(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -42,11 +44,12 @@ def _membership(
         return
     if joined:
         refresh_people(client, deps, team_id, [user_id])
-    deps.run(
-        standups.membership_changed,
-        team_id=team_id,
-        channel_id=channel_id,
-        user_id=user_id,
-        joined=joined,
-        now=deps.clock.now(),
-    )
+    with deps.transaction() as session:
+        standups.membership_changed(
+            session=session,
+            team_id=team_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            joined=joined,
+            now=deps.clock.now(),
+        )

@@ -54,16 +54,17 @@ def handle_reaction(event: dict[str, Any], context: BoltContext, client: WebClie
             log.warning("reacted message %s/%s not found", channel, ts)
             return
         permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
-        req, created = deps.run(
-            reqs.capture_message,
-            actor=actor,
-            now=deps.clock.now(),
-            text=msg.get("text") or "",
-            source_channel_id=channel,
-            source_ts=ts,
-            permalink=permalink,
-            requester_id=msg.get("user"),
-        )
+        with deps.transaction() as session:
+            req, created = reqs.capture_message(
+                session=session,
+                actor=actor,
+                now=deps.clock.now(),
+                text=msg.get("text") or "",
+                source_channel_id=channel,
+                source_ts=ts,
+                permalink=permalink,
+                requester_id=msg.get("user"),
+            )
         if not created:
             client.chat_postEphemeral(
                 channel=channel, user=actor.user_id, text=f"That message is already {req.ref}."
@@ -103,11 +104,15 @@ def handle_item_reaction(event: dict[str, Any], context: BoltContext, client: We
         }
         found: Any
         if is_feedback:
-            found, created = deps.run(feedback.capture_message, author_id=msg.get("user"), **common)
+            with deps.transaction() as session:
+                found, created = feedback.capture_message(
+                    session=session, author_id=msg.get("user"), **common
+                )
         else:
-            found, created = deps.run(
-                blockers.capture_message, reporter_id=msg.get("user"), **common
-            )
+            with deps.transaction() as session:
+                found, created = blockers.capture_message(
+                    session=session, reporter_id=msg.get("user"), **common
+                )
         if not created:
             client.chat_postEphemeral(
                 channel=channel, user=actor.user_id, text=f"That message is already {found.ref}."

@@ -65,22 +65,26 @@ def handle_modal_submit(
     actor = actor_of(context, user_id=user_id, channel_id=meta.get("channel", ""))
     deps = deps_of(context)
     due_raw = _value(state, BlockId.REQ_DUE, ActionId.REQ_DUE).get("selected_date")
-    req = deps.run(
-        reqs.create,
-        actor=actor,
-        now=deps.clock.now(),
-        title=_value(state, BlockId.REQ_TITLE, ActionId.REQ_TITLE).get("value") or "",
-        description=_value(state, BlockId.REQ_DESCRIPTION, ActionId.REQ_DESCRIPTION).get("value")
-        or "",
-        priority=(
-            _value(state, BlockId.REQ_PRIORITY, ActionId.REQ_PRIORITY).get("selected_option") or {}
-        ).get("value"),
-        owner_id=_value(state, BlockId.REQ_OWNER, ActionId.REQ_OWNER).get("selected_user"),
-        due=date.fromisoformat(due_raw) if due_raw else None,
-        labels=_labels(_value(state, BlockId.REQ_LABELS, ActionId.REQ_LABELS).get("value")),
-        source_channel_id=meta.get("source_channel"),
-        source_ts=meta.get("source_ts"),
-    )
+    with deps.transaction() as session:
+        req = reqs.create(
+            session=session,
+            actor=actor,
+            now=deps.clock.now(),
+            title=_value(state, BlockId.REQ_TITLE, ActionId.REQ_TITLE).get("value") or "",
+            description=_value(state, BlockId.REQ_DESCRIPTION, ActionId.REQ_DESCRIPTION).get(
+                "value"
+            )
+            or "",
+            priority=(
+                _value(state, BlockId.REQ_PRIORITY, ActionId.REQ_PRIORITY).get("selected_option")
+                or {}
+            ).get("value"),
+            owner_id=_value(state, BlockId.REQ_OWNER, ActionId.REQ_OWNER).get("selected_user"),
+            due=date.fromisoformat(due_raw) if due_raw else None,
+            labels=_labels(_value(state, BlockId.REQ_LABELS, ActionId.REQ_LABELS).get("value")),
+            source_channel_id=meta.get("source_channel"),
+            source_ts=meta.get("source_ts"),
+        )
     ack()
 
     def announce() -> None:
@@ -89,7 +93,10 @@ def handle_modal_submit(
             link = client.chat_getPermalink(
                 channel=req.source_channel_id, message_ts=req.source_ts
             ).get("permalink")
-            updated = deps.run(reqs.set_permalink, actor=actor, number=req.number, permalink=link)
+            with deps.transaction() as session:
+                updated = reqs.set_permalink(
+                    session=session, actor=actor, number=req.number, permalink=link
+                )
             client.chat_postMessage(
                 channel=req.source_channel_id,
                 thread_ts=req.source_ts,

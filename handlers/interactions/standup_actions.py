@@ -13,7 +13,7 @@ from bot.ids import ActionId
 from bot.parsing.standups import MEMBER_ZONES, When, parse_questions, parse_zone
 from bot.services import standup_runs, standups
 from bot.views import standups as views
-from handlers.common import actor_of, deps_of, ephemeral, form_values, refresh_people
+from handlers.common import actor_of, deps_of, ephemeral, form_values, refresh_people, team_of
 
 
 def _run_id(body: dict[str, Any]) -> int:
@@ -26,12 +26,13 @@ def handle_answer_button(
     """Open the answer form (prefilled when editing; last plan as context)."""
     deps = deps_of(context)
     # Looked up before the ack, so a run that is gone gets a clear answer instead of nothing.
-    form = deps.run(
-        standup_runs.answer_form,
-        team_id=context.team_id,
-        run_id=_run_id(body),
-        user_id=body["user"]["id"],
-    )
+    with deps.transaction() as session:
+        form = standup_runs.answer_form(
+            session=session,
+            team_id=team_of(context),
+            run_id=_run_id(body),
+            user_id=body["user"]["id"],
+        )
     ack()
     client.views_open(trigger_id=body["trigger_id"], view=views.answer_modal(**form))
 
@@ -44,13 +45,14 @@ def handle_skip_button(
     deps = deps_of(context)
 
     def work() -> None:
-        deps.run(
-            standup_runs.skip,
-            team_id=context.team_id,
-            run_id=_run_id(body),
-            user_id=body["user"]["id"],
-            now=deps.clock.now(),
-        )
+        with deps.transaction() as session:
+            standup_runs.skip(
+                session=session,
+                team_id=team_of(context),
+                run_id=_run_id(body),
+                user_id=body["user"]["id"],
+                now=deps.clock.now(),
+            )
 
     deps.defer(work, answer=ephemeral(respond))
 
@@ -64,14 +66,15 @@ def handle_answer_submit(
     count = sum(1 for key in values if key.startswith(ActionId.STANDUP_Q))
     answers = [str(values.get(f"{ActionId.STANDUP_Q}{n}") or "") for n in range(count)]
     deps = deps_of(context)
-    deps.run(
-        standup_runs.answer,
-        team_id=context.team_id,
-        run_id=int(meta["run"]),
-        user_id=body["user"]["id"],
-        answers=answers,
-        now=deps.clock.now(),
-    )
+    with deps.transaction() as session:
+        standup_runs.answer(
+            session=session,
+            team_id=team_of(context),
+            run_id=int(meta["run"]),
+            user_id=body["user"]["id"],
+            answers=answers,
+            now=deps.clock.now(),
+        )
     ack()
 
 
@@ -104,15 +107,16 @@ def handle_setup_submit(
 
     def work() -> None:
         refresh_people(client, deps, actor.team_id, participants)
-        deps.run(
-            standups.configure,
-            actor=actor,
-            now=deps.clock.now(),
-            when=when,
-            participants=participants,
-            questions=asked,
-            reminder_minutes=reminder,
-        )
+        with deps.transaction() as session:
+            standups.configure(
+                session=session,
+                actor=actor,
+                now=deps.clock.now(),
+                when=when,
+                participants=participants,
+                questions=asked,
+                reminder_minutes=reminder,
+            )
         client.chat_postEphemeral(
             channel=actor.channel_id,
             user=actor.user_id,
