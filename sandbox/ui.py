@@ -13,6 +13,7 @@ from bot.scheduling.recurrence import next_instant
 from sandbox.workspace import Json
 from storage.db import transaction
 from storage.scheduling import OutboxMessage, Schedule, SchedulerState
+from storage.statuses import OutboxStatus
 
 if TYPE_CHECKING:
     from sandbox.server import Sandbox
@@ -105,7 +106,10 @@ class UiApi:
                 ]
             waiting = session.scalar(
                 select(OutboxMessage.next_attempt_at)
-                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at > now)
+                .where(
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.next_attempt_at > now,
+                )
                 .order_by(OutboxMessage.next_attempt_at)
                 .limit(1)
             )

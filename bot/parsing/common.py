@@ -11,6 +11,7 @@ from dateutil.relativedelta import relativedelta
 from dateutil.relativedelta import weekday as rd_weekday
 
 from bot.errors import InvalidInput
+from storage.statuses import CLOSED_REQUIREMENT, RequirementStatus
 
 TITLE_MAX = 200
 LABEL_MAX = 40
@@ -210,8 +211,8 @@ def validate_title(title: str) -> str:
     return title
 
 
-STATUSES = ("new", "triaged", "planned", "in_progress", "in_review", "done", "rejected")
-CLOSED_STATUSES = ("done", "rejected")
+STATUSES = tuple(RequirementStatus)
+CLOSED_STATUSES = CLOSED_REQUIREMENT
 _STATUS_ALIASES = {
     "inprogress": "in_progress",
     "wip": "in_progress",
@@ -225,12 +226,12 @@ _STATUS_ALIASES = {
 }
 
 
-def parse_status(text: str) -> str:
+def parse_status(text: str) -> RequirementStatus:
     """Read a status (`in progress`, `in-progress`, `wip` all mean in_progress)."""
     key = "_".join(text.lower().replace("-", " ").split())
     key = _STATUS_ALIASES.get(key.replace("_", ""), key)
     if key in STATUSES:
-        return key
+        return RequirementStatus(key)
     raise InvalidInput(f"`{shorten(text)}` is not a status. Use one of: {', '.join(STATUSES)}.")
 
 

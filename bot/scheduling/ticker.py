@@ -21,6 +21,7 @@ from bot.scheduling.recurrence import instants
 from storage.db import insert_ignore, transaction
 from storage.models import Workspace
 from storage.scheduling import Occurrence, Schedule, SchedulerState
+from storage.statuses import OccurrenceStatus
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ def _fire(
             "kind": schedule.kind,
             "due_at": when,
             "zone": zone,
-            "status": "running",
+            "status": OccurrenceStatus.RUNNING,
             "messages": 0,
             "recorded_at": now,
         }
@@ -160,10 +161,13 @@ def _fire(
         kind = registry.kinds.get(schedule.kind)
         late = now - when
         if kind is None:
-            occurrence.status, occurrence.reason = "failed", f"no handler for {schedule.kind!r}"
+            occurrence.status, occurrence.reason = (
+                OccurrenceStatus.FAILED,
+                f"no handler for {schedule.kind!r}",
+            )
             report.failed += 1
         elif late > kind.catch_up:
-            occurrence.status = "skipped"
+            occurrence.status = OccurrenceStatus.SKIPPED
             occurrence.reason = (
                 f"late by {_duration(late)}; a {kind.name} may run at most "
                 f"{_duration(kind.catch_up)} late"
@@ -178,10 +182,13 @@ def _fire(
                     )
             except Exception as exc:
                 log.exception("%s occurrence %s failed", kind.name, when)
-                occurrence.status, occurrence.reason = "failed", f"{type(exc).__name__}: {exc}"
+                occurrence.status, occurrence.reason = (
+                    OccurrenceStatus.FAILED,
+                    f"{type(exc).__name__}: {exc}",
+                )
                 report.failed += 1
             else:
-                occurrence.status, occurrence.messages = "done", sent
+                occurrence.status, occurrence.messages = OccurrenceStatus.DONE, sent
                 report.done += 1
                 report.messages += sent
 

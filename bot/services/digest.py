@@ -19,6 +19,13 @@ from storage.models import HistoryEvent, Requirement
 from storage.requirements import CLOSED
 from storage.scheduling import Occurrence, Schedule
 from storage.standups import StandupResponse, StandupRun
+from storage.statuses import (
+    BlockerStatus,
+    OccurrenceStatus,
+    RequirementStatus,
+    ResponseStatus,
+    RiskStatus,
+)
 
 WEEKS = 8
 RISK_ALERT_SCORE = 15
@@ -128,8 +135,8 @@ def build(
         today=today,
         created=created,
         moved=_moved(session, team_id, channel_id, since, until),
-        done=[r for r in closed if r.status == "done"],
-        rejected=[r for r in closed if r.status == "rejected"],
+        done=[r for r in closed if r.status == RequirementStatus.DONE],
+        rejected=[r for r in closed if r.status == RequirementStatus.REJECTED],
         overdue=[r for r, d in due if d < today],
         due_next_week=[r for r, d in due if today <= d <= next_week],
         open_by_status=dict(by_status),
@@ -189,7 +196,9 @@ def _blockers(
     base = select(Blocker).where(Blocker.team_id == team_id, Blocker.channel_id == channel_id)
     opened = base.where(Blocker.opened_at > since, Blocker.opened_at <= until)
     resolved = base.where(Blocker.resolved_at > since, Blocker.resolved_at <= until)
-    still = base.where(Blocker.status == "open").order_by(Blocker.opened_at, Blocker.number)
+    still = base.where(Blocker.status == BlockerStatus.OPEN).order_by(
+        Blocker.opened_at, Blocker.number
+    )
     return (
         list(session.scalars(opened.order_by(Blocker.number))),
         list(session.scalars(resolved.order_by(Blocker.number))),
@@ -259,15 +268,15 @@ def _standups(
     skipped_runs = session.scalar(
         select(func.count())
         .select_from(Occurrence)
-        .where(Occurrence.schedule_id == sched.id, Occurrence.status == "skipped")
+        .where(Occurrence.schedule_id == sched.id, Occurrence.status == OccurrenceStatus.SKIPPED)
         .where(Occurrence.due_at > since, Occurrence.due_at <= until)
     )
     per_person: dict[str, tuple[int, int]] = {}
     for user, status, _run in rows:
-        if status == "away":
+        if status == ResponseStatus.AWAY:
             continue  # away is not a missed standup
         answered, asked = per_person.get(user, (0, 0))
-        per_person[user] = (answered + (status == "answered"), asked + 1)
+        per_person[user] = (answered + (status == ResponseStatus.ANSWERED), asked + 1)
     return Standups(
         owner_id=(sched.config or {}).get("owner") or sched.created_by,
         runs=len({run for _u, _s, run in rows}),
@@ -283,7 +292,9 @@ def _open_risks(session: Session, team_id: str, channel_id: str) -> list[Risk]:
     risks = list(
         session.scalars(
             select(Risk).where(
-                Risk.team_id == team_id, Risk.channel_id == channel_id, Risk.status == "open"
+                Risk.team_id == team_id,
+                Risk.channel_id == channel_id,
+                Risk.status == RiskStatus.OPEN,
             )
         )
     )
@@ -318,7 +329,7 @@ def _weeks(
         return local - timedelta(days=local.weekday())
 
     created = Counter(week_of(c) for c, _d, _s in reqs)
-    done = Counter(week_of(d) for _c, d, s in reqs if s == "done")
+    done = Counter(week_of(d) for _c, d, s in reqs if s == RequirementStatus.DONE)
     weeks = []
     for start in starts:
         end = min(datetime.combine(start + timedelta(days=7), datetime.min.time(), zone), until)

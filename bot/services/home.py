@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from storage.items import Blocker, Feedback, Risk
 from storage.models import Requirement
 from storage.requirements import CLOSED
+from storage.statuses import BlockerStatus, RiskStatus
 
 LIMIT = 20
 
@@ -45,12 +46,14 @@ def dashboard(
     ).all()
     blks = session.scalars(
         select(Blocker)
-        .where(Blocker.team_id == team_id, Blocker.status == "open")
+        .where(Blocker.team_id == team_id, Blocker.status == BlockerStatus.OPEN)
         .where(or_(Blocker.owner_id == user_id, Blocker.reporter_id == user_id))
         .order_by(Blocker.opened_at)
     ).all()
     rsks = session.scalars(
-        select(Risk).where(Risk.team_id == team_id, Risk.status == "open", Risk.owner_id == user_id)
+        select(Risk).where(
+            Risk.team_id == team_id, Risk.status == RiskStatus.OPEN, Risk.owner_id == user_id
+        )
     ).all()
     every: list[Requirement | Blocker | Risk] = [*reqs, *blks, *rsks]
     channels = {x.channel_id for x in every}
@@ -82,12 +85,12 @@ def counters(*, session: Session, team_id: str, now: datetime) -> dict[str, int]
         "open blockers": count(
             select(func.count())
             .select_from(Blocker)
-            .where(Blocker.team_id == team_id, Blocker.status == "open")
+            .where(Blocker.team_id == team_id, Blocker.status == BlockerStatus.OPEN)
         ),
         "open risks": count(
             select(func.count())
             .select_from(Risk)
-            .where(Risk.team_id == team_id, Risk.status == "open")
+            .where(Risk.team_id == team_id, Risk.status == RiskStatus.OPEN)
         ),
         "feedback this week": count(
             select(func.count())

@@ -21,6 +21,7 @@ from storage.reminders import ReminderLog, Snooze
 from storage.requirements import CLOSED
 from storage.scheduling import Occurrence, Schedule
 from storage.standups import StandupResponse, StandupRun
+from storage.statuses import BlockerStatus, ResponseStatus, RiskStatus
 
 DEFAULTS = {
     "blocker_dm_days": 2,
@@ -97,7 +98,11 @@ def _blockers(
 ) -> None:
     open_rows = session.scalars(
         select(Blocker)
-        .where(Blocker.team_id == team, Blocker.channel_id == channel, Blocker.status == "open")
+        .where(
+            Blocker.team_id == team,
+            Blocker.channel_id == channel,
+            Blocker.status == BlockerStatus.OPEN,
+        )
         .order_by(Blocker.opened_at)
     )
     for blk in open_rows:
@@ -149,7 +154,9 @@ def _risks(
     found: Found,
 ) -> None:
     rows = session.scalars(
-        select(Risk).where(Risk.team_id == team, Risk.channel_id == channel, Risk.status == "open")
+        select(Risk).where(
+            Risk.team_id == team, Risk.channel_id == channel, Risk.status == RiskStatus.OPEN
+        )
     )
     for risk in rows:
         review_due = risk.review_date is not None and risk.review_date < today
@@ -198,7 +205,7 @@ def _standups(
         if len(rows) < streak:
             continue
         item = f"standup:{sched.id}:{user}"
-        missed = all(r.status == "prompted" for r in rows)
+        missed = all(r.status == ResponseStatus.PROMPTED for r in rows)
         blocked = all(r.blocker_id is not None for r in rows)
         if missed and once("standup_missed", item, owner):
             found.dms[owner].append(views.person_nudge(user, sched.channel_id, missed=streak))

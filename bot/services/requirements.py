@@ -23,6 +23,7 @@ from bot.services.actor import Actor
 from storage import counters
 from storage import requirements as store
 from storage.models import HistoryEvent, Requirement, RequirementVote
+from storage.statuses import RequirementStatus
 
 KIND = "requirement"
 DESCRIPTION_MAX = 3000
@@ -107,7 +108,7 @@ def create(
         "number": counters.next_number(session, team_id=actor.team_id, kind=KIND, now=now),
         "title": title,
         "description": description.strip(),
-        "status": "new",
+        "status": RequirementStatus.NEW,
         "priority": priority or "P2",
         "owner_id": owner_id,
         "requester_id": requester_id or actor.user_id,
@@ -209,7 +210,7 @@ def set_status(
     actor: Actor,
     now: datetime,
     number: int,
-    status: str,
+    status: RequirementStatus,
     is_admin: AdminCheck,
     reason: str | None = None,
 ) -> Requirement:
@@ -234,7 +235,7 @@ def close(
     req = get(session=session, actor=actor, number=number, for_update=True)
     if req.status in CLOSED_STATUSES:
         raise InvalidInput(f"{req.ref} is already {req.status}.")
-    return _move(session, req, actor, now, outcome, is_admin, reason)
+    return _move(session, req, actor, now, RequirementStatus(outcome), is_admin, reason)
 
 
 def _move(
@@ -242,7 +243,7 @@ def _move(
     req: Requirement,
     actor: Actor,
     now: datetime,
-    status: str,
+    status: RequirementStatus,
     is_admin: AdminCheck,
     reason: str | None,
 ) -> Requirement:

@@ -19,6 +19,7 @@ from bot.views import standups as views
 from storage.counters import ensure_workspace
 from storage.scheduling import Schedule
 from storage.standups import Away, StandupResponse, StandupRun
+from storage.statuses import ResponseStatus
 
 KIND = "standup"
 NOT_SET_UP = (
@@ -197,10 +198,10 @@ def status(*, session: Session, actor: Actor, now: datetime) -> Status:
             session.scalars(select(StandupResponse).where(StandupResponse.run_id == run.id))
         )
         today = views.Tally(
-            answered=[r.user_id for r in rows if r.status == "answered"],
-            waiting=sum(r.status == "prompted" for r in rows),
-            skipped=sum(r.status == "skipped" for r in rows),
-            away=sum(r.status == "away" for r in rows),
+            answered=[r.user_id for r in rows if r.status == ResponseStatus.ANSWERED],
+            waiting=sum(r.status == ResponseStatus.PROMPTED for r in rows),
+            skipped=sum(r.status == ResponseStatus.SKIPPED for r in rows),
+            away=sum(r.status == ResponseStatus.AWAY for r in rows),
         )
     ids = list(config.get("participants") or [])
     known = people.known(session=session, team_id=actor.team_id, user_ids=ids)

@@ -26,15 +26,16 @@ from bot.views.blocks import (
     truncate,
 )
 from storage.models import HistoryEvent, Requirement
+from storage.statuses import RequirementStatus
 
-STATUS_LABELS = {
-    "new": "🆕 New",
-    "triaged": "🔎 Triaged",
-    "planned": "🗓️ Planned",
-    "in_progress": "🚧 In progress",
-    "in_review": "👀 In review",
-    "done": "✅ Done",
-    "rejected": "🚫 Rejected",
+STATUS_LABELS: dict[str, str] = {
+    RequirementStatus.NEW: "🆕 New",
+    RequirementStatus.TRIAGED: "🔎 Triaged",
+    RequirementStatus.PLANNED: "🗓️ Planned",
+    RequirementStatus.IN_PROGRESS: "🚧 In progress",
+    RequirementStatus.IN_REVIEW: "👀 In review",
+    RequirementStatus.DONE: "✅ Done",
+    RequirementStatus.REJECTED: "🚫 Rejected",
 }
 PRIORITIES = ("P0", "P1", "P2", "P3")
 
