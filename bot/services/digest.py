@@ -5,7 +5,6 @@ not the size of the history."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.parsing.common import STATUSES
+from bot.readmodels import Digest, Standups, Week
 from bot.services import feedback as feedback_service
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
@@ -29,70 +29,6 @@ from storage.statuses import (
 
 WEEKS = 8
 RISK_ALERT_SCORE = 15
-
-
-@dataclass(frozen=True)
-class Week:
-    """One bar group of the chart."""
-
-    start: date
-    created: int
-    done: int
-    open_blockers: int
-
-
-@dataclass
-class Standups:
-    """Participation over the period (team level; per person only for the standup's owner)."""
-
-    owner_id: str | None
-    runs: int
-    asked: int
-    answered: int
-    skipped_runs: int
-    per_person: dict[str, tuple[int, int]] = field(default_factory=dict)  # user: (answered, asked)
-
-    @property
-    def rate(self) -> float:
-        """Answered share of prompts."""
-        return self.answered / self.asked if self.asked else 0.0
-
-
-@dataclass
-class Digest:
-    """Everything one channel's digest says."""
-
-    channel_id: str
-    since: datetime
-    until: datetime
-    today: date
-    created: list[Requirement]
-    moved: list[tuple[Requirement, str, str]]
-    done: list[Requirement]
-    rejected: list[Requirement]
-    overdue: list[Requirement]
-    due_next_week: list[Requirement]
-    open_by_status: dict[str, int]
-    open_by_priority: dict[str, int]
-    blockers_opened: list[Blocker]
-    blockers_resolved: list[Blocker]
-    blockers_open: list[Blocker]
-    feedback: list[Feedback]
-    feedback_by_kind: dict[str, int]
-    most_linked: list[tuple[Requirement, int]]
-    most_voted: list[Requirement]
-    standups: Standups | None
-    risks_open: list[Risk]
-    reviews_overdue: list[Risk]
-    weeks: list[Week]
-
-    @property
-    def active(self) -> bool:
-        """Did anything happen in the period?"""
-        return bool(
-            self.created or self.moved or self.done or self.rejected or self.blockers_opened
-            or self.blockers_resolved or self.feedback or (self.standups and self.standups.runs)
-        )  # fmt: skip
 
 
 def build(

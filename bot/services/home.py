@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.readmodels import Dashboard
 from storage.items import Blocker, Feedback, Risk
 from storage.models import Requirement
 from storage.requirements import CLOSED
 from storage.statuses import BlockerStatus, RiskStatus
 
 LIMIT = 20
-
-
-@dataclass
-class Dashboard:
-    """What the Home tab shows one person."""
-
-    requirements: list[Requirement]
-    blockers: list[Blocker]
-    risks: list[Risk]
-    counters: dict[str, int] = field(default_factory=dict)
-    hidden: int = 0
 
 
 def dashboard(

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.readmodels import Nudge
 from bot.views import reminders as views
 from storage import outbox
 from storage.db import insert_ignore
@@ -37,7 +38,7 @@ DEFAULTS = {
 class Found:
     """What one run reminds: per person (DM) and for the channel."""
 
-    dms: dict[str, list[views.Nudge]] = field(default_factory=lambda: defaultdict(list))
+    dms: dict[str, list[Nudge]] = field(default_factory=lambda: defaultdict(list))
     overdue: list[Requirement] = field(default_factory=list)
     unowned: list[Requirement] = field(default_factory=list)
     aging: list[Blocker] = field(default_factory=list)

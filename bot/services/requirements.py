@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -18,35 +17,18 @@ from bot.parsing.common import (
     shorten,
     validate_title,
 )
+from bot.readmodels import Detail, Page
 from bot.services import items
 from bot.services.actor import Actor
 from storage import counters
 from storage import requirements as store
-from storage.models import HistoryEvent, Requirement, RequirementVote
+from storage.models import Requirement, RequirementVote
 from storage.statuses import RequirementStatus
 
 KIND = "requirement"
 DESCRIPTION_MAX = 3000
 PAGE_SIZE = 15
 AdminCheck = Callable[[str], bool]
-
-
-@dataclass(frozen=True)
-class Detail:
-    """A requirement with its latest changes (for `show`)."""
-
-    requirement: Requirement
-    changes: Sequence[HistoryEvent]
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a listing."""
-
-    items: list[Requirement]
-    total: int
-    offset: int
-    limit: int
 
 
 def _change(

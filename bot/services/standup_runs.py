@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
 from bot.parsing.standups import DEFAULT_QUESTIONS, MEMBER_ZONES, blocker_index, is_none, plan_index
+from bot.readmodels import Tally
 from bot.scheduling.recurrence import parse_hhmm
 from bot.services import blockers, people
 from bot.services.actor import Actor
@@ -100,7 +101,7 @@ def open_run(*, session: Session, schedule: Schedule, day: date, now: datetime) 
         .with_for_update()
     ).one()
     if created is not None:
-        text, blocks = views.parent(day=day, tally=views.Tally([], 0, 0, 0))
+        text, blocks = views.parent(day=day, tally=Tally([], 0, 0, 0))
         outbox.enqueue(
             session=session,
             team_id=run.team_id,
@@ -181,7 +182,7 @@ def refresh_parent(*, session: Session, run: StandupRun, now: datetime) -> None:
         (r for r in rows if r.status == ResponseStatus.ANSWERED),
         key=lambda r: (r.answered_at, r.id),
     )
-    tally = views.Tally(
+    tally = Tally(
         answered=[people.name_of(known, r.user_id) for r in answered],
         waiting=sum(r.status == ResponseStatus.PROMPTED for r in rows),
         skipped=sum(r.status == ResponseStatus.SKIPPED for r in rows),

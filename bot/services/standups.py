@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
 from bot.parsing.standups import DEFAULT_QUESTIONS, MEMBER_ZONES, When
+from bot.readmodels import Tally
 from bot.scheduling.recurrence import WEEKDAYS, next_instant
 from bot.services import people, schedules
 from bot.services.actor import Actor
@@ -175,7 +176,7 @@ class Status:
 
     schedule: Schedule
     next_at: datetime | None
-    today: views.Tally | None
+    today: Tally | None
     away: list[str]
 
 
@@ -197,7 +198,7 @@ def status(*, session: Session, actor: Actor, now: datetime) -> Status:
         rows = list(
             session.scalars(select(StandupResponse).where(StandupResponse.run_id == run.id))
         )
-        today = views.Tally(
+        today = Tally(
             answered=[r.user_id for r in rows if r.status == ResponseStatus.ANSWERED],
             waiting=sum(r.status == ResponseStatus.PROMPTED for r in rows),
             skipped=sum(r.status == ResponseStatus.SKIPPED for r in rows),

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.parsing.common import STATUSES, TITLE_MAX
+from bot.readmodels import Page
 from bot.views.blocks import (
     Block,
     actions,
@@ -163,7 +164,7 @@ def listing(
     return blocks
 
 
-def listing_message(page: Any, *, pager: dict[str, Any], mine: bool, today: date | None) -> Block:
+def listing_message(page: Page, *, pager: dict[str, Any], mine: bool, today: date | None) -> Block:
     """The ephemeral answer to `/req list` or `/req search` (and its other pages)."""
     if pager.get("v") == "search":
         title = f"Matching “{truncate(str(pager.get('q', '')), 60)}”"
