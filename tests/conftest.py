@@ -202,7 +202,12 @@ class JobsEnv:
             return list(session.scalars(query.order_by(pk)))
 
 
-FAST = {"channel_interval": 0.02, "per_minute": 60_000, "settle": 0.0, "timeout": 1.0}
+FAST: dict[str, Any] = {
+    "channel_interval": 0.02,
+    "per_minute": 60_000,
+    "settle": 0.0,
+    "timeout": 1.0,
+}
 
 
 @pytest.fixture

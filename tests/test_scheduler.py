@@ -12,8 +12,8 @@ from storage.scheduling import Occurrence, OutboxMessage
 from tests.conftest import BOB, ENG, PM, PRODUCT, JobsEnv
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def fires(zone: str, at: str, after: datetime, until: datetime, days: str = DAILY) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.outbox.sender import Limits
 from bot.scheduling.jobs import build_jobs
@@ -13,8 +14,8 @@ from storage.standups import StandupResponse, StandupRun
 from tests.conftest import BOB, CAROL, DAVE, FAST, PM, PRODUCT, Team, texts
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def parent_text(team: Team) -> str:
@@ -250,7 +251,7 @@ def test_setup_form(team: Team) -> None:
     assert view["title"]["text"] == "Standup settings"
 
     def submit(zone: str) -> Json:
-        values = {
+        values: dict[str, dict[str, dict[str, Any]]] = {
             "su_days": {"su_days_input": {"type": "checkboxes", "selected_options": [
                 {"value": "MO"}, {"value": "TH"}]}},
             "su_time": {"su_time_input": {"type": "timepicker", "selected_time": "10:15"}},
