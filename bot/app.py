@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.deps import Deps, Worker
-from bot.runtime.installs import InstallationStore, state_store
+from bot.installs import InstallationStore, state_store
 from storage.db import make_engine, make_session_factory
 
 

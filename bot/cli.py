@@ -139,7 +139,7 @@ def _run(settings: Settings, *, http: bool, socket: bool, role: str) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import build
-    from bot.scheduling.jobs import build_jobs
+    from bot.runtime.jobs import build_jobs
     from storage.migrate import upgrade
 
     upgrade(settings.database_url)
@@ -157,7 +157,7 @@ def _run(settings: Settings, *, http: bool, socket: bool, role: str) -> int:
 
 def _run_due(settings: Settings, *, now: datetime | None, wait: float) -> int:
     from bot.clock import OffsetClock, SystemClock
-    from bot.scheduling.jobs import build_jobs
+    from bot.runtime.jobs import build_jobs
     from storage.db import make_engine, make_session_factory
     from storage.migrate import upgrade
 

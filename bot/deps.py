@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import UserError
-from bot.runtime.installs import InstallationStore
+from bot.installs import InstallationStore
 from storage.db import transaction
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from urllib.parse import parse_qs
 from bot.app import build
 from bot.clock import OffsetClock
 from bot.config import Settings
+from bot.runtime.jobs import build_jobs
 from bot.runtime.web import Served, wsgi_app
-from bot.scheduling.jobs import build_jobs
 from sandbox.driver import Driver
 from sandbox.ui import UiApi, load_clock, read_json, save_clock
 from sandbox.web_api import WebApi

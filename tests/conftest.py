@@ -214,7 +214,7 @@ FAST: dict[str, Any] = {
 def jobs_env(db_url: str, standin: tuple[Workspace, Served]) -> Iterator[JobsEnv]:
     """The jobs of one process with fast limits and a frozen clock."""
     from bot.outbox.sender import Limits
-    from bot.scheduling.jobs import build_jobs
+    from bot.runtime.jobs import build_jobs
 
     ws, served = standin
     api_url = served.url + "/api/"
@@ -305,7 +305,7 @@ class Team:
 def team(env: Env) -> Iterator[Team]:
     """The app and the jobs together, on one database and one clock."""
     from bot.outbox.sender import Limits
-    from bot.scheduling.jobs import build_jobs
+    from bot.runtime.jobs import build_jobs
 
     jobs = build_jobs(env.settings, sessions=env.sessions, clock=env.clock, limits=Limits(**FAST))
     yield Team(env, jobs)

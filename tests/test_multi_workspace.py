@@ -20,8 +20,8 @@ from bot.clock import FrozenClock
 from bot.deps import Worker
 from bot.outbox.sender import Limits
 from bot.runtime.export import export
+from bot.runtime.jobs import build_jobs
 from bot.runtime.web import Served, wsgi_app
-from bot.scheduling.jobs import build_jobs
 from sandbox.directory import Directory
 from sandbox.driver import Driver
 from sandbox.workspace import Workspace

@@ -13,7 +13,7 @@ from sqlalchemy import MetaData, select
 
 from bot.outbox.sender import Limits
 from bot.runtime.export import export
-from bot.scheduling.jobs import build_jobs
+from bot.runtime.jobs import build_jobs
 from bot.services import schedules
 from storage.db import transaction
 from tests.conftest import BOB, CAROL, FAST, PM, PRODUCT, SECRET_CHANNEL, Env, texts

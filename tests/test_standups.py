@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.outbox.sender import Limits
-from bot.scheduling.jobs import build_jobs
+from bot.runtime.jobs import build_jobs
 from sandbox.workspace import Json
 from storage.items import Blocker
 from storage.scheduling import OutboxMessage, Schedule

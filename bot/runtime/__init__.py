@@ -1,1 +1,2 @@
-"""Running the bot: HTTP serving, production processes, metrics, doctor, installs, export."""
+"""Running the bot: HTTP serving, production processes, the wired scheduled jobs, metrics,
+doctor, export."""

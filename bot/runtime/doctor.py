@@ -102,7 +102,7 @@ def _token(settings: Settings, token: str, name: str, report: Report) -> None:
 def _installs(settings: Settings, report: Report) -> None:
     from sqlalchemy import select
 
-    from bot.runtime.installs import InstallationStore
+    from bot.installs import InstallationStore
     from storage.db import make_engine
 
     engine = make_engine(settings.database_url)

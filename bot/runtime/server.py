@@ -109,7 +109,7 @@ def _start_worker_process() -> subprocess.Popen[bytes]:
 def run_worker(settings: Settings) -> int:
     """The ticker and the outbox sender, until SIGTERM."""
     from bot.clock import SystemClock
-    from bot.scheduling.jobs import build_jobs
+    from bot.runtime.jobs import build_jobs
     from storage.db import make_engine, make_session_factory
 
     engine = make_engine(settings.database_url)

@@ -51,7 +51,7 @@ class Kind:
 
 @dataclass
 class Registry:
-    """The kinds the ticker knows; filled explicitly by `bot.scheduling.jobs.default_registry`."""
+    """The kinds the ticker knows; filled explicitly by `bot.runtime.jobs.default_registry`."""
 
     kinds: dict[str, Kind] = field(default_factory=dict)
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.installs import InstallationStore, purge_states
 from bot.outbox.sender import Limits, Report, Sender, outbox_client
-from bot.runtime.installs import InstallationStore, purge_states
 from bot.scheduling.ticker import Kind, Leadership, Registry, Ticker, TickReport, tick
 from bot.services import defaults, digest_post, reminders, standup_runs
 from storage.db import transaction
