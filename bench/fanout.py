@@ -22,13 +22,13 @@ from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.outbox.sender import Limits, Sender, outbox_client
+from bot.outbox.store import enqueue
 from bot.runtime.web import Served
 from sandbox.web_api import WebApi
 from sandbox.workspace import Limits as SlackLimits
 from sandbox.workspace import Workspace
 from storage.db import make_engine, make_session_factory, transaction
 from storage.migrate import upgrade
-from storage.outbox import enqueue
 from storage.scheduling import OutboxMessage
 
 RATE = 100.0  # workspace budget, posts a second: 2,000 posts take 20 s at the least

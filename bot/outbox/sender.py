@@ -26,9 +26,9 @@ from slack_sdk.http_retry.jitter import RandomJitter
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
+from bot.outbox import store
 from bot.outbox.parts import Claim, Limits, Report, outbox_client
 from bot.outbox.recovery import find_posted
-from storage import outbox as store
 from storage.db import transaction
 from storage.scheduling import OutboxMessage
 from storage.statuses import OutboxStatus

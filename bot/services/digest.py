@@ -16,9 +16,9 @@ from bot.readmodels import Digest, Standups, Week
 from bot.services import feedback as feedback_service
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
-from storage.requirements import CLOSED
 from storage.scheduling import Occurrence, Schedule
 from storage.standups import StandupResponse, StandupRun
+from storage.statuses import CLOSED_REQUIREMENT as CLOSED
 from storage.statuses import (
     BlockerStatus,
     OccurrenceStatus,

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.outbox import store as outbox
 from bot.services import digest
 from bot.services.actor import Actor
 from bot.views import digest as views
 from bot.views.blocks import section
 from bot.views.chart import weekly_chart
-from storage import outbox
 from storage.scheduling import Occurrence, Schedule
 from storage.statuses import OccurrenceStatus
 

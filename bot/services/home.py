@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.readmodels import Dashboard
 from storage.items import Blocker, Feedback, Risk
 from storage.models import Requirement
-from storage.requirements import CLOSED
+from storage.statuses import CLOSED_REQUIREMENT as CLOSED
 from storage.statuses import BlockerStatus, RiskStatus
 
 LIMIT = 20

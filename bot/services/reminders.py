@@ -12,16 +12,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.outbox import store as outbox
 from bot.readmodels import Nudge
 from bot.views import reminders as views
-from storage import outbox
 from storage.db import insert_ignore
 from storage.items import Blocker, Risk
 from storage.models import Requirement
 from storage.reminders import ReminderLog, Snooze
-from storage.requirements import CLOSED
 from storage.scheduling import Occurrence, Schedule
 from storage.standups import StandupResponse, StandupRun
+from storage.statuses import CLOSED_REQUIREMENT as CLOSED
 from storage.statuses import BlockerStatus, ResponseStatus, RiskStatus
 
 DEFAULTS = {

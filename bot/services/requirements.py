@@ -18,10 +18,9 @@ from bot.parsing.common import (
     validate_title,
 )
 from bot.readmodels import Detail, Page
-from bot.services import items
+from bot.services import counters, items
+from bot.services import requirement_queries as store
 from bot.services.actor import Actor
-from storage import counters
-from storage import requirements as store
 from storage.models import Requirement, RequirementVote
 from storage.statuses import RequirementStatus
 

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
+from bot.outbox import store as outbox
 from bot.parsing.standups import DEFAULT_QUESTIONS, MEMBER_ZONES, blocker_index, is_none, plan_index
 from bot.readmodels import Tally
 from bot.scheduling.recurrence import parse_hhmm
 from bot.services import blockers, people
 from bot.services.actor import Actor
 from bot.views import standups as views
-from storage import outbox
 from storage.db import insert_ignore
 from storage.items import Blocker
 from storage.scheduling import Occurrence, Schedule

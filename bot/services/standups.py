@@ -15,9 +15,9 @@ from bot.readmodels import Tally
 from bot.scheduling.recurrence import WEEKDAYS, next_instant
 from bot.services import people, schedules
 from bot.services.actor import Actor
+from bot.services.counters import ensure_workspace
 from bot.services.standup_runs import DEFAULT_REMINDER_MINUTES, questions_of
 from bot.views import standups as views
-from storage.counters import ensure_workspace
 from storage.scheduling import Schedule
 from storage.standups import Away, StandupResponse, StandupRun
 from storage.statuses import ResponseStatus

@@ -10,9 +10,8 @@ from sqlalchemy import Select, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import HistoryEvent, Requirement
-from storage.statuses import CLOSED_REQUIREMENT
+from storage.statuses import CLOSED_REQUIREMENT as CLOSED
 
-CLOSED = CLOSED_REQUIREMENT
 # Built once and run on the Connection: captures are the hot path, and the ORM unit of work
 # would cost more than the rest of the request.
 _INSERT = insert(Requirement).returning(Requirement.id)
