@@ -18,8 +18,8 @@ from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
 from storage.scheduling import Occurrence, Schedule
 from storage.standups import StandupResponse, StandupRun
-from storage.statuses import CLOSED_REQUIREMENT as CLOSED
 from storage.statuses import (
+    CLOSED_REQUIREMENT,
     BlockerStatus,
     OccurrenceStatus,
     RequirementStatus,
@@ -51,11 +51,11 @@ def build(
     closed = list(
         session.scalars(
             reqs.where(Requirement.closed_at > since, Requirement.closed_at <= until)
-            .where(Requirement.status.in_(CLOSED))
+            .where(Requirement.status.in_(CLOSED_REQUIREMENT))
             .order_by(Requirement.number)
         )
     )
-    open_reqs = list(session.scalars(reqs.where(Requirement.status.not_in(CLOSED))))
+    open_reqs = list(session.scalars(reqs.where(Requirement.status.not_in(CLOSED_REQUIREMENT))))
     next_week = today + timedelta(days=7)
     dated = sorted((r for r in open_reqs if r.due_date), key=lambda r: (r.due_date, r.number))
     due = [(r, r.due_date) for r in dated if r.due_date is not None]
@@ -113,7 +113,7 @@ def _moved(
     forward = {
         i: (old, new)
         for i, (old, new) in last.items()
-        if new not in CLOSED and _rank(new) > _rank(old)
+        if new not in CLOSED_REQUIREMENT and _rank(new) > _rank(old)
     }
     if not forward:
         return []
@@ -177,7 +177,7 @@ def _most_linked(session: Session, team_id: str, channel_id: str) -> list[tuple[
         for r in session.scalars(
             select(Requirement)
             .where(Requirement.id.in_([c[0] for c in counts]))
-            .where(Requirement.status.not_in(CLOSED))
+            .where(Requirement.status.not_in(CLOSED_REQUIREMENT))
         )
     }
     return [(by_id[i], n) for i, n in counts if i in by_id][:3]

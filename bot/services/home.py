@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from bot.readmodels import Dashboard
 from storage.items import Blocker, Feedback, Risk
 from storage.models import Requirement
-from storage.statuses import CLOSED_REQUIREMENT as CLOSED
-from storage.statuses import BlockerStatus, RiskStatus
+from storage.statuses import CLOSED_REQUIREMENT, BlockerStatus, RiskStatus
 
 LIMIT = 20
 
@@ -29,7 +28,7 @@ def dashboard(
     own; items of private channels stay in those channels (counted, not listed)."""
     reqs = session.scalars(
         select(Requirement)
-        .where(Requirement.team_id == team_id, Requirement.status.not_in(CLOSED))
+        .where(Requirement.team_id == team_id, Requirement.status.not_in(CLOSED_REQUIREMENT))
         .where(or_(Requirement.owner_id == user_id, Requirement.requester_id == user_id))
         .order_by(Requirement.due_date, Requirement.number)
     ).all()
@@ -69,7 +68,7 @@ def counters(*, session: Session, team_id: str, now: datetime) -> dict[str, int]
         "open requirements": count(
             select(func.count())
             .select_from(Requirement)
-            .where(Requirement.team_id == team_id, Requirement.status.not_in(CLOSED))
+            .where(Requirement.team_id == team_id, Requirement.status.not_in(CLOSED_REQUIREMENT))
         ),
         "open blockers": count(
             select(func.count())

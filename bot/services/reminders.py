@@ -21,8 +21,7 @@ from storage.models import Requirement
 from storage.reminders import ReminderLog, Snooze
 from storage.scheduling import Occurrence, Schedule
 from storage.standups import StandupResponse, StandupRun
-from storage.statuses import CLOSED_REQUIREMENT as CLOSED
-from storage.statuses import BlockerStatus, ResponseStatus, RiskStatus
+from storage.statuses import CLOSED_REQUIREMENT, BlockerStatus, ResponseStatus, RiskStatus
 
 DEFAULTS = {
     "blocker_dm_days": 2,
@@ -130,7 +129,7 @@ def _requirements(
     rows = session.scalars(
         select(Requirement)
         .where(Requirement.team_id == team, Requirement.channel_id == channel)
-        .where(Requirement.status.not_in(CLOSED))
+        .where(Requirement.status.not_in(CLOSED_REQUIREMENT))
         .order_by(Requirement.due_date, Requirement.number)
     )
     for req in rows:
