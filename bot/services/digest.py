@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.parsing.common import STATUSES
+from bot.parsing.requirements import STATUSES
 from bot.readmodels import Digest, Standups, Week
 from bot.services import feedback as feedback_service
 from storage.items import Blocker, Feedback, Risk

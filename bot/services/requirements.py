@@ -9,14 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.parsing.common import (
-    CLOSED_STATUSES,
-    LABELS_MAX,
-    ListFilter,
-    first_line,
-    shorten,
-    validate_title,
-)
+from bot.parsing.common import first_line, shorten
+from bot.parsing.requirements import CLOSED_STATUSES, LABELS_MAX, ListFilter, validate_title
 from bot.readmodels import Detail, Page
 from bot.services import counters, items
 from bot.services import requirement_queries as store

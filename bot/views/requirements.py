@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.parsing.common import STATUSES, TITLE_MAX
+from bot.parsing.requirements import STATUSES, TITLE_MAX
 from bot.readmodels import Page
 from bot.views.blocks import (
     Block,

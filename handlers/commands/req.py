@@ -11,15 +11,8 @@ from slack_sdk import WebClient
 
 from bot.deps import Session
 from bot.errors import InvalidInput
-from bot.parsing.common import (
-    parse_capture,
-    parse_date,
-    parse_list_filter,
-    parse_priority,
-    parse_ref,
-    parse_status,
-    parse_user,
-)
+from bot.parsing.common import parse_date, parse_ref, parse_user
+from bot.parsing.requirements import parse_capture, parse_list_filter, parse_priority, parse_status
 from bot.services import requirements as reqs
 from bot.services.requirements import AdminCheck
 from bot.views import requirements as views

@@ -10,7 +10,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Session
-from bot.parsing.common import parse_list_filter, parse_status
+from bot.parsing.requirements import parse_list_filter, parse_status
 from bot.services import requirements as reqs
 from bot.services.actor import Actor
 from bot.views import requirements as views

@@ -13,7 +13,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import InvalidInput
 from bot.ids import ActionId, BlockId
-from bot.parsing.common import first_line, parse_label
+from bot.parsing.common import first_line
+from bot.parsing.requirements import parse_label
 from bot.services import requirements as reqs
 from bot.views import requirements as views
 from handlers.common import actor_of, deps_of
