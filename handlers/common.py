@@ -7,12 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltContext
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.errors import InvalidInput
-from bot.services import people
 from bot.services.actor import Actor
 from bot.views.blocks import message
 
@@ -60,27 +57,6 @@ def number_of(action: dict[str, Any]) -> int:
         ) from None
 
 
-MEMBERS_MAX = 500
-
-
-def refresh_members(client: WebClient, deps: Deps, actor: Actor) -> list[str]:
-    """The channel's members, with each one's name, zone and status stored (users.info)."""
-    members: list[str] = []
-    for page in client.conversations_members(channel=actor.channel_id, limit=200):
-        members.extend(page.get("members") or [])
-        if len(members) >= MEMBERS_MAX:
-            break
-    refresh_people(client, deps, actor.team_id, members[:MEMBERS_MAX])
-    return members[:MEMBERS_MAX]
-
-
-def refresh_people(client: WebClient, deps: Deps, team_id: str, user_ids: list[str]) -> None:
-    """Store each person's name, zone and status from users.info."""
-    users = [client.users_info(user=u).get("user") or {} for u in user_ids]
-    with deps.transaction() as session:
-        people.remember(session=session, team_id=team_id, users=users, now=deps.clock.now())
-
-
 def ephemeral(respond: Callable[..., Any]) -> Callable[[str], None]:
     """An `answer(text)` that replies only to the person, via the response_url."""
 
@@ -88,20 +64,6 @@ def ephemeral(respond: Callable[..., Any]) -> Callable[[str], None]:
         respond(**message(text), replace_original=False)
 
     return answer
-
-
-def admin_check(client: WebClient) -> Callable[[str], bool]:
-    """Ask Slack whether a user is a workspace admin or owner (only when a rule needs it)."""
-
-    def is_admin(user_id: str) -> bool:
-        try:
-            user = client.users_info(user=user_id).get("user") or {}
-        except SlackApiError:
-            log.warning("users.info failed; treating %s as not an admin", user_id)
-            return False
-        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-
-    return is_admin
 
 
 def form_values(view: dict[str, Any]) -> dict[str, Any]:

@@ -13,8 +13,9 @@ from bot.parsing.items import split_item
 from bot.services import blockers
 from bot.views import items as views
 from bot.views.blocks import Block, message
+from handlers import slack_api
 from handlers.commands.router import Call, Verb, route
-from handlers.common import admin_check, ephemeral
+from handlers.common import ephemeral
 
 
 def handle_blocker(
@@ -57,7 +58,7 @@ def resolve(call: Call) -> None:
     if not call.args:
         raise InvalidInput("Which blocker? Type `/blocker resolve BLK-2`.")
     number = parse_ref(call.args[0], "BLK")
-    deps, is_admin = call.deps, admin_check(call.client)
+    deps, is_admin = call.deps, slack_api.admin_check(call.client)
 
     def work() -> None:
         with call.transaction() as session:

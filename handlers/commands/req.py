@@ -17,8 +17,9 @@ from bot.services import requirements as reqs
 from bot.services.requirements import AdminCheck
 from bot.views import requirements as views
 from bot.views.blocks import Block, message
+from handlers import slack_api
 from handlers.commands.router import Call, route
-from handlers.common import admin_check, deps_of, ephemeral
+from handlers.common import deps_of, ephemeral
 
 
 def handle_req(
@@ -145,7 +146,7 @@ def _after_ack(
 ) -> None:
     """Permission checks may ask Slack who is an admin: do that after the ack."""
     deps = deps_of(call.context)
-    is_admin = admin_check(call.client)
+    is_admin = slack_api.admin_check(call.client)
 
     def work() -> None:
         with deps.transaction() as session:

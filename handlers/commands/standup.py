@@ -15,8 +15,9 @@ from bot.services import standup_runs, standups
 from bot.views import standups as views
 from bot.views.blocks import Block, message
 from bot.views.items import help_message
+from handlers import slack_api
 from handlers.commands.router import Call, Verb, route
-from handlers.common import deps_of, ephemeral, refresh_members
+from handlers.common import deps_of, ephemeral
 
 
 def handle_standup(
@@ -43,7 +44,7 @@ def schedule(call: Call) -> None:
     when = parse_when(call.args, default_zone=deps.settings.zone.key)
 
     def work() -> Block:
-        members = refresh_members(call.client, deps, call.actor)
+        members = slack_api.refresh_members(call.client, deps, call.actor)
         with call.transaction() as session:
             sched = standups.configure(
                 session=session, actor=call.actor, now=call.now, when=when, members=members
@@ -77,7 +78,7 @@ def now(call: Call) -> None:
         )  # a clear answer before the ack when there is no standup
 
     def work() -> str:
-        refresh_members(call.client, deps, call.actor)
+        slack_api.refresh_members(call.client, deps, call.actor)
         with call.transaction() as session:
             sched = standups.get(session=session, actor=call.actor)
         with deps.transaction() as session:

@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.services import home, nudges
 from bot.views.home import home_view
-from handlers.common import actor_of, admin_check, deps_of, number_of, team_of
+from handlers import slack_api
+from handlers.common import actor_of, deps_of, number_of, team_of
 
 log = logging.getLogger(__name__)
-
-
-def _privacy(client: WebClient) -> Callable[[str], bool]:
-    cache: dict[str, bool] = {}
-
-    def is_private(channel: str) -> bool:
-        if channel not in cache:
-            try:
-                info = client.conversations_info(channel=channel).get("channel") or {}
-                cache[channel] = bool(info.get("is_private"))
-            except SlackApiError:
-                cache[channel] = True  # unknown: keep it out of the Home tab
-        return cache[channel]
-
-    return is_private
 
 
 def publish_home(context: BoltContext, client: WebClient, user_id: str) -> None:
@@ -42,7 +26,7 @@ def publish_home(context: BoltContext, client: WebClient, user_id: str) -> None:
             team_id=team_of(context),
             user_id=user_id,
             now=now,
-            is_private=_privacy(client),
+            is_private=slack_api.privacy_check(client),
         )
     today = now.astimezone(deps.settings.zone).date()
     client.views_publish(user_id=user_id, view=home_view(board, today=today, now=now))
@@ -63,7 +47,7 @@ def _finish_from_home(
     user = body["user"]["id"]
     actor = actor_of(context, user_id=user, channel_id="")
     ref = f"{prefix}-{number_of(body['actions'][0])}"
-    deps, is_admin = deps_of(context), admin_check(client)
+    deps, is_admin = deps_of(context), slack_api.admin_check(client)
 
     def work() -> None:
         try:
@@ -75,7 +59,7 @@ def _finish_from_home(
             publish_home(context, client, user)
 
     def tell(text: str) -> None:
-        client.chat_postMessage(channel=user, text=text)
+        slack_api.post(client, channel=user, text=text)
 
     deps.defer(work, answer=tell)
 

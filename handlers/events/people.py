@@ -8,7 +8,8 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.services import people, standups
-from handlers.common import deps_of, refresh_people
+from handlers import slack_api
+from handlers.common import deps_of
 
 
 def handle_user_change(event: dict[str, Any], context: BoltContext) -> None:
@@ -43,7 +44,7 @@ def _membership(
     if not team_id or not user_id or not channel_id or user_id == context.bot_user_id:
         return
     if joined:
-        refresh_people(client, deps, team_id, [user_id])
+        slack_api.refresh_people(client, deps, team_id, [user_id])
     with deps.transaction() as session:
         standups.membership_changed(
             session=session,

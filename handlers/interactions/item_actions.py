@@ -17,10 +17,10 @@ from bot.services.actor import Actor
 from bot.views import items as views
 from bot.views import requirements as req_views
 from bot.views.blocks import message
+from handlers import slack_api
 from handlers.common import (
     action_of,
     actor_of,
-    admin_check,
     deps_of,
     ephemeral,
     form_values,
@@ -109,7 +109,8 @@ def handle_link_submit(
         )
     ack()
     deps.defer(
-        lambda: client.chat_postEphemeral(
+        lambda: slack_api.post_ephemeral(
+            client,
             channel=actor.channel_id,
             user=actor.user_id,
             text=f"{fb.ref} is linked to REQ-{number}.",
@@ -124,7 +125,7 @@ def handle_resolve(
     """Resolve a blocker from its card."""
     ack()
     actor, action = action_of(body, context)
-    deps, is_admin = deps_of(context), admin_check(client)
+    deps, is_admin = deps_of(context), slack_api.admin_check(client)
 
     def work() -> None:
         with deps.transaction() as session:
@@ -205,7 +206,8 @@ def handle_risk_submit(
 
     def tell() -> None:
         if meta.get("channel"):
-            client.chat_postEphemeral(
+            slack_api.post_ephemeral(
+                client,
                 channel=actor.channel_id,
                 user=actor.user_id,
                 text=f"{risk.ref} saved.",
@@ -304,14 +306,13 @@ def _confirm_capture(
 
     def confirm() -> None:
         if source_ts:
-            link = client.chat_getPermalink(channel=actor.channel_id, message_ts=source_ts).get(
-                "permalink"
-            )
+            link = slack_api.permalink(client, channel=actor.channel_id, ts=source_ts)
             with deps.transaction() as session:
                 items.set_permalink(
                     session=session, model=type(item), item_id=item.id, permalink=link
                 )
-        client.chat_postMessage(
+        slack_api.post(
+            client,
             channel=actor.channel_id,
             thread_ts=source_ts,
             text=views.confirmation(item.ref, item.text, command),

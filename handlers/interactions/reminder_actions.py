@@ -12,7 +12,8 @@ from bot.errors import InvalidInput
 from bot.ids import ActionId
 from bot.services import nudges
 from bot.views import reminders as views
-from handlers.common import actor_of, admin_check, deps_of, ephemeral, form_values
+from handlers import slack_api
+from handlers.common import actor_of, deps_of, ephemeral, form_values
 
 
 def _target(body: dict[str, Any]) -> tuple[str, str]:
@@ -37,7 +38,7 @@ def handle_done(
     """Resolve the blocker, finish the requirement or close the risk."""
     ack()
     ref, channel = _target(body)
-    deps, is_admin = deps_of(context), admin_check(client)
+    deps, is_admin = deps_of(context), slack_api.admin_check(client)
     actor = actor_of(context, user_id=body["user"]["id"], channel_id=channel)
 
     def work() -> None:
@@ -72,4 +73,4 @@ def handle_reassign_submit(
             session=session, actor=actor, now=deps.clock.now(), ref=meta["ref"], owner_id=owner
         )
     ack()
-    deps.worker.submit(client.chat_postMessage, channel=actor.user_id, text=said)
+    deps.worker.submit(slack_api.post, client, channel=actor.user_id, text=said)

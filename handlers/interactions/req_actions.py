@@ -15,7 +15,8 @@ from bot.services import requirements as reqs
 from bot.services.actor import Actor
 from bot.views import requirements as views
 from bot.views.blocks import message
-from handlers.common import action_of, admin_check, deps_of, ephemeral, number_of
+from handlers import slack_api
+from handlers.common import action_of, deps_of, ephemeral, number_of
 
 
 def _on_card(
@@ -79,7 +80,7 @@ def handle_status(
 ) -> None:
     """The status select."""
     deps = deps_of(context)
-    is_admin = admin_check(client)
+    is_admin = slack_api.admin_check(client)
 
     def change(session: Session, actor: Actor, action: dict[str, Any]) -> reqs.Requirement:
         value = (action.get("selected_option") or {}).get("value", "")

@@ -17,6 +17,7 @@ from bot.parsing.common import first_line
 from bot.parsing.requirements import parse_label
 from bot.services import requirements as reqs
 from bot.views import requirements as views
+from handlers import slack_api
 from handlers.common import actor_of, deps_of
 
 log = logging.getLogger(__name__)
@@ -91,14 +92,13 @@ def handle_modal_submit(
     def announce() -> None:
         today = actor.today(deps.clock.now())
         if req.source_ts and req.source_channel_id:
-            link = client.chat_getPermalink(
-                channel=req.source_channel_id, message_ts=req.source_ts
-            ).get("permalink")
+            link = slack_api.permalink(client, channel=req.source_channel_id, ts=req.source_ts)
             with deps.transaction() as session:
                 updated = reqs.set_permalink(
                     session=session, actor=actor, number=req.number, permalink=link
                 )
-            client.chat_postMessage(
+            slack_api.post(
+                client,
                 channel=req.source_channel_id,
                 thread_ts=req.source_ts,
                 text=views.confirmation(updated),
@@ -106,14 +106,16 @@ def handle_modal_submit(
             )
             return
         try:
-            client.chat_postMessage(
+            slack_api.post(
+                client,
                 channel=actor.channel_id,
                 text=views.card_text(req),
                 blocks=views.card(req, today=today),
             )
         except SlackApiError as exc:
             log.warning("could not post %s in %s: %s", req.ref, actor.channel_id, exc)
-            client.chat_postMessage(
+            slack_api.post(
+                client,
                 channel=user_id,
                 text=f"{req.ref} is saved, but I can't post in <#{actor.channel_id}>. "
                 "Invite me there with `/invite @teamloop`.",

@@ -13,7 +13,8 @@ from bot.ids import ActionId
 from bot.parsing.standups import MEMBER_ZONES, When, parse_questions, parse_zone
 from bot.services import standup_runs, standups
 from bot.views import standups as views
-from handlers.common import actor_of, deps_of, ephemeral, form_values, refresh_people, team_of
+from handlers import slack_api
+from handlers.common import actor_of, deps_of, ephemeral, form_values, team_of
 
 
 def _run_id(body: dict[str, Any]) -> int:
@@ -106,7 +107,7 @@ def handle_setup_submit(
     deps = deps_of(context)
 
     def work() -> None:
-        refresh_people(client, deps, actor.team_id, participants)
+        slack_api.refresh_people(client, deps, actor.team_id, participants)
         with deps.transaction() as session:
             standups.configure(
                 session=session,
@@ -117,7 +118,8 @@ def handle_setup_submit(
                 questions=asked,
                 reminder_minutes=reminder,
             )
-        client.chat_postEphemeral(
+        slack_api.post_ephemeral(
+            client,
             channel=actor.channel_id,
             user=actor.user_id,
             text=f"Standup saved: {views.describe(when.weekdays)} at {when.local_time}.",
