@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -111,13 +112,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "sandbox":
         from sandbox.run import run_sandbox
 
+        _interrupt_on_sigterm()
         return run_sandbox(settings, reset=args.reset, demo=args.demo, terminal=args.terminal)
+    _interrupt_on_sigterm()
     return _run(
         settings,
         http=getattr(args, "http", False),
         socket=getattr(args, "socket", False),
         role=getattr(args, "role", "all"),
     )
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM stops a run as Ctrl-C does: `finally` blocks stop the ticker and release leases.
+
+    Python's default SIGTERM ends the process at once, leaving claimed rows to their lease.
+    gunicorn and the worker role install their own handlers over this one.
+    """
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 def _run(settings: Settings, *, http: bool, socket: bool, role: str) -> int:
@@ -150,6 +166,8 @@ def _run(settings: Settings, *, http: bool, socket: bool, role: str) -> int:
     try:
         log.info("teamloop running in Socket Mode (role %s)", role)
         SocketModeHandler(app, settings.slack_app_token).start()
+        return 0
+    except KeyboardInterrupt:
         return 0
     finally:
         ticker.stop()

@@ -56,7 +56,8 @@ def run_sandbox(
         if terminal:
             print(f"teamloop sandbox (store: {settings.database_url})", file=out)
             print(HELP, file=out)
-            Repl(box, stdin or sys.stdin, out).loop()
+            with contextlib.suppress(KeyboardInterrupt):
+                Repl(box, stdin or sys.stdin, out).loop()
             return 0
         print(
             f"teamloop sandbox: open {box.server.url} in your browser "

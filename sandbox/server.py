@@ -50,7 +50,9 @@ DEMO_REQUIREMENTS = (
 class Sandbox:
     """The stand-in, the bot over HTTP, the scheduler and the page, on one local server."""
 
-    def __init__(self, settings: Settings, port: int) -> None:
+    def __init__(self, settings: Settings, port: int, *, start: datetime | None = None) -> None:
+        """`start`: the sandbox time to begin at (tests fix it); default: now, or where an
+        earlier run left the clock if that is later."""
         self.ws = Workspace()
         seed(self.ws, settings.teamloop_timezone)
         self.secret = secrets.token_hex(16)
@@ -67,8 +69,8 @@ class Sandbox:
         self.app, self.deps = build(bot_settings)
         # Time the clock panel can move; it starts where an earlier run left it.
         saved = load_clock(self.deps.sessions)
-        start = max(datetime.now(UTC), saved) if saved else datetime.now(UTC)
-        self.clock = OffsetClock(start)
+        begin = start or datetime.now(UTC)
+        self.clock = OffsetClock(max(begin, saved) if saved else begin)
         self.deps.clock = self.clock
         self.ws.clock = lambda: self.clock.now().timestamp()
         self.jobs = build_jobs(bot_settings, sessions=self.deps.sessions, clock=self.clock)

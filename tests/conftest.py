@@ -32,6 +32,48 @@ PRODUCT, ENG, SECRET_CHANNEL = "C0PRODUCT", "C0ENG", "C0SECRET"
 START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+# Where the browser sandbox's clock starts unless `--today` says otherwise: a Wednesday.
+SANDBOX_START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--today",
+        metavar="YYYY-MM-DD[THH:MM]",
+        default=None,
+        help="run as if today were this day (UTC, default 09:00): the real clock is moved "
+        "there with time-machine and the browser sandbox starts there. Proves that no test "
+        "depends on the day it runs (.ci/run uses it for each weekday, DST days, 31 December).",
+    )
+
+
+def _today(config: pytest.Config) -> datetime | None:
+    value = config.getoption("--today")
+    if not value:
+        return None
+    day = datetime.fromisoformat(value)
+    if "T" not in value:
+        day = day.replace(hour=9)
+    return day.replace(tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def moved_real_clock(pytestconfig: pytest.Config) -> Iterator[datetime | None]:
+    """With `--today`, the real clock (datetime.now, time.time) runs from that day on."""
+    today = _today(pytestconfig)
+    if today is None:
+        yield None
+        return
+    import time_machine
+
+    with time_machine.travel(today, tick=True):
+        yield today
+
+
+@pytest.fixture
+def sandbox_start(pytestconfig: pytest.Config) -> datetime:
+    """The instant the browser sandbox's clock starts at: `--today`, else SANDBOX_START."""
+    return _today(pytestconfig) or SANDBOX_START
 
 
 def _pg_schema_url(base: str, schema: str) -> str:

@@ -71,6 +71,23 @@ class Sender:
         self._last_send: dict[str, float] = {}
         self._channel_locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Stop sending soon (SIGTERM): claim nothing more, give back claims not yet posted.
+
+        Posts already under way finish and are recorded; rows waiting for their slot are
+        released at once (not left to their lease), so another sender takes them over.
+        """
+        self._stopping.set()
+
+    def _wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; True when told to stop meanwhile."""
+        if seconds > 0:
+            if self.sleep is time.sleep:
+                return self._stopping.wait(seconds)
+            self.sleep(seconds)
+        return self._stopping.is_set()
 
     # -- the loop ----------------------------------------------------------------------------
     def deliver(self, *, linger: float = 0.0) -> Report:
@@ -83,7 +100,8 @@ class Sender:
             while True:
                 free = room - len(inflight)
                 # Claim in chunks: each claim is a transaction that locks the pacing rows.
-                claims = self._claim(free) if free >= room // 4 or not inflight else []
+                wanted = free >= room // 4 or not inflight
+                claims = self._claim(free) if wanted and not self._stopping.is_set() else []
                 inflight |= {pool.submit(self._send, c, report) for c in claims}
                 if inflight:
                     done, inflight = wait(inflight, timeout=0.05, return_when=FIRST_COMPLETED)
@@ -92,10 +110,11 @@ class Sender:
                     continue
                 if claims:
                     continue
-                pause = self._idle_wait(deadline)
-                if pause is None:
+                if self._stopping.is_set():
                     return report
-                self.sleep(pause)
+                pause = self._idle_wait(deadline)
+                if pause is None or self._wait(pause):
+                    return report
 
     def _idle_wait(self, deadline: float) -> float | None:
         """Seconds to wait before rows become sendable, or None when done for this call."""
@@ -169,7 +188,9 @@ class Sender:
 
     # -- sending -----------------------------------------------------------------------------
     def _send(self, claim: Claim, report: Report) -> None:
-        self.sleep(max(0.0, claim.slot_at - self.timer()))
+        if self._wait(claim.slot_at - self.timer()):
+            self._release(claim)  # stopping: another sender takes it over at once
+            return
         if self._paused.get(claim.team_id, 0.0) > self.timer():
             self._release(claim)  # Slack asked this workspace to wait since the slot was taken
             return

@@ -86,6 +86,7 @@ class Jobs:
             clock=self.clock,
             tick_every=self.tick_every,
             maintain=self.maintain,
+            interrupt=self.sender.stop,
         )
 
 

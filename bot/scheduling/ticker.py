@@ -7,9 +7,10 @@ occurrence happens once; the handler's outbox rows are written in the same trans
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -245,19 +246,25 @@ class Ticker:
         tick_every: float = 20.0,
         deliver_every: float = 1.0,
         maintain: Callable[[], Any] | None = None,
+        interrupt: Callable[[], Any] | None = None,
     ) -> None:
         self._tick, self._deliver, self.clock = tick, deliver, clock
         self._maintain = maintain
+        # Asks a running delivery to wrap up, so stopping never waits for a whole fan-out.
+        self._interrupt = interrupt
         self.tick_every, self.deliver_every = tick_every, deliver_every
         self.scheduler = BackgroundScheduler(
             timezone="UTC",
-            # Never drop a late run (APScheduler's default grace is 1 s) and never stack them.
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            # Never drop a late run (APScheduler's default grace is 1 s). A run that comes while
+            # the last one still works returns at once (see _guarded), so APScheduler may start
+            # it (2 instances) instead of warning "maximum number of running instances reached".
+            job_defaults={"coalesce": True, "max_instances": 2, "misfire_grace_time": None},
         )
 
     def start(self) -> None:
         """Register the jobs (here and only here) and start the background thread."""
-        first = self.clock.now()
+        # APScheduler keeps wall time; the injected clock may run ahead (the sandbox's).
+        first = datetime.now(UTC)
         self.scheduler.add_job(
             self._guarded(self._tick),
             "interval",
@@ -287,20 +294,31 @@ class Ticker:
         """Deliver now (after a listener queued something) instead of at the next interval."""
         job = self.scheduler.get_job("deliver")
         if job is not None:
-            job.modify(next_run_time=self.clock.now())
+            job.modify(next_run_time=datetime.now(UTC))
 
     def stop(self) -> None:
-        """Stop the jobs, waiting for a running one to finish."""
+        """Stop the jobs: interrupt delivery, then wait for the running job to finish.
+
+        Final for this process; SIGTERM handlers call it (see README, "Stopping").
+        """
+        if self._interrupt is not None:
+            self._interrupt()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
 
     @staticmethod
     def _guarded(job: Callable[[], Any]) -> Callable[[], None]:
+        busy = threading.Lock()
+
         def run() -> None:
+            if not busy.acquire(blocking=False):
+                return  # the running one picks up whatever is new; never stack them
             # A job must survive a database blip: log it and let the next interval retry.
             try:
                 job()
             except Exception:
                 log.exception("scheduled job %s failed", getattr(job, "__name__", job))
+            finally:
+                busy.release()
 
         return run
