@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.scheduling.leadership import Leadership
 from bot.scheduling.recurrence import DAILY, WEEKDAYS
-from bot.scheduling.ticker import Leadership
 from sandbox.workspace import Fault
 from storage.db import make_engine
 from storage.scheduling import Occurrence, OutboxMessage

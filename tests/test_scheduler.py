@@ -215,7 +215,7 @@ def test_member_zones_prompt_each_person_at_their_own_0930(jobs_env: JobsEnv) ->
 
 
 def test_a_failing_handler_is_recorded_and_does_not_stop_the_others(jobs_env: JobsEnv) -> None:
-    from bot.scheduling.ticker import Kind
+    from bot.scheduling.registry import Kind
 
     def broken(**_kw: object) -> int:
         raise RuntimeError("template missing")
