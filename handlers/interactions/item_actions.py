@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.errors import InvalidInput
+from bot.ids import ActionId
 from bot.parsing.common import parse_ref
 from bot.services import blockers, feedback, items, risks
 from bot.services.actor import Actor
@@ -98,7 +99,7 @@ def handle_link_submit(
     """Link the feedback; a wrong id shows on the field."""
     actor, meta = _modal_actor(body, view, context)
     deps = deps_of(context)
-    number = _req_number(form_values(view).get("item_req_input"))
+    number = _req_number(form_values(view).get(ActionId.ITEM_REQ))
     with deps.transaction() as session:
         fb = feedback.link(
             session=session,
@@ -189,17 +190,17 @@ def handle_risk_submit(
     actor, meta = _modal_actor(body, view, context)
     deps = deps_of(context)
     state = form_values(view)
-    review = state.get("rsk_review_input")
+    review = state.get(ActionId.RSK_REVIEW)
     with deps.transaction() as session:
         risk = risks.update(
             session=session,
             actor=actor,
             now=deps.clock.now(),
             number=int(meta["risk"]),
-            likelihood=int(state.get("rsk_likelihood_input") or 3),
-            impact=int(state.get("rsk_impact_input") or 3),
-            owner_id=state.get("item_owner_input"),
-            mitigation=state.get("rsk_mitigation_input") or "",
+            likelihood=int(state.get(ActionId.RSK_LIKELIHOOD) or 3),
+            impact=int(state.get(ActionId.RSK_IMPACT) or 3),
+            owner_id=state.get(ActionId.ITEM_OWNER),
+            mitigation=state.get(ActionId.RSK_MITIGATION) or "",
             review_date=date.fromisoformat(review) if review else None,
         )
     ack()
@@ -258,10 +259,10 @@ def handle_feedback_submit(
             session=session,
             actor=actor,
             now=deps.clock.now(),
-            text=state.get("item_text_input") or "",
-            kind=state.get("item_kind_input"),
+            text=state.get(ActionId.ITEM_TEXT) or "",
+            kind=state.get(ActionId.ITEM_KIND),
             author_id=meta.get("author"),
-            requirement_number=_req_number_or_none(state.get("item_req_input")),
+            requirement_number=_req_number_or_none(state.get(ActionId.ITEM_REQ)),
             source_channel_id=actor.channel_id if source_ts else None,
             source_ts=source_ts,
         )
@@ -282,10 +283,10 @@ def handle_blocker_submit(
             session=session,
             actor=actor,
             now=deps.clock.now(),
-            text=state.get("item_text_input") or "",
-            owner_id=state.get("item_owner_input"),
+            text=state.get(ActionId.ITEM_TEXT) or "",
+            owner_id=state.get(ActionId.ITEM_OWNER),
             reporter_id=meta.get("author"),
-            requirement_number=_req_number_or_none(state.get("item_req_input")),
+            requirement_number=_req_number_or_none(state.get(ActionId.ITEM_REQ)),
             source_channel_id=actor.channel_id if source_ts else None,
             source_ts=source_ts,
         )

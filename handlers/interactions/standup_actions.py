@@ -9,7 +9,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
-from bot.ids import ActionId
+from bot.ids import ActionId, BlockId
 from bot.parsing.standups import MEMBER_ZONES, When, parse_questions, parse_zone
 from bot.services import standup_runs, standups
 from bot.views import standups as views
@@ -88,19 +88,19 @@ def handle_setup_submit(
     values = form_values(view)
     days = values.get(ActionId.SU_DAYS) or []
     if not days:
-        raise InvalidInput("Pick at least one day.", field="su_days")
+        raise InvalidInput("Pick at least one day.", field=BlockId.SU_DAYS)
     zone_text = str(values.get(ActionId.SU_ZONE) or "").strip()
     try:
         zone = None if zone_text.lower() == MEMBER_ZONES else parse_zone(zone_text)
     except InvalidInput as exc:
-        raise InvalidInput(exc.message, field="su_zone") from exc
+        raise InvalidInput(exc.message, field=BlockId.SU_ZONE) from exc
     participants = list(values.get(ActionId.SU_PARTICIPANTS) or [])
     if not participants:
-        raise InvalidInput("Pick who takes part.", field="su_participants")
+        raise InvalidInput("Pick who takes part.", field=BlockId.SU_PARTICIPANTS)
     try:
         asked = parse_questions("|".join(str(values.get(ActionId.SU_QUESTIONS) or "").splitlines()))
     except InvalidInput as exc:
-        raise InvalidInput(exc.message, field="su_questions") from exc
+        raise InvalidInput(exc.message, field=BlockId.SU_QUESTIONS) from exc
     when = When(",".join(days), str(values.get(ActionId.SU_TIME) or "09:30"), zone)
     reminder = int(values.get(ActionId.SU_REMINDER) or 120)
     ack()
