@@ -32,6 +32,7 @@ PRODUCT, ENG, SECRET_CHANNEL = "C0PRODUCT", "C0ENG", "C0SECRET"
 START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+pytest_plugins = ("tests.contract_plugin",)
 
 
 def _pg_schema_url(base: str, schema: str) -> str:
