@@ -26,6 +26,7 @@ from bot.sandbox.workspace import GRANTED_SCOPES, Fault
 from bot.scopes import BOT_SCOPES, NEEDED_FOR
 from bot.web import Served, wsgi_app
 from storage.db import make_engine, make_session_factory
+from tests import test_multi_workspace as oauth
 from tests.conftest import (
     BOB,
     CAROL,
@@ -47,6 +48,7 @@ from tests.manifest_contract import (
     registered,
 )
 
+two = oauth.two  # two workspaces installed through OAuth against the stand-in
 OUTSIDE = "C0LAUNCH"  # a public channel the bot is not in
 
 
@@ -202,3 +204,30 @@ def test_doctor_names_a_missing_scope_and_what_stops_working(env: Env) -> None:
         "✗ SLACK_BOT_TOKEN: scope files:write not granted, so the weekly digest's chart will "
         "not work — reinstall the app from manifest.yml"
     ) in out.getvalue()
+
+
+def test_tokens_revoked_stops_that_workspaces_schedules(two: oauth.Two) -> None:
+    """The event the manifest now subscribes to: Slack sends it when the bot token is revoked."""
+    from bot.jobs import build_jobs
+    from bot.outbox import Limits
+    from tests.conftest import FAST
+
+    alpha_ws, beta_ws = (two.directory.apis[team].ws for team in (oauth.ALPHA, oauth.BETA))
+    for team, person in ((oauth.ALPHA, "U0AMY"), (oauth.BETA, "U0BEA")):
+        oauth.install(two, team, person)
+        two.say(team, person, "/req", "new Quarterly planning P1")
+    reply = two.drivers[oauth.ALPHA].event(
+        {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [alpha_ws.bot_user_id]},
+         "event_ts": alpha_ws.next_ts()}
+    )  # fmt: skip
+    assert reply.status == 200
+    two.worker.drain()
+    before = len(alpha_ws.calls)
+    jobs = build_jobs(two.settings, sessions=two.sessions, clock=two.clock, limits=Limits(**FAST))
+    try:
+        two.clock.set(utc(2026, 11, 23, 8, 0))  # Monday 09:00 in Berlin: the default digest
+        jobs.run_due(linger=0)
+    finally:
+        jobs.leadership.release()
+    assert [m for m in beta_ws.channel_messages(oauth.PRODUCT) if "digest" in m["text"]]
+    assert len(alpha_ws.calls) == before  # no digest, no reminders for Alpha
