@@ -2,7 +2,8 @@
 
 What the code uses comes from the real bolt App (its registered listeners' matchers) and from
 the Web API methods the stand-in answered; what each method and event needs comes from Slack's
-OpenAPI and AsyncAPI specs (`../shared/slack/api-specs/`). Each `check_*` function returns
+OpenAPI and AsyncAPI specs (`../shared/slack/api-specs/`, their scopes bundled in
+`slack_scopes.json`). Each `check_*` function returns
 the problems it finds as sentences (empty: the manifest agrees)."""
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ MANIFEST = ROOT / "manifest.yml"
 SPECS = ROOT.parent / "shared" / "slack" / "api-specs"
 WEB_SPEC = SPECS / "slack_web_openapi_v2.json"
 EVENTS_SPEC = SPECS / "slack_events_api_async_v1.json"
+# The scopes part of those specs (compact_scopes; their license: bot/sandbox/
+# WEB_API_SPEC_LICENSE); a test keeps it equal to the specs.
+BUNDLED = Path(__file__).with_name("slack_scopes.json")
 
 # The spec's legacy scope names and what Slack calls them today.
 LEGACY = {"chat:write:bot": "chat:write", "chat:write:user": "chat:write",
@@ -94,17 +98,31 @@ def registered(app: App) -> Listeners:
     return found
 
 
-@cache
-def method_scopes() -> dict[str, frozenset[str]]:
-    """Web API method -> the scopes (today's names) any one of which lets a token call it."""
-    spec = json.loads(WEB_SPEC.read_text())
-    table: dict[str, frozenset[str]] = {}
-    for path, ops in spec["paths"].items():
+def compact_scopes(web: dict[str, Any], events: dict[str, Any]) -> dict[str, Any]:
+    """Reduce Slack's Web API (OpenAPI) and Events API (AsyncAPI) specs to the scopes each
+    method and event needs, as the spec names them: {"methods": {...}, "events": {...}}."""
+    methods: dict[str, list[str]] = {}
+    for path, ops in web["paths"].items():
         scopes: set[str] = set()
         for op in ops.values():
             for requirement in op.get("security", []):
                 scopes.update(requirement.get("slackAuth", []))
-        table[path.lstrip("/")] = frozenset(LEGACY.get(s, s) for s in scopes if s != "none")
+        methods[path.lstrip("/")] = sorted(scopes)
+    topics: dict[str, list[str]] = {}
+    for topic, body in events["topics"].items():
+        name = topic if topic.startswith("message.") else topic.replace(".", "_")
+        topics[name] = sorted(body.get("subscribe", {}).get("x-scopes-required", []))
+    return {"methods": methods, "events": topics}
+
+
+def _today(scopes: list[str]) -> frozenset[str]:
+    return frozenset(LEGACY.get(s, s) for s in scopes if s != "none")
+
+
+@cache
+def method_scopes() -> dict[str, frozenset[str]]:
+    """Web API method -> the scopes (today's names) any one of which lets a token call it."""
+    table = {m: _today(s) for m, s in json.loads(BUNDLED.read_text())["methods"].items()}
     for name, needed in NEWER_METHODS.items():
         table.setdefault(name, frozenset(needed))
     return table
@@ -114,12 +132,7 @@ def method_scopes() -> dict[str, frozenset[str]]:
 def event_scopes() -> dict[str, frozenset[str]]:
     """Event type (as the manifest names it) -> the scopes any one of which lets the app
     receive it."""
-    spec = json.loads(EVENTS_SPEC.read_text())
-    table: dict[str, frozenset[str]] = {}
-    for topic, body in spec["topics"].items():
-        needed = body.get("subscribe", {}).get("x-scopes-required", [])
-        name = topic if topic.startswith("message.") else topic.replace(".", "_")
-        table[name] = frozenset(LEGACY.get(s, s) for s in needed)
+    table = {e: _today(s) for e, s in json.loads(BUNDLED.read_text())["events"].items()}
     for name, scopes in NEWER_EVENTS.items():
         table.setdefault(name, frozenset(scopes))
     return table

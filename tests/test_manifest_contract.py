@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import html
 import io
+import json
 import re
 import urllib.request
 from datetime import UTC, datetime
@@ -39,24 +40,31 @@ from tests.conftest import (
     make_settings,
 )
 from tests.manifest_contract import (
+    BUNDLED,
+    EVENTS_SPEC,
+    WEB_SPEC,
     Call,
     Listeners,
     bot_scopes,
     check_listeners,
     check_scopes,
+    compact_scopes,
     load_manifest,
     registered,
 )
+from tests.manifest_yaml import loads
 
 two = oauth.two  # two workspaces installed through OAuth against the stand-in
 OUTSIDE = "C0LAUNCH"  # a public channel the bot is not in
 
 
 def utc(*args: int) -> datetime:
+    """A UTC datetime."""
     return datetime(*args, tzinfo=UTC)
 
 
 def listeners_of(app: App) -> Listeners:
+    """The app's listeners, read from bolt (and the reading shown to work)."""
     found = registered(app)
     assert found.commands and found.shortcuts and found.events  # the reading works
     return found
@@ -103,6 +111,21 @@ def run_flows(team: Team) -> set[Call]:
     with ws.lock:
         made = list(ws.calls)
     return {(c.method, ws.conversation_kind(c.args)) for c in made if c.method != "response_url"}
+
+
+# -- reading the manifest and Slack's specs ------------------------------------------------
+def test_the_manifest_reader_reads_its_yaml_and_refuses_what_it_does_not_know() -> None:
+    text = 'a: "x # not a comment" # a comment\nb:\n- c: 1\n  d: true\n- plain words\n'
+    assert loads(text) == {"a": "x # not a comment", "b": [{"c": 1, "d": True}, "plain words"]}
+    for unsupported in ("a: [1, 2]", "a: {b: 1}", "a: |\n  text", "a: &x 1", "a: b: c"):
+        with pytest.raises(ValueError):
+            loads(unsupported)
+
+
+@pytest.mark.skipif(not WEB_SPEC.exists(), reason=f"Slack's specs are not at {WEB_SPEC.parent}")
+def test_bundled_scopes_match_slacks_specs() -> None:
+    specs = (json.loads(WEB_SPEC.read_text()), json.loads(EVENTS_SPEC.read_text()))
+    assert json.loads(BUNDLED.read_text()) == compact_scopes(*specs)
 
 
 # -- what the app listens to ---------------------------------------------------------------
