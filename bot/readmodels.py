@@ -131,3 +131,20 @@ class Tally:
     waiting: int
     skipped: int
     away: int
+
+
+# -- the app's DM ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChatTurn:
+    """What teamloop answers in the DM after a typed standup message.
+
+    `kind` is a `bot.ids.Turn`; `number` (1-based) and `question` name the question asked
+    next (for `Turn.ASK`); `day` and `channel_id` say which standup it is."""
+
+    kind: str
+    channel_id: str
+    day: date
+    number: int = 0
+    total: int = 0
+    question: str = ""
+    late: bool = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.ids import ActionId, CallbackId
+from bot.ids import ActionId, CallbackId, DmAction
 from handlers.commands.blocker import handle_blocker
 from handlers.commands.digest import handle_digest
 from handlers.commands.feedback import handle_feedback
@@ -13,10 +13,12 @@ from handlers.commands.req import handle_req
 from handlers.commands.risk import handle_risk
 from handlers.commands.standup import handle_standup
 from handlers.errors import on_error
+from handlers.events.dm import handle_dm_message, in_a_dm
 from handlers.events.home import handle_home_blk_resolve, handle_home_opened, handle_home_req_done
 from handlers.events.install import handle_tokens_revoked, handle_uninstalled
 from handlers.events.people import handle_member_joined, handle_member_left, handle_user_change
 from handlers.events.reactions import handle_reaction
+from handlers.interactions.dm_actions import handle_offer
 from handlers.interactions.item_actions import (
     handle_blocker_shortcut,
     handle_blocker_submit,
@@ -94,6 +96,8 @@ def register(app: App, deps: Deps) -> None:
     app.action(ActionId.REM_SNOOZE)(handle_snooze)
     app.action(ActionId.REM_DONE)(handle_done)
     app.action(ActionId.REM_REASSIGN)(handle_reassign)
+    for offer in (DmAction.REQUIREMENT, DmAction.FEEDBACK, DmAction.ANONYMOUS, DmAction.BLOCKER):
+        app.action(offer)(handle_offer)
 
     app.event("reaction_added")(handle_reaction)
     app.event("app_home_opened")(handle_home_opened)
@@ -102,3 +106,5 @@ def register(app: App, deps: Deps) -> None:
     app.event("member_left_channel")(handle_member_left)
     app.event("app_uninstalled")(handle_uninstalled)
     app.event("tokens_revoked")(handle_tokens_revoked)
+    # Only DMs: the manifest subscribes message.im alone, and the matcher says so too.
+    app.event("message", matchers=[in_a_dm])(handle_dm_message)
