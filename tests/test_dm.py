@@ -137,9 +137,10 @@ def test_editing_a_typed_message_edits_the_answer_and_its_reply(team: Team) -> N
     team.env.drain()
     assert "number them `1.` to `3.`" in said(team, BOB)
     assert team.rows(StandupResponse, user_id=BOB)[0].answers[1] == "Paging and sorting"
-    # Deletions, file shares and link unfurls are handled quietly.
+    # Deletions, file shares and link unfurls (a change without new text) are handled quietly.
     bot = team.env.ws.bot_user_id
     before = [m for m in team.dms(BOB) if m["user"] == bot]
+    team.env.driver.edit(whole, "Importer, paging and DBA", channel=dm(team, BOB))
     team.env.driver.delete(whole, channel=dm(team, BOB))
     team.env.driver.share_file("screenshot.png", user=BOB, channel=dm(team, BOB))
     team.env.drain()
@@ -150,7 +151,7 @@ def test_skip_and_a_late_report(team: Team) -> None:
     started(team)
     type_in(team, CAROL, "skip")
     assert "Skipped your standup" in said(team, CAROL)
-    type_in(team, CAROL, "skip")
+    type_in(team, CAROL, "跳过")
     assert "No standup is waiting" not in said(team, CAROL)  # skipped again: still fine
     # The next day Dave (never answered) types: too late for Monday, so it is offered for
     # capture; `report` starts a late answer for Monday.
@@ -171,6 +172,8 @@ def test_skip_and_a_late_report(team: Team) -> None:
     assert statuses[CAROL] == ("skipped", False) and statuses[DAVE] == ("answered", True)
     type_in(team, DAVE, "standup")
     assert "already answered" in said(team, DAVE)
+    type_in(team, CAROL, "汇报")  # Carol skipped Monday; she may still report it late
+    assert "1/3 · What did you get done" in said(team, CAROL)
     type_in(team, PM, "skip")  # Monday is over for Alice too: nothing to skip
     assert "No standup is waiting for you" in said(team, PM)
 

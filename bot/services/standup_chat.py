@@ -74,6 +74,16 @@ def _current(
     return None
 
 
+def _locked(
+    session: Session, mine: StandupResponse, run: StandupRun
+) -> tuple[StandupResponse, StandupRun]:
+    """The run locked and the response re-read: two messages typed in quick succession are
+    taken one after the other, each seeing the other's answer."""
+    run = standup_runs.get_run(session=session, team_id=run.team_id, run_id=run.id, lock=True)
+    session.refresh(mine)
+    return mine, run
+
+
 def _ask(run: StandupRun, number: int, *, late: bool) -> ChatTurn:
     return ChatTurn(
         kind=Turn.ASK,
@@ -99,7 +109,7 @@ def typed(
     found = _current(session, team_id, user_id, now)
     if found is None:
         return None
-    mine, run = found
+    mine, run = _locked(session, *found)
     chat = _chat(mine)
     draft = list(chat.get("draft") or [])
     msgs = dict(chat.get("msgs") or {})
@@ -127,11 +137,12 @@ def edited(
     """An edited DM message: the answers it gave change (a recorded answer is edited through
     `standup_runs.answer`, as the form's Edit does). None when the message answered nothing.
     Raises InvalidInput when an all-at-once message no longer splits into every answer."""
-    for mine, run in _recent(session, team_id, user_id):
-        chat = _chat(mine)
-        indexes = (chat.get("msgs") or {}).get(ts)
-        if indexes is None:
+    for found in _recent(session, team_id, user_id):
+        if ts not in (_chat(found[0]).get("msgs") or {}):
             continue
+        mine, run = _locked(session, *found)
+        chat = _chat(mine)
+        indexes = chat["msgs"][ts]
         total = len(run.questions)
         if len(indexes) == total and total > 1:
             parts = split_answers(text, total)
