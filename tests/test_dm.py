@@ -178,6 +178,20 @@ def test_skip_and_a_late_report(team: Team) -> None:
     assert "No standup is waiting for you" in said(team, PM)
 
 
+def test_an_unfinished_answer_gives_way_to_the_next_days_prompt(team: Team) -> None:
+    started(team)
+    type_in(team, DAVE, "Half of Monday")
+    assert "Monday 23 November" in said(team, DAVE)
+    team.at(utc(24, 8, 30))  # Tuesday's prompt
+    type_in(team, DAVE, "Tuesday's work")
+    assert "2/3" in said(team, DAVE) and "Tuesday 24 November" in said(team, DAVE)
+    # Hours later (Monday's conversation has lapsed) plain text is no answer at all.
+    team.at(utc(25, 7, 0))
+    type_in(team, DAVE, "An idea for onboarding")
+    assert "Capture this?" in said(team, DAVE)
+    assert {r.status for r in team.rows(StandupResponse, user_id=DAVE)} == {"prompted"}
+
+
 def test_help_lists_what_it_can_do_and_open_items(team: Team) -> None:
     team.env.req("new Export invoices to CSV P1")
     for word in ("help", "?", "帮助"):

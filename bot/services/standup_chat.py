@@ -1,14 +1,15 @@
 """Standups answered by typing in the app's DM: one message per question, or all at once.
 
 The conversation's state lives on the person's `StandupResponse.extra["chat"]`:
-`open` (a conversation is going on), `draft` (answers typed so far, not yet recorded) and
-`msgs` (DM message ts -> the question indexes it answered, so an edit of that message edits
-those answers). Complete answers go through `standup_runs.answer`, exactly as the form's do.
+`open` (when the person last typed in a conversation still going on, else false), `draft`
+(answers typed so far, not yet recorded) and `msgs` (DM message ts -> the question indexes it
+answered, so an edit of that message edits those answers). Complete answers go through
+`standup_runs.answer`, exactly as the form's do.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -25,11 +26,18 @@ from storage.statuses import ResponseStatus
 
 # How many of a person's latest runs an edited message is looked up in.
 RECENT = 14
+# A conversation left unfinished this long no longer takes what the person types.
+OPEN_FOR = timedelta(hours=12)
 NOTHING_WAITING = "No standup is waiting for you. Type `report` after a standup prompt."
 
 
 def _chat(mine: StandupResponse) -> dict[str, Any]:
     return dict((mine.extra or {}).get("chat") or {})
+
+
+def _is_open(chat: dict[str, Any], now: datetime) -> bool:
+    since = chat.get("open")
+    return isinstance(since, str) and now - datetime.fromisoformat(since) < OPEN_FOR
 
 
 def _save(mine: StandupResponse, chat: dict[str, Any]) -> None:
@@ -62,14 +70,12 @@ def _in_window(session: Session, run: StandupRun, user_id: str, now: datetime) -
 def _current(
     session: Session, team_id: str, user_id: str, now: datetime
 ) -> tuple[StandupResponse, StandupRun] | None:
-    """The standup a typed message belongs to: one being typed (`report`), else today's
-    prompt not answered yet."""
-    recent = _recent(session, team_id, user_id)
-    for mine, run in recent:
-        if _chat(mine).get("open"):
-            return mine, run
-    for mine, run in recent:
-        if mine.status == ResponseStatus.PROMPTED and _in_window(session, run, user_id, now):
+    """The standup a typed message belongs to: the latest one being typed (after `report`,
+    or half answered) or prompted and not answered on its day."""
+    for mine, run in _recent(session, team_id, user_id):
+        if _is_open(_chat(mine), now) or (
+            mine.status == ResponseStatus.PROMPTED and _in_window(session, run, user_id, now)
+        ):
             return mine, run
     return None
 
@@ -122,7 +128,7 @@ def typed(
         draft.append(text)
     late = not _in_window(session, run, user_id, now)
     if len(draft) < total:
-        _save(mine, {**chat, "open": True, "draft": draft, "msgs": msgs})
+        _save(mine, {**chat, "open": now.isoformat(), "draft": draft, "msgs": msgs})
         return _ask(run, len(draft), late=late)
     recorded = standup_runs.answer(
         session=session, team_id=team_id, run_id=run.id, user_id=user_id, answers=draft, now=now
@@ -153,7 +159,7 @@ def edited(
                 )
         else:
             parts = [text]
-        if mine.status == ResponseStatus.ANSWERED and not chat.get("open"):
+        if mine.status == ResponseStatus.ANSWERED and not _is_open(chat, now):
             answers = list(mine.answers or [])
             for at, part in zip(indexes, parts, strict=True):
                 answers[at] = part
@@ -179,8 +185,13 @@ def skip_today(*, session: Session, team_id: str, user_id: str, now: datetime) -
     """`skip` in the DM: today's standup is skipped, as with the *Skip today* button.
     Raises NotFound when no standup is waiting, InvalidInput when it is answered already."""
     recent = _recent(session, team_id, user_id)
-    found = next((f for f in recent if _chat(f[0]).get("open")), None) or next(
-        (f for f in recent if _in_window(session, f[1], user_id, now)), None
+    found = next(
+        (
+            f
+            for f in recent
+            if _is_open(_chat(f[0]), now) or _in_window(session, f[1], user_id, now)
+        ),
+        None,
     )
     if found is None:
         raise NotFound(NOTHING_WAITING)
@@ -203,5 +214,5 @@ def report(*, session: Session, team_id: str, user_id: str, now: datetime) -> Ch
             "You have already answered your latest standup; edit your message or use "
             "*Edit answer* to change it."
         )
-    _save(mine, {**_chat(mine), "open": True, "draft": []})
+    _save(mine, {**_chat(mine), "open": now.isoformat(), "draft": []})
     return _ask(run, 0, late=not _in_window(session, run, user_id, now))
