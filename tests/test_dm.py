@@ -238,6 +238,13 @@ def test_plain_text_is_offered_for_capture(team: Team) -> None:
     assert driver.submit(view_id, text, user=BOB).status == 200
     team.env.drain()
     assert [(b.reporter_id, b.text) for b in team.rows(Blocker)] == [(BOB, "SSO")]
+    # Help lists what was captured in this DM (without asking Slack about the DM).
+    type_in(team, BOB, "help")
+    assert "REQ-1 We need SSO for admins &amp; &lt;guests&gt;" in said(team, BOB)
+    assert "BLK-1" in said(team, BOB)
+    assert not [
+        c for c in ws.calls_of("conversations.info") if c.args.get("channel") == dm(team, BOB)
+    ]
 
 
 def test_bots_are_never_answered_and_redeliveries_once(team: Team) -> None:

@@ -69,7 +69,13 @@ def _typed(event: dict[str, Any], context: BoltContext, client: WebClient) -> No
     def work() -> None:
         now = deps.clock.now()
         if word == Word.HELP:
-            is_private = slack_api.privacy_check(client)
+            check = slack_api.privacy_check(client)
+
+            def is_private(channel: str) -> bool:
+                # This DM is theirs; other DMs stay out, unasked (conversations.info on a DM
+                # would need im:read).
+                return channel != event["channel"] and (channel.startswith("D") or check(channel))
+
             with deps.transaction() as session:
                 board = home.dashboard(
                     session=session, team_id=team_id, user_id=user, now=now, is_private=is_private
