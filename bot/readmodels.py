@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.ids import Turn
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
 
@@ -138,10 +139,10 @@ class Tally:
 class ChatTurn:
     """What teamloop answers in the DM after a typed standup message.
 
-    `kind` is a `bot.ids.Turn`; `number` (1-based) and `question` name the question asked
+    `kind` says what happened; `number` (1-based) and `question` name the question asked
     next (for `Turn.ASK`); `day` and `channel_id` say which standup it is."""
 
-    kind: str
+    kind: Turn
     channel_id: str
     day: date
     number: int = 0

@@ -182,6 +182,8 @@ def test_an_unfinished_answer_gives_way_to_the_next_days_prompt(team: Team) -> N
     started(team)
     type_in(team, DAVE, "Half of Monday")
     assert "Monday 23 November" in said(team, DAVE)
+    type_in(team, DAVE, "帮助")  # help mid-way says which question is waiting
+    assert "is waiting: question 2/3, _What will you do today?_" in said(team, DAVE)
     team.at(utc(24, 8, 30))  # Tuesday's prompt
     type_in(team, DAVE, "Tuesday's work")
     assert "2/3" in said(team, DAVE) and "Tuesday 24 November" in said(team, DAVE)
@@ -282,3 +284,21 @@ def test_the_manifest_subscribes_dms_only(team: Team) -> None:
     assert not {"message.channels", "message.groups"} & set(
         manifest["settings"]["event_subscriptions"]["bot_events"]
     )
+
+
+def test_splitting_typed_answers() -> None:
+    from bot.parsing.dm import Word, clean, split_answers, word_of
+
+    assert split_answers("1. a\n2. b\n3. c", 3) == ["a", "b", "c"]
+    assert split_answers("1. a\nmore of a\n2) b\n3、c", 3) == ["a\nmore of a", "b", "c"]
+    assert split_answers("(1) 甲 (2) 乙 (3) 丙", 3) is None  # numbers must start lines
+    assert split_answers("a\n\nb\nstill b\n\nc", 3) == ["a", "b\nstill b", "c"]
+    assert split_answers("a\nb\nc", 3) == ["a", "b", "c"]
+    assert split_answers("a\nb", 3) is None and split_answers("one answer", 3) is None
+    # Not numbered from 1: taken line by line, as typed.
+    assert split_answers("2. b\n3. c\n4. d", 3) == ["2. b", "3. c", "4. d"]
+    assert split_answers("a\nb\nc", 1) is None
+    assert clean("Tom &amp; Jerry &lt;3\u00a0\u200b ") == "Tom & Jerry <3"
+    assert [word_of(w) for w in ("Help", "？", "帮助", "skip.", "汇报", "helpful")] == [
+        Word.HELP, Word.HELP, Word.HELP, Word.SKIP, Word.REPORT, None,
+    ]  # fmt: skip

@@ -102,6 +102,20 @@ def _ask(run: StandupRun, number: int, *, late: bool) -> ChatTurn:
     )
 
 
+def waiting(*, session: Session, team_id: str, user_id: str, now: datetime) -> ChatTurn | None:
+    """The question a typed message would answer now, or None when no standup waits."""
+    found = _current(session, team_id, user_id, now)
+    if found is None:
+        return None
+    mine, run = found
+    draft = _chat(mine).get("draft") or []
+    return _ask(
+        run,
+        min(len(draft), len(run.questions) - 1),
+        late=not _in_window(session, run, user_id, now),
+    )
+
+
 def typed(
     *, session: Session, team_id: str, user_id: str, text: str, ts: str, now: datetime
 ) -> ChatTurn | None:

@@ -33,7 +33,7 @@ def turn(said: ChatTurn) -> Any:
         Turn.EDITED: f"Updated your standup for {_day(said.day)} in <#{said.channel_id}>.",
         Turn.DRAFT_EDITED: "Got the change; carry on with the next question.",
         Turn.SKIPPED: f"Skipped your standup for <#{said.channel_id}> on {_day(said.day)}.",
-    }[Turn(said.kind)]
+    }[said.kind]
     if said.kind == Turn.ANSWERED and said.late:
         text += " (answered late)"
     return text, [section(text)]
@@ -50,9 +50,18 @@ to change an answer.
 `/digest status`; each command's `help` lists its verbs. The *Home* tab shows your items."""
 
 
-def help_message(board: Dashboard, *, today: date) -> Any:
-    """`help` in the DM: what teamloop does, and the person's open items."""
+def help_message(board: Dashboard, *, today: date, waiting: ChatTurn | None = None) -> Any:
+    """`help` in the DM: what teamloop does, the standup waiting for an answer (if any), and
+    the person's open items."""
     blocks: list[Block] = [section(HELP)]
+    if waiting is not None:
+        blocks.append(
+            section(
+                f"⏳ Your standup for <#{waiting.channel_id}> ({_day(waiting.day)}) is waiting: "
+                f"question {waiting.number}/{waiting.total}, "
+                f"_{escape(truncate(waiting.question, 300))}_ Type your answer here."
+            )
+        )
     lines: list[str] = []
     for req in board.requirements[:SHOWN]:
         due = f" · due {req.due_date:%d %b}" if req.due_date else ""

@@ -80,7 +80,11 @@ def _typed(event: dict[str, Any], context: BoltContext, client: WebClient) -> No
                 board = home.dashboard(
                     session=session, team_id=team_id, user_id=user, now=now, is_private=is_private
                 )
-            say(*views.help_message(board, today=now.astimezone(deps.settings.zone).date()))
+                asked = standup_chat.waiting(
+                    session=session, team_id=team_id, user_id=user, now=now
+                )
+            today = now.astimezone(deps.settings.zone).date()
+            say(*views.help_message(board, today=today, waiting=asked))
             return
         said: ChatTurn | None
         with deps.transaction() as session:
