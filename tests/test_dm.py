@@ -259,6 +259,7 @@ def test_bots_are_never_answered_and_redeliveries_once(team: Team) -> None:
     other = ws.post(dm(team, BOB), user="U0OTHERBOT", text="I am a bot", bot=True)
     other["bot_id"] = "B0OTHER"
     driver.echo(other, channel=dm(team, BOB))
+    driver.edit(other, "1. I\n2. am\n3. a bot", channel=dm(team, BOB))  # its message_changed
     team.env.drain()
     assert len(team.dms(BOB)) == count + 1  # only the other bot's own post
     # A message in a channel is not teamloop's business (and not subscribed).
