@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltContext
@@ -47,7 +48,7 @@ def handle_dm_message(event: dict[str, Any], context: BoltContext, client: WebCl
         _typed(event, context, client)
 
 
-def _answer(client: WebClient, event: dict[str, Any]) -> Any:
+def _answer(client: WebClient, event: dict[str, Any]) -> Callable[..., None]:
     """Post into the DM, in the thread the person typed in (if any)."""
 
     def say(text: str, blocks: list[dict[str, Any]] | None = None) -> None:
