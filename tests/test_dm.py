@@ -79,6 +79,19 @@ def test_one_by_one_in_the_dm_stores_what_the_form_stores(team: Team) -> None:
     assert "Thanks!" in team.dms(BOB)[0]["text"]
 
 
+def test_answers_delivered_out_of_order_keep_the_order_typed(team: Team) -> None:
+    from sandbox import messages
+
+    started(team)
+    ws, channel = team.env.ws, dm(team, BOB)
+    typed = [ws.post(channel, user=BOB, text=t) for t in ("Importer", "Paging", "none")]
+    for msg in (typed[1], typed[0], typed[2]):  # Slack delivers the second one first
+        team.env.driver.event(messages.typed(ws, msg, channel))
+        team.env.drain()
+    [bob] = team.rows(StandupResponse, user_id=BOB)
+    assert (bob.status, bob.answers) == ("answered", ["Importer", "Paging", "none"])
+
+
 def test_typed_in_the_prompts_thread_is_asked_there(team: Team) -> None:
     started(team)
     prompt = team.dms(CAROL)[0]

@@ -138,8 +138,11 @@ def typed(
     if parts is not None:
         draft, msgs[ts] = parts, list(range(total))
     else:
-        msgs[ts] = [len(draft)]
-        draft.append(text)
+        # Slack does not promise events in order: an answer lands where its message was typed.
+        at = sum(1 for t in msgs if float(t) < float(ts))
+        draft.insert(at, text)
+        msgs = {t: [n + (float(t) > float(ts)) for n in idx] for t, idx in msgs.items()}
+        msgs[ts] = [at]
     late = not _in_window(session, run, user_id, now)
     if len(draft) < total:
         _save(mine, {**chat, "open": now.isoformat(), "draft": draft, "msgs": msgs})
@@ -228,5 +231,5 @@ def report(*, session: Session, team_id: str, user_id: str, now: datetime) -> Ch
             "You have already answered your latest standup; edit your message or use "
             "*Edit answer* to change it."
         )
-    _save(mine, {**_chat(mine), "open": now.isoformat(), "draft": []})
+    _save(mine, {"open": now.isoformat(), "draft": [], "msgs": {}})
     return _ask(run, 0, late=not _in_window(session, run, user_id, now))
