@@ -8,12 +8,14 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.anon_parsing import split_first, verdict
 from bot.errors import InvalidInput
 from bot.item_parsing import KINDS, parse_score, split_item
 from bot.parsing import parse_ref, shorten
 from bot.services import blockers, feedback, risks
 from bot.views import items as views
 from bot.views.blocks import Block, message
+from handlers.commands.anonymous import handle_anonymous, handle_replies
 from handlers.commands.req import Call, parse_call, route
 from handlers.common import admin_check, deps_of, ephemeral
 
@@ -31,7 +33,7 @@ def _answer(ack: Ack, reply: Block | None) -> None:
 def handle_feedback(
     ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
-    """`/feedback [anonymous] [kind] <text> [REQ-n]`, `/feedback list`, `/feedback help`."""
+    """`/feedback [anonymous] [kind] <text> [REQ-n]`, `list`, `replies <code>`, `help`."""
     verb, call = parse_call(command, context, client, respond)
     if verb in ("", "help"):
         _answer(ack, views.help_message("How to use /feedback", views.FEEDBACK_HELP))
@@ -40,10 +42,16 @@ def handle_feedback(
         rows = call.run(_recent_with_links)
         _answer(ack, message("Recent feedback", views.feedback_list(rows)))
         return
+    word, rest = split_first(command.get("text") or "")
+    if verb == "replies":
+        handle_replies(rest, ack, command, context, client, respond)
+        return
+    anon = verdict(word)
+    if anon != "no":
+        # Anonymous, or a near miss of it: never falls through to a signed, public card.
+        handle_anonymous(anon, word, rest, ack, command, context, client, respond)
+        return
     words = (command.get("text") or "").split()
-    anonymous = words[0].lower() in ("anonymous", "anon")
-    if anonymous:
-        words = words[1:]
     kind = words[0].lower() if words and words[0].lower() in KINDS else None
     if kind:
         words = words[1:]
@@ -55,19 +63,8 @@ def handle_feedback(
         now=call.now,
         text=item.text,
         kind=kind,
-        anonymous=anonymous,
         requirement_number=item.requirement,
     )
-    if anonymous:
-        # Never posted now: the timing would tell who sent it.
-        _answer(
-            ack,
-            message(
-                f"Thanks. {fb.ref} is saved without your name and will appear in this channel's "
-                "next digest, not now."
-            ),
-        )
-        return
     linked = f"REQ-{item.requirement}" if item.requirement else None
     _answer(
         ack,

@@ -18,6 +18,7 @@ from bot.views import requirements as req_views
 from bot.views.blocks import message
 from handlers.common import actor_of, admin_check, deps_of, ephemeral, form_values
 from handlers.events.home import publish_home
+from handlers.interactions.anon_actions import is_anonymous_form, submit_form_anonymously
 from handlers.interactions.req_actions import _number, _setup
 
 
@@ -233,6 +234,9 @@ def handle_capture_submit(
     deps = deps_of(context)
     state = form_values(view)
     is_feedback = view.get("callback_id") == "fb_capture_modal"
+    if is_feedback and is_anonymous_form(state):
+        submit_form_anonymously(ack, body, context, client, state, actor.channel_id)
+        return
     source_ts = meta.get("source_ts")
     common = {
         "actor": actor,
