@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.item_parsing import KINDS, TEXT_MAX, detect_kind
-from storage.anonymous import AnonymousFeedback, AnonymousReply
+from storage.anonymous import AnonymousFeedback, AnonymousReply, truncate_wal
 from storage.scheduling import Schedule
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: codes are typed back
@@ -96,6 +96,11 @@ def submit(
     session.add(item)
     session.flush()
     return item, f"{item.public_id}-{secret}"
+
+
+def forget_write_order(*, session: Session) -> None:
+    """After an anonymous write has committed: leave no log of the order of writes."""
+    truncate_wal(session)
 
 
 def _has_digest(session: Session, team_id: str, channel_id: str) -> bool:
@@ -228,20 +233,25 @@ def thread(
     return [r for r in rows if for_sender or not r.from_sender or r.day < today]
 
 
-def export_rows(*, session: Session, team_id: str | None) -> list[dict[str, Any]]:
-    """Released anonymous items for exports: text, kind, channel, release day; no author."""
+def export_rows(*, session: Session, with_history: bool) -> list[dict[str, Any]]:
+    """Released anonymous items for exports, shaped like signed feedback: no author, no time
+    (not even the day), no history; held items are not exported at all."""
     query = select(AnonymousFeedback).where(AnonymousFeedback.released_on.is_not(None))
-    if team_id:
-        query = query.where(AnonymousFeedback.team_id == team_id)
-    return [
-        {
-            "ref": item.public_id,
+    out = []
+    for item in session.scalars(query.order_by(AnonymousFeedback.public_id)):
+        row: dict[str, Any] = {
+            "team_id": item.team_id,
+            "id": item.public_id,
             "kind": item.kind,
             "text": item.text,
             "channel": item.channel_id,
             "author": None,
             "anonymous": True,
-            "released_on": item.released_on.isoformat() if item.released_on else None,
+            "requirement": None,
+            "permalink": None,
+            "created_at": None,
         }
-        for item in session.scalars(query.order_by(AnonymousFeedback.public_id))
-    ]
+        if with_history:
+            row["history"] = []
+        out.append(row)
+    return out

@@ -70,6 +70,7 @@ def submit_later(
             min_members=deps.settings.teamloop_anon_min_members,
             now=deps.clock.now(),
         )
+        deps.run(anonymous.forget_write_order)
         answer(views.receipt(code))
 
     def tell(text: str) -> None:
@@ -130,7 +131,10 @@ def handle_replies(
             rows = anonymous.thread(session=session, item=item, for_sender=True, today=today)
             return views.thread(item, rows)
 
-        ack(deps.run(as_sender))
+        answer = deps.run(as_sender)
+        if text:
+            deps.run(anonymous.forget_write_order)
+        ack(answer)
         return
     is_admin, user_id = admin_check(client), command["user_id"]
 
