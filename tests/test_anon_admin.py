@@ -200,3 +200,44 @@ def test_reply_channel_links_nobody(t: Team) -> None:
     cells = every_cell(t)
     assert not [c for c in cells if ERIN in c or code.rsplit("-", 1)[1] in c]
     assert len(released(t)) == 2 and SENT_AT.date().isoformat() in cells
+
+
+def test_old_anonymous_rows_leave_the_numbered_table_on_upgrade(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    from storage.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0006")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO workspaces (team_id, created_at) VALUES ('T1', '2026-11-01')")
+        )
+        for n, (anonymous, author) in enumerate([(False, BOB), (True, None), (False, CAROL)], 1):
+            conn.execute(
+                text(
+                    "INSERT INTO feedback (id, team_id, number, text, kind, channel_id, author_id, "
+                    "anonymous, created_at) VALUES (:n, 'T1', :n, :t, 'idea', 'C1', :a, :x, "
+                    "'2026-11-24 10:06:3' || :n)"
+                ),
+                {"n": n, "t": f"item {n}", "a": author, "x": anonymous},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO history_events (team_id, entity_type, entity_id, actor_id, at, "
+                    "field) VALUES ('T1', 'feedback', :n, :a, '2026-11-24 10:06:3' || :n, 'new')"
+                ),
+                {"n": n, "a": author},
+            )
+    upgrade(url)
+    with engine.begin() as conn:
+        assert conn.execute(
+            text("SELECT number FROM feedback ORDER BY number")
+        ).scalars().all() == [1, 3]
+        assert conn.execute(text("SELECT count(*) FROM history_events")).scalar() == 2
+        [(public_id, day, released)] = conn.execute(
+            text("SELECT public_id, day, released_on FROM anonymous_feedback")
+        ).all()
+    engine.dispose()
+    assert re.fullmatch(r"AN-\w{6}", public_id) and str(day) == "2026-11-24" and released is None
