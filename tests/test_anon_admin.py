@@ -241,3 +241,31 @@ def test_old_anonymous_rows_leave_the_numbered_table_on_upgrade(tmp_path: Path) 
         ).all()
     engine.dispose()
     assert re.fullmatch(r"AN-\w{6}", public_id) and str(day) == "2026-11-24" and released is None
+
+
+def _sequences(t: Team) -> list[tuple[str, int | None]]:
+    with t.env.sessions() as s:
+        if s.get_bind().dialect.name == "postgresql":
+            query = (
+                "SELECT sequencename, last_value FROM pg_sequences "
+                "WHERE schemaname = current_schema() ORDER BY sequencename"
+            )
+        else:
+            query = "SELECT name, seq FROM sqlite_sequence ORDER BY name"
+            if not s.execute(
+                text("SELECT name FROM sqlite_master WHERE name = 'sqlite_sequence'")
+            ).first():
+                return []
+        return [(str(name), value) for name, value in s.execute(text(query))]
+
+
+def test_no_database_sequence_moves_when_an_item_is_sent(t: Team) -> None:
+    command(t, "/feedback", "The export is slow", user=BOB)
+    command(t, "/req", "new Export invoices", user=BOB)
+    before = _sequences(t)
+    anon(t, "Standups run too long")
+    code = anon(t, "Too many meetings", user=FRANK)
+    command(t, "/feedback", f"replies {code} and too long", user=FRANK)
+    assert _sequences(t) == before  # an admin watching sequences sees nothing advance
+    command(t, "/feedback", "Love the board", user=CAROL)
+    assert _sequences(t) != before or not before  # (the check sees named writes)
