@@ -18,10 +18,10 @@ from bot.app import create_app
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.deps import Worker
-from bot.sandbox.driver import Driver
-from bot.sandbox.web_api import WebApi
-from bot.sandbox.workspace import Json, Workspace
-from bot.web import Served
+from bot.runtime.web import Served
+from sandbox.driver import Driver
+from sandbox.web_api import WebApi
+from sandbox.workspace import Json, Workspace
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 
@@ -244,14 +244,19 @@ class JobsEnv:
             return list(session.scalars(query.order_by(pk)))
 
 
-FAST = {"channel_interval": 0.02, "per_minute": 60_000, "settle": 0.0, "timeout": 1.0}
+FAST: dict[str, Any] = {
+    "channel_interval": 0.02,
+    "per_minute": 60_000,
+    "settle": 0.0,
+    "timeout": 1.0,
+}
 
 
 @pytest.fixture
 def jobs_env(db_url: str, standin: tuple[Workspace, Served]) -> Iterator[JobsEnv]:
     """The jobs of one process with fast limits and a frozen clock."""
-    from bot.jobs import build_jobs
-    from bot.outbox import Limits
+    from bot.outbox.sender import Limits
+    from bot.runtime.jobs import build_jobs
 
     ws, served = standin
     api_url = served.url + "/api/"
@@ -341,8 +346,8 @@ class Team:
 @pytest.fixture
 def team(env: Env) -> Iterator[Team]:
     """The app and the jobs together, on one database and one clock."""
-    from bot.jobs import build_jobs
-    from bot.outbox import Limits
+    from bot.outbox.sender import Limits
+    from bot.runtime.jobs import build_jobs
 
     jobs = build_jobs(env.settings, sessions=env.sessions, clock=env.clock, limits=Limits(**FAST))
     yield Team(env, jobs)

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import build
-from bot.export import export
-from bot.sandbox.driver import Driver
-from bot.web import Served, wsgi_app
+from bot.runtime.export import export
+from bot.runtime.web import Served, wsgi_app
+from sandbox.driver import Driver
 from tests.anon_support import (
     ERIN,
     FIRST_DIGEST,

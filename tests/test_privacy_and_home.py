@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, select
 
-from bot.export import export
+from bot.runtime.export import export
 from tests.conftest import BOB, CAROL, PM, PRODUCT, SECRET_CHANNEL, Env, texts
 
 
@@ -99,7 +99,7 @@ def test_card_and_home_buttons_edit_close_and_mark_done(env: Env) -> None:
     card = env.channel()[0]
     env.driver.click(card, "rsk_close", user=PM, channel=PRODUCT)
     env.drain()
-    assert "closed" in texts(env.ws.find(PRODUCT, card["ts"])["blocks"])
+    assert "closed" in texts(env.ws.message(PRODUCT, card["ts"])["blocks"])
     env.driver.command("/risk", "new Key person leaves <@U0BOB|bob>", user=PM, channel=PRODUCT)
     env.drain()
     home = open_home(env, BOB)

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import random
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,7 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.item_parsing import KINDS, TEXT_MAX, detect_kind
+from bot.parsing.items import KINDS, TEXT_MAX, detect_kind
+from bot.readmodels import Batch
 from storage.anonymous import AnonymousFeedback, AnonymousReply, truncate_wal
 from storage.scheduling import Schedule
 
@@ -31,14 +31,6 @@ BATCH_MIN = 2
 ITERATIONS = 50_000
 REPLIES_HINT = "Type `/feedback replies <your code>` with the code you got when you sent it."
 _shuffle = random.SystemRandom().shuffle
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Anonymous items a digest releases, already shuffled."""
-
-    items: list[AnonymousFeedback]
-    held_alone: bool
 
 
 def _token(n: int) -> str:

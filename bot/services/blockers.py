@@ -9,11 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotAllowed
-from bot.item_parsing import TEXT_MAX
-from bot.parsing import shorten
+from bot.parsing.common import shorten
+from bot.parsing.items import TEXT_MAX
 from bot.services import items, requirements
 from bot.services.actor import Actor
 from storage.items import Blocker
+from storage.statuses import BlockerStatus
 
 KIND = "blocker"
 HINT = "Type `/blocker list` to see the open ones."
@@ -45,7 +46,7 @@ def create(
         team_id=actor.team_id,
         number=items.next_number(session, actor, KIND, now),
         text=text,
-        status="open",
+        status=BlockerStatus.OPEN,
         reporter_id=reporter_id or actor.user_id,
         owner_id=owner_id,
         channel_id=actor.channel_id,
@@ -112,7 +113,7 @@ def open_in_channel(*, session: Session, actor: Actor, limit: int = 30) -> list[
         session.scalars(
             select(Blocker)
             .where(Blocker.team_id == actor.team_id, Blocker.channel_id == actor.channel_id)
-            .where(Blocker.status == "open")
+            .where(Blocker.status == BlockerStatus.OPEN)
             .order_by(Blocker.opened_at, Blocker.number)
             .limit(limit)
         )
@@ -124,7 +125,7 @@ def resolve(
 ) -> Blocker:
     """Resolve BLK-n: its reporter, its owner, or a workspace admin may."""
     blk = get(session=session, actor=actor, number=number)
-    if blk.status == "resolved":
+    if blk.status == BlockerStatus.RESOLVED:
         raise InvalidInput(f"{blk.ref} is already resolved.")
     if actor.user_id not in (blk.reporter_id, blk.owner_id) and not is_admin(actor.user_id):
         raise NotAllowed(
@@ -132,6 +133,6 @@ def resolve(
             + (f" or <@{blk.owner_id}> (its owner)" if blk.owner_id else "")
             + f" can resolve {blk.ref}."
         )
-    blk.status, blk.resolved_at = "resolved", now
+    blk.status, blk.resolved_at = BlockerStatus.RESOLVED, now
     items.change(session, blk, KIND, actor.user_id, "status", "open", "resolved", now)
     return blk

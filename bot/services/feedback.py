@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
-from bot.item_parsing import KINDS, TEXT_MAX, detect_kind
-from bot.parsing import first_line, shorten
+from bot.parsing.common import first_line, shorten
+from bot.parsing.items import KINDS, TEXT_MAX, detect_kind
 from bot.services import items, requirements
 from bot.services.actor import Actor
 from storage.items import Feedback

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.services.anonymous import Batch
+from bot.readmodels import Batch
 from bot.views.blocks import (
     Block,
     actions,

@@ -9,19 +9,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.anon_parsing import Verdict, split_first
 from bot.errors import InvalidInput
-from bot.item_parsing import KINDS
+from bot.parsing.anonymous import Verdict, split_first
+from bot.parsing.items import KINDS
 from bot.services import anonymous
 from bot.views import anonymous as views
-from handlers.common import admin_check, deps_of, ephemeral
+from bot.views.blocks import Block
+from handlers.commands.router import Call
+from handlers.common import deps_of, ephemeral, team_of
+from handlers.slack_api import admin_check
 
 MEMBERS_MAX = 500
 REPLIES_USAGE = "Type `/feedback replies <your code>`, or `/feedback replies <code> <reply>`."
+NOT_LEAD = (
+    "Only this channel's leads (workspace admins, or whoever set up its digest) read replies "
+    "by id. If you sent it, type `/feedback replies <your code>`."
+)
 
 
 def human_members(client: WebClient, channel_id: str) -> int:
@@ -49,7 +56,6 @@ def submit_later(
     context: BoltContext,
     client: WebClient,
     *,
-    team_id: str,
     channel_id: str,
     text: str,
     kind: str | None,
@@ -57,20 +63,23 @@ def submit_later(
     error: Callable[[str], object],
 ) -> None:
     """After the ack: count the channel's people, store the item, show the sender their code."""
-    deps = deps_of(context)
+    deps, team_id = deps_of(context), team_of(context)
 
     def work() -> None:
-        _item, code = deps.run(
-            anonymous.submit,
-            team_id=team_id,
-            channel_id=channel_id,
-            text=text,
-            kind=kind,
-            human_members=human_members(client, channel_id),
-            min_members=deps.settings.teamloop_anon_min_members,
-            now=deps.clock.now(),
-        )
-        deps.run(anonymous.forget_write_order)
+        members = human_members(client, channel_id)
+        with deps.transaction() as session:
+            _item, code = anonymous.submit(
+                session=session,
+                team_id=team_id,
+                channel_id=channel_id,
+                text=text,
+                kind=kind,
+                human_members=members,
+                min_members=deps.settings.teamloop_anon_min_members,
+                now=deps.clock.now(),
+            )
+        with deps.transaction() as session:
+            anonymous.forget_write_order(session=session)
         answer(views.receipt(code))
 
     def tell(text: str) -> None:
@@ -79,82 +88,61 @@ def submit_later(
     deps.defer(work, answer=tell)
 
 
-def handle_anonymous(
-    verdict: Verdict,
-    word: str,
-    rest: str,
-    ack: Ack,
-    command: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond,
-) -> None:
+def anonymous_verb(call: Call, verdict: Verdict, word: str, rest: str) -> Block | None:
     """`/feedback anonymous <text>` stores after the ack; a near miss only asks."""
     if verdict == "near":
-        ack(views.did_you_mean(word, rest))
-        return
+        return views.did_you_mean(word, rest)
     if not rest:
         raise InvalidInput("Say what your feedback is: `/feedback anonymous Standups run long`.")
     first, _, after = rest.partition(" ")
     kind = first.lower() if first.lower() in KINDS and after.strip() else None
-    ack()
+    respond = call.respond
     submit_later(
-        context,
-        client,
-        team_id=str(context.team_id),
-        channel_id=command["channel_id"],
+        call.context,
+        call.client,
+        channel_id=call.actor.channel_id,
         text=after if kind else rest,
         kind=kind,
         answer=lambda body: respond(**body, replace_original=False),
         error=ephemeral(respond),
     )
+    return None
 
 
-def handle_replies(
-    rest: str, ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient,
-    respond: Respond,
-) -> None:  # fmt: skip
+def replies(call: Call) -> Block | None:
     """`/feedback replies <code> [reply]` (the sender), `/feedback replies AN-XXXXXX` (a lead)."""
-    code, text = split_first(rest)
+    code, text = split_first(call.rest)
     if not code:
         raise InvalidInput(REPLIES_USAGE)
-    deps, team_id = deps_of(context), str(context.team_id)
-    today = deps.clock.now().date()
+    deps, team_id, today = call.deps, team_of(call.context), call.now.date()
     if code.count("-") >= 2:  # AN-XXXXXX-SECRET: the sender's private code
-
-        def as_sender(*, session: Any) -> Any:
+        with deps.transaction() as session:
             item = anonymous.by_code(session=session, team_id=team_id, code=code)
             if text:
                 anonymous.reply(
-                    session=session, item=item, text=text, from_sender=True, now=deps.clock.now()
+                    session=session, item=item, text=text, from_sender=True, now=call.now
                 )
-            rows = anonymous.thread(session=session, item=item, for_sender=True, today=today)
-            return views.thread(item, rows)
-
-        answer = deps.run(as_sender)
+            answer = views.thread(
+                item, anonymous.thread(session=session, item=item, for_sender=True, today=today)
+            )
         if text:
-            deps.run(anonymous.forget_write_order)
-        ack(answer)
-        return
-    is_admin, user_id = admin_check(client), command["user_id"]
+            with deps.transaction() as session:
+                anonymous.forget_write_order(session=session)
+        return answer
+    is_admin, user_id, respond = admin_check(call.client), call.actor.user_id, call.respond
 
     def as_lead() -> None:
-        def read(*, session: Any) -> Any:
+        admin = is_admin(user_id)
+        with deps.transaction() as session:
             item = anonymous.released_item(session=session, team_id=team_id, public_id=code)
-            lead = anonymous.is_lead(
+            if not anonymous.is_lead(
                 session=session, team_id=team_id, channel_id=item.channel_id,
-                user_id=user_id, admin=is_admin(user_id),
-            )  # fmt: skip
-            if not lead:
-                raise InvalidInput(
-                    "Only this channel's leads (workspace admins, or whoever set up its digest) "
-                    f"read replies by id. If you sent it, {REPLIES_USAGE[0].lower()}"
-                    f"{REPLIES_USAGE[1:]}"
-                )
+                user_id=user_id, admin=admin,
+            ):  # fmt: skip
+                raise InvalidInput(NOT_LEAD)
             rows = anonymous.thread(session=session, item=item, for_sender=False, today=today)
-            return views.thread(item, rows)
+            answer = views.thread(item, rows)
+        respond(**answer, replace_original=False)
 
-        respond(**deps.run(read), replace_original=False)
-
-    ack()
     deps.defer(as_lead, answer=ephemeral(respond))
+    return None

@@ -9,13 +9,14 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput, NotAllowed
-from bot.parsing import shorten
+from bot.parsing.common import shorten
 from bot.services import anonymous, feedback
 from bot.views import anonymous as views
 from bot.views import items as item_views
 from bot.views.blocks import message
 from handlers.commands.anonymous import submit_later
-from handlers.common import actor_of, admin_check, deps_of, ephemeral, form_values
+from handlers.common import actor_of, deps_of, ephemeral, form_values
+from handlers.slack_api import admin_check
 
 NOT_LEAD = (
     "Only this channel's leads (workspace admins, or whoever set up its digest) can reply. "
@@ -41,7 +42,6 @@ def handle_send_anonymously(
     submit_later(
         context,
         client,
-        team_id=str(context.team_id),
         channel_id=_channel(body),
         text=_value(body),
         kind=None,
@@ -56,7 +56,8 @@ def handle_send_named(
     """*Send with my name*: ordinary feedback, its card posted in the channel."""
     actor = actor_of(context, user_id=body["user"]["id"], channel_id=_channel(body))
     deps = deps_of(context)
-    fb = deps.run(feedback.create, actor=actor, now=deps.clock.now(), text=_value(body))
+    with deps.transaction() as session:
+        fb = feedback.create(session=session, actor=actor, now=deps.clock.now(), text=_value(body))
     ack()
     respond(text=f"Sent with your name as {fb.ref}.", replace_original=True)
     respond(
@@ -76,14 +77,13 @@ def handle_reply_button(
     channel_id, team_id = _channel(body), str(context.team_id)
     admin = admin_check(client)(user_id)
 
-    def check(*, session: Any) -> bool:
+    with deps.transaction() as session:
         item = anonymous.released_item(session=session, team_id=team_id, public_id=public_id)
-        return anonymous.is_lead(
+        lead = anonymous.is_lead(
             session=session, team_id=team_id, channel_id=item.channel_id, user_id=user_id,
             admin=admin,
         )  # fmt: skip
-
-    if not deps.run(check):
+    if not lead:
         respond(**message(NOT_LEAD), replace_original=False)
         return
     client.views_open(trigger_id=body["trigger_id"], view=views.reply_modal(public_id, channel_id))
@@ -98,7 +98,7 @@ def handle_reply_submit(
     text = form_values(view).get("anon_reply_input") or ""
     admin = admin_check(client)(user_id)
 
-    def store(*, session: Any) -> None:
+    with deps.transaction() as session:
         item = anonymous.released_item(session=session, team_id=team_id, public_id=public_id)
         if not anonymous.is_lead(
             session=session, team_id=team_id, channel_id=item.channel_id, user_id=user_id,
@@ -108,8 +108,6 @@ def handle_reply_submit(
         anonymous.reply(
             session=session, item=item, text=text, from_sender=False, now=deps.clock.now()
         )
-
-    deps.run(store)
     ack()
 
 
@@ -131,7 +129,6 @@ def submit_form_anonymously(
     submit_later(
         context,
         client,
-        team_id=str(context.team_id),
         channel_id=channel_id,
         text=text,
         kind=state.get("item_kind_input"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from bot.services.digest import Week
+from bot.readmodels import Week
 
 
 def weekly_chart(weeks: Sequence[Week], *, title: str) -> bytes:

@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import InvalidInput
-from bot.recurrence import CODES, DAILY, WEEKDAYS, parse_hhmm
+from bot.scheduling.recurrence import CODES, DAILY, WEEKDAYS, parse_hhmm
 
 DEFAULT_QUESTIONS = (
     "What did you get done since the last standup?",

@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.installs import InstallationStore, purge_states
-from bot.outbox import Limits, Report, Sender, outbox_client
-from bot.scheduler import Kind, Leadership, Registry, Ticker, TickReport, tick
+from bot.outbox.sender import Limits, Report, Sender, outbox_client
+from bot.scheduling.leadership import Leadership
+from bot.scheduling.occurrences import TickReport, tick
+from bot.scheduling.registry import Kind, Registry
+from bot.scheduling.ticker import Ticker
 from bot.services import defaults, digest_post, reminders, standup_runs
 from storage.db import transaction
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bot.sandbox.workspace import Json, Workspace
+from sandbox.workspace import Json, Workspace
 
 StartResponse = Callable[..., Any]
 

@@ -14,12 +14,12 @@ from urllib.parse import parse_qs
 from bot.app import build
 from bot.clock import OffsetClock
 from bot.config import Settings
-from bot.jobs import build_jobs
-from bot.sandbox.driver import Driver
-from bot.sandbox.ui import UiApi, load_clock, read_json, save_clock
-from bot.sandbox.web_api import WebApi
-from bot.sandbox.workspace import Workspace
-from bot.web import Served, wsgi_app
+from bot.runtime.jobs import build_jobs
+from bot.runtime.web import Served, wsgi_app
+from sandbox.driver import Driver
+from sandbox.ui import UiApi, load_clock, read_json, save_clock
+from sandbox.web_api import WebApi
+from sandbox.workspace import Workspace
 
 WEB = Path(__file__).with_name("web")
 PEOPLE = [

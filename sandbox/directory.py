@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from bot.sandbox.web_api import StartResponse, WebApi
-from bot.sandbox.workspace import Json, Workspace
+from sandbox.web_api import StartResponse, WebApi
+from sandbox.workspace import Json, Workspace
 
 
 class Directory:

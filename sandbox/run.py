@@ -14,9 +14,9 @@ from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.ids import CallbackId
-from bot.sandbox.render import render_message
-from bot.sandbox.server import Sandbox
-from bot.sandbox.workspace import Json, Workspace
+from sandbox.render import render_message
+from sandbox.server import Sandbox
+from sandbox.workspace import Json, Workspace
 from storage.migrate import upgrade
 from storage.models import Requirement
 

@@ -57,7 +57,7 @@ class WebServer(BaseApplication):
     def load(self) -> Any:
         """Runs in each worker after the fork: its own engine, app and worker threads."""
         from bot.app import build
-        from bot.web import wsgi_app
+        from bot.runtime.web import wsgi_app
 
         app, deps = build(self.settings)
         return wsgi_app(app, deps.sessions)
@@ -109,7 +109,7 @@ def _start_worker_process() -> subprocess.Popen[bytes]:
 def run_worker(settings: Settings) -> int:
     """The ticker and the outbox sender, until SIGTERM."""
     from bot.clock import SystemClock
-    from bot.jobs import build_jobs
+    from bot.runtime.jobs import build_jobs
     from storage.db import make_engine, make_session_factory
 
     engine = make_engine(settings.database_url)

@@ -25,9 +25,10 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.anon_parsing import split_first, verdict
 from bot.ids import ActionId, CallbackId
+from bot.parsing.anonymous import split_first, verdict
 from storage.scheduling import OutboxMessage, SchedulerState
+from storage.statuses import OutboxStatus
 
 log = logging.getLogger("teamloop.request")
 StartResponse = Callable[..., Any]
@@ -157,11 +158,13 @@ class StoreCollector(Collector):
             ).all()
             mark = session.get(SchedulerState, "occurrences")
         counts = {status: n for status, n in rows}
-        for status in ("pending", "sending", "sent", "dead", "cancelled"):
-            by_status.add_metric([status], counts.get(status, 0))
+        for status in OutboxStatus:
+            by_status.add_metric([status.value], counts.get(status, 0))
         yield by_status
         depth = GaugeMetricFamily("teamloop_outbox_depth", "Messages waiting to be sent")
-        depth.add_metric([], counts.get("pending", 0) + counts.get("sending", 0))
+        depth.add_metric(
+            [], counts.get(OutboxStatus.PENDING, 0) + counts.get(OutboxStatus.SENDING, 0)
+        )
         yield depth
         lag.add_metric([], (self.now() - mark.at).total_seconds() if mark else float("nan"))
         yield lag

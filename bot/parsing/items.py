@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.errors import InvalidInput
-from bot.parsing import parse_user
+from bot.parsing.common import parse_user
 
 TEXT_MAX = 3000
 KINDS = ("idea", "problem", "praise", "question")

@@ -26,11 +26,12 @@ from slack_sdk.http_retry.jitter import RandomJitter
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.outbox_check import find_posted
-from bot.outbox_parts import Claim, Limits, Report, outbox_client
-from storage import outbox as store
+from bot.outbox import store
+from bot.outbox.parts import Claim, Limits, Report, outbox_client
+from bot.outbox.recovery import find_posted
 from storage.db import transaction
 from storage.scheduling import OutboxMessage
+from storage.statuses import OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +156,14 @@ class Sender:
             return None
         team.next_at = slot + self.limits.spacing
         chan.next_at = slot + self.limits.channel_interval
-        if row.status == "sending" and row.uncertain_since is None and row.slot_at is not None:
+        if (
+            row.status == OutboxStatus.SENDING
+            and row.uncertain_since is None
+            and row.slot_at is not None
+        ):
             # The previous holder died mid-attempt: Slack may have the message already.
             row.uncertain_since = datetime.fromtimestamp(row.slot_at, UTC)
-        row.status = "sending"
+        row.status = OutboxStatus.SENDING
         row.claimed_by = self.name
         row.claimed_at = now
         row.slot_at = slot
@@ -263,18 +268,23 @@ class Sender:
         assert key is not None
         with transaction(self.sessions) as session:
             ref = store.by_key(session, key)
-            if ref is not None and ref.status == "sent" and ref.channel_id and ref.slack_ts:
+            if (
+                ref is not None
+                and ref.status == OutboxStatus.SENT
+                and ref.channel_id
+                and ref.slack_ts
+            ):
                 return ref.channel_id, ref.slack_ts
             row = store.owned(session, row_id=claim.id, claimer=self.name)
             if row is None:
                 return None
             row.claimed_by = row.lease_until = None
-            if ref is None or ref.status in ("dead", "cancelled"):
-                row.status, row.last_error = "dead", f"{key} was never sent"
+            if ref is None or ref.status in (OutboxStatus.DEAD, OutboxStatus.CANCELLED):
+                row.status, row.last_error = OutboxStatus.DEAD, f"{key} was never sent"
                 log.error("outbox %s: %s was never sent; dropping it", claim.dedupe_key, key)
             else:
                 # Its message is still on its way: look again shortly, without using an attempt.
-                row.status = "pending"
+                row.status = OutboxStatus.PENDING
                 row.next_attempt_at = self.clock.now() + timedelta(seconds=1)
         return None
 
@@ -340,7 +350,7 @@ class Sender:
             if row is None:
                 log.warning("outbox %s: claim lost while sending", claim.dedupe_key)
                 return
-            row.status, row.slack_ts, row.channel_id = "sent", ts, channel
+            row.status, row.slack_ts, row.channel_id = OutboxStatus.SENT, ts, channel
             row.sent_at = self.clock.now()
             row.attempts += 1
             row.lease_until = None  # claimed_by stays: which replica sent it
@@ -349,7 +359,7 @@ class Sender:
         with transaction(self.sessions) as session:
             row = store.owned(session, row_id=claim.id, claimer=self.name)
             if row is not None:
-                row.status, row.claimed_by, row.lease_until = "pending", None, None
+                row.status, row.claimed_by, row.lease_until = OutboxStatus.PENDING, None, None
 
     def _failed(
         self,
@@ -372,7 +382,7 @@ class Sender:
             if uncertain is not None and row.uncertain_since is None:
                 row.uncertain_since = datetime.fromtimestamp(uncertain, UTC)
             if final or row.attempts >= self.limits.max_attempts:
-                row.status = "dead"
+                row.status = OutboxStatus.DEAD
                 if row.fallback:
                     # e.g. a chart that could not be uploaded: its digest shows text bars.
                     store.enqueue_edit(session=session, now=self.clock.now(), **row.fallback)
@@ -384,6 +394,6 @@ class Sender:
             wait_s = self.backoff.calculate_sleep_duration(row.attempts - 1)
             if uncertain is not None:
                 wait_s = max(wait_s, self.limits.settle)
-            row.status = "pending"
+            row.status = OutboxStatus.PENDING
             row.next_attempt_at = self.clock.now() + timedelta(seconds=wait_s)
             report.add("retried")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from storage.db import insert_ignore
 from storage.scheduling import OutboxMessage, SendPace
+from storage.statuses import OutboxStatus
 
 WORKSPACE_KEY = "*"
 
@@ -23,14 +24,16 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
     # A reply or an edit waits until the message it refers to is settled (sent, or never).
     settled = exists().where(
         ref.dedupe_key == func.coalesce(OutboxMessage.edit_of, OutboxMessage.thread_key),
-        ref.status.in_(("sent", "dead", "cancelled")),
+        ref.status.in_((OutboxStatus.SENT, OutboxStatus.DEAD, OutboxStatus.CANCELLED)),
     )
     ready = or_(and_(OutboxMessage.thread_key.is_(None), OutboxMessage.edit_of.is_(None)), settled)
     return and_(
         or_(
-            and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+            and_(
+                OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
+            ),
             # A lease that ran out: the sender holding it died (or stalled) mid-attempt.
-            and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+            and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now),
         ),
         ready,
     )
@@ -72,7 +75,7 @@ def pace_rows(session: Session, *, team_id: str, keys: Iterable[str]) -> dict[st
 def owned(session: Session, *, row_id: int, claimer: str) -> OutboxMessage | None:
     """The row if this sender still holds its claim (a reclaimed row is someone else's)."""
     row = session.get(OutboxMessage, row_id, with_for_update=True)
-    if row is None or row.status != "sending" or row.claimed_by != claimer:
+    if row is None or row.status != OutboxStatus.SENDING or row.claimed_by != claimer:
         return None
     return row
 
@@ -80,10 +83,14 @@ def owned(session: Session, *, row_id: int, claimer: str) -> OutboxMessage | Non
 def next_due(session: Session) -> datetime | None:
     """When the next pending row (or running lease) becomes claimable."""
     pending = session.scalar(
-        select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending")
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == OutboxStatus.PENDING
+        )
     )
     leased = session.scalar(
-        select(func.min(OutboxMessage.lease_until)).where(OutboxMessage.status == "sending")
+        select(func.min(OutboxMessage.lease_until)).where(
+            OutboxMessage.status == OutboxStatus.SENDING
+        )
     )
     found = [t for t in (pending, leased) if t is not None]
     return min(found) if found else None
@@ -128,7 +135,7 @@ def enqueue(
         "thread_key": thread_key,
         "text": text,
         "blocks": blocks,
-        "status": "pending",
+        "status": OutboxStatus.PENDING,
         "attempts": 0,
         "next_attempt_at": not_before or now,
         "occurrence_id": occurrence_id,
@@ -162,14 +169,14 @@ def enqueue_edit(
     )
     if original is None:
         raise LookupError(f"no outbox message {of_key!r}")
-    if original.status == "pending":
+    if original.status == OutboxStatus.PENDING:
         original.text, original.blocks = text, blocks
         return
-    if original.status in ("dead", "cancelled"):
+    if original.status in (OutboxStatus.DEAD, OutboxStatus.CANCELLED):
         return  # never shown, nothing to change
     waiting = session.scalar(
         select(OutboxMessage)
-        .where(OutboxMessage.edit_of == of_key, OutboxMessage.status == "pending")
+        .where(OutboxMessage.edit_of == of_key, OutboxMessage.status == OutboxStatus.PENDING)
         .with_for_update()
     )
     if waiting is not None:
@@ -184,7 +191,7 @@ def enqueue_edit(
             edit_of=of_key,
             text=text,
             blocks=blocks,
-            status="pending",
+            status=OutboxStatus.PENDING,
             attempts=0,
             next_attempt_at=now,
             created_at=now,
@@ -197,7 +204,7 @@ def cancel(session: Session, dedupe_key: str) -> bool:
     row = session.scalar(
         select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key).with_for_update()
     )
-    if row is None or row.status != "pending":
+    if row is None or row.status != OutboxStatus.PENDING:
         return False
-    row.status = "cancelled"
+    row.status = OutboxStatus.CANCELLED
     return True

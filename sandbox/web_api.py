@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from bot.sandbox.files_api import FilesApi
-from bot.sandbox.spec import check_call, methods
-from bot.sandbox.workspace import ApiCall, Fault, Json, Limits, Workspace
+from sandbox.files_api import FilesApi
+from sandbox.spec import check_call, methods
+from sandbox.workspace import ApiCall, Fault, Json, Limits, Workspace
 
 StartResponse = Callable[..., Any]
 FORBIDDEN = {"link_names": "link_names", "parse": "full"}

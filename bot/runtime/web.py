@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from waitress.server import create_server
 
-from bot.metrics import instrument, metrics_app
+from bot.runtime.metrics import instrument, metrics_app
 
 log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]

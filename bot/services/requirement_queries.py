@@ -10,8 +10,8 @@ from sqlalchemy import Select, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import HistoryEvent, Requirement
+from storage.statuses import CLOSED_REQUIREMENT
 
-CLOSED = ("done", "rejected")
 # Built once and run on the Connection: captures are the hot path, and the ORM unit of work
 # would cost more than the rest of the request.
 _INSERT = insert(Requirement).returning(Requirement.id)
@@ -56,7 +56,7 @@ def _filtered(q: RequirementQuery) -> Select[Requirement]:
     if q.status is not None:
         stmt = stmt.where(Requirement.status == q.status)
     elif not q.include_closed:
-        stmt = stmt.where(Requirement.status.not_in(CLOSED))
+        stmt = stmt.where(Requirement.status.not_in(CLOSED_REQUIREMENT))
     for word in q.words:
         pattern = f"%{_escape_like(word.lower())}%"
         stmt = stmt.where(

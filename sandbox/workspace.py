@@ -262,6 +262,13 @@ class Workspace:
         with self.lock:
             return next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
 
+    def message(self, channel: str, ts: str) -> Json:
+        """The message at `ts` in a channel; KeyError when there is none."""
+        found = self.find(channel, ts)
+        if found is None:
+            raise KeyError(f"no message {ts} in {channel}")
+        return found
+
     def channel_messages(self, channel: str, *, top_level: bool = True) -> list[Json]:
         """Messages of a channel, oldest first (top level only unless asked)."""
         with self.lock:

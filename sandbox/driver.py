@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from slack_bolt import App, BoltRequest
 
-from bot.sandbox.workspace import Json, Workspace
+from sandbox.workspace import Json, Workspace
 
 SAMPLES = Path(__file__).with_name("samples")
 

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from bot.recurrence import next_instant
-from bot.sandbox.workspace import Json
+from bot.scheduling.recurrence import next_instant
+from sandbox.workspace import Json
 from storage.db import transaction
 from storage.scheduling import OutboxMessage, Schedule, SchedulerState
+from storage.statuses import OutboxStatus
 
 if TYPE_CHECKING:
-    from bot.sandbox.server import Sandbox
+    from sandbox.server import Sandbox
 
 CLOCK_STATE = "sandbox_clock"
 STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
@@ -105,7 +106,10 @@ class UiApi:
                 ]
             waiting = session.scalar(
                 select(OutboxMessage.next_attempt_at)
-                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at > now)
+                .where(
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.next_attempt_at > now,
+                )
                 .order_by(OutboxMessage.next_attempt_at)
                 .limit(1)
             )
@@ -116,7 +120,7 @@ class UiApi:
     # -- acting ----------------------------------------------------------------------------------
     def send(self, body: Json) -> Json:
         """A slash command, or a plain message (in a thread when `thread_ts` is given)."""
-        from bot.sandbox.run import escape_mentions
+        from sandbox.run import escape_mentions
 
         text, user, channel = str(body["text"]).strip(), body["user"], body["channel"]
         if text.startswith("/"):
