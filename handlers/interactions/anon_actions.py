@@ -9,13 +9,14 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput, NotAllowed
+from bot.ids import ActionId
 from bot.parsing.common import shorten
 from bot.services import anonymous, feedback
 from bot.views import anonymous as views
 from bot.views import items as item_views
 from bot.views.blocks import message
 from handlers.commands.anonymous import submit_later
-from handlers.common import actor_of, deps_of, ephemeral, form_values
+from handlers.common import actor_of, deps_of, ephemeral, form_values, team_of
 from handlers.slack_api import admin_check
 
 NOT_LEAD = (
@@ -74,7 +75,7 @@ def handle_reply_button(
     """A lead's *Reply* on a released item opens the reply form; anyone else is told who can."""
     ack()
     deps, user_id, public_id = deps_of(context), body["user"]["id"], _value(body)
-    channel_id, team_id = _channel(body), str(context.team_id)
+    channel_id, team_id = _channel(body), team_of(context)
     admin = admin_check(client)(user_id)
 
     with deps.transaction() as session:
@@ -93,9 +94,9 @@ def handle_reply_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
     """Store a lead's reply (checked again: forms can be replayed)."""
-    deps, user_id, team_id = deps_of(context), body["user"]["id"], str(context.team_id)
+    deps, user_id, team_id = deps_of(context), body["user"]["id"], team_of(context)
     public_id = str(view.get("private_metadata") or "").split("|")[0]
-    text = form_values(view).get("anon_reply_input") or ""
+    text = form_values(view).get(ActionId.ANON_REPLY_TEXT) or ""
     admin = admin_check(client)(user_id)
 
     with deps.transaction() as session:
@@ -116,12 +117,12 @@ def submit_form_anonymously(
     channel_id: str,
 ) -> None:  # fmt: skip
     """The feedback form with its anonymous switch on: no source message, no author."""
-    if state.get("item_req_input"):
+    if state.get(ActionId.ITEM_REQ):
         raise InvalidInput(
             "Anonymous feedback can't be linked to a requirement; name REQ-n in the text.",
             field="requirement",
         )
-    text = state.get("item_text_input") or ""
+    text = state.get(ActionId.ITEM_TEXT) or ""
     if not text.strip():
         raise InvalidInput("Say what your feedback is.", field="text")
     ack()
@@ -131,7 +132,7 @@ def submit_form_anonymously(
         client,
         channel_id=channel_id,
         text=text,
-        kind=state.get("item_kind_input"),
+        kind=state.get(ActionId.ITEM_KIND),
         answer=lambda reply: client.chat_postEphemeral(
             channel=channel_id, user=user_id, text=reply["text"], blocks=reply.get("blocks")
         ),
@@ -141,4 +142,4 @@ def submit_form_anonymously(
 
 def is_anonymous_form(state: dict[str, Any]) -> bool:
     """Is the form's anonymous switch on?"""
-    return "anonymous" in (state.get("item_anonymous_input") or [])
+    return "anonymous" in (state.get(ActionId.ITEM_ANONYMOUS) or [])
