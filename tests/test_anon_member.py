@@ -46,6 +46,12 @@ def test_typo_of_anonymous_asks_first_and_stores_nothing(t: Team, typed: str) ->
     assert not any("planning meetings" in c for c in every_cell(t))  # nothing stored
 
 
+def test_a_long_typo_is_refused_whole_not_cut(t: Team) -> None:
+    shown = command(t, "/feedback", "anonymus " + "word " * 500, user=ERIN)
+    assert "Did you mean anonymous?" in shown and "Nothing was saved" in shown
+    assert t.env.channel(TEAM) == [] and not rows(t, "anonymous_feedback")
+
+
 def test_near_miss_choice_sends_only_what_was_pressed(t: Team) -> None:
     t.env.driver.command("/feedback", "anonymus Planning is useless", user=ERIN, channel=TEAM)
     question = t.env.last_ephemeral(ERIN)

@@ -91,6 +91,12 @@ def submit_later(
 def anonymous_verb(call: Call, verdict: Verdict, word: str, rest: str) -> Block | None:
     """`/feedback anonymous <text>` stores after the ack; a near miss only asks."""
     if verdict == "near":
+        if len(rest) > views.VALUE_MAX:
+            # The buttons carry the text (nothing is stored before the choice); too long to fit.
+            raise InvalidInput(
+                "Did you mean anonymous? Type `/feedback anonymous <text>` to send it without "
+                "your name, or `/feedback <text>` to sign it. Nothing was saved."
+            )
         return views.did_you_mean(word, rest)
     if not rest:
         raise InvalidInput("Say what your feedback is: `/feedback anonymous Standups run long`.")
