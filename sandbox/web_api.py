@@ -14,6 +14,9 @@ from sandbox.spec import check_call, methods
 from sandbox.workspace import ApiCall, Fault, Json, Limits, Workspace
 
 StartResponse = Callable[..., Any]
+# Every known Web API method any stand-in in this process was asked for, with the kind of
+# conversation it addressed: the manifest contract test checks manifest.yml grants each a scope.
+CALLED_METHODS: set[tuple[str, str | None]] = set()
 FORBIDDEN = {"link_names": "link_names", "parse": "full"}
 
 
@@ -97,6 +100,8 @@ class WebApi(FilesApi):
         call = ApiCall(method, args, error, sorted(k for k in args if k not in known))
         with self.ws.lock:
             self.ws.calls.append(call)
+            if error != "unknown_method":
+                CALLED_METHODS.add((method, self.ws.conversation_kind(args)))
         fault = self.ws.take_fault(method)
         if fault is None and method == "chat.postMessage" and self.ws.limits and error is None:
             limited = self._enforce(self.ws.limits, args)

@@ -296,6 +296,21 @@ class Workspace:
         with self.lock:
             return [e for e in self.ephemerals if e["user"] == user]
 
+    def conversation_kind(self, args: Json) -> str | None:
+        """Which kind of conversation a call addresses, as Slack's scope prefixes name it
+        (`channels` public, `groups` private, `im` a DM; a public channel the bot is not in
+        is `channels (not joined)`), or None for no conversation."""
+        channel = str(args.get("channel") or args.get("channel_id") or "")
+        if args.get("users") or channel.startswith(("D", "U")):
+            return "im"
+        found = self.channels.get(channel)
+        if found is None:
+            return None
+        if found.get("is_private"):
+            return "groups"
+        joined = self.bot_user_id in found.get("members", [])
+        return "channels" if joined else "channels (not joined)"
+
     def dm_channel(self, user: str) -> str:
         """The DM channel id between the bot and a user."""
         return "D" + user.removeprefix("U")

@@ -32,6 +32,7 @@ PRODUCT, ENG, SECRET_CHANNEL = "C0PRODUCT", "C0ENG", "C0SECRET"
 START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+pytest_plugins = ("tests.contract_plugin",)
 # Where the browser sandbox's clock starts unless `--today` says otherwise: a Wednesday.
 SANDBOX_START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

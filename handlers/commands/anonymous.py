@@ -33,6 +33,8 @@ NOT_LEAD = (
 
 def human_members(client: WebClient, channel_id: str) -> int:
     """How many people (not bots, not deactivated) are in the channel; 0 if Slack won't say."""
+    if channel_id.startswith("D"):
+        return 0  # a DM: no crowd to hide in (and its members need a scope we don't ask for)
     members: list[str] = []
     try:
         for page in client.conversations_members(channel=channel_id, limit=200):
