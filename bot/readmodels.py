@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.ids import Turn
+from storage.anonymous import AnonymousFeedback
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
 
@@ -149,3 +150,12 @@ class ChatTurn:
     total: int = 0
     question: str = ""
     late: bool = False
+
+
+# -- anonymous feedback ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Batch:
+    """Anonymous items a digest releases, already shuffled."""
+
+    items: list[AnonymousFeedback]
+    held_alone: bool

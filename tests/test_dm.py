@@ -316,3 +316,13 @@ def test_splitting_typed_answers() -> None:
     assert [word_of(w) for w in ("Help", "？", "帮助", "skip.", "汇报", "helpful")] == [
         Word.HELP, Word.HELP, Word.HELP, Word.SKIP, Word.REPORT, None,
     ]  # fmt: skip
+
+
+def test_the_anonymous_offer_is_neither_logged_nor_counted() -> None:
+    from bot.runtime.metrics import is_anonymous
+
+    def click(action_id: str) -> dict[str, object]:
+        return {"type": "block_actions", "actions": [{"action_id": action_id}]}
+
+    assert is_anonymous(click("dm_capture_anonymous"))
+    assert not is_anonymous(click("dm_capture_feedback"))

@@ -104,7 +104,8 @@ def capture_offer(*, text: str, ts: str) -> Any:
 def anonymous_hint(text: str) -> str:
     """Why anonymous feedback is given in its channel, with the command to paste there."""
     return (
-        "Anonymous feedback belongs to a channel (its digest shows it without your name, "
-        "so even the time can't point to you). In that channel type:\n"
-        f"`/feedback anonymous {escape(truncate(text, 1500))}`"
+        "Anonymous feedback is sent in the channel it is about: that channel's weekly digest "
+        "releases it with others, without your name (a DM can't hide who sent it). In that "
+        f"channel type:\n`/feedback anonymous {escape(truncate(text, 1500))}`\n"
+        "What you typed here stays in this DM under your name; delete it if you like."
     )
