@@ -92,6 +92,7 @@ _EN_DAYS = {
     "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5,
     "sat": 5, "sunday": 6, "sun": 6,
 }  # fmt: skip
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _ZH_DAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
 _ZH_WEEK = r"(?:周|星期|礼拜)"
 _ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -164,7 +165,7 @@ def _shortcut(words: str, today: date) -> DateRead | None:
     if kind == "eow":
         # The working week ends on Friday; at the weekend it is the coming Friday.
         ahead = (4 - today.weekday()) % 7
-        return DateRead(today + timedelta(days=ahead), "end of the working week")
+        return DateRead(today + timedelta(days=ahead), "means the end of the working week")
     if kind == "eom":
         return DateRead(today.replace(day=monthrange(today.year, today.month)[1]))
     if kind == "eoq":
@@ -185,11 +186,13 @@ def _weekday(words: str, today: date) -> DateRead | None:
         prefix, day = zh.group(1) or "", _ZH_DAYS[zh.group(2)]
         mode = "next" if prefix.startswith("下") else "this" if prefix else ""
     monday = today - timedelta(days=today.weekday())
+    name = _DAY_NAMES[day]
     if mode == "next":
-        # "next friday" / 下周五: the Friday of next week, never this week's (stated back).
-        return DateRead(monday + timedelta(days=7 + day), "next week's")
+        # "next friday" / 下周五: the Friday of next week, never this week's (stated back,
+        # since people disagree on it).
+        return DateRead(monday + timedelta(days=7 + day), f"means next week's {name}")
     if mode == "this":
-        return DateRead(monday + timedelta(days=day), "this week's")
+        return DateRead(monday + timedelta(days=day), f"means this week's {name}")
     # A bare weekday is the next one after today: "friday" on a Friday is a week away.
     ahead = (day - today.weekday() - 1) % 7 + 1
     return DateRead(today + timedelta(days=ahead))

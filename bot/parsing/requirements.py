@@ -53,6 +53,7 @@ class Capture:
     due: date | None = None
     # Why the due date was read as it was, when the phrase was open to doubt.
     due_note: str = ""
+    due_text: str = ""
     labels: list[str] = field(default_factory=list)
 
 
@@ -83,6 +84,7 @@ def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -
         elif tok.lower() == "due" and i + 1 < len(tokens) and starts_like_date(tokens[i + 1]):
             found, used = _longest_date(tokens, i + 1, context=context)
             capture.due, capture.due_note = found.value, found.note
+            capture.due_text = " ".join(tokens[i + 1 : i + 1 + used])
             i += used
         elif tok.startswith("@") and len(tok) > 1:
             raise InvalidInput(
