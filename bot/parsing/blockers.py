@@ -37,7 +37,9 @@ _BLOCKING_EN = re.compile(
     r"depends? on|dependent on|pending|can'?t|cannot|unable|missing|until|except|but|"
     r"however|although|though|still|hold(?:ing)? (?:me|us) up|held up)\b"
 )
-_BLOCKING_ZH = re.compile(r"需要|等待|等着|在等|卡在|卡住|被卡|依赖|缺少|还差|无法|不能|但是|不过|但")
+_BLOCKING_ZH = re.compile(
+    r"需要|等待|等着|在等|卡在|卡住|被卡|依赖|缺少|还差|无法|不能|但是|不过|但"
+)
 _NEGATED_ZH = re.compile(r"(?:无|没有|没|不)(?:阻碍|阻塞|障碍|卡|等待|依赖)")
 
 
