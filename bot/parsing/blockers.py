@@ -40,6 +40,11 @@ _BLOCKING_EN = re.compile(
 _BLOCKING_ZH = re.compile(
     r"需要|等待|等着|在等|卡在|卡住|被卡|依赖|缺少|还差|无法|不能|但是|不过|但"
 )
+_FILLER = frozenset(
+    ("thanks", "thank", "thx", "really", "today", "yet", "here", "atm", "so", "for", "at", "all",
+     "blockers", "blocker", "blocking", "issues", "problems", "from", "for", "right", "sir",
+     "👍", "🎉", "🙂", "😀", "✅", "-", "—")
+)  # fmt: skip
 _NEGATED_ZH = re.compile(r"(?:无|没有|没|不)(?:阻碍|阻塞|障碍|卡|等待|依赖)")
 
 
@@ -52,5 +57,11 @@ def is_blocker(answer: str) -> bool:
     if match is None:
         return True
     rest = text[match.end() :]
+    said, words = match.group(0), rest.split()
+    if words and rest[:1] == " " and " " not in said and said.isascii():
+        # A lone "no" that goes on into a phrase ("no access to prod", "nothing works") names
+        # something missing; only filler may follow it ("nope, thanks", "none today").
+        if words[0].strip(",.!;:") not in _FILLER:
+            return True
     # "nothing blocking" is not a blocker, "no, but waiting for keys" is.
     return bool(_BLOCKING_EN.search(rest) or _BLOCKING_ZH.search(_NEGATED_ZH.sub("", rest)))

@@ -264,7 +264,11 @@ def _library(words: str, today: date) -> DateRead | None:
         return None
     if data.date_obj is None or data.date_obj.date() < today:
         return None  # every date teamloop asks for lies ahead; a past reading is a misreading
-    return DateRead(data.date_obj.date())
+    found = data.date_obj.date()
+    if "year" not in (data.parts or ()) and (found.month, found.day) == (today.month, today.day):
+        # dateparser's "future" moves today's own date ("Nov 30" on 30 Nov) a year on.
+        found = today
+    return DateRead(found)
 
 
 @lru_cache(maxsize=16)
@@ -276,7 +280,7 @@ def _parser(today: date) -> DateDataParser:
     from dateparser.date import DateDataParser
 
     settings: dict[str, Any] = {
-        "RELATIVE_BASE": datetime(today.year, today.month, today.day, 12),
+        "RELATIVE_BASE": datetime(today.year, today.month, today.day),
         "PREFER_DATES_FROM": "future",
         "DATE_ORDER": "DMY",
     }
