@@ -72,9 +72,7 @@ def test_today_is_the_persons_own_and_numbers_follow_their_locale(env: Env) -> N
     assert people[DAVE] == ("Asia/Tokyo", "zh-CN") and people[BOB] == ("Europe/Berlin", "en-US")
 
     assert "is due Mon 23 Nov 2026 (today)" in env.req("due REQ-1 today").json()["text"]
-    assert "is due Tue 24 Nov 2026 (today)" in env.req("due REQ-1 today", user=DAVE).json()[
-        "text"
-    ]
+    assert "is due Tue 24 Nov 2026 (today)" in env.req("due REQ-1 today", user=DAVE).json()["text"]
     # Numeric dates: alice writes en-GB (day/month), bob en-US (month/day); each is told.
     said = env.req("due REQ-1 01/02/2027").json()["text"]
     assert "Mon 1 Feb 2027" in said and "read as day/month" in said

@@ -58,10 +58,10 @@ def is_blocker(answer: str) -> bool:
         return True
     rest = text[match.end() :]
     said, words = match.group(0), rest.split()
-    if words and rest[:1] == " " and " " not in said and said.isascii():
-        # A lone "no" that goes on into a phrase ("no access to prod", "nothing works") names
-        # something missing; only filler may follow it ("nope, thanks", "none today").
-        if words[0].strip(",.!;:") not in _FILLER:
-            return True
+    # A lone "no" that goes on into a phrase ("no access to prod", "nothing works") names
+    # something missing; only filler may follow it ("nope, thanks", "none today").
+    lone = words and rest[:1] == " " and " " not in said and said.isascii()
+    if lone and words[0].strip(",.!;:") not in _FILLER:
+        return True
     # "nothing blocking" is not a blocker, "no, but waiting for keys" is.
     return bool(_BLOCKING_EN.search(rest) or _BLOCKING_ZH.search(_NEGATED_ZH.sub("", rest)))
