@@ -3,6 +3,7 @@ the stand-in over HTTP and a real database."""
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from storage.items import Blocker
 from storage.models import Requirement
 from storage.standups import Person
-from tests.conftest import BOB, DAVE, PM, Env, Team, texts
+from tests.conftest import BOB, DAVE, PM, PRODUCT, Env, Team, texts
 
 
 def _stored(env: Env) -> list[Requirement]:
@@ -96,3 +97,36 @@ def test_no_blocker_answers_make_no_blockers(team: Team) -> None:
     assert (blk.reporter_id, blk.text) == (DAVE, "没有，但是需要生产环境权限")
     with team.env.sessions() as s:
         assert s.scalar(select(func.count(Blocker.id))) == 1
+
+
+def test_not_a_blocker_takes_a_misread_answer_back(team: Team) -> None:
+    team.env.clock.set(datetime(2026, 11, 22, 12, 0, tzinfo=UTC))
+    team.cmd("schedule weekdays 09:30 Europe/Berlin")
+    team.at(datetime(2026, 11, 23, 8, 30, tzinfo=UTC))
+    team.answer(BOB, ["Importer", "Paging", "Maybe the release train, we'll see"])
+    team.deliver()
+    [parent] = team.parents()
+    [reply] = team.replies(parent)
+    reply = copy.deepcopy(reply)  # the stand-in edits its stored message in place
+    assert "Recorded as *BLK-1*" in texts(reply["blocks"])
+    # Someone else may not take Bob's blocker back.
+    team.env.driver.click(reply, "standup_not_blocker", user=PM, channel=PRODUCT)
+    team.env.drain()
+    assert "Only <@U0BOB> can say" in team.env.last_ephemeral(PM)["text"]
+    assert [b.status for b in team.rows(Blocker)] == ["open"]
+    # Bob can: the blocker closes and the thread reply shows the answer without it.
+    team.env.driver.click(reply, "standup_not_blocker", user=BOB, channel=PRODUCT)
+    team.env.drain()
+    assert "BLK-1 is gone" in team.env.last_ephemeral(BOB)["text"]
+    [blk] = team.rows(Blocker)
+    assert blk.status == "resolved"
+    team.deliver()
+    [edited] = team.replies(parent)
+    shown = texts(edited["blocks"])
+    assert "not a blocker" in shown and "BLK-1" not in shown
+    assert not [b for b in edited["blocks"] if b["type"] == "actions"]
+    # A second click on an old copy of the message gets an answer and changes nothing.
+    team.env.driver.click(reply, "standup_not_blocker", user=BOB, channel=PRODUCT)
+    team.env.drain()
+    assert "BLK-1 is already closed" in team.env.last_ephemeral(BOB)["text"]
+    assert len(team.rows(Blocker)) == 1
