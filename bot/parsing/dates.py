@@ -260,7 +260,7 @@ def _library(words: str, today: date) -> DateRead | None:
     words = _ZH_MONTH_DAY.sub(r"\1月\2", words)
     try:
         data = _parser(today).get_date_data(words)
-    except Exception:  # noqa: BLE001 - a library's odd input error means "not a date" here
+    except Exception:  # a library's odd input error means "not a date" here
         return None
     if data.date_obj is None or data.date_obj.date() < today:
         return None  # every date teamloop asks for lies ahead; a past reading is a misreading
