@@ -285,3 +285,9 @@ def _parser(today: date) -> DateDataParser:
         "DATE_ORDER": "DMY",
     }
     return DateDataParser(languages=["en", "zh"], settings=settings, try_previous_locales=False)
+
+
+def warm_up() -> None:
+    """Load dateparser's English and Chinese data now (once per process)."""
+    _parser(date(2026, 1, 1)).get_date_data("Dec 4")
+    _parser(date(2026, 1, 1)).get_date_data("12月4")
