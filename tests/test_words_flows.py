@@ -130,3 +130,18 @@ def test_not_a_blocker_takes_a_misread_answer_back(team: Team) -> None:
     team.env.drain()
     assert "BLK-1 is already closed" in team.env.last_ephemeral(BOB)["text"]
     assert len(team.rows(Blocker)) == 1
+
+
+def test_an_answer_edited_to_no_blockers_takes_its_blocker_back(team: Team) -> None:
+    team.env.clock.set(datetime(2026, 11, 22, 12, 0, tzinfo=UTC))
+    team.cmd("schedule weekdays 09:30 Europe/Berlin")
+    team.at(datetime(2026, 11, 23, 8, 30, tzinfo=UTC))
+    team.answer(BOB, ["Importer", "Paging", "Waiting on staging access"])
+    team.deliver()
+    assert [b.status for b in team.rows(Blocker)] == ["open"]
+    team.answer(BOB, ["Importer", "Paging", "Not really, sorted it out"], message=team.dms(BOB)[0])
+    team.deliver()
+    assert [b.status for b in team.rows(Blocker)] == ["resolved"]
+    [reply] = team.replies(team.parents()[0])
+    shown = texts(reply["blocks"])
+    assert "not a blocker" in shown and "BLK-1" not in shown and "edited" in shown

@@ -60,6 +60,7 @@ _DATE_WORDS = frozenset(
         "today", "tomorrow", "tmrw", "tmr", "tmw", "eod", "eow", "eom", "eoq", "eoy", "end",
         "in", "next", "this", "on", "by", "someday", "sometime", "soon", "asap", "later",
         "whenever", "tonight", "week", "month", "quarter", "year", "yesterday", "coming",
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     )
 )  # fmt: skip
 

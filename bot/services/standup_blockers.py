@@ -86,7 +86,12 @@ def not_a_blocker(
         raise NotFound("That answer has no blocker any more. `/blocker list` shows the open ones.")
     if blocker.status != BlockerStatus.OPEN:
         raise InvalidInput(f"{blocker.ref} is already closed. `/blocker list` shows the open ones.")
-    blocker.status, blocker.resolved_at = BlockerStatus.RESOLVED, now
-    items.change(session, blocker, KIND, user_id, "status", "open", "resolved", now)
-    items.change(session, blocker, KIND, user_id, WITHDRAWN, None, "not a blocker", now)
+    withdraw(session, blocker, user_id, now)
     return blocker, mine, run
+
+
+def withdraw(session: Session, blocker: Blocker, actor_id: str, now: datetime) -> None:
+    """Close a standup blocker as "not a blocker" (the button, or an answer edited to none)."""
+    blocker.status, blocker.resolved_at = BlockerStatus.RESOLVED, now
+    items.change(session, blocker, KIND, actor_id, "status", "open", "resolved", now)
+    items.change(session, blocker, KIND, actor_id, WITHDRAWN, None, "not a blocker", now)

@@ -306,6 +306,9 @@ def _blocker_from(
     said = (mine.answers or [])[at] if at is not None else ""
     existing = session.get(Blocker, mine.blocker_id) if mine.blocker_id else None
     if is_none(said):
+        if existing is not None and existing.status == BlockerStatus.OPEN:
+            # The answer was edited to "no blockers": the blocker it made goes with it.
+            standup_blockers.withdraw(session, existing, mine.user_id, now)
         return existing
     if existing is not None:
         if existing.status == BlockerStatus.OPEN and existing.text != said:
