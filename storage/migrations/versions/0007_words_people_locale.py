@@ -1,7 +1,7 @@
 """people.locale: each person's Slack locale, for reading their numeric dates
 
 Revision ID: 0007_words
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-30
 
 `users.info` with `include_locale` tells whether `01/02/2027` means 1 February or
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_words"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
