@@ -9,6 +9,7 @@ from bot.ids import ActionId, CallbackId
 from handlers.commands.digest import handle_digest
 from handlers.commands.items import handle_blocker, handle_feedback, handle_risk
 from handlers.commands.req import handle_req
+from handlers.commands.search import handle_search
 from handlers.commands.standup import handle_standup
 from handlers.errors import on_error
 from handlers.events.home import handle_home_blk_resolve, handle_home_opened, handle_home_req_done
@@ -60,6 +61,7 @@ def register(app: App, deps: Deps) -> None:
     app.command("/risk")(handle_risk)
     app.command("/standup")(handle_standup)
     app.command("/digest")(handle_digest)
+    app.command("/search")(handle_search)
 
     app.shortcut(CallbackId.CAPTURE_REQUIREMENT)(handle_capture_shortcut)
     app.view(CallbackId.REQ_MODAL)(handle_modal_submit)

@@ -95,3 +95,20 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
                     or (element.get("selected_option") or {}).get("value")
                 )
     return values
+
+
+def privacy_check(client: WebClient) -> Callable[[str], bool]:
+    """Is a channel private? Asked of Slack once per channel and request; unknown = private,
+    so an item never shows outside a channel we cannot vouch for."""
+    cache: dict[str, bool] = {}
+
+    def is_private(channel: str) -> bool:
+        if channel not in cache:
+            try:
+                info = client.conversations_info(channel=channel).get("channel") or {}
+                cache[channel] = bool(info.get("is_private") or info.get("is_im"))
+            except SlackApiError:
+                cache[channel] = True
+        return cache[channel]
+
+    return is_private

@@ -13,6 +13,7 @@ from bot.item_parsing import TEXT_MAX
 from bot.parsing import shorten
 from bot.services import items, requirements
 from bot.services.actor import Actor
+from storage import search
 from storage.items import Blocker
 
 KIND = "blocker"
@@ -57,8 +58,28 @@ def create(
     )
     session.add(blk)
     session.flush()
+    search.add(
+        session,
+        team_id=blk.team_id,
+        kind=KIND,
+        item_id=blk.id,
+        channel_id=blk.channel_id,
+        text=text,
+    )
     items.change(session, blk, KIND, actor.user_id, "created", None, shorten(text, 200), now)
     return blk
+
+
+def reindex(*, session: Session, blocker: Blocker) -> None:
+    """Keep the search index in step after the blocker's text changed."""
+    search.index(
+        session,
+        team_id=blocker.team_id,
+        kind=KIND,
+        item_id=blocker.id,
+        channel_id=blocker.channel_id,
+        text=blocker.text,
+    )
 
 
 def capture_message(

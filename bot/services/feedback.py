@@ -17,6 +17,7 @@ from bot.item_parsing import KINDS, TEXT_MAX, detect_kind
 from bot.parsing import first_line, shorten
 from bot.services import items, requirements
 from bot.services.actor import Actor
+from storage import search
 from storage.items import Feedback
 from storage.models import Requirement
 
@@ -66,6 +67,9 @@ def create(
     )
     session.add(fb)
     session.flush()
+    search.add(
+        session, team_id=fb.team_id, kind=KIND, item_id=fb.id, channel_id=fb.channel_id, text=text
+    )
     who = None if anonymous else actor.user_id
     items.change(session, fb, KIND, who, "created", None, shorten(text, 200), stamp)
     if req is not None:

@@ -20,7 +20,7 @@ from bot.parsing import (
 )
 from bot.services import items
 from bot.services.actor import Actor
-from storage import counters
+from storage import counters, search
 from storage import requirements as store
 from storage.models import HistoryEvent, Requirement, RequirementVote
 
@@ -124,6 +124,14 @@ def create(
         "closed_at": None,
     }
     req = Requirement(id=store.insert_requirement(session, values), **values)
+    search.add(
+        session,
+        team_id=req.team_id,
+        kind=KIND,
+        item_id=req.id,
+        channel_id=req.channel_id,
+        text=search.requirement_text(req.title, req.description),
+    )
     _change(session, req, actor.user_id, "created", None, req.title, now)
     return req
 

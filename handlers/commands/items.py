@@ -14,6 +14,7 @@ from bot.parsing import parse_ref, shorten
 from bot.services import blockers, feedback, risks
 from bot.views import items as views
 from bot.views.blocks import Block, message
+from handlers.commands import search as search_cmd
 from handlers.commands.req import Call, parse_call, route
 from handlers.common import admin_check, deps_of, ephemeral
 
@@ -35,6 +36,9 @@ def handle_feedback(
     verb, call = parse_call(command, context, client, respond)
     if verb in ("", "help"):
         _answer(ack, views.help_message("How to use /feedback", views.FEEDBACK_HELP))
+        return
+    if verb == "search":
+        _answer(ack, search_cmd.verb(("feedback",))(call))
         return
     if verb == "list" and not call.args:
         rows = call.run(_recent_with_links)
@@ -95,6 +99,9 @@ def handle_blocker(
     verb, call = parse_call(command, context, client, respond)
     if verb in ("", "help"):
         _answer(ack, views.help_message("How to use /blocker", views.BLOCKER_HELP))
+        return
+    if verb == "search":
+        _answer(ack, search_cmd.verb(("blocker",))(call))
         return
     if verb == "list" and not call.args:
         rows = call.run(blockers.open_in_channel)

@@ -24,6 +24,7 @@ from bot.services import requirements as reqs
 from bot.services.actor import Actor
 from bot.views import requirements as views
 from bot.views.blocks import Block, message
+from handlers.commands import search as search_cmd
 from handlers.common import actor_of, admin_check, deps_of, ephemeral
 
 
@@ -132,17 +133,6 @@ def verb_list(call: Call) -> Block:
     page = call.run(reqs.find, flt=flt)
     return views.listing_message(
         page, pager={"v": "list", "q": call.rest}, mine=flt.mine, today=call.today
-    )
-
-
-def verb_search(call: Call) -> Block:
-    """Requirements whose title or description has all the words."""
-    words = [w for w in call.args if len(w) >= 2][:8]
-    if not words:
-        raise InvalidInput("Search for what? Type `/req search invoices csv`.")
-    page = call.run(reqs.find, flt=parse_list_filter("all"), words=words)
-    return views.listing_message(
-        page, pager={"v": "search", "q": " ".join(words)}, mine=False, today=call.today
     )
 
 
@@ -257,6 +247,6 @@ VERBS: dict[str, Callable[[Call], Block | None]] = {
     "due": verb_due,
     "close": verb_close,
     "vote": verb_vote,
-    "search": verb_search,
+    "search": search_cmd.verb(("requirement",)),
     "help": verb_help,
 }

@@ -1,0 +1,327 @@
+"""Full-text search on the database's own engine, over one table of search documents.
+
+`search_docs` holds one row per requirement, feedback and blocker: its folded words
+(`storage.search_text.index_text`) and folded plain text. The engines index that table:
+
+- SQLite: FTS5 `search_fts` (unicode61, remove_diacritics 2) over the words and the
+  channel (a column of its own, so the duplicate check can stay inside one channel), and
+  FTS5 `search_tri` (trigram) over the plain text for fuzzy matching; triggers on
+  `search_docs` keep both in step inside the writing transaction.
+- PostgreSQL: a stored `tsvector` column (`simple` configuration) with a GIN index, and a
+  `pg_trgm` GIN index on the plain text.
+
+Rows are written by the same transaction that writes the item (`index`), and rebuilt from
+the items by `rebuild` (`python -m bot search rebuild`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, delete, insert, select
+from sqlalchemy import text as sql
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from storage.items import Blocker, Feedback
+from storage.models import Base, Requirement
+from storage.search_text import Term, fold, index_text
+
+KINDS = ("requirement", "feedback", "blocker")
+_TEXT_MAX = 4000
+
+
+class SearchDoc(Base):
+    """What the full-text indexes see of one item (kept in step by the item's writes)."""
+
+    __tablename__ = "search_docs"
+    __table_args__ = (
+        UniqueConstraint("kind", "item_id", name="uq_search_docs_kind_item"),
+        Index("ix_search_docs_team_channel", "team_id", "channel_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[int] = mapped_column(Integer)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    words: Mapped[str] = mapped_column(Text)
+    plain: Mapped[str] = mapped_column(Text)
+
+
+_INSERT = insert(SearchDoc)
+
+
+def doc_values(
+    *, team_id: str, kind: str, item_id: int, channel_id: str, text: str
+) -> dict[str, Any]:
+    """The search document of one item's text."""
+    text = text[:_TEXT_MAX]
+    return {
+        "team_id": team_id,
+        "kind": kind,
+        "item_id": item_id,
+        "channel_id": channel_id,
+        "words": index_text(text),
+        "plain": fold(text),
+    }
+
+
+def index(
+    session: Session, *, team_id: str, kind: str, item_id: int, channel_id: str, text: str
+) -> None:
+    """Write (or replace) an item's search document in the caller's transaction."""
+    conn = session.connection()
+    conn.execute(delete(SearchDoc).where(SearchDoc.kind == kind, SearchDoc.item_id == item_id))
+    conn.execute(
+        _INSERT,
+        doc_values(team_id=team_id, kind=kind, item_id=item_id, channel_id=channel_id, text=text),
+    )
+
+
+def add(
+    session: Session, *, team_id: str, kind: str, item_id: int, channel_id: str, text: str
+) -> None:
+    """Index a new item (no document exists yet: one insert, the capture's hot path)."""
+    session.connection().execute(
+        _INSERT,
+        doc_values(team_id=team_id, kind=kind, item_id=item_id, channel_id=channel_id, text=text),
+    )
+
+
+def requirement_text(title: str, description: str) -> str:
+    """The searchable text of a requirement."""
+    return f"{title}\n{description}" if description else title
+
+
+def _documents(session: Session) -> Iterable[dict[str, Any]]:
+    for r in session.execute(
+        select(
+            Requirement.id,
+            Requirement.team_id,
+            Requirement.channel_id,
+            Requirement.title,
+            Requirement.description,
+        )
+    ):
+        yield doc_values(
+            team_id=r.team_id,
+            kind="requirement",
+            item_id=r.id,
+            channel_id=r.channel_id,
+            text=requirement_text(r.title, r.description),
+        )
+    for kind, model in (("feedback", Feedback), ("blocker", Blocker)):
+        for row in session.execute(select(model.id, model.team_id, model.channel_id, model.text)):
+            yield doc_values(
+                team_id=row.team_id,
+                kind=kind,
+                item_id=row.id,
+                channel_id=row.channel_id,
+                text=row.text,
+            )
+
+
+def rebuild(session: Session, *, batch: int = 2000) -> int:
+    """Recompute every search document from the items; returns how many were written."""
+    conn = session.connection()
+    conn.execute(delete(SearchDoc))
+    if conn.dialect.name == "sqlite":
+        # External-content FTS tables: clear them outright rather than row by row.
+        for table in ("search_fts", "search_tri"):
+            conn.execute(sql(f"INSERT INTO {table}({table}) VALUES ('delete-all')"))
+    count, chunk = 0, []
+    for values in _documents(session):
+        chunk.append(values)
+        if len(chunk) >= batch:
+            conn.execute(_INSERT, chunk)
+            count, chunk = count + len(chunk), []
+    if chunk:
+        conn.execute(_INSERT, chunk)
+        count += len(chunk)
+    if conn.dialect.name == "sqlite":
+        for table in ("search_fts", "search_tri"):
+            conn.execute(sql(f"INSERT INTO {table}({table}) VALUES ('rebuild')"))
+    return count
+
+
+@dataclass(frozen=True)
+class Match:
+    """One search hit: which item, and its rank (higher is better)."""
+
+    kind: str
+    item_id: int
+    rank: float
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose search: a workspace, the channel asked from, and the person asking."""
+
+    team_id: str
+    channel_id: str
+    user_id: str
+
+
+# Per kind: the item table, and the columns that make an item "one's own".
+_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "requirement": ("requirements", ("owner_id", "requester_id")),
+    "feedback": ("feedback", ("author_id",)),
+    "blocker": ("blockers", ("reporter_id", "owner_id")),
+}
+
+
+def _visible(kind: str) -> str:
+    table, people = _TABLES[kind]
+    own = " OR ".join(f"t.{col} = :user" for col in people)
+    cond = f"(t.channel_id = :channel OR {own})"
+    if kind == "feedback":
+        # Anonymous feedback shows up only once its digest has shown it: an earlier hit
+        # would tell searchers when it was sent, and so by whom.
+        cond += " AND (t.anonymous = false OR t.digested_at IS NOT NULL)"
+    return f"JOIN {table} t ON t.id = d.item_id WHERE d.kind = '{kind}' AND {cond}"
+
+
+def fts_query(terms: Sequence[Term], dialect: str, *, any_term: bool = False) -> str:
+    """The engine's query text: words as prefixes, CJK runs as phrases of their bigrams.
+
+    Terms hold only letters and digits (see `search_text.words`), so quoting them is safe.
+    """
+    parts: list[str] = []
+    for term in terms:
+        if dialect == "postgresql":
+            if term.cjk:
+                parts.append("(" + " <-> ".join(f"'{t}'" for t in term.tokens) + ")")
+            else:
+                parts.append(f"'{term.word}':*")
+        else:
+            parts.append(f'"{" ".join(term.tokens)}"' + ("" if term.cjk else "*"))
+    if dialect == "postgresql":
+        return (" | " if any_term else " & ").join(parts)
+    return (" OR " if any_term else " AND ").join(parts)
+
+
+def search(
+    session: Session, *, scope: Scope, kinds: Sequence[str], terms: Sequence[Term], limit: int
+) -> list[Match]:
+    """Items of the given kinds the scope may see that have every term, best first."""
+    if not terms:
+        return []
+    dialect = session.get_bind().dialect.name
+    params = {
+        "q": fts_query(terms, dialect),
+        "team": scope.team_id,
+        "channel": scope.channel_id,
+        "user": scope.user_id,
+        "limit": limit,
+    }
+    found: list[Match] = []
+    for kind in kinds:
+        if dialect == "postgresql":
+            stmt = (
+                "SELECT d.item_id, ts_rank_cd(d.tsv, q) AS rank "
+                "FROM search_docs d CROSS JOIN to_tsquery('simple', :q) q "
+                f"{_visible(kind)} AND d.team_id = :team AND d.tsv @@ q "
+                "ORDER BY rank DESC, d.item_id DESC LIMIT :limit"
+            )
+        else:
+            # bm25 is lower-is-better; negate it so every engine ranks higher-is-better.
+            stmt = (
+                "SELECT d.item_id, -bm25(search_fts) AS rank FROM search_fts "
+                "JOIN search_docs d ON d.id = search_fts.rowid "
+                f"{_visible(kind)} AND d.team_id = :team AND search_fts MATCH :q "
+                "ORDER BY bm25(search_fts), d.item_id DESC LIMIT :limit"
+            )
+            params["q"] = "{words} : (" + fts_query(terms, dialect) + ")"
+        for item_id, rank in session.execute(sql(stmt), params):
+            found.append(Match(kind, int(item_id), float(rank)))
+    found.sort(key=lambda m: -m.rank)
+    return found[:limit]
+
+
+def fuzzy(
+    session: Session, *, scope: Scope, kinds: Sequence[str], text: str, limit: int
+) -> list[Match]:
+    """Items that share most character trigrams with `text` (typos, partial words)."""
+    folded = fold(text).strip()
+    if len(folded) < 3:
+        return []
+    dialect = session.get_bind().dialect.name
+    params: dict[str, Any] = {
+        "team": scope.team_id,
+        "channel": scope.channel_id,
+        "user": scope.user_id,
+        "limit": limit,
+        "q": folded,
+    }
+    found: list[Match] = []
+    if dialect == "postgresql":
+        # pg_trgm's default (0.6) misses one-letter typos in short words; the caller filters.
+        session.execute(sql("SELECT set_config('pg_trgm.word_similarity_threshold', '0.4', true)"))
+    for kind in kinds:
+        if dialect == "postgresql":
+            stmt = (
+                "SELECT d.item_id, word_similarity(:q, d.plain) AS rank FROM search_docs d "
+                f"{_visible(kind)} AND d.team_id = :team AND :q <% d.plain "
+                "ORDER BY rank DESC, d.item_id DESC LIMIT :limit"
+            )
+        else:
+            grams = sorted({folded[i : i + 3] for i in range(len(folded) - 2)} - {"   "})
+            params["q"] = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+            stmt = (
+                "SELECT d.item_id, -bm25(search_tri) AS rank FROM search_tri "
+                "JOIN search_docs d ON d.id = search_tri.rowid "
+                f"{_visible(kind)} AND d.team_id = :team AND search_tri MATCH :q "
+                "ORDER BY bm25(search_tri), d.item_id DESC LIMIT :limit"
+            )
+        for item_id, rank in session.execute(sql(stmt), params):
+            found.append(Match(kind, int(item_id), float(rank)))
+    found.sort(key=lambda m: -m.rank)
+    return found[:limit]
+
+
+def similar_requirements(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    tokens: Sequence[str],
+    exclude_id: int | None,
+    limit: int,
+) -> list[Requirement]:
+    """Open requirements of one channel sharing any of the tokens, best first (candidates
+    for the duplicate check; the caller decides which are really alike)."""
+    if not tokens:
+        return []
+    dialect = session.get_bind().dialect.name
+    terms = [Term(t) for t in tokens]
+    params: dict[str, Any] = {"team": team_id, "channel": channel_id, "limit": limit}
+    open_only = "r.status NOT IN ('done', 'rejected', 'duplicate')"
+    if dialect == "postgresql":
+        params["q"] = " | ".join(
+            "(" + " <-> ".join(f"'{t}'" for t in term.tokens) + ")" for term in terms
+        )
+        stmt = (
+            "SELECT d.item_id FROM search_docs d CROSS JOIN to_tsquery('simple', :q) q "
+            "JOIN requirements r ON r.id = d.item_id "
+            "WHERE d.kind = 'requirement' AND d.team_id = :team AND d.channel_id = :channel "
+            f"AND d.tsv @@ q AND {open_only} "
+            "ORDER BY ts_rank_cd(d.tsv, q) DESC, d.item_id DESC LIMIT :limit"
+        )
+    else:
+        words = " OR ".join(f'"{" ".join(term.tokens)}"' for term in terms)
+        params["q"] = f'{{channel_id}} : "{channel_id}" AND {{words}} : ({words})'
+        stmt = (
+            "SELECT d.item_id FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid "
+            "JOIN requirements r ON r.id = d.item_id "
+            "WHERE d.kind = 'requirement' AND d.team_id = :team AND search_fts MATCH :q "
+            f"AND {open_only} ORDER BY bm25(search_fts), d.item_id DESC LIMIT :limit"
+        )
+    ids = [int(i) for (i,) in session.execute(sql(stmt), params)]
+    if exclude_id is not None:
+        ids = [i for i in ids if i != exclude_id]
+    if not ids:
+        return []
+    rows = {r.id: r for r in session.scalars(select(Requirement).where(Requirement.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
