@@ -211,7 +211,8 @@ def validate_title(title: str) -> str:
 
 
 STATUSES = ("new", "triaged", "planned", "in_progress", "in_review", "done", "rejected")
-CLOSED_STATUSES = ("done", "rejected")
+# `duplicate` is set only by a merge (`/req merge`), never picked from the status menu.
+CLOSED_STATUSES = ("done", "rejected", "duplicate")
 _STATUS_ALIASES = {
     "inprogress": "in_progress",
     "wip": "in_progress",

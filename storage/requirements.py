@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import HistoryEvent, Requirement
 
-CLOSED = ("done", "rejected")
+CLOSED = ("done", "rejected", "duplicate")
 # Built once and run on the Connection: captures are the hot path, and the ORM unit of work
 # would cost more than the rest of the request.
 _INSERT = insert(Requirement).returning(Requirement.id)

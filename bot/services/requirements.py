@@ -61,6 +61,19 @@ def _change(
     req.updated_at = now
 
 
+def record(
+    session: Session,
+    req: Requirement,
+    actor_id: str | None,
+    field: str,
+    old: object,
+    new: object,
+    now: datetime,
+) -> None:
+    """Record one change of a requirement in its history (and touch `updated_at`)."""
+    _change(session, req, actor_id, field, old, new, now)
+
+
 def _check_due(due: date | None, actor: Actor, now: datetime) -> None:
     if due is not None and due < actor.today(now):
         raise InvalidInput(
@@ -200,7 +213,8 @@ def show(*, session: Session, actor: Actor, number: int, changes: int = 8) -> De
     )
 
 
-def _may_close(req: Requirement, actor: Actor, is_admin: AdminCheck) -> None:
+def may_close(req: Requirement, actor: Actor, is_admin: AdminCheck) -> None:
+    """Closing, reopening and merging are for the owner, the requester and admins."""
     if actor.user_id in (req.owner_id, req.requester_id):
         return
     if is_admin(actor.user_id):
@@ -237,7 +251,7 @@ def close(
     is_admin: AdminCheck,
 ) -> Requirement:
     """Close as done or rejected, with an optional reason."""
-    if outcome not in CLOSED_STATUSES:
+    if outcome not in ("done", "rejected"):  # `duplicate` comes only from a merge
         raise InvalidInput("Close as `done` or `rejected`, e.g. `/req close REQ-3 rejected dup`.")
     req = get(session=session, actor=actor, number=number, for_update=True)
     if req.status in CLOSED_STATUSES:
@@ -258,7 +272,7 @@ def _move(
         raise InvalidInput(f"{req.ref} is already {status.replace('_', ' ')}.")
     closing = status in CLOSED_STATUSES
     if closing or req.status in CLOSED_STATUSES:
-        _may_close(req, actor, is_admin)
+        may_close(req, actor, is_admin)
     old = req.status
     req.status = status
     _change(session, req, actor.user_id, "status", old, status, now)

@@ -35,6 +35,7 @@ STATUS_LABELS = {
     "in_review": "👀 In review",
     "done": "✅ Done",
     "rejected": "🚫 Rejected",
+    "duplicate": "🔁 Duplicate",
 }
 PRIORITIES = ("P0", "P1", "P2", "P3")
 
@@ -328,6 +329,8 @@ in_review, done, rejected
 • `/req assign REQ-3 @bob` · `/req priority REQ-3 P1` · `/req due REQ-3 2026-12-04`
 • `/req close REQ-3 [done|rejected] [why]` — owner, requester or an admin
 • `/req vote REQ-3` · `/req search invoices csv` · `/req help`
+• `/req merge REQ-45 into REQ-41` — votes, feedback and blockers move; REQ-45 closes as a \
+duplicate (`/search <words>` looks at every kind)
 Dates: `2026-12-04`, `today`, `tomorrow`, `friday`, `in 3 days`.
 You can also react with :bulb: to a message, or use the *Capture requirement* shortcut."""
 

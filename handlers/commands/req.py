@@ -20,11 +20,14 @@ from bot.parsing import (
     parse_user,
     shorten,
 )
+from bot.services import duplicates
 from bot.services import requirements as reqs
 from bot.services.actor import Actor
+from bot.views import duplicates as dup_views
 from bot.views import requirements as views
 from bot.views.blocks import Block, message
 from handlers.commands import search as search_cmd
+from handlers.commands.merge import verb_merge
 from handlers.common import actor_of, admin_check, deps_of, ephemeral
 
 
@@ -115,8 +118,8 @@ def verb_new(call: Call) -> Block | None:
         return None
     cap = parse_capture(call.rest, today=call.today)
     now = call.now
-    req = call.run(
-        reqs.create,
+    got = call.run(
+        duplicates.capture,
         now=now,
         title=cap.title,
         priority=cap.priority,
@@ -124,7 +127,10 @@ def verb_new(call: Call) -> Block | None:
         due=cap.due,
         labels=cap.labels,
     )
-    return message(views.card_text(req), views.card(req, today=call.today), in_channel=True)
+    req, blocks = got.requirement, views.card(got.requirement, today=call.today)
+    if got.looks_like is not None:
+        blocks += dup_views.hint_blocks(req.number, got.looks_like)
+    return message(views.card_text(req), blocks, in_channel=True)
 
 
 def verb_list(call: Call) -> Block:
@@ -248,5 +254,6 @@ VERBS: dict[str, Callable[[Call], Block | None]] = {
     "close": verb_close,
     "vote": verb_vote,
     "search": search_cmd.verb(("requirement",)),
+    "merge": verb_merge,
     "help": verb_help,
 }

@@ -1,0 +1,72 @@
+"""The duplicate hint's buttons on a fresh card: *Merge into REQ-n* and *Not a duplicate*."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.errors import InvalidInput
+from bot.services import merge
+from bot.services import requirements as reqs
+from bot.views import requirements as views
+from bot.views.blocks import message
+from bot.views.duplicates import merged_message
+from handlers.common import actor_of, admin_check, deps_of, ephemeral
+
+
+def _pair(body: dict[str, Any]) -> tuple[int, int]:
+    raw = str(body["actions"][0].get("value") or "")
+    try:
+        number, into = (int(part) for part in raw.split(":", 1))
+    except ValueError:
+        raise InvalidInput(
+            "That button is out of date. Type `/req merge REQ-45 into REQ-41`."
+        ) from None
+    return number, into
+
+
+def _actor(body: dict[str, Any], context: BoltContext) -> Any:
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id", ""
+    )
+    return actor_of(context, user_id=body["user"]["id"], channel_id=channel)
+
+
+def handle_merge(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """Merge the new requirement into the one it looks like; the card says so."""
+    ack()
+    number, into = _pair(body)
+    actor, deps, is_admin = _actor(body, context), deps_of(context), admin_check(client)
+
+    def work() -> None:
+        merged = deps.run(
+            merge.merge,
+            actor=actor,
+            now=deps.clock.now(),
+            number=number,
+            into=into,
+            is_admin=is_admin,
+        )
+        respond(**merged_message(merged), replace_original=True)
+
+    deps.defer(work, answer=ephemeral(respond))
+
+
+def handle_not_duplicate(
+    ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    """Drop the hint: redraw the card without it."""
+    ack()
+    number, _into = _pair(body)
+    actor, deps = _actor(body, context), deps_of(context)
+
+    def work() -> None:
+        req = deps.run(reqs.get, actor=actor, number=number)
+        card = views.card(req, today=actor.today(deps.clock.now()))
+        respond(**message(views.card_text(req), card, in_channel=True), replace_original=True)
+
+    deps.defer(work, answer=ephemeral(respond))
