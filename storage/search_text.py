@@ -21,7 +21,8 @@ _WORD = re.compile(r"[^\W_]+")
 # Words too common to say anything about a duplicate (they still match a search).
 _STOP = (
     "a an and are as at be by can de der die das und for from in is it of on or the to "
-    "with we our should would please add support allow make let new 的 了 和 在 是 请 要"
+    "with we our should would please add support allow make let new via need needs "
+    "的 了 和 在 是 请 要 把 成 为 给 很 太 非常 时 到 按 从 通过"
 )
 STOPWORDS = frozenset(_STOP.split(" "))
 
@@ -114,7 +115,19 @@ def signature(text: str) -> set[str]:
 
 
 def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+    # Only the plural `s`: anything more needs a language's stemmer; near forms
+    # (`archived`/`archiving`) are matched by prefix in the duplicate check instead.
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def content(text: str) -> tuple[set[str], set[str]]:
+    """(words, CJK characters) without stopwords and particles: what two texts must share
+    to ask for the same thing."""
+    latin: set[str] = set()
+    chars: set[str] = set()
+    for word in words(text):
+        if is_cjk(word):
+            chars.update(c for c in word if c not in STOPWORDS)
+        elif word not in STOPWORDS:
+            latin.add(_stem(word))
+    return latin, chars

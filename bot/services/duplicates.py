@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from difflib import SequenceMatcher
 
 from sqlalchemy.orm import Session
 
@@ -18,12 +19,14 @@ from bot.services import requirements
 from bot.services.actor import Actor
 from storage import search as store
 from storage.models import Requirement
-from storage.search_text import fold, signature
+from storage.search_text import content, signature
 
 # At or above this similarity a requirement is offered as a duplicate (tuned on the
 # labelled pairs in bench/duplicate_pairs.py).
-THRESHOLD = 0.5
+THRESHOLD = 0.55
 CANDIDATES = 12
+# Each side has words the other lacks: more likely a near-miss than a rewording.
+SWAP_PENALTY = 0.7
 
 
 @dataclass(frozen=True)
@@ -34,21 +37,42 @@ class Similar:
     score: float
 
 
-def _grams(text: str) -> set[str]:
-    squashed = "".join(fold(text).split())
-    return {squashed[i : i + 3] for i in range(len(squashed) - 2)}
+def _alike(a: str, b: str) -> bool:
+    """Two words are one: equal, one a prefix of the other (`log`/`login`, `week`/`weekly`),
+    a long shared start (`notify`/`notifications`), or one slip of the keyboard."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 3 and long_.startswith(short):
+        return True
+    if a[:5] == b[:5] and len(short) >= 5:
+        return True
+    return len(short) >= 5 and SequenceMatcher(None, a, b).ratio() >= 0.8
+
+
+def _covered(mine: set[str], theirs: set[str]) -> set[str]:
+    return {w for w in mine if any(_alike(w, t) for t in theirs)}
 
 
 def similarity(a: str, b: str) -> float:
-    """How alike two short texts are, 0..1: shared content words (Dice), or shared
-    character trigrams when the wording differs slightly (`log in`/`login`, typos)."""
+    """How alike two short texts are, 0..1.
+
+    Shared content (words, loosely matched; CJK as character bigrams) as a Dice score,
+    lowered when each side has content the other lacks: a duplicate adds or drops words
+    ("Export invoices" / "Please export all invoices"), a near-miss swaps one for another
+    ("Export invoices as CSV" / "… as PDF", "每周摘要" / "每日摘要").
+    """
     sa, sb = signature(a), signature(b)
     if not sa or not sb:
         return 0.0
-    words = 2 * len(sa & sb) / (len(sa) + len(sb))
-    ga, gb = _grams(a), _grams(b)
-    chars = 2 * len(ga & gb) / (len(ga) + len(gb)) if ga and gb else 0.0
-    return max(words, 0.9 * chars)
+    hits = len(_covered(sa, sb)) + len(_covered(sb, sa))
+    score = hits / (len(sa) + len(sb))
+    (wa, ca), (wb, cb) = content(a), content(b)
+    only_a = (wa - _covered(wa, wb)) | (ca - cb)
+    only_b = (wb - _covered(wb, wa)) | (cb - ca)
+    if only_a and only_b:
+        score *= SWAP_PENALTY
+    return score
 
 
 def similar(
