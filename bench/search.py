@@ -25,7 +25,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,33 +47,41 @@ TEAM = "T0BENCH"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 CHANNELS = [f"C{n:05d}" for n in range(200)]
 PEOPLE = [f"U{n:05d}" for n in range(50)]
-EN = (
-    "export import invoice invoices report reports dashboard login password email calendar "
-    "search filter label ticket tickets customer customers contact contacts project projects "
-    "task tasks comment comments notification notifications mobile offline sync upload "
-    "download file files pdf csv excel api webhook webhooks order orders payment payments "
-    "refund shipping label printing audit log permission role admin team member avatar "
-    "profile settings theme dark mode keyboard shortcut navigation summary weekly daily "
-    "monthly recurring reminder due date priority backlog sprint release version bug crash "
-    "slow timeout error loading page chart graph metric analytics onboarding invite billing "
-    "plan subscription trial discount coupon tax currency language translation timezone "
-    "integration slack github jira okta sso saml token session cache queue archive delete "
-    "merge duplicate bulk edit undo history template workflow approval signature"
-).split()
-DE = (
-    "rechnung rechnungen export bericht übersicht größe anpassen kunde kunden kontakt "
-    "passwort zurücksetzen kalender suche filter aufgabe kommentar benachrichtigung datei "
-    "hochladen herunterladen zahlung versand straße größer schnell langsam fehler "
-    "einstellungen dunkles design tastatur zusammenfassung wöchentlich täglich erinnerung "
-    "fälligkeit priorität freigabe vorlage löschen zusammenführen übersetzung währung"
-).split()
-ZH = (
-    "导出 导入 发票 报表 仪表盘 登录 密码 邮件 日历 搜索 筛选 标签 工单 客户 联系人 项目 任务 "
-    "评论 通知 移动 离线 同步 上传 下载 文件 订单 支付 退款 快递 打印 审计 日志 权限 角色 "
-    "管理员 团队 成员 头像 设置 主题 深色 模式 键盘 快捷键 导航 摘要 每周 每日 每月 提醒 "
-    "截止 日期 优先级 版本 崩溃 加载 太慢 超时 错误 图表 指标 分析 邀请 账单 订阅 试用 折扣 "
-    "税务 货币 语言 翻译 时区 集成 会话 缓存 归档 删除 合并 重复 批量 编辑 撤销 历史 模板 审批"
-).split()
+_EN = (
+    "export import invoice invoices report reports dashboard login password email "
+    "calendar search filter label ticket tickets customer customers contact contacts "
+    "project projects task tasks comment comments notification notifications mobile "
+    "offline sync upload download file files pdf csv excel api webhook webhooks "
+    "order orders payment payments refund shipping label printing audit log "
+    "permission role admin team member avatar profile settings theme dark mode "
+    "keyboard shortcut navigation summary weekly daily monthly recurring reminder "
+    "due date priority backlog sprint release version bug crash slow timeout error "
+    "loading page chart graph metric analytics onboarding invite billing plan "
+    "subscription trial discount coupon tax currency language translation timezone "
+    "integration slack github jira okta sso saml token session cache queue archive "
+    "delete merge duplicate bulk edit undo history template workflow approval "
+    "signature"
+)
+EN = _EN.split(" ")
+_DE = (
+    "rechnung rechnungen export bericht übersicht größe anpassen kunde kunden "
+    "kontakt passwort zurücksetzen kalender suche filter aufgabe kommentar "
+    "benachrichtigung datei hochladen herunterladen zahlung versand straße größer "
+    "schnell langsam fehler einstellungen dunkles design tastatur zusammenfassung "
+    "wöchentlich täglich erinnerung fälligkeit priorität freigabe vorlage löschen "
+    "zusammenführen übersetzung währung"
+)
+DE = _DE.split(" ")
+_ZH = (
+    "导出 导入 发票 报表 仪表盘 登录 密码 邮件 日历 搜索 筛选 标签 工单 "
+    "客户 联系人 项目 任务 评论 通知 移动 离线 同步 上传 下载 文件 订单 "
+    "支付 退款 快递 打印 审计 日志 权限 角色 管理员 团队 成员 头像 设置 "
+    "主题 深色 模式 键盘 快捷键 导航 摘要 每周 每日 每月 提醒 截止 日期 "
+    "优先级 版本 崩溃 加载 太慢 超时 错误 图表 指标 分析 邀请 账单 订阅 "
+    "试用 折扣 税务 货币 语言 翻译 时区 集成 会话 缓存 归档 删除 合并 "
+    "重复 批量 编辑 撤销 历史 模板 审批"
+)
+ZH = _ZH.split(" ")
 
 
 def _text(rng: random.Random, lo: int, hi: int) -> str:
@@ -130,7 +138,7 @@ def _fill(session: Session, rng: random.Random, n: int) -> None:
 def _like(session: Session, actor: Actor, query: str) -> list[int]:
     """The search teamloop had: every word as `lower(col) LIKE '%word%'`, same scope."""
     found: list[int] = []
-    words = query.lower().split()
+    words = query.lower().split(" ")
     for model, cols, own in (
         (Requirement, (Requirement.title, Requirement.description),
          or_(Requirement.owner_id == actor.user_id, Requirement.requester_id == actor.user_id)),
@@ -144,12 +152,6 @@ def _like(session: Session, actor: Actor, query: str) -> list[int]:
             stmt = stmt.where(or_(*(func.lower(c).like(f"%{word}%") for c in cols)))
         found += list(session.scalars(stmt.order_by(model.id.desc()).limit(50)))  # type: ignore[attr-defined]
     return found
-
-
-def _timed(fn: Callable[[], Any]) -> float:
-    started = time.perf_counter()
-    fn()
-    return (time.perf_counter() - started) * 1000
 
 
 def _pct(values: list[float]) -> str:
@@ -203,12 +205,19 @@ def run(url: str, *, n: int, queries: int) -> None:
         actor = Actor(team_id=TEAM, user_id=rng.choice(PEOPLE), channel_id=rng.choice(CHANNELS))
         q = _query(rng)
         with sessions() as session:
-            out: list[Any] = []
-            fts.append(_timed(lambda: out.append(search.run(
-                session=session, actor=actor, query=q, kinds=("requirement", "feedback"),
-                is_private=lambda _c: False))))  # fmt: skip
-            hits += bool(out[0].hits)
-            like.append(_timed(lambda: _like(session, actor, q)))  # noqa: B023
+            started = time.perf_counter()
+            found = search.run(
+                session=session,
+                actor=actor,
+                query=q,
+                kinds=("requirement", "feedback"),
+                is_private=lambda _c: False,
+            )
+            fts.append((time.perf_counter() - started) * 1000)
+            hits += bool(found.hits)
+            started = time.perf_counter()
+            _like(session, actor, q)
+            like.append((time.perf_counter() - started) * 1000)
     print(f"  search, full text  {_pct(fts)}   ({hits}/{queries} queries found something)")
     print(f"  search, LIKE       {_pct(like)}")
     checks: list[float] = []
@@ -218,15 +227,16 @@ def run(url: str, *, n: int, queries: int) -> None:
         actor = Actor(team_id=TEAM, user_id=rng.choice(PEOPLE), channel_id=rng.choice(CHANNELS))
         title = _text(rng, 3, 7)[:200]
         with sessions() as session:
-            checks.append(_timed(lambda: duplicates.similar(
-                session=session, actor=actor, text=title, limit=1)))  # fmt: skip
-        create = requirements.create if i % 2 else duplicates.capture
-
-        def capture() -> None:
-            with transaction(sessions) as session:
-                create(session=session, actor=actor, now=NOW, title=title)  # noqa: B023
-
-        (plain if i % 2 else checked).append(_timed(capture))
+            started = time.perf_counter()
+            duplicates.similar(session=session, actor=actor, text=title, limit=1)
+            checks.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        with transaction(sessions) as session:
+            if i % 2:
+                requirements.create(session=session, actor=actor, now=NOW, title=title)
+            else:
+                duplicates.capture(session=session, actor=actor, now=NOW, title=title)
+        (plain if i % 2 else checked).append((time.perf_counter() - started) * 1000)
     print(f"  duplicate check    {_pct(checks)}")
     print(f"  capture, no check  {_pct(plain)}")
     print(f"  capture + check    {_pct(checked)}   (adds "
