@@ -21,6 +21,7 @@ class ActionId(StrEnum):
     REQ_LABELS = "req_labels_input"
     FB_PROMOTE = "fb_promote"
     FB_LINK = "fb_link"
+    FB_LINK_SUGGESTED = "fb_link_suggested"
     BLK_RESOLVE = "blk_resolve"
     RSK_EDIT = "rsk_edit"
     RSK_CLOSE = "rsk_close"

@@ -28,7 +28,11 @@ from handlers.interactions.item_actions import (
     handle_risk_edit,
     handle_risk_submit,
 )
-from handlers.interactions.merge_actions import handle_merge, handle_not_duplicate
+from handlers.interactions.merge_actions import (
+    handle_link_suggested,
+    handle_merge,
+    handle_not_duplicate,
+)
 from handlers.interactions.reminder_actions import (
     handle_done,
     handle_reassign,
@@ -81,6 +85,7 @@ def register(app: App, deps: Deps) -> None:
     app.action(ActionId.REQ_STATUS)(handle_status)
     app.action(ActionId.REQ_MERGE)(handle_merge)
     app.action(ActionId.REQ_NOT_DUPLICATE)(handle_not_duplicate)
+    app.action(ActionId.FB_LINK_SUGGESTED)(handle_link_suggested)
     app.action(ActionId.REQ_LIST_PAGE + "_prev")(handle_page)
     app.action(ActionId.REQ_LIST_PAGE + "_next")(handle_page)
 

@@ -142,3 +142,27 @@ def test_merge_mistakes_get_a_short_answer(env: Env) -> None:
     env.req("close REQ-1")
     env.req("merge REQ-2 into REQ-1")
     assert "Reopen it first" in env.last_ephemeral()["text"]
+
+
+def test_feedback_suggests_the_requirement_it_belongs_to(env: Env) -> None:
+    env.req("new Export invoices as CSV")
+    env.driver.command(
+        "/feedback", "We really need to export invoices to CSV for accounting", user=BOB,
+        channel=PRODUCT,
+    )  # fmt: skip
+    env.drain()
+    card = env.channel()[-1]
+    assert "May belong to REQ-1 *Export invoices as CSV*" in texts(card["blocks"])
+    env.driver.click(card, "fb_link_suggested", user=BOB, channel=PRODUCT)
+    env.drain()
+    req_id = _reqs(env)[1].id
+    with env.sessions() as s:
+        assert s.scalars(select(Feedback.requirement_id)).one() == req_id
+    assert "May belong" not in texts(card["blocks"]) and "REQ-1" in texts(card["blocks"])
+    # Unrelated feedback gets no suggestion; anonymous feedback never (the click would say who).
+    env.driver.command("/feedback", "Love the new colours", user=BOB, channel=PRODUCT)
+    env.driver.command("/feedback", "anonymous export invoices CSV please", user=BOB,
+                       channel=PRODUCT)  # fmt: skip
+    env.drain()
+    assert "May belong" not in texts(env.channel()[-1]["blocks"])
+    assert "May belong" not in str(env.ws.ephemerals_for(BOB))

@@ -25,6 +25,8 @@ from storage.search_text import content, signature
 # labelled pairs in bench/duplicate_pairs.py).
 THRESHOLD = 0.55
 CANDIDATES = 12
+# Share of a requirement's content words feedback must mention to be suggested for it.
+SUGGEST_MIN = 0.75
 # Each side has words the other lacks: more likely a near-miss than a rewording.
 SWAP_PENALTY = 0.7
 
@@ -100,6 +102,32 @@ def similar(
     kept = [s for s in scored if s.score >= threshold]
     kept.sort(key=lambda s: (-s.score, -s.requirement.votes, s.requirement.number))
     return kept[:limit]
+
+
+def suggest_requirement(*, session: Session, actor: Actor, text: str) -> Similar | None:
+    """The open requirement of the channel that some feedback seems to be about: most of
+    the requirement's content words appear in the feedback (which says more besides)."""
+    tokens = sorted(signature(text))
+    if not tokens:
+        return None
+    candidates = store.similar_requirements(
+        session,
+        team_id=actor.team_id,
+        channel_id=actor.channel_id,
+        tokens=tokens,
+        exclude_id=None,
+        limit=CANDIDATES,
+    )
+    said = signature(text)
+    best: Similar | None = None
+    for req in candidates:
+        title = signature(req.title)
+        if len(title) < 2:
+            continue  # one shared word says too little
+        score = len(_covered(title, said)) / len(title)
+        if score >= SUGGEST_MIN and (best is None or score > best.score):
+            best = Similar(req, score)
+    return best
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,17 @@ def hint_blocks(new_number: int, similar: Similar) -> list[Block]:
     ]
 
 
+def suggestion_blocks(fb_number: int, similar: Similar) -> list[Block]:
+    """Under a feedback card: the requirement it may belong to, with *Link to REQ-n*."""
+    req = similar.requirement
+    return [
+        section(f":link: May belong to {looks_like(similar).removeprefix('Looks like ')}"),
+        actions(
+            button(f"Link to {req.ref}", ActionId.FB_LINK_SUGGESTED, f"{fb_number}:{req.number}"),
+        ),
+    ]
+
+
 def merged_message(merged: Merged) -> Block:
     """The answer to a merge, posted in the channel (the requesters get a DM)."""
     dup, target = merged.duplicate, merged.target

@@ -11,7 +11,8 @@ from slack_sdk import WebClient
 from bot.errors import InvalidInput
 from bot.item_parsing import KINDS, parse_score, split_item
 from bot.parsing import parse_ref, shorten
-from bot.services import blockers, feedback, risks
+from bot.services import blockers, duplicates, feedback, risks
+from bot.views import duplicates as dup_views
 from bot.views import items as views
 from bot.views.blocks import Block, message
 from handlers.commands import search as search_cmd
@@ -73,14 +74,12 @@ def handle_feedback(
         )
         return
     linked = f"REQ-{item.requirement}" if item.requirement else None
-    _answer(
-        ack,
-        message(
-            f"{fb.ref}: {shorten(fb.text, 100)}",
-            views.feedback_card(fb, linked=linked),
-            in_channel=True,
-        ),
-    )
+    blocks = views.feedback_card(fb, linked=linked)
+    if linked is None:
+        suggested = call.run(duplicates.suggest_requirement, text=fb.text)
+        if suggested is not None:
+            blocks += dup_views.suggestion_blocks(fb.number, suggested)
+    _answer(ack, message(f"{fb.ref}: {shorten(fb.text, 100)}", blocks, in_channel=True))
 
 
 def _recent_with_links(*, session: Any, actor: Any) -> list[tuple[Any, str | None]]:

@@ -1,4 +1,5 @@
-"""The duplicate hint's buttons on a fresh card: *Merge into REQ-n* and *Not a duplicate*."""
+"""The duplicate hint's buttons on a fresh card (*Merge into REQ-n*, *Not a duplicate*) and
+the suggested *Link to REQ-n* on a feedback card."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
-from bot.services import merge
+from bot.services import feedback, merge
 from bot.services import requirements as reqs
+from bot.views import items as item_views
 from bot.views import requirements as views
 from bot.views.blocks import message
 from bot.views.duplicates import merged_message
@@ -68,5 +70,27 @@ def handle_not_duplicate(
         req = deps.run(reqs.get, actor=actor, number=number)
         card = views.card(req, today=actor.today(deps.clock.now()))
         respond(**message(views.card_text(req), card, in_channel=True), replace_original=True)
+
+    deps.defer(work, answer=ephemeral(respond))
+
+
+def handle_link_suggested(
+    ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    """Link the feedback to the suggested requirement; its card shows the link."""
+    ack()
+    number, requirement = _pair(body)
+    actor, deps = _actor(body, context), deps_of(context)
+
+    def work() -> None:
+        fb = deps.run(
+            feedback.link,
+            actor=actor,
+            now=deps.clock.now(),
+            number=number,
+            requirement_number=requirement,
+        )
+        card = item_views.feedback_card(fb, linked=f"REQ-{requirement}")
+        respond(**message(fb.ref, card, in_channel=True), replace_original=True)
 
     deps.defer(work, answer=ephemeral(respond))
