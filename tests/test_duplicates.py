@@ -166,3 +166,16 @@ def test_feedback_suggests_the_requirement_it_belongs_to(env: Env) -> None:
     env.drain()
     assert "May belong" not in texts(env.channel()[-1]["blocks"])
     assert "May belong" not in str(env.ws.ephemerals_for(BOB))
+
+
+def test_reaction_and_shortcut_captures_are_checked_too(env: Env) -> None:
+    env.req("new Export invoices as CSV")
+    msg = env.driver.say("Can we export the invoices to CSV?", user=DAVE, channel=PRODUCT)
+    env.driver.react("bulb", user=PM, channel=PRODUCT, ts=msg["ts"])
+    env.drain()
+    [reply] = env.ws.thread(PRODUCT, msg["ts"])
+    assert "Looks like REQ-1 *Export invoices as CSV*" in texts(reply["blocks"])
+    other = env.driver.say("Export invoices as CSV files\nfor finance", user=DAVE, channel=PRODUCT)
+    env.driver.shortcut("capture_requirement", user=BOB, channel=PRODUCT, ts=other["ts"])
+    [view] = list(env.ws.views.values())
+    assert "Looks like REQ-1 *Export invoices as CSV*" in texts(view["blocks"])

@@ -242,8 +242,10 @@ def modal(
     description: str = "",
     source_channel_id: str | None = None,
     source_ts: str | None = None,
+    similar: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The capture form (from `/req new` alone or the message shortcut)."""
+    """The capture form (from `/req new` alone or the message shortcut); `similar` lines
+    (already escaped mrkdwn) say which open requirements look like the prefilled title."""
     meta: dict[str, Any] = {"channel": channel_id}
     if source_ts:
         meta.update(source_channel=source_channel_id, source_ts=source_ts)
@@ -273,6 +275,7 @@ def modal(
         "private_metadata": encode(meta),
         "blocks": [
             _input(BlockId.REQ_TITLE, "Title", title_input),
+            *([context(" · ".join(similar) + " — vote there instead?")] if similar else []),
             _input(BlockId.REQ_DESCRIPTION, "Description", desc_input, optional=True),
             _input(
                 BlockId.REQ_PRIORITY,

@@ -14,19 +14,26 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import InvalidInput
 from bot.ids import ActionId, BlockId
 from bot.parsing import first_line, parse_label
+from bot.services import duplicates
 from bot.services import requirements as reqs
+from bot.views import duplicates as dup_views
 from bot.views import requirements as views
 from handlers.common import actor_of, deps_of
 
 log = logging.getLogger(__name__)
 
 
-def handle_capture_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
-    """Open the form prefilled from the message; the permalink is fetched on submit."""
+def handle_capture_shortcut(
+    ack: Ack, shortcut: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Open the form prefilled from the message (saying which open requirements look like
+    it); the permalink is fetched on submit."""
     ack()
     msg = shortcut.get("message") or {}
     text = msg.get("text") or ""
     channel = (shortcut.get("channel") or {}).get("id", "")
+    actor = actor_of(context, user_id=shortcut["user"]["id"], channel_id=channel)
+    alike = deps_of(context).run(duplicates.similar, actor=actor, text=first_line(text))
     client.views_open(
         trigger_id=shortcut["trigger_id"],
         view=views.modal(
@@ -35,6 +42,7 @@ def handle_capture_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClien
             description=text,
             source_channel_id=channel,
             source_ts=shortcut.get("message_ts") or msg.get("ts"),
+            similar=[dup_views.looks_like(s) for s in alike],
         ),
     )
 
