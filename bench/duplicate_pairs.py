@@ -121,3 +121,32 @@ PAIRS: list[tuple[str, str, bool]] = [
     ("合并重复联系人", "删除重复联系人", MISS),
     ("仪表盘加载太慢", "报表加载太慢", MISS),
 ]
+
+# Written after the threshold and the measure were tuned on PAIRS, and never tuned on:
+# how the hint does on text it has not seen.
+HELD_OUT: list[tuple[str, str, bool]] = [
+    ("Let admins export the audit log", "Audit log export for admins", DUP),
+    ("Show unread count on the inbox", "Inbox should show the unread count", DUP),
+    ("Sync calendar with Outlook", "Outlook calendar sync", DUP),
+    ("Autosave drafts every minute", "Drafts should autosave", DUP),
+    ("Highlight overdue tasks in red", "Overdue tasks highlighted red", DUP),
+    ("Allow emoji reactions on comments", "Emoji reactions for comments", DUP),
+    ("Invite guests to a project", "Project guest invites", DUP),
+    ("Sort search results by date", "Search results sorted by date", DUP),
+    ("Sync calendar with Outlook", "Sync contacts with Outlook", MISS),
+    ("Autosave drafts every minute", "Delete drafts after a week", MISS),
+    ("Allow emoji reactions on comments", "Allow emoji in task titles", MISS),
+    ("Invite guests to a project", "Remove guests from a project", MISS),
+    ("Sort search results by date", "Sort search results by relevance", MISS),
+    ("Show unread count on the inbox", "Show unread count on the app icon", MISS),
+    ("收件箱显示未读数量", "未读数量显示在收件箱", DUP),
+    ("草稿每分钟自动保存", "草稿自动保存", DUP),
+    ("逾期任务标红", "标红逾期任务", DUP),
+    ("邀请访客加入项目", "项目邀请访客", DUP),
+    ("与Outlook同步日历", "与Outlook同步联系人", MISS),
+    ("草稿每分钟自动保存", "一周后删除草稿", MISS),
+    ("邀请访客加入项目", "从项目移除访客", MISS),
+    ("搜索结果按日期排序", "搜索结果按相关性排序", MISS),
+    ("Termine mit Outlook synchronisieren", "Outlook Termine synchronisieren", DUP),
+    ("Termine mit Outlook synchronisieren", "Kontakte mit Outlook synchronisieren", MISS),
+]

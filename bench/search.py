@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import create_engine, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
-from bench.duplicate_pairs import PAIRS
+from bench.duplicate_pairs import HELD_OUT, PAIRS
 from bot.services import duplicates, requirements, search
 from bot.services.actor import Actor
 from storage.db import make_engine, make_session_factory, transaction
@@ -160,17 +160,19 @@ def _pct(values: list[float]) -> str:
     return f"p50 {statistics.median(values):7.2f} ms   p99 {p99:7.2f} ms"
 
 
-def quality(sessions: Any) -> tuple[float, float, int]:
-    """Precision and recall of the hint on the labelled pairs, end to end in one channel."""
-    actor = Actor(team_id=TEAM, user_id="U0PAIRS", channel_id="C0PAIRS")
+def quality(
+    sessions: Any, pairs: list[tuple[str, str, bool]], channel: str
+) -> tuple[float, float, int]:
+    """Precision and recall of the hint on labelled pairs, end to end in one channel."""
+    actor = Actor(team_id=TEAM, user_id="U0PAIRS", channel_id=channel)
     ids: dict[str, int] = {}
     with transaction(sessions) as session:
-        for existing in dict.fromkeys(a for a, _b, _d in PAIRS):
+        for existing in dict.fromkeys(a for a, _b, _d in pairs):
             req = requirements.create(session=session, actor=actor, now=NOW, title=existing)
             ids[existing] = req.id
     tp = fp = fn = 0
     with transaction(sessions) as session:
-        for existing, new, dup in PAIRS:
+        for existing, new, dup in pairs:
             found = duplicates.similar(session=session, actor=actor, text=new, limit=1)
             hint = found[0].requirement.id if found else None
             if dup and hint == ids[existing]:
@@ -178,7 +180,7 @@ def quality(sessions: Any) -> tuple[float, float, int]:
             else:
                 fp += hint is not None
                 fn += dup
-    return tp / max(1, tp + fp), tp / max(1, tp + fn), len(PAIRS)
+    return tp / max(1, tp + fp), tp / max(1, tp + fn), len(pairs)
 
 
 def run(url: str, *, n: int, queries: int) -> None:
@@ -241,9 +243,10 @@ def run(url: str, *, n: int, queries: int) -> None:
     print(f"  capture, no check  {_pct(plain)}")
     print(f"  capture + check    {_pct(checked)}   (adds "
           f"{statistics.median(checked) - statistics.median(plain):.2f} ms at p50)")  # fmt: skip
-    precision, recall, pairs = quality(sessions)
-    print(f"  duplicate hint on {pairs} labelled pairs: precision {precision:.2f}, "
-          f"recall {recall:.2f} (threshold {duplicates.THRESHOLD})")  # fmt: skip
+    for name, pairs, channel in (("labelled", PAIRS, "C0PAIRS"), ("held-out", HELD_OUT, "C0HELD")):
+        precision, recall, count = quality(sessions, pairs, channel)
+        print(f"  duplicate hint on {count} {name} pairs: precision {precision:.2f}, "
+              f"recall {recall:.2f} (threshold {duplicates.THRESHOLD})")  # fmt: skip
     engine.dispose()
 
 
