@@ -48,6 +48,9 @@ class SearchDoc(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     words: Mapped[str] = mapped_column(Text)
     plain: Mapped[str] = mapped_column(Text)
+    # Requirements only: each word prefixed with the channel id, so the duplicate check
+    # reads only one channel's postings instead of the whole workspace's.
+    scoped: Mapped[str] = mapped_column(Text, default="")
 
 
 _INSERT = insert(SearchDoc)
@@ -58,14 +61,21 @@ def doc_values(
 ) -> dict[str, Any]:
     """The search document of one item's text."""
     text = text[:_TEXT_MAX]
+    words = index_text(text)
     return {
         "team_id": team_id,
         "kind": kind,
         "item_id": item_id,
         "channel_id": channel_id,
-        "words": index_text(text),
+        "words": words,
         "plain": fold(text),
+        "scoped": _scoped(channel_id, words.split()) if kind == "requirement" else "",
     }
+
+
+def _scoped(channel_id: str, tokens: Sequence[str]) -> str:
+    prefix = channel_id.lower()
+    return " ".join(prefix + t for t in tokens)
 
 
 def index(
@@ -172,15 +182,22 @@ _TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def _visible(kind: str) -> str:
-    table, people = _TABLES[kind]
-    own = " OR ".join(f"t.{col} = :user" for col in people)
-    cond = f"(t.channel_id = :channel OR {own})"
-    if kind == "feedback":
-        # Anonymous feedback shows up only once its digest has shown it: an earlier hit
-        # would tell searchers when it was sent, and so by whom.
-        cond += " AND (t.anonymous = false OR t.digested_at IS NOT NULL)"
-    return f"JOIN {table} t ON t.id = d.item_id WHERE d.kind = '{kind}' AND {cond}"
+def _visible(kinds: Sequence[str]) -> str:
+    """Joins and conditions keeping the items of `kinds` the scope may see (one query for
+    every kind, so the engine matches the words once)."""
+    joins, allowed = [], []
+    for kind in kinds:
+        table, people = _TABLES[kind]
+        alias = f"t_{kind}"
+        joins.append(f"LEFT JOIN {table} {alias} ON d.kind = '{kind}' AND {alias}.id = d.item_id")
+        own = " OR ".join(f"{alias}.{col} = :user" for col in people)
+        cond = f"({alias}.channel_id = :channel OR {own})"
+        if kind == "feedback":
+            # Anonymous feedback shows up only once its digest has shown it: an earlier hit
+            # would tell searchers when it was sent, and so by whom.
+            cond += f" AND ({alias}.anonymous = false OR {alias}.digested_at IS NOT NULL)"
+        allowed.append(f"(d.kind = '{kind}' AND {cond})")
+    return " ".join(joins) + " WHERE (" + " OR ".join(allowed) + ")"
 
 
 def fts_query(terms: Sequence[Term], dialect: str, *, any_term: bool = False) -> str:
@@ -216,28 +233,26 @@ def search(
         "user": scope.user_id,
         "limit": limit,
     }
-    found: list[Match] = []
-    for kind in kinds:
-        if dialect == "postgresql":
-            stmt = (
-                "SELECT d.item_id, ts_rank_cd(d.tsv, q) AS rank "
-                "FROM search_docs d CROSS JOIN to_tsquery('simple', :q) q "
-                f"{_visible(kind)} AND d.team_id = :team AND d.tsv @@ q "
-                "ORDER BY rank DESC, d.item_id DESC LIMIT :limit"
-            )
-        else:
-            # bm25 is lower-is-better; negate it so every engine ranks higher-is-better.
-            stmt = (
-                "SELECT d.item_id, -bm25(search_fts) AS rank FROM search_fts "
-                "JOIN search_docs d ON d.id = search_fts.rowid "
-                f"{_visible(kind)} AND d.team_id = :team AND search_fts MATCH :q "
-                "ORDER BY bm25(search_fts), d.item_id DESC LIMIT :limit"
-            )
-            params["q"] = "{words} : (" + fts_query(terms, dialect) + ")"
-        for item_id, rank in session.execute(sql(stmt), params):
-            found.append(Match(kind, int(item_id), float(rank)))
-    found.sort(key=lambda m: -m.rank)
-    return found[:limit]
+    if dialect == "postgresql":
+        stmt = (
+            "SELECT d.kind, d.item_id, ts_rank_cd(d.tsv, q) AS rank "
+            "FROM search_docs d CROSS JOIN to_tsquery('simple', :q) q "
+            f"{_visible(kinds)} AND d.team_id = :team AND d.tsv @@ q "
+            "ORDER BY rank DESC, d.item_id DESC LIMIT :limit"
+        )
+    else:
+        # bm25 is lower-is-better; negate it so every engine ranks higher-is-better.
+        stmt = (
+            "SELECT d.kind, d.item_id, -bm25(search_fts) AS rank FROM search_fts "
+            "JOIN search_docs d ON d.id = search_fts.rowid "
+            f"{_visible(kinds)} AND d.team_id = :team AND search_fts MATCH :q "
+            "ORDER BY bm25(search_fts), d.item_id DESC LIMIT :limit"
+        )
+        params["q"] = "{words} : (" + fts_query(terms, dialect) + ")"
+    return [
+        Match(str(kind), int(item_id), float(rank))
+        for kind, item_id, rank in session.execute(sql(stmt), params)
+    ]
 
 
 def fuzzy(
@@ -255,30 +270,27 @@ def fuzzy(
         "limit": limit,
         "q": folded,
     }
-    found: list[Match] = []
     if dialect == "postgresql":
         # pg_trgm's default (0.6) misses one-letter typos in short words; the caller filters.
         session.execute(sql("SELECT set_config('pg_trgm.word_similarity_threshold', '0.4', true)"))
-    for kind in kinds:
-        if dialect == "postgresql":
-            stmt = (
-                "SELECT d.item_id, word_similarity(:q, d.plain) AS rank FROM search_docs d "
-                f"{_visible(kind)} AND d.team_id = :team AND :q <% d.plain "
-                "ORDER BY rank DESC, d.item_id DESC LIMIT :limit"
-            )
-        else:
-            grams = sorted({folded[i : i + 3] for i in range(len(folded) - 2)} - {"   "})
-            params["q"] = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
-            stmt = (
-                "SELECT d.item_id, -bm25(search_tri) AS rank FROM search_tri "
-                "JOIN search_docs d ON d.id = search_tri.rowid "
-                f"{_visible(kind)} AND d.team_id = :team AND search_tri MATCH :q "
-                "ORDER BY bm25(search_tri), d.item_id DESC LIMIT :limit"
-            )
-        for item_id, rank in session.execute(sql(stmt), params):
-            found.append(Match(kind, int(item_id), float(rank)))
-    found.sort(key=lambda m: -m.rank)
-    return found[:limit]
+        stmt = (
+            "SELECT d.kind, d.item_id, word_similarity(:q, d.plain) AS rank FROM search_docs d "
+            f"{_visible(kinds)} AND d.team_id = :team AND :q <% d.plain "
+            "ORDER BY rank DESC, d.item_id DESC LIMIT :limit"
+        )
+    else:
+        grams = sorted({folded[i : i + 3] for i in range(len(folded) - 2)} - {"   "})
+        params["q"] = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+        stmt = (
+            "SELECT d.kind, d.item_id, -bm25(search_tri) AS rank FROM search_tri "
+            "JOIN search_docs d ON d.id = search_tri.rowid "
+            f"{_visible(kinds)} AND d.team_id = :team AND search_tri MATCH :q "
+            "ORDER BY bm25(search_tri), d.item_id DESC LIMIT :limit"
+        )
+    return [
+        Match(str(kind), int(item_id), float(rank))
+        for kind, item_id, rank in session.execute(sql(stmt), params)
+    ]
 
 
 def similar_requirements(
@@ -291,7 +303,8 @@ def similar_requirements(
     limit: int,
 ) -> list[Requirement]:
     """Open requirements of one channel sharing any of the tokens, best first (candidates
-    for the duplicate check; the caller decides which are really alike)."""
+    for the duplicate check; the caller decides which are really alike). They come back
+    detached, with id, number, title and votes only."""
     if not tokens:
         return []
     dialect = session.get_bind().dialect.name
@@ -303,25 +316,31 @@ def similar_requirements(
             "(" + " <-> ".join(f"'{t}'" for t in term.tokens) + ")" for term in terms
         )
         stmt = (
-            "SELECT d.item_id FROM search_docs d CROSS JOIN to_tsquery('simple', :q) q "
+            "SELECT r.id, r.number, r.title, r.votes "
+            "FROM search_docs d CROSS JOIN to_tsquery('simple', :q) q "
             "JOIN requirements r ON r.id = d.item_id "
             "WHERE d.kind = 'requirement' AND d.team_id = :team AND d.channel_id = :channel "
             f"AND d.tsv @@ q AND {open_only} "
             "ORDER BY ts_rank_cd(d.tsv, q) DESC, d.item_id DESC LIMIT :limit"
         )
     else:
-        words = " OR ".join(f'"{" ".join(term.tokens)}"' for term in terms)
-        params["q"] = f'{{channel_id}} : "{channel_id}" AND {{words}} : ({words})'
+        # Channel-prefixed tokens: the postings read are this channel's only.
+        words = " OR ".join(
+            '"' + _scoped(channel_id, term.tokens) + '"' + ("" if term.cjk else "*")
+            for term in terms
+        )
+        params["q"] = f"{{scoped}} : ({words})"
         stmt = (
-            "SELECT d.item_id FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid "
+            "SELECT r.id, r.number, r.title, r.votes "
+            "FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid "
             "JOIN requirements r ON r.id = d.item_id "
-            "WHERE d.kind = 'requirement' AND d.team_id = :team AND search_fts MATCH :q "
+            "WHERE d.kind = 'requirement' AND d.team_id = :team AND d.channel_id = :channel "
+            "AND search_fts MATCH :q "
             f"AND {open_only} ORDER BY bm25(search_fts), d.item_id DESC LIMIT :limit"
         )
-    ids = [int(i) for (i,) in session.execute(sql(stmt), params)]
-    if exclude_id is not None:
-        ids = [i for i in ids if i != exclude_id]
-    if not ids:
-        return []
-    rows = {r.id: r for r in session.scalars(select(Requirement).where(Requirement.id.in_(ids)))}
-    return [rows[i] for i in ids if i in rows]
+    # Only what the check and the hint need, in the same query: no second round trip.
+    return [
+        Requirement(id=row.id, number=row.number, title=row.title, votes=row.votes)
+        for row in session.execute(sql(stmt), params)
+        if row.id != exclude_id
+    ]

@@ -9,9 +9,10 @@ precision and recall on a labelled set of pairs.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime
-from difflib import SequenceMatcher
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,23 @@ class Similar:
     score: float
 
 
+def _one_slip(a: str, b: str) -> bool:
+    """One character wrong, missing, extra, or two swapped (`exprot`/`export`)."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    if len(a) == len(b):
+        rest_a, rest_b = a[start + 1 :], b[start + 1 :]
+        swapped = (
+            a[start : start + 2] == b[start : start + 2][::-1] and a[start + 2 :] == b[start + 2 :]
+        )
+        return rest_a == rest_b or swapped
+    short, long_ = sorted((a, b), key=len)
+    return short[start:] == long_[start + 1 :]
+
+
 def _alike(a: str, b: str) -> bool:
     """Two words are one: equal, one a prefix of the other (`log`/`login`, `week`/`weekly`),
     a long shared start (`notify`/`notifications`), or one slip of the keyboard."""
@@ -47,13 +65,20 @@ def _alike(a: str, b: str) -> bool:
     short, long_ = sorted((a, b), key=len)
     if len(short) >= 3 and long_.startswith(short):
         return True
-    if a[:5] == b[:5] and len(short) >= 5:
+    if len(short) >= 5 and a[:5] == b[:5]:
         return True
-    return len(short) >= 5 and SequenceMatcher(None, a, b).ratio() >= 0.8
+    return len(short) >= 5 and _one_slip(a, b)
 
 
-def _covered(mine: set[str], theirs: set[str]) -> set[str]:
-    return {w for w in mine if any(_alike(w, t) for t in theirs)}
+def _covered(mine: AbstractSet[str], theirs: AbstractSet[str]) -> set[str]:
+    return {w for w in mine if w in theirs or any(_alike(w, t) for t in theirs)}
+
+
+@lru_cache(maxsize=4096)
+def _profile(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(signature, content words, CJK characters) of a text, computed once per text."""
+    words, chars = content(text)
+    return frozenset(signature(text)), frozenset(words), frozenset(chars)
 
 
 def similarity(a: str, b: str) -> float:
@@ -64,12 +89,11 @@ def similarity(a: str, b: str) -> float:
     ("Export invoices" / "Please export all invoices"), a near-miss swaps one for another
     ("Export invoices as CSV" / "… as PDF", "每周摘要" / "每日摘要").
     """
-    sa, sb = signature(a), signature(b)
+    (sa, wa, ca), (sb, wb, cb) = _profile(a), _profile(b)
     if not sa or not sb:
         return 0.0
     hits = len(_covered(sa, sb)) + len(_covered(sb, sa))
     score = hits / (len(sa) + len(sb))
-    (wa, ca), (wb, cb) = content(a), content(b)
     only_a = (wa - _covered(wa, wb)) | (ca - cb)
     only_b = (wb - _covered(wb, wa)) | (cb - ca)
     if only_a and only_b:

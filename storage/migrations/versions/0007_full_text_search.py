@@ -22,24 +22,24 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 SQLITE = [
-    "CREATE VIRTUAL TABLE search_fts USING fts5(words, channel_id, content='search_docs', "
+    "CREATE VIRTUAL TABLE search_fts USING fts5(words, scoped, content='search_docs', "
     "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
     "CREATE VIRTUAL TABLE search_tri USING fts5(plain, content='search_docs', "
     "content_rowid='id', tokenize='trigram')",
     """CREATE TRIGGER search_docs_ai AFTER INSERT ON search_docs BEGIN
-        INSERT INTO search_fts(rowid, words, channel_id) VALUES (new.id, new.words, new.channel_id);
+        INSERT INTO search_fts(rowid, words, scoped) VALUES (new.id, new.words, new.scoped);
         INSERT INTO search_tri(rowid, plain) VALUES (new.id, new.plain);
     END""",
     """CREATE TRIGGER search_docs_ad AFTER DELETE ON search_docs BEGIN
-        INSERT INTO search_fts(search_fts, rowid, words, channel_id)
-            VALUES ('delete', old.id, old.words, old.channel_id);
+        INSERT INTO search_fts(search_fts, rowid, words, scoped)
+            VALUES ('delete', old.id, old.words, old.scoped);
         INSERT INTO search_tri(search_tri, rowid, plain) VALUES ('delete', old.id, old.plain);
     END""",
     """CREATE TRIGGER search_docs_au AFTER UPDATE ON search_docs BEGIN
-        INSERT INTO search_fts(search_fts, rowid, words, channel_id)
-            VALUES ('delete', old.id, old.words, old.channel_id);
+        INSERT INTO search_fts(search_fts, rowid, words, scoped)
+            VALUES ('delete', old.id, old.words, old.scoped);
         INSERT INTO search_tri(search_tri, rowid, plain) VALUES ('delete', old.id, old.plain);
-        INSERT INTO search_fts(rowid, words, channel_id) VALUES (new.id, new.words, new.channel_id);
+        INSERT INTO search_fts(rowid, words, scoped) VALUES (new.id, new.words, new.scoped);
         INSERT INTO search_tri(rowid, plain) VALUES (new.id, new.plain);
     END""",
 ]
@@ -63,6 +63,7 @@ def upgrade() -> None:
         sa.Column("channel_id", sa.String(length=32), nullable=False),
         sa.Column("words", sa.Text(), nullable=False),
         sa.Column("plain", sa.Text(), nullable=False),
+        sa.Column("scoped", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_docs")),
         sa.UniqueConstraint("kind", "item_id", name="uq_search_docs_kind_item"),
     )
