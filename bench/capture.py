@@ -19,10 +19,10 @@ from slack_sdk import WebClient
 
 from bot.app import build
 from bot.config import Settings
-from bot.sandbox.driver import sign
-from bot.sandbox.web_api import WebApi
-from bot.sandbox.workspace import Workspace
-from bot.web import Served
+from bot.runtime.web import Served
+from sandbox.driver import sign
+from sandbox.web_api import WebApi
+from sandbox.workspace import Workspace
 from storage.migrate import upgrade
 
 SECRET = "bench-secret"

@@ -21,14 +21,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.clock import SystemClock
-from bot.outbox import Limits, Sender, outbox_client
-from bot.sandbox.web_api import WebApi
-from bot.sandbox.workspace import Limits as SlackLimits
-from bot.sandbox.workspace import Workspace
-from bot.web import Served
+from bot.outbox.sender import Limits, Sender, outbox_client
+from bot.outbox.store import enqueue
+from bot.runtime.web import Served
+from sandbox.web_api import WebApi
+from sandbox.workspace import Limits as SlackLimits
+from sandbox.workspace import Workspace
 from storage.db import make_engine, make_session_factory, transaction
 from storage.migrate import upgrade
-from storage.outbox import enqueue
 from storage.scheduling import OutboxMessage
 
 RATE = 100.0  # workspace budget, posts a second: 2,000 posts take 20 s at the least

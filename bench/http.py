@@ -21,10 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.digest import scratch_database
-from bot.sandbox.driver import Driver
-from bot.sandbox.web_api import WebApi
-from bot.sandbox.workspace import Workspace
-from bot.web import Served
+from bot.runtime.web import Served
+from sandbox.driver import Driver
+from sandbox.web_api import WebApi
+from sandbox.workspace import Workspace
 
 SECRET = "bench-secret"
 ROUNDS = 4

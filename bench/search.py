@@ -144,13 +144,13 @@ def _like(session: Session, actor: Actor, query: str) -> list[int]:
          or_(Requirement.owner_id == actor.user_id, Requirement.requester_id == actor.user_id)),
         (Feedback, (Feedback.text,), Feedback.author_id == actor.user_id),
     ):  # fmt: skip
-        stmt = select(model.id).where(  # type: ignore[attr-defined]
-            model.team_id == TEAM,  # type: ignore[attr-defined]
-            or_(model.channel_id == actor.channel_id, own),  # type: ignore[attr-defined]
+        stmt = select(model.id).where(
+            model.team_id == TEAM,
+            or_(model.channel_id == actor.channel_id, own),
         )
         for word in words:
             stmt = stmt.where(or_(*(func.lower(c).like(f"%{word}%") for c in cols)))
-        found += list(session.scalars(stmt.order_by(model.id.desc()).limit(50)))  # type: ignore[attr-defined]
+        found += list(session.scalars(stmt.order_by(model.id.desc()).limit(50)))
     return found
 
 

@@ -19,6 +19,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.deps import Deps, Worker
 from bot.installs import InstallationStore, state_store
+from bot.scopes import BOT_SCOPES
 from storage.db import make_engine, make_session_factory
 
 
@@ -54,13 +55,6 @@ def _oauth(settings: Settings, installs: InstallationStore) -> OAuthSettings:
 def create_app(settings: Settings, **parts: Any) -> App:
     """Build the bolt App (see `build` for the parts a caller may supply)."""
     return build(settings, **parts)[0]
-
-
-BOT_SCOPES = (
-    "commands", "chat:write", "chat:write.public", "channels:history", "groups:history",
-    "channels:read", "groups:read", "reactions:read", "users:read", "im:write", "im:history",
-    "files:write",
-)  # fmt: skip
 
 
 def build(

@@ -105,18 +105,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "search":
         return _rebuild_search(settings)
     if command == "doctor":
-        from bot.doctor import run as doctor
+        from bot.runtime.doctor import run as doctor
 
         return doctor(settings, sys.stdout)
     if command == "jobs":
         return _run_due(settings, now=args.now, wait=args.wait)
     if command == "export":
-        from bot.export import export
+        from bot.runtime.export import export
 
         export(settings, kind=args.kind, fmt=args.format, out=sys.stdout, team_id=args.team)
         return 0
     if command == "sandbox":
-        from bot.sandbox.run import run_sandbox
+        from sandbox.run import run_sandbox
 
         _interrupt_on_sigterm()
         return run_sandbox(settings, reset=args.reset, demo=args.demo, terminal=args.terminal)
@@ -159,7 +159,7 @@ def _interrupt_on_sigterm() -> None:
 def _run(settings: Settings, *, http: bool, socket: bool, role: str) -> int:
     mode = RunMode.HTTP if http else RunMode.SOCKET if socket else settings.run_mode()
     if mode is RunMode.SANDBOX:
-        from bot.sandbox.run import run_sandbox
+        from sandbox.run import run_sandbox
 
         return run_sandbox(settings, reset=False, demo=False)
     missing = _missing(settings, mode)
@@ -169,13 +169,13 @@ def _run(settings: Settings, *, http: bool, socket: bool, role: str) -> int:
         )
         return 2
     if mode is RunMode.HTTP or role == "worker":
-        from bot.server import serve
+        from bot.runtime.server import serve
 
         return serve(settings, role=role)
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import build
-    from bot.jobs import build_jobs
+    from bot.runtime.jobs import build_jobs
     from storage.migrate import upgrade
 
     upgrade(settings.database_url)
@@ -195,7 +195,7 @@ def _run(settings: Settings, *, http: bool, socket: bool, role: str) -> int:
 
 def _run_due(settings: Settings, *, now: datetime | None, wait: float) -> int:
     from bot.clock import OffsetClock, SystemClock
-    from bot.jobs import build_jobs
+    from bot.runtime.jobs import build_jobs
     from storage.db import make_engine, make_session_factory
     from storage.migrate import upgrade
 

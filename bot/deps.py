@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -66,10 +67,15 @@ class Deps:
     # Multi-workspace installs (OAuth); None with a single bot token.
     installs: InstallationStore | None = None
 
-    def run(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
-        """Call a service function inside one transaction (it receives `session=`)."""
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: `with deps.transaction() as session: service.fn(session=session, …)`.
+
+        Commits when the block ends, rolls back on an exception; service calls inside stay
+        fully typed (no `**kwargs` indirection).
+        """
         with transaction(self.sessions) as session:
-            return fn(session=session, **kwargs)
+            yield session
 
     def defer(self, work: Callable[[], Any], *, answer: Callable[[str], None] | None) -> None:
         """Run `work` after the ack; a UserError (or a crash) becomes a short answer."""

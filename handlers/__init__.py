@@ -6,9 +6,11 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from bot.ids import ActionId, CallbackId
+from handlers.commands.blocker import handle_blocker
 from handlers.commands.digest import handle_digest
-from handlers.commands.items import handle_blocker, handle_feedback, handle_risk
+from handlers.commands.feedback import handle_feedback
 from handlers.commands.req import handle_req
+from handlers.commands.risk import handle_risk
 from handlers.commands.search import handle_search
 from handlers.commands.standup import handle_standup
 from handlers.errors import on_error
@@ -18,8 +20,9 @@ from handlers.events.people import handle_member_joined, handle_member_left, han
 from handlers.events.reactions import handle_reaction
 from handlers.interactions.item_actions import (
     handle_blocker_shortcut,
-    handle_capture_submit,
+    handle_blocker_submit,
     handle_feedback_shortcut,
+    handle_feedback_submit,
     handle_link_button,
     handle_link_submit,
     handle_promote,
@@ -72,8 +75,8 @@ def register(app: App, deps: Deps) -> None:
     app.view(CallbackId.REQ_MODAL)(handle_modal_submit)
     app.shortcut(CallbackId.CAPTURE_FEEDBACK)(handle_feedback_shortcut)
     app.shortcut(CallbackId.CAPTURE_BLOCKER)(handle_blocker_shortcut)
-    app.view(CallbackId.FB_MODAL)(handle_capture_submit)
-    app.view(CallbackId.BLK_MODAL)(handle_capture_submit)
+    app.view(CallbackId.FB_MODAL)(handle_feedback_submit)
+    app.view(CallbackId.BLK_MODAL)(handle_blocker_submit)
     app.view(CallbackId.FB_LINK_MODAL)(handle_link_submit)
     app.view(CallbackId.RSK_MODAL)(handle_risk_submit)
     app.view(CallbackId.STANDUP_MODAL)(handle_answer_submit)

@@ -28,10 +28,11 @@ FIELD_BLOCKS = {
     "mitigation": BlockId.RSK_MITIGATION,
     "review": BlockId.RSK_REVIEW,
     "owner": BlockId.REM_OWNER,
-    "su_days": BlockId.SU_DAYS,
-    "su_zone": BlockId.SU_ZONE,
-    "su_participants": BlockId.SU_PARTICIPANTS,
-    "su_questions": BlockId.SU_QUESTIONS,
+    # The standup setup form names its block ids as fields directly.
+    **{
+        b.value: b
+        for b in (BlockId.SU_DAYS, BlockId.SU_ZONE, BlockId.SU_PARTICIPANTS, BlockId.SU_QUESTIONS)
+    },
     **{f"q{n}": f"{BlockId.STANDUP_Q}{n}" for n in range(5)},
 }
 

@@ -20,12 +20,13 @@ def provide(deps: Deps) -> Callable[..., Any]:
         context["deps"] = deps
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
-            fresh = deps.run(
-                first_delivery,
-                team_id=body.get("team_id") or "",
-                event_id=event_id,
-                now=deps.clock.now(),
-            )
+            with deps.transaction() as session:
+                fresh = first_delivery(
+                    session=session,
+                    team_id=body.get("team_id") or "",
+                    event_id=event_id,
+                    now=deps.clock.now(),
+                )
             if not fresh:
                 return BoltResponse(status=200, body="")
         return next()

@@ -1,1 +1,1 @@
-"""Persistence: SQLAlchemy models, engine and session setup, queries, migrations."""
+"""Persistence: SQLAlchemy models, statuses, engine and session setup, Alembic migrations."""

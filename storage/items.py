@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
+from storage.statuses import BlockerStatus, RiskStatus, StatusType
 
 
 class Feedback(Base):
@@ -62,7 +63,9 @@ class Blocker(Base):
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
     number: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | resolved
+    status: Mapped[BlockerStatus] = mapped_column(
+        StatusType(BlockerStatus), default=BlockerStatus.OPEN
+    )
     reporter_id: Mapped[str] = mapped_column(String(32))
     owner_id: Mapped[str | None] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(32))
@@ -96,7 +99,7 @@ class Risk(Base):
     text: Mapped[str] = mapped_column(Text)
     likelihood: Mapped[int] = mapped_column(Integer, default=3)
     impact: Mapped[int] = mapped_column(Integer, default=3)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    status: Mapped[RiskStatus] = mapped_column(StatusType(RiskStatus), default=RiskStatus.OPEN)
     owner_id: Mapped[str | None] = mapped_column(String(32))
     reporter_id: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(32))

@@ -20,6 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.statuses import RequirementStatus, StatusType
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as UTC and always returns them aware (SQLite drops tzinfo)."""
@@ -101,7 +103,9 @@ class Requirement(Base):
     number: Mapped[int]
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[RequirementStatus] = mapped_column(
+        StatusType(RequirementStatus), default=RequirementStatus.NEW
+    )
     priority: Mapped[str] = mapped_column(String(2), default="P2")
     owner_id: Mapped[str | None] = mapped_column(String(32))
     requester_id: Mapped[str] = mapped_column(String(32))

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
+from storage.statuses import OccurrenceStatus, OutboxStatus, StatusType
 
 
 class Schedule(Base):
@@ -61,8 +62,7 @@ class Occurrence(Base):
     kind: Mapped[str] = mapped_column(String(16))
     due_at: Mapped[datetime]
     zone: Mapped[str] = mapped_column(String(64))
-    # done | skipped | failed
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[OccurrenceStatus] = mapped_column(StatusType(OccurrenceStatus))
     reason: Mapped[str | None] = mapped_column(Text)
     messages: Mapped[int] = mapped_column(Integer, default=0)
     recorded_at: Mapped[datetime]
@@ -96,8 +96,9 @@ class OutboxMessage(Base):
     file_name: Mapped[str | None] = mapped_column(String(200))
     # If this row goes dead: {"of_key": key, "text": …, "blocks": …} to apply instead.
     fallback: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # pending | sending | sent | dead | cancelled
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[OutboxStatus] = mapped_column(
+        StatusType(OutboxStatus), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     # Set while a sender holds the row; a lease that ran out means that sender died.

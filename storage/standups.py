@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
+from storage.statuses import ResponseStatus, StatusType
 
 
 class Person(Base):
@@ -70,8 +71,7 @@ class StandupResponse(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     run_id: Mapped[int] = mapped_column(ForeignKey("standup_runs.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(32))
-    # prompted | answered | skipped | away
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[ResponseStatus] = mapped_column(StatusType(ResponseStatus))
     reason: Mapped[str | None] = mapped_column(Text)
     answers: Mapped[list[str] | None] = mapped_column(JSON)
     prompted_at: Mapped[datetime]

@@ -18,10 +18,10 @@ from bot.app import create_app
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.deps import Worker
-from bot.sandbox.driver import Driver
-from bot.sandbox.web_api import WebApi
-from bot.sandbox.workspace import Json, Workspace
-from bot.web import Served
+from bot.runtime.web import Served
+from sandbox.driver import Driver
+from sandbox.web_api import WebApi
+from sandbox.workspace import Json, Workspace
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 
@@ -32,6 +32,7 @@ PRODUCT, ENG, SECRET_CHANNEL = "C0PRODUCT", "C0ENG", "C0SECRET"
 START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+pytest_plugins = ("tests.contract_plugin",)
 # Where the browser sandbox's clock starts unless `--today` says otherwise: a Wednesday.
 SANDBOX_START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -245,14 +246,19 @@ class JobsEnv:
             return list(session.scalars(query.order_by(pk)))
 
 
-FAST = {"channel_interval": 0.02, "per_minute": 60_000, "settle": 0.0, "timeout": 1.0}
+FAST: dict[str, Any] = {
+    "channel_interval": 0.02,
+    "per_minute": 60_000,
+    "settle": 0.0,
+    "timeout": 1.0,
+}
 
 
 @pytest.fixture
 def jobs_env(db_url: str, standin: tuple[Workspace, Served]) -> Iterator[JobsEnv]:
     """The jobs of one process with fast limits and a frozen clock."""
-    from bot.jobs import build_jobs
-    from bot.outbox import Limits
+    from bot.outbox.sender import Limits
+    from bot.runtime.jobs import build_jobs
 
     ws, served = standin
     api_url = served.url + "/api/"
@@ -342,8 +348,8 @@ class Team:
 @pytest.fixture
 def team(env: Env) -> Iterator[Team]:
     """The app and the jobs together, on one database and one clock."""
-    from bot.jobs import build_jobs
-    from bot.outbox import Limits
+    from bot.outbox.sender import Limits
+    from bot.runtime.jobs import build_jobs
 
     jobs = build_jobs(env.settings, sessions=env.sessions, clock=env.clock, limits=Limits(**FAST))
     yield Team(env, jobs)

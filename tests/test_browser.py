@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.server import Sandbox
+from sandbox.server import Sandbox
 from tests.conftest import make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -64,7 +64,7 @@ def page(browser: Any, sandbox: Sandbox, request: pytest.FixtureRequest) -> Iter
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.goto(sandbox.server.url)
     pg.wait_for_selector(".msg")
-    pg.shots = ARTIFACTS / request.node.name  # type: ignore[attr-defined]
+    pg.shots = ARTIFACTS / request.node.name
     yield pg
     context.close()
     assert errors == [], errors

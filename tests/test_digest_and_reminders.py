@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.sandbox.workspace import Fault, Json
+from sandbox.workspace import Fault, Json
 from storage.items import Blocker, Risk
 from storage.models import Requirement
 from storage.reminders import ReminderLog
@@ -17,8 +17,8 @@ from tests.conftest import BOB, CAROL, DAVE, PM, PRODUCT, SECRET_CHANNEL, Team, 
 BOB_TAG, CAROL_TAG = "<@U0BOB|bob>", "<@U0CAROL|carol>"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def say(team: Team, command: str, text: str, *, user: str = PM, channel: str = PRODUCT) -> Any:

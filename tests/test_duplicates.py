@@ -15,7 +15,7 @@ def _reqs(env: Env) -> dict[int, Requirement]:
         return {r.number: r for r in s.scalars(select(Requirement))}
 
 
-def _action_ids(message: dict) -> list[str]:  # type: ignore[type-arg]
+def _action_ids(message: dict) -> list[str]:
     return [
         e["action_id"]
         for b in message.get("blocks", [])

@@ -9,15 +9,16 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from bot.app import build
 from bot.config import RunMode, Settings
-from bot.sandbox.driver import Driver
-from bot.sandbox.run import run_sandbox
-from bot.web import Served, wsgi_app
+from bot.runtime.web import Served, wsgi_app
+from sandbox.driver import Driver
+from sandbox.run import run_sandbox
 from tests.conftest import PM, PRODUCT, SECRET, Env, make_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,16 +81,16 @@ def test_cli_refuses_bad_settings(tmp_path: Path) -> None:
 
 
 def test_run_mode_follows_credentials() -> None:
-    base = {"_env_file": None}
-    assert Settings(**base).run_mode() is RunMode.SANDBOX  # type: ignore[arg-type]
+    base: dict[str, Any] = {"_env_file": None}
+    assert Settings(**base).run_mode() is RunMode.SANDBOX
     assert (
         Settings(**base, slack_bot_token="x", slack_signing_secret="y").run_mode() is RunMode.HTTP
-    )  # type: ignore[arg-type]
+    )
     assert (
         Settings(**base, slack_bot_token="x", slack_app_token="xapp").run_mode() is RunMode.SOCKET
-    )  # type: ignore[arg-type]
+    )
     with pytest.raises(ValidationError):
-        Settings(**base, port=70000)  # type: ignore[arg-type]
+        Settings(**base, port=70000)
 
 
 def test_terminal_sandbox_session(tmp_path: Path) -> None:

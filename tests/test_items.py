@@ -60,7 +60,7 @@ def test_promote_creates_a_linked_requirement(env: Env) -> None:
     assert req.title == "Dark mode please, my eyes hurt" and req.requester_id == BOB
     assert "From feedback FB-1" in req.description
     assert rows(env, Feedback)[0].requirement_id == req.id
-    assert "→ REQ-1" in texts(env.ws.find(PRODUCT, card["ts"])["blocks"])
+    assert "→ REQ-1" in texts(env.ws.message(PRODUCT, card["ts"])["blocks"])
     assert any("REQ-1" in (m.get("text") or "") for m in env.channel())
 
 
@@ -94,7 +94,7 @@ def test_blockers_report_list_and_resolve_with_permissions(env: Env) -> None:
     env.driver.click(card, "blk_resolve", user=BOB, channel=PRODUCT)
     env.drain()
     assert rows(env, Blocker)[0].status == "resolved"
-    assert "resolved" in texts(env.ws.find(PRODUCT, card["ts"])["blocks"])
+    assert "resolved" in texts(env.ws.message(PRODUCT, card["ts"])["blocks"])
     assert "No open blockers" in answer(cmd(env, "/blocker", "list"))
 
 

@@ -18,13 +18,13 @@ from sqlalchemy import select, text
 from bot.app import build
 from bot.clock import FrozenClock
 from bot.deps import Worker
-from bot.export import export
-from bot.jobs import build_jobs
-from bot.outbox import Limits
-from bot.sandbox.directory import Directory
-from bot.sandbox.driver import Driver
-from bot.sandbox.workspace import Workspace
-from bot.web import Served, wsgi_app
+from bot.outbox.sender import Limits
+from bot.runtime.export import export
+from bot.runtime.jobs import build_jobs
+from bot.runtime.web import Served, wsgi_app
+from sandbox.directory import Directory
+from sandbox.driver import Driver
+from sandbox.workspace import Workspace
 from storage.db import make_engine, make_session_factory
 from storage.models import Requirement
 from storage.models import Workspace as WorkspaceRow

@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from bot.clock import OffsetClock
-from bot.outbox import Limits, Sender, outbox_client
-from bot.sandbox.workspace import Fault
-from bot.sandbox.workspace import Limits as SlackLimits
+from bot.outbox.sender import Limits, Sender, outbox_client
+from bot.outbox.store import enqueue
+from sandbox.workspace import Fault
+from sandbox.workspace import Limits as SlackLimits
 from storage.db import transaction
-from storage.outbox import enqueue
 from storage.scheduling import OutboxMessage
 from tests.conftest import BOB, CAROL, ENG, PM, PRODUCT, JobsEnv
 

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import InvalidInput
-from bot.parsing import parse_capture, parse_date, parse_list_filter, parse_ref, parse_status
+from bot.parsing.common import parse_date, parse_ref
+from bot.parsing.requirements import parse_capture, parse_list_filter, parse_status
 
 MONDAY = date(2026, 11, 23)
 

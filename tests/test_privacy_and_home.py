@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import MetaData, select
 
-from bot.export import export
-from bot.jobs import build_jobs
-from bot.outbox import Limits
+from bot.outbox.sender import Limits
+from bot.runtime.export import export
+from bot.runtime.jobs import build_jobs
 from bot.services import schedules
 from storage.db import transaction
 from tests.conftest import BOB, CAROL, FAST, PM, PRODUCT, SECRET_CHANNEL, Env, texts
@@ -155,7 +155,7 @@ def test_card_and_home_buttons_edit_close_and_mark_done(env: Env) -> None:
     card = env.channel()[0]
     env.driver.click(card, "rsk_close", user=PM, channel=PRODUCT)
     env.drain()
-    assert "closed" in texts(env.ws.find(PRODUCT, card["ts"])["blocks"])
+    assert "closed" in texts(env.ws.message(PRODUCT, card["ts"])["blocks"])
     env.driver.command("/risk", "new Key person leaves <@U0BOB|bob>", user=PM, channel=PRODUCT)
     env.drain()
     home = open_home(env, BOB)

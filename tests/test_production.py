@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.recurrence import DAILY
-from bot.sandbox.driver import Driver
+from bot.scheduling.recurrence import DAILY
+from sandbox.driver import Driver
 from storage.models import Requirement
 from storage.scheduling import OutboxMessage
 from tests.conftest import PRODUCT, SECRET, JobsEnv, wait_until

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.recurrence import DAILY, WEEKDAYS
-from bot.sandbox.workspace import Fault
-from bot.scheduler import Leadership
+from bot.scheduling.leadership import Leadership
+from bot.scheduling.recurrence import DAILY, WEEKDAYS
+from sandbox.workspace import Fault
 from storage.db import make_engine
 from storage.scheduling import Occurrence, OutboxMessage
 from tests.conftest import PM, PRODUCT, SECRET, JobsEnv, wait_until

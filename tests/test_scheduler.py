@@ -6,14 +6,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.recurrence import DAILY, WEEKDAYS, instants
+from bot.scheduling.recurrence import DAILY, WEEKDAYS, instants
 from storage.models import Requirement
 from storage.scheduling import Occurrence, OutboxMessage
 from tests.conftest import BOB, ENG, PM, PRODUCT, JobsEnv
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def fires(zone: str, at: str, after: datetime, until: datetime, days: str = DAILY) -> list[str]:
@@ -215,7 +215,7 @@ def test_member_zones_prompt_each_person_at_their_own_0930(jobs_env: JobsEnv) ->
 
 
 def test_a_failing_handler_is_recorded_and_does_not_stop_the_others(jobs_env: JobsEnv) -> None:
-    from bot.scheduler import Kind
+    from bot.scheduling.registry import Kind
 
     def broken(**_kw: object) -> int:
         raise RuntimeError("template missing")

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storage import outbox
+from bot.outbox import store as outbox
 from storage.db import transaction
 from storage.scheduling import OutboxMessage
 from tests.conftest import JobsEnv, wait_until

@@ -11,10 +11,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.app import make_client
-from bot.sandbox.spec import BUNDLED, compact
-from bot.sandbox.web_api import WebApi
-from bot.sandbox.workspace import Fault, Workspace
-from bot.web import Served
+from bot.runtime.web import Served
+from sandbox.spec import BUNDLED, compact
+from sandbox.web_api import WebApi
+from sandbox.workspace import Fault, Workspace
 from tests.conftest import BOB, PRODUCT, make_settings
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "slack"
@@ -55,7 +55,8 @@ def _keys(node: Any, prefix: str = "") -> set[str]:
 
 @needs_shared
 def test_answers_have_slacks_shapes(client: WebClient) -> None:
-    msg = client.chat_postMessage(channel=PRODUCT, text="hi").data
+    msg = client.chat_postMessage(channel=PRODUCT, text="hi").validate().data
+    assert isinstance(msg, dict)
     answers: dict[str, Any] = {
         "chat.postMessage": msg,
         "chat.getPermalink": client.chat_getPermalink(channel=PRODUCT, message_ts=msg["ts"]).data,
@@ -104,7 +105,7 @@ def test_timeout_fault_stalls_the_call(standin: tuple[Workspace, Served]) -> Non
     ws, served = standin
     stall = Fault("timeout", method="auth.test", delay=5)
     ws.inject(stall)
-    quick = WebClient(token="x", base_url=served.url + "/api/", timeout=0.3)
+    quick = WebClient(token="x", base_url=served.url + "/api/", timeout=0.3)  # type: ignore[arg-type]  # slack_sdk says int; a float works
     try:
         with pytest.raises(TimeoutError):
             quick.auth_test()
@@ -127,4 +128,4 @@ def test_history_and_replies(standin: tuple[Workspace, Served], client: WebClien
         client.conversations_replies(channel=PRODUCT, ts=child["ts"])["messages"][0]["text"]
         == "child"
     )
-    assert WebApi  # the WSGI app under test
+    assert WebApi  # type: ignore[truthy-function]  # the WSGI app under test

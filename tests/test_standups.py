@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from bot.jobs import build_jobs
-from bot.outbox import Limits
-from bot.sandbox.workspace import Json
+from bot.outbox.sender import Limits
+from bot.runtime.jobs import build_jobs
+from sandbox.workspace import Json
 from storage.items import Blocker
 from storage.scheduling import OutboxMessage, Schedule
 from storage.standups import StandupResponse, StandupRun
 from tests.conftest import BOB, CAROL, DAVE, FAST, PM, PRODUCT, Team, texts
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def parent_text(team: Team) -> str:
@@ -250,7 +251,7 @@ def test_setup_form(team: Team) -> None:
     assert view["title"]["text"] == "Standup settings"
 
     def submit(zone: str) -> Json:
-        values = {
+        values: dict[str, dict[str, dict[str, Any]]] = {
             "su_days": {"su_days_input": {"type": "checkboxes", "selected_options": [
                 {"value": "MO"}, {"value": "TH"}]}},
             "su_time": {"su_time_input": {"type": "timepicker", "selected_time": "10:15"}},
@@ -313,7 +314,7 @@ def test_export_standups_as_json_and_csv(team: Team) -> None:
     import io
     import json
 
-    from bot.export import export
+    from bot.runtime.export import export
 
     team.env.clock.set(utc(2026, 11, 22, 12, 0))
     team.cmd("schedule weekdays 09:30 Europe/Berlin")

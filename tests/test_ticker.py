@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.clock import FrozenClock
-from bot.scheduler import Ticker
+from bot.scheduling.ticker import Ticker
 from tests.conftest import wait_until
 
 

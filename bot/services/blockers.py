@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotAllowed
-from bot.item_parsing import TEXT_MAX
-from bot.parsing import shorten
-from bot.services import items, requirements
+from bot.parsing.common import shorten
+from bot.parsing.items import TEXT_MAX
+from bot.services import items, requirements, search_index
 from bot.services.actor import Actor
-from storage import search
 from storage.items import Blocker
+from storage.statuses import BlockerStatus
 
 KIND = "blocker"
 HINT = "Type `/blocker list` to see the open ones."
@@ -46,7 +46,7 @@ def create(
         team_id=actor.team_id,
         number=items.next_number(session, actor, KIND, now),
         text=text,
-        status="open",
+        status=BlockerStatus.OPEN,
         reporter_id=reporter_id or actor.user_id,
         owner_id=owner_id,
         channel_id=actor.channel_id,
@@ -58,7 +58,7 @@ def create(
     )
     session.add(blk)
     session.flush()
-    search.add(
+    search_index.add(
         session,
         team_id=blk.team_id,
         kind=KIND,
@@ -72,7 +72,7 @@ def create(
 
 def reindex(*, session: Session, blocker: Blocker) -> None:
     """Keep the search index in step after the blocker's text changed."""
-    search.index(
+    search_index.index(
         session,
         team_id=blocker.team_id,
         kind=KIND,
@@ -133,7 +133,7 @@ def open_in_channel(*, session: Session, actor: Actor, limit: int = 30) -> list[
         session.scalars(
             select(Blocker)
             .where(Blocker.team_id == actor.team_id, Blocker.channel_id == actor.channel_id)
-            .where(Blocker.status == "open")
+            .where(Blocker.status == BlockerStatus.OPEN)
             .order_by(Blocker.opened_at, Blocker.number)
             .limit(limit)
         )
@@ -145,7 +145,7 @@ def resolve(
 ) -> Blocker:
     """Resolve BLK-n: its reporter, its owner, or a workspace admin may."""
     blk = get(session=session, actor=actor, number=number)
-    if blk.status == "resolved":
+    if blk.status == BlockerStatus.RESOLVED:
         raise InvalidInput(f"{blk.ref} is already resolved.")
     if actor.user_id not in (blk.reporter_id, blk.owner_id) and not is_admin(actor.user_id):
         raise NotAllowed(
@@ -153,6 +153,6 @@ def resolve(
             + (f" or <@{blk.owner_id}> (its owner)" if blk.owner_id else "")
             + f" can resolve {blk.ref}."
         )
-    blk.status, blk.resolved_at = "resolved", now
+    blk.status, blk.resolved_at = BlockerStatus.RESOLVED, now
     items.change(session, blk, KIND, actor.user_id, "status", "open", "resolved", now)
     return blk

@@ -5,87 +5,30 @@ not the size of the history."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.parsing import STATUSES
+from bot.parsing.requirements import STATUSES
+from bot.readmodels import Digest, Standups, Week
 from bot.services import feedback as feedback_service
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
-from storage.requirements import CLOSED
 from storage.scheduling import Occurrence, Schedule
 from storage.standups import StandupResponse, StandupRun
+from storage.statuses import (
+    CLOSED_REQUIREMENT,
+    BlockerStatus,
+    OccurrenceStatus,
+    RequirementStatus,
+    ResponseStatus,
+    RiskStatus,
+)
 
 WEEKS = 8
 RISK_ALERT_SCORE = 15
-
-
-@dataclass(frozen=True)
-class Week:
-    """One bar group of the chart."""
-
-    start: date
-    created: int
-    done: int
-    open_blockers: int
-
-
-@dataclass
-class Standups:
-    """Participation over the period (team level; per person only for the standup's owner)."""
-
-    owner_id: str | None
-    runs: int
-    asked: int
-    answered: int
-    skipped_runs: int
-    per_person: dict[str, tuple[int, int]] = field(default_factory=dict)  # user: (answered, asked)
-
-    @property
-    def rate(self) -> float:
-        """Answered share of prompts."""
-        return self.answered / self.asked if self.asked else 0.0
-
-
-@dataclass
-class Digest:
-    """Everything one channel's digest says."""
-
-    channel_id: str
-    since: datetime
-    until: datetime
-    today: date
-    created: list[Requirement]
-    moved: list[tuple[Requirement, str, str]]
-    done: list[Requirement]
-    rejected: list[Requirement]
-    overdue: list[Requirement]
-    due_next_week: list[Requirement]
-    open_by_status: dict[str, int]
-    open_by_priority: dict[str, int]
-    blockers_opened: list[Blocker]
-    blockers_resolved: list[Blocker]
-    blockers_open: list[Blocker]
-    feedback: list[Feedback]
-    feedback_by_kind: dict[str, int]
-    most_linked: list[tuple[Requirement, int]]
-    most_voted: list[Requirement]
-    standups: Standups | None
-    risks_open: list[Risk]
-    reviews_overdue: list[Risk]
-    weeks: list[Week]
-
-    @property
-    def active(self) -> bool:
-        """Did anything happen in the period?"""
-        return bool(
-            self.created or self.moved or self.done or self.rejected or self.blockers_opened
-            or self.blockers_resolved or self.feedback or (self.standups and self.standups.runs)
-        )  # fmt: skip
 
 
 def build(
@@ -108,11 +51,11 @@ def build(
     closed = list(
         session.scalars(
             reqs.where(Requirement.closed_at > since, Requirement.closed_at <= until)
-            .where(Requirement.status.in_(CLOSED))
+            .where(Requirement.status.in_(CLOSED_REQUIREMENT))
             .order_by(Requirement.number)
         )
     )
-    open_reqs = list(session.scalars(reqs.where(Requirement.status.not_in(CLOSED))))
+    open_reqs = list(session.scalars(reqs.where(Requirement.status.not_in(CLOSED_REQUIREMENT))))
     next_week = today + timedelta(days=7)
     dated = sorted((r for r in open_reqs if r.due_date), key=lambda r: (r.due_date, r.number))
     due = [(r, r.due_date) for r in dated if r.due_date is not None]
@@ -128,8 +71,8 @@ def build(
         today=today,
         created=created,
         moved=_moved(session, team_id, channel_id, since, until),
-        done=[r for r in closed if r.status == "done"],
-        rejected=[r for r in closed if r.status == "rejected"],
+        done=[r for r in closed if r.status == RequirementStatus.DONE],
+        rejected=[r for r in closed if r.status == RequirementStatus.REJECTED],
         overdue=[r for r, d in due if d < today],
         due_next_week=[r for r, d in due if today <= d <= next_week],
         open_by_status=dict(by_status),
@@ -170,7 +113,7 @@ def _moved(
     forward = {
         i: (old, new)
         for i, (old, new) in last.items()
-        if new not in CLOSED and _rank(new) > _rank(old)
+        if new not in CLOSED_REQUIREMENT and _rank(new) > _rank(old)
     }
     if not forward:
         return []
@@ -189,7 +132,9 @@ def _blockers(
     base = select(Blocker).where(Blocker.team_id == team_id, Blocker.channel_id == channel_id)
     opened = base.where(Blocker.opened_at > since, Blocker.opened_at <= until)
     resolved = base.where(Blocker.resolved_at > since, Blocker.resolved_at <= until)
-    still = base.where(Blocker.status == "open").order_by(Blocker.opened_at, Blocker.number)
+    still = base.where(Blocker.status == BlockerStatus.OPEN).order_by(
+        Blocker.opened_at, Blocker.number
+    )
     return (
         list(session.scalars(opened.order_by(Blocker.number))),
         list(session.scalars(resolved.order_by(Blocker.number))),
@@ -232,7 +177,7 @@ def _most_linked(session: Session, team_id: str, channel_id: str) -> list[tuple[
         for r in session.scalars(
             select(Requirement)
             .where(Requirement.id.in_([c[0] for c in counts]))
-            .where(Requirement.status.not_in(CLOSED))
+            .where(Requirement.status.not_in(CLOSED_REQUIREMENT))
         )
     }
     return [(by_id[i], n) for i, n in counts if i in by_id][:3]
@@ -259,15 +204,15 @@ def _standups(
     skipped_runs = session.scalar(
         select(func.count())
         .select_from(Occurrence)
-        .where(Occurrence.schedule_id == sched.id, Occurrence.status == "skipped")
+        .where(Occurrence.schedule_id == sched.id, Occurrence.status == OccurrenceStatus.SKIPPED)
         .where(Occurrence.due_at > since, Occurrence.due_at <= until)
     )
     per_person: dict[str, tuple[int, int]] = {}
     for user, status, _run in rows:
-        if status == "away":
+        if status == ResponseStatus.AWAY:
             continue  # away is not a missed standup
         answered, asked = per_person.get(user, (0, 0))
-        per_person[user] = (answered + (status == "answered"), asked + 1)
+        per_person[user] = (answered + (status == ResponseStatus.ANSWERED), asked + 1)
     return Standups(
         owner_id=(sched.config or {}).get("owner") or sched.created_by,
         runs=len({run for _u, _s, run in rows}),
@@ -283,7 +228,9 @@ def _open_risks(session: Session, team_id: str, channel_id: str) -> list[Risk]:
     risks = list(
         session.scalars(
             select(Risk).where(
-                Risk.team_id == team_id, Risk.channel_id == channel_id, Risk.status == "open"
+                Risk.team_id == team_id,
+                Risk.channel_id == channel_id,
+                Risk.status == RiskStatus.OPEN,
             )
         )
     )
@@ -318,7 +265,7 @@ def _weeks(
         return local - timedelta(days=local.weekday())
 
     created = Counter(week_of(c) for c, _d, _s in reqs)
-    done = Counter(week_of(d) for _c, d, s in reqs if s == "done")
+    done = Counter(week_of(d) for _c, d, s in reqs if s == RequirementStatus.DONE)
     weeks = []
     for start in starts:
         end = min(datetime.combine(start + timedelta(days=7), datetime.min.time(), zone), until)

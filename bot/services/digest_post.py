@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.chart import weekly_chart
+from bot.outbox import store as outbox
 from bot.services import digest
 from bot.services.actor import Actor
 from bot.views import digest as views
 from bot.views.blocks import section
-from storage import outbox
+from bot.views.chart import weekly_chart
 from storage.scheduling import Occurrence, Schedule
+from storage.statuses import OccurrenceStatus
 
 
 def period_start(session: Session, schedule: Schedule | None, until: datetime) -> datetime:
@@ -25,7 +26,7 @@ def period_start(session: Session, schedule: Schedule | None, until: datetime) -
         return week_ago
     previous = session.scalar(
         select(Occurrence.due_at)
-        .where(Occurrence.schedule_id == schedule.id, Occurrence.status == "done")
+        .where(Occurrence.schedule_id == schedule.id, Occurrence.status == OccurrenceStatus.DONE)
         .where(Occurrence.due_at < until)
         .order_by(Occurrence.due_at.desc())
         .limit(1)

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
+from bot.readmodels import Captured, Similar
 from bot.services import requirements
+from bot.services import search_index as store
 from bot.services.actor import Actor
-from storage import search as store
-from storage.models import Requirement
 from storage.search_text import content, signature
 
 # At or above this similarity a requirement is offered as a duplicate (tuned on the
@@ -30,14 +29,6 @@ CANDIDATES = 12
 SUGGEST_MIN = 0.75
 # Each side has words the other lacks: more likely a near-miss than a rewording.
 SWAP_PENALTY = 0.7
-
-
-@dataclass(frozen=True)
-class Similar:
-    """An open requirement that looks like the new text, and how much (0..1)."""
-
-    requirement: Requirement
-    score: float
 
 
 def _one_slip(a: str, b: str) -> bool:
@@ -152,14 +143,6 @@ def suggest_requirement(*, session: Session, actor: Actor, text: str) -> Similar
         if score >= SUGGEST_MIN and (best is None or score > best.score):
             best = Similar(req, score)
     return best
-
-
-@dataclass(frozen=True)
-class Captured:
-    """A requirement just captured, and the open one it looks like (if any)."""
-
-    requirement: Requirement
-    looks_like: Similar | None
 
 
 def capture(

@@ -13,11 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
-from bot.item_parsing import KINDS, TEXT_MAX, detect_kind
-from bot.parsing import first_line, shorten
-from bot.services import items, requirements
+from bot.parsing.common import first_line, shorten
+from bot.parsing.items import KINDS, TEXT_MAX, detect_kind
+from bot.services import items, requirements, search_index
 from bot.services.actor import Actor
-from storage import search
 from storage.items import Feedback
 from storage.models import Requirement
 
@@ -67,7 +66,7 @@ def create(
     )
     session.add(fb)
     session.flush()
-    search.add(
+    search_index.add(
         session, team_id=fb.team_id, kind=KIND, item_id=fb.id, channel_id=fb.channel_id, text=text
     )
     who = None if anonymous else actor.user_id

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.readmodels import Dashboard
 from storage.items import Blocker, Feedback, Risk
 from storage.models import Requirement
-from storage.requirements import CLOSED
+from storage.statuses import CLOSED_REQUIREMENT, BlockerStatus, RiskStatus
 
 LIMIT = 20
-
-
-@dataclass
-class Dashboard:
-    """What the Home tab shows one person."""
-
-    requirements: list[Requirement]
-    blockers: list[Blocker]
-    risks: list[Risk]
-    counters: dict[str, int] = field(default_factory=dict)
-    hidden: int = 0
 
 
 def dashboard(
@@ -39,18 +28,20 @@ def dashboard(
     own; items of private channels stay in those channels (counted, not listed)."""
     reqs = session.scalars(
         select(Requirement)
-        .where(Requirement.team_id == team_id, Requirement.status.not_in(CLOSED))
+        .where(Requirement.team_id == team_id, Requirement.status.not_in(CLOSED_REQUIREMENT))
         .where(or_(Requirement.owner_id == user_id, Requirement.requester_id == user_id))
         .order_by(Requirement.due_date, Requirement.number)
     ).all()
     blks = session.scalars(
         select(Blocker)
-        .where(Blocker.team_id == team_id, Blocker.status == "open")
+        .where(Blocker.team_id == team_id, Blocker.status == BlockerStatus.OPEN)
         .where(or_(Blocker.owner_id == user_id, Blocker.reporter_id == user_id))
         .order_by(Blocker.opened_at)
     ).all()
     rsks = session.scalars(
-        select(Risk).where(Risk.team_id == team_id, Risk.status == "open", Risk.owner_id == user_id)
+        select(Risk).where(
+            Risk.team_id == team_id, Risk.status == RiskStatus.OPEN, Risk.owner_id == user_id
+        )
     ).all()
     every: list[Requirement | Blocker | Risk] = [*reqs, *blks, *rsks]
     channels = {x.channel_id for x in every}
@@ -77,17 +68,17 @@ def counters(*, session: Session, team_id: str, now: datetime) -> dict[str, int]
         "open requirements": count(
             select(func.count())
             .select_from(Requirement)
-            .where(Requirement.team_id == team_id, Requirement.status.not_in(CLOSED))
+            .where(Requirement.team_id == team_id, Requirement.status.not_in(CLOSED_REQUIREMENT))
         ),
         "open blockers": count(
             select(func.count())
             .select_from(Blocker)
-            .where(Blocker.team_id == team_id, Blocker.status == "open")
+            .where(Blocker.team_id == team_id, Blocker.status == BlockerStatus.OPEN)
         ),
         "open risks": count(
             select(func.count())
             .select_from(Risk)
-            .where(Risk.team_id == team_id, Risk.status == "open")
+            .where(Risk.team_id == team_id, Risk.status == RiskStatus.OPEN)
         ),
         "feedback this week": count(
             select(func.count())

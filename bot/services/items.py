@@ -11,9 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import NotFound
-from bot.services import history
+from bot.services import counters, history
 from bot.services.actor import Actor
-from storage import counters
 
 T = TypeVar("T")
 

@@ -7,33 +7,23 @@ DM each (through the outbox, under a dedupe key, so a second click tells nobody 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
-from bot.parsing import CLOSED_STATUSES
+from bot.outbox import store as outbox
+from bot.parsing.requirements import CLOSED_STATUSES
+from bot.readmodels import Merged
 from bot.services import items, requirements
 from bot.services.actor import Actor
 from bot.services.requirements import AdminCheck
-from storage import outbox
 from storage.items import Blocker, Feedback
 from storage.models import Requirement, RequirementVote
+from storage.statuses import RequirementStatus
 
-DUPLICATE = "duplicate"
-
-
-@dataclass(frozen=True)
-class Merged:
-    """The outcome of a merge, for the answer."""
-
-    duplicate: Requirement
-    target: Requirement
-    votes: int
-    feedback: int
-    blockers: int
+DUPLICATE = RequirementStatus.DUPLICATE
 
 
 def merge(

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
-from bot.parsing import parse_ref
+from bot.parsing.common import parse_ref
 from bot.services import blockers, items, requirements, risks
 from bot.services.actor import Actor
 from storage.reminders import Snooze

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.standup_rules import away_reason
+from bot.parsing.standups import away_reason
 from storage.standups import Person
 
 

@@ -12,15 +12,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.outbox import store as outbox
+from bot.readmodels import Nudge
 from bot.views import reminders as views
-from storage import outbox
 from storage.db import insert_ignore
 from storage.items import Blocker, Risk
 from storage.models import Requirement
 from storage.reminders import ReminderLog, Snooze
-from storage.requirements import CLOSED
 from storage.scheduling import Occurrence, Schedule
 from storage.standups import StandupResponse, StandupRun
+from storage.statuses import CLOSED_REQUIREMENT, BlockerStatus, ResponseStatus, RiskStatus
 
 DEFAULTS = {
     "blocker_dm_days": 2,
@@ -36,7 +37,7 @@ DEFAULTS = {
 class Found:
     """What one run reminds: per person (DM) and for the channel."""
 
-    dms: dict[str, list[views.Nudge]] = field(default_factory=lambda: defaultdict(list))
+    dms: dict[str, list[Nudge]] = field(default_factory=lambda: defaultdict(list))
     overdue: list[Requirement] = field(default_factory=list)
     unowned: list[Requirement] = field(default_factory=list)
     aging: list[Blocker] = field(default_factory=list)
@@ -97,7 +98,11 @@ def _blockers(
 ) -> None:
     open_rows = session.scalars(
         select(Blocker)
-        .where(Blocker.team_id == team, Blocker.channel_id == channel, Blocker.status == "open")
+        .where(
+            Blocker.team_id == team,
+            Blocker.channel_id == channel,
+            Blocker.status == BlockerStatus.OPEN,
+        )
         .order_by(Blocker.opened_at)
     )
     for blk in open_rows:
@@ -124,7 +129,7 @@ def _requirements(
     rows = session.scalars(
         select(Requirement)
         .where(Requirement.team_id == team, Requirement.channel_id == channel)
-        .where(Requirement.status.not_in(CLOSED))
+        .where(Requirement.status.not_in(CLOSED_REQUIREMENT))
         .order_by(Requirement.due_date, Requirement.number)
     )
     for req in rows:
@@ -149,7 +154,9 @@ def _risks(
     found: Found,
 ) -> None:
     rows = session.scalars(
-        select(Risk).where(Risk.team_id == team, Risk.channel_id == channel, Risk.status == "open")
+        select(Risk).where(
+            Risk.team_id == team, Risk.channel_id == channel, Risk.status == RiskStatus.OPEN
+        )
     )
     for risk in rows:
         review_due = risk.review_date is not None and risk.review_date < today
@@ -198,7 +205,7 @@ def _standups(
         if len(rows) < streak:
             continue
         item = f"standup:{sched.id}:{user}"
-        missed = all(r.status == "prompted" for r in rows)
+        missed = all(r.status == ResponseStatus.PROMPTED for r in rows)
         blocked = all(r.blocker_id is not None for r in rows)
         if missed and once("standup_missed", item, owner):
             found.dms[owner].append(views.person_nudge(user, sched.channel_id, missed=streak))

@@ -3,49 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.parsing import (
-    CLOSED_STATUSES,
-    LABELS_MAX,
-    ListFilter,
-    first_line,
-    shorten,
-    validate_title,
-)
-from bot.services import items
+from bot.parsing.common import first_line, shorten
+from bot.parsing.requirements import CLOSED_STATUSES, LABELS_MAX, ListFilter, validate_title
+from bot.readmodels import Detail, Page
+from bot.services import counters, items, search_index
+from bot.services import requirement_queries as store
 from bot.services.actor import Actor
-from storage import counters, search
-from storage import requirements as store
-from storage.models import HistoryEvent, Requirement, RequirementVote
+from storage.models import Requirement, RequirementVote
+from storage.statuses import RequirementStatus
 
 KIND = "requirement"
 DESCRIPTION_MAX = 3000
 PAGE_SIZE = 15
 AdminCheck = Callable[[str], bool]
-
-
-@dataclass(frozen=True)
-class Detail:
-    """A requirement with its latest changes (for `show`)."""
-
-    requirement: Requirement
-    changes: Sequence[HistoryEvent]
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a listing."""
-
-    items: list[Requirement]
-    total: int
-    offset: int
-    limit: int
 
 
 def _change(
@@ -120,7 +96,7 @@ def create(
         "number": counters.next_number(session, team_id=actor.team_id, kind=KIND, now=now),
         "title": title,
         "description": description.strip(),
-        "status": "new",
+        "status": RequirementStatus.NEW,
         "priority": priority or "P2",
         "owner_id": owner_id,
         "requester_id": requester_id or actor.user_id,
@@ -137,13 +113,13 @@ def create(
         "closed_at": None,
     }
     req = Requirement(id=store.insert_requirement(session, values), **values)
-    search.add(
+    search_index.add(
         session,
         team_id=req.team_id,
         kind=KIND,
         item_id=req.id,
         channel_id=req.channel_id,
-        text=search.requirement_text(req.title, req.description),
+        text=search_index.requirement_text(req.title, req.description),
     )
     _change(session, req, actor.user_id, "created", None, req.title, now)
     return req
@@ -231,7 +207,7 @@ def set_status(
     actor: Actor,
     now: datetime,
     number: int,
-    status: str,
+    status: RequirementStatus,
     is_admin: AdminCheck,
     reason: str | None = None,
 ) -> Requirement:
@@ -256,7 +232,7 @@ def close(
     req = get(session=session, actor=actor, number=number, for_update=True)
     if req.status in CLOSED_STATUSES:
         raise InvalidInput(f"{req.ref} is already {req.status}.")
-    return _move(session, req, actor, now, outcome, is_admin, reason)
+    return _move(session, req, actor, now, RequirementStatus(outcome), is_admin, reason)
 
 
 def _move(
@@ -264,7 +240,7 @@ def _move(
     req: Requirement,
     actor: Actor,
     now: datetime,
-    status: str,
+    status: RequirementStatus,
     is_admin: AdminCheck,
     reason: str | None,
 ) -> Requirement:

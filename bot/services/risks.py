@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
-from bot.item_parsing import TEXT_MAX
-from bot.parsing import shorten
+from bot.parsing.common import shorten
+from bot.parsing.items import TEXT_MAX
 from bot.services import items
 from bot.services.actor import Actor
 from storage.items import Risk
+from storage.statuses import RiskStatus
 
 KIND = "risk"
 HINT = "Type `/risk list` to see the register."
@@ -50,7 +51,7 @@ def create(
         text=text,
         likelihood=_score(likelihood, "likelihood"),
         impact=_score(impact, "impact"),
-        status="open",
+        status=RiskStatus.OPEN,
         owner_id=owner_id,
         reporter_id=actor.user_id,
         channel_id=actor.channel_id,
@@ -76,7 +77,7 @@ def register(*, session: Session, actor: Actor, limit: int = 30) -> list[Risk]:
     rows = session.scalars(
         select(Risk)
         .where(Risk.team_id == actor.team_id, Risk.channel_id == actor.channel_id)
-        .where(Risk.status == "open")
+        .where(Risk.status == RiskStatus.OPEN)
     )
     return sorted(rows, key=lambda r: (-r.score, r.review_date or date.max, r.number))[:limit]
 
@@ -118,8 +119,8 @@ def update(
 def close(*, session: Session, actor: Actor, now: datetime, number: int) -> Risk:
     """Close a risk (it passed, or is mitigated)."""
     risk = get(session=session, actor=actor, number=number)
-    if risk.status == "closed":
+    if risk.status == RiskStatus.CLOSED:
         raise InvalidInput(f"{risk.ref} is already closed.")
-    risk.status, risk.closed_at, risk.updated_at = "closed", now, now
+    risk.status, risk.closed_at, risk.updated_at = RiskStatus.CLOSED, now, now
     items.change(session, risk, KIND, actor.user_id, "status", "open", "closed", now)
     return risk

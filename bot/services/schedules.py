@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
-from bot.recurrence import DAILY, parse_hhmm, parse_weekdays
+from bot.scheduling.recurrence import DAILY, parse_hhmm, parse_weekdays
 from bot.services.actor import Actor
-from storage.counters import ensure_workspace
+from bot.services.counters import ensure_workspace
 from storage.db import insert_ignore
 from storage.scheduling import Occurrence, Schedule
 

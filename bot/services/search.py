@@ -9,16 +9,17 @@ who sent it, and shows only after its digest did (see `storage.search`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
+from bot.readmodels import Hit, Results
+from bot.services import search_index as store
 from bot.services.actor import Actor
-from storage import search as store
 from storage.items import Blocker, Feedback
 from storage.models import Requirement
+from storage.search import rebuild as rebuild_index
 from storage.search_text import Term, fold, terms
 
 __all__ = ["KINDS", "Hit", "Results", "Term", "rebuild", "run", "terms"]
@@ -34,31 +35,6 @@ EXAMPLES: dict[tuple[str, ...], str] = {
     ("feedback",): "/feedback search export slow",
     ("blocker",): "/blocker search api keys",
 }
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One result, as a view shows it (anonymous feedback carries no author)."""
-
-    kind: str
-    ref: str
-    text: str
-    status: str
-    channel_id: str
-    votes: int = 0
-
-
-@dataclass(frozen=True)
-class Results:
-    """Ranked hits, the terms to highlight, and how many hits were kept out for privacy."""
-
-    query: str
-    terms: list[Term]
-    hits: list[Hit]
-    more: bool = False
-    fuzzy: bool = False
-    hidden: int = 0
-    kinds: tuple[str, ...] = field(default=store.KINDS)
 
 
 def run(
@@ -141,4 +117,4 @@ def _load(session: Session, matches: Sequence[store.Match]) -> list[Hit | None]:
 
 def rebuild(*, session: Session) -> int:
     """Recompute the whole search index from the items (`python -m bot search rebuild`)."""
-    return store.rebuild(session)
+    return rebuild_index(session)

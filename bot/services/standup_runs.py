@@ -11,16 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
-from bot.recurrence import parse_hhmm
+from bot.outbox import store as outbox
+from bot.parsing.standups import DEFAULT_QUESTIONS, MEMBER_ZONES, blocker_index, is_none, plan_index
+from bot.readmodels import Tally
+from bot.scheduling.recurrence import parse_hhmm
 from bot.services import blockers, people
 from bot.services.actor import Actor
-from bot.standup_rules import DEFAULT_QUESTIONS, MEMBER_ZONES, blocker_index, is_none, plan_index
 from bot.views import standups as views
-from storage import outbox
 from storage.db import insert_ignore
 from storage.items import Blocker
 from storage.scheduling import Occurrence, Schedule
 from storage.standups import Away, Person, StandupResponse, StandupRun
+from storage.statuses import BlockerStatus, ResponseStatus
 
 DEFAULT_REMINDER_MINUTES = 120
 
@@ -99,7 +101,7 @@ def open_run(*, session: Session, schedule: Schedule, day: date, now: datetime) 
         .with_for_update()
     ).one()
     if created is not None:
-        text, blocks = views.parent(day=day, tally=views.Tally([], 0, 0, 0))
+        text, blocks = views.parent(day=day, tally=Tally([], 0, 0, 0))
         outbox.enqueue(
             session=session,
             team_id=run.team_id,
@@ -126,7 +128,7 @@ def prompt(
             "team_id": run.team_id,
             "run_id": run.id,
             "user_id": user,
-            "status": "away" if reason else "prompted",
+            "status": ResponseStatus.AWAY if reason else ResponseStatus.PROMPTED,
             "reason": reason,
             "prompted_at": now,
             "late": False,
@@ -177,13 +179,14 @@ def refresh_parent(*, session: Session, run: StandupRun, now: datetime) -> None:
     rows = list(session.scalars(select(StandupResponse).where(StandupResponse.run_id == run.id)))
     known = people.known(session=session, team_id=run.team_id, user_ids=[r.user_id for r in rows])
     answered = sorted(
-        (r for r in rows if r.status == "answered"), key=lambda r: (r.answered_at, r.id)
+        (r for r in rows if r.status == ResponseStatus.ANSWERED),
+        key=lambda r: (r.answered_at, r.id),
     )
-    tally = views.Tally(
+    tally = Tally(
         answered=[people.name_of(known, r.user_id) for r in answered],
-        waiting=sum(r.status == "prompted" for r in rows),
-        skipped=sum(r.status == "skipped" for r in rows),
-        away=sum(r.status == "away" for r in rows),
+        waiting=sum(r.status == ResponseStatus.PROMPTED for r in rows),
+        skipped=sum(r.status == ResponseStatus.SKIPPED for r in rows),
+        away=sum(r.status == ResponseStatus.AWAY for r in rows),
     )
     text, blocks = views.parent(day=run.day, tally=tally)
     outbox.enqueue_edit(session=session, of_key=run.parent_key, text=text, blocks=blocks, now=now)
@@ -220,7 +223,9 @@ def last_plan(*, session: Session, run: StandupRun, user_id: str) -> str | None:
         select(StandupResponse.answers, StandupRun.questions)
         .join(StandupRun, StandupRun.id == StandupResponse.run_id)
         .where(StandupRun.schedule_id == run.schedule_id, StandupRun.day < run.day)
-        .where(StandupResponse.user_id == user_id, StandupResponse.status == "answered")
+        .where(
+            StandupResponse.user_id == user_id, StandupResponse.status == ResponseStatus.ANSWERED
+        )
         .order_by(StandupRun.day.desc())
         .limit(1)
     ).first()
@@ -255,8 +260,12 @@ def answer(
             team_id=team_id, run_id=run.id, user_id=user_id, prompted_at=now, late=False
         )
         session.add(mine)
-    first = mine.status != "answered" or mine.answered_at is None
-    mine.status, mine.reason, mine.answers = "answered", None, [a.strip() for a in answers]
+    first = mine.status != ResponseStatus.ANSWERED or mine.answered_at is None
+    mine.status, mine.reason, mine.answers = (
+        ResponseStatus.ANSWERED,
+        None,
+        [a.strip() for a in answers],
+    )
     if first:
         mine.answered_at = now
         mine.late = now.astimezone(_zone(session, run, user_id)).date() > run.day
@@ -307,7 +316,7 @@ def _blocker_from(
     if is_none(said):
         return existing
     if existing is not None:
-        if existing.status == "open" and existing.text != said:
+        if existing.status == BlockerStatus.OPEN and existing.text != said:
             existing.text = said
             blockers.reindex(session=session, blocker=existing)
         return existing
@@ -321,14 +330,14 @@ def skip(*, session: Session, team_id: str, run_id: int, user_id: str, now: date
     """ "Skip today": no reminder, counted as skipped; an answer already given stays."""
     run = get_run(session=session, team_id=team_id, run_id=run_id, lock=True)
     mine = _response(session, run, user_id)
-    if mine is not None and mine.status == "answered":
+    if mine is not None and mine.status == ResponseStatus.ANSWERED:
         raise InvalidInput("You have already answered today; use *Edit answer* to change it.")
     if mine is None:
         mine = StandupResponse(
             team_id=team_id, run_id=run.id, user_id=user_id, prompted_at=now, late=False
         )
         session.add(mine)
-    mine.status, mine.reason = "skipped", "skipped by the person"
+    mine.status, mine.reason = ResponseStatus.SKIPPED, "skipped by the person"
     _settle_dm(session, run, user_id, views.skipped, now)
     refresh_parent(session=session, run=run, now=now)
 

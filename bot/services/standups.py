@@ -10,15 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
-from bot.recurrence import WEEKDAYS, next_instant
+from bot.parsing.standups import DEFAULT_QUESTIONS, MEMBER_ZONES, When
+from bot.readmodels import Tally
+from bot.scheduling.recurrence import WEEKDAYS, next_instant
 from bot.services import people, schedules
 from bot.services.actor import Actor
+from bot.services.counters import ensure_workspace
 from bot.services.standup_runs import DEFAULT_REMINDER_MINUTES, questions_of
-from bot.standup_rules import DEFAULT_QUESTIONS, MEMBER_ZONES, When
 from bot.views import standups as views
-from storage.counters import ensure_workspace
 from storage.scheduling import Schedule
 from storage.standups import Away, StandupResponse, StandupRun
+from storage.statuses import ResponseStatus
 
 KIND = "standup"
 NOT_SET_UP = (
@@ -174,7 +176,7 @@ class Status:
 
     schedule: Schedule
     next_at: datetime | None
-    today: views.Tally | None
+    today: Tally | None
     away: list[str]
 
 
@@ -196,11 +198,11 @@ def status(*, session: Session, actor: Actor, now: datetime) -> Status:
         rows = list(
             session.scalars(select(StandupResponse).where(StandupResponse.run_id == run.id))
         )
-        today = views.Tally(
-            answered=[r.user_id for r in rows if r.status == "answered"],
-            waiting=sum(r.status == "prompted" for r in rows),
-            skipped=sum(r.status == "skipped" for r in rows),
-            away=sum(r.status == "away" for r in rows),
+        today = Tally(
+            answered=[r.user_id for r in rows if r.status == ResponseStatus.ANSWERED],
+            waiting=sum(r.status == ResponseStatus.PROMPTED for r in rows),
+            skipped=sum(r.status == ResponseStatus.SKIPPED for r in rows),
+            away=sum(r.status == ResponseStatus.AWAY for r in rows),
         )
     ids = list(config.get("participants") or [])
     known = people.known(session=session, team_id=actor.team_id, user_ids=ids)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from storage.counters import ensure_workspace
+from bot.services.counters import ensure_workspace
 from storage.models import Workspace
 
 

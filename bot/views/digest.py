@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.services.digest import Digest, Standups, Week
+from bot.readmodels import Digest, Standups, Week
 from bot.views.blocks import Block, context, escape, header, section, truncate
 from bot.views.items import KIND_EMOJI, blocker_line, feedback_line, risk_line
 from bot.views.requirements import line, status_label

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from bot.ids import ActionId
-from bot.services.duplicates import Similar
-from bot.services.merge import Merged
+from bot.readmodels import Merged, Similar
 from bot.views.blocks import Block, actions, button, context, escape, message, section, truncate
 
 TITLE_SHOWN = 120

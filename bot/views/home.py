@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.ids import ActionId
-from bot.services.home import Dashboard
+from bot.readmodels import Dashboard
 from bot.views.blocks import MAX_VIEW_BLOCKS, Block, button, context, divider, header, section
 from bot.views.items import blocker_line, risk_line
 from bot.views.requirements import line

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.item_parsing import KINDS
+from bot.parsing.items import KINDS
 from bot.views.blocks import (
     Block,
     actions,
@@ -27,6 +27,7 @@ from bot.views.blocks import (
     truncate,
 )
 from storage.items import Blocker, Feedback, Risk
+from storage.statuses import BlockerStatus, RiskStatus
 
 KIND_EMOJI = {"idea": "💡", "problem": "🐞", "praise": "🎉", "question": "❓"}
 
@@ -104,7 +105,7 @@ def blocker_line(blk: Blocker, now: datetime) -> str:
 
 def blocker_card(blk: Blocker, now: datetime) -> list[Block]:
     """A blocker card; open ones have a Resolve button."""
-    if blk.status == "resolved":
+    if blk.status == BlockerStatus.RESOLVED:
         return [section(f"~{blk.ref}~ {escape(truncate(blk.text, 200))} · resolved ✅")]
     blocks = [section(blocker_line(blk, now))]
     if blk.permalink:
@@ -139,7 +140,7 @@ def risk_line(risk: Risk) -> str:
 
 def risk_card(risk: Risk) -> list[Block]:
     """A risk card with Edit and Close."""
-    if risk.status == "closed":
+    if risk.status == RiskStatus.CLOSED:
         return [section(f"~{risk.ref}~ {escape(truncate(risk.text, 200))} · closed")]
     blocks = [section(risk_line(risk))]
     if risk.mitigation:

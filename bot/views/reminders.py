@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from bot.ids import ActionId, BlockId, CallbackId
+from bot.readmodels import Nudge
 from bot.views.blocks import (
     Block,
     actions,
@@ -27,16 +27,6 @@ from storage.items import Blocker, Risk
 from storage.models import Requirement
 
 DM_ITEMS = 15  # two blocks each: a DM stays well within 50 blocks
-
-
-@dataclass(frozen=True)
-class Nudge:
-    """One item in a person's reminder DM."""
-
-    ref: str | None  # None: about a person, no buttons
-    channel_id: str
-    text: str
-    done_label: str = "Done"
 
 
 def blocker_nudge(blk: Blocker, days: int) -> Nudge:

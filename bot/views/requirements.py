@@ -7,7 +7,8 @@ from datetime import date
 from typing import Any
 
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.parsing import STATUSES, TITLE_MAX
+from bot.parsing.requirements import STATUSES, TITLE_MAX
+from bot.readmodels import Page
 from bot.views.blocks import (
     Block,
     actions,
@@ -26,16 +27,17 @@ from bot.views.blocks import (
     truncate,
 )
 from storage.models import HistoryEvent, Requirement
+from storage.statuses import RequirementStatus
 
-STATUS_LABELS = {
-    "new": "🆕 New",
-    "triaged": "🔎 Triaged",
-    "planned": "🗓️ Planned",
-    "in_progress": "🚧 In progress",
-    "in_review": "👀 In review",
-    "done": "✅ Done",
-    "rejected": "🚫 Rejected",
-    "duplicate": "🔁 Duplicate",
+STATUS_LABELS: dict[str, str] = {
+    RequirementStatus.NEW: "🆕 New",
+    RequirementStatus.TRIAGED: "🔎 Triaged",
+    RequirementStatus.PLANNED: "🗓️ Planned",
+    RequirementStatus.IN_PROGRESS: "🚧 In progress",
+    RequirementStatus.IN_REVIEW: "👀 In review",
+    RequirementStatus.DONE: "✅ Done",
+    RequirementStatus.REJECTED: "🚫 Rejected",
+    RequirementStatus.DUPLICATE: "🔁 Duplicate",
 }
 PRIORITIES = ("P0", "P1", "P2", "P3")
 
@@ -163,7 +165,7 @@ def listing(
     return blocks
 
 
-def listing_message(page: Any, *, pager: dict[str, Any], mine: bool, today: date | None) -> Block:
+def listing_message(page: Page, *, pager: dict[str, Any], mine: bool, today: date | None) -> Block:
     """The ephemeral answer to `/req list` or `/req search` (and its other pages)."""
     if pager.get("v") == "search":
         title = f"Matching “{truncate(str(pager.get('q', '')), 60)}”"

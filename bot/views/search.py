@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.services.search import Hit, Results
+from bot.readmodels import Hit, Results
 from bot.views.blocks import Block, context, escape, header, message, section, truncate
 from storage.search_text import CJK_CHARS, Term, fold, is_cjk, unslack
 

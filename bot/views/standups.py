@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.recurrence import CODES
+from bot.readmodels import Tally
+from bot.scheduling.recurrence import CODES
 from bot.views.blocks import (
     Block,
     actions,
@@ -78,16 +78,6 @@ def skipped(*, channel_id: str, day: date, run_id: int) -> Any:
         section(f"⏭️ {text}"),
         actions(button("Answer after all", ActionId.STANDUP_ANSWER, str(run_id))),
     ]
-
-
-@dataclass(frozen=True)
-class Tally:
-    """Who is where in a run: names of those who answered, counts of the rest."""
-
-    answered: list[str]
-    waiting: int
-    skipped: int
-    away: int
 
 
 def parent(*, day: date, tally: Tally) -> Any:

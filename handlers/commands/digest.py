@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
-from bot.recurrence import CODES, DAILY, next_instant
+from bot.parsing.standups import parse_days, parse_when
+from bot.scheduling.recurrence import CODES, DAILY, next_instant
 from bot.services import digest_post, schedules
-from bot.standup_rules import parse_days, parse_when
 from bot.views import reminders as views
 from bot.views import standups as standup_views
 from bot.views.blocks import Block, message
 from bot.views.items import help_message
-from handlers.commands.req import Call, route
+from handlers.commands.router import Call, Verb, route
 from handlers.common import deps_of, ephemeral
 
-Verb = Callable[[Call], Block | None]
 SCHEDULE_USAGE = "/digest schedule monday 09:00 Europe/Berlin"
 REMINDERS_USAGE = "/digest reminders 09:00 Europe/Berlin"
 
@@ -37,21 +35,24 @@ def now(call: Call) -> Block:
     deps = deps_of(call.context)
 
     def work() -> None:
-        deps.run(digest_post.post_now, actor=call.actor, now=deps.clock.now())
+        with deps.transaction() as session:
+            digest_post.post_now(session=session, actor=call.actor, now=deps.clock.now())
 
     deps.defer(work, answer=ephemeral(call.respond))
     return message("Putting this channel's digest together; it will appear here in a moment.")
 
 
 def _set(call: Call, kind: str, weekdays: str, local_time: str, zone: str) -> None:
-    call.run(
-        schedules.set_for_channel,
-        kind=kind,
-        weekdays=weekdays,
-        local_time=local_time,
-        zone=zone,
-        now=call.now,
-    )
+    with call.transaction() as session:
+        schedules.set_for_channel(
+            session=session,
+            actor=call.actor,
+            kind=kind,
+            weekdays=weekdays,
+            local_time=local_time,
+            zone=zone,
+            now=call.now,
+        )
 
 
 def schedule(call: Call) -> Block:
@@ -78,7 +79,8 @@ def off(call: Call) -> Block:
 
 
 def _off(call: Call, kind: str) -> None:
-    call.run(schedules.turn_off, kind=kind, now=call.now)
+    with call.transaction() as session:
+        schedules.turn_off(session=session, actor=call.actor, kind=kind, now=call.now)
 
 
 def reminders(call: Call) -> Block:
@@ -97,7 +99,8 @@ def reminders(call: Call) -> Block:
 
 def status(call: Call) -> Block:
     """Both schedules of this channel."""
-    rows = call.run(schedules.channel_schedules)
+    with call.transaction() as session:
+        rows = schedules.channel_schedules(session=session, actor=call.actor)
     lines = []
     for kind, label in (("digest", "Weekly digest"), ("reminders", "Daily reminders")):
         sched = rows.get(kind)

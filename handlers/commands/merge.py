@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.errors import InvalidInput
-from bot.parsing import parse_ref
+from bot.parsing.common import parse_ref
 from bot.services import merge
 from bot.views.blocks import Block
 from bot.views.duplicates import merged_message
-from handlers.common import admin_check, deps_of, ephemeral
-
-if TYPE_CHECKING:
-    from handlers.commands.req import Call
+from handlers import slack_api
+from handlers.commands.router import Call
+from handlers.common import deps_of, ephemeral
 
 USAGE = "Type `/req merge REQ-45 into REQ-41` (the duplicate first)."
 
@@ -25,12 +22,18 @@ def verb_merge(call: Call) -> Block | None:
     number, into = parse_ref(args[0], "REQ"), parse_ref(args[1], "REQ")
     if number == into:
         raise InvalidInput(f"REQ-{number} can't be merged into itself. {USAGE}")
-    deps, is_admin = deps_of(call.context), admin_check(call.client)
+    deps, is_admin = deps_of(call.context), slack_api.admin_check(call.client)
 
     def work() -> None:
-        merged = call.run(
-            merge.merge, now=deps.clock.now(), number=number, into=into, is_admin=is_admin
-        )
+        with deps.transaction() as session:
+            merged = merge.merge(
+                session=session,
+                actor=call.actor,
+                now=deps.clock.now(),
+                number=number,
+                into=into,
+                is_admin=is_admin,
+            )
         call.respond(**merged_message(merged), replace_original=False)
 
     deps.defer(work, answer=ephemeral(call.respond))

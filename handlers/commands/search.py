@@ -6,7 +6,7 @@ The search runs after the ack: hits from other channels need a privacy check wit
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
@@ -15,10 +15,9 @@ from bot.errors import InvalidInput
 from bot.services import search
 from bot.views.blocks import Block, message
 from bot.views.search import results_message
-from handlers.common import deps_of, ephemeral, privacy_check
-
-if TYPE_CHECKING:
-    from handlers.commands.req import Call
+from handlers import slack_api
+from handlers.commands.router import Call, parse_call
+from handlers.common import deps_of, ephemeral
 
 HELP = (
     "Type `/search <words>` to search requirements, feedback and blockers here (and your own "
@@ -31,9 +30,6 @@ def handle_search(
     ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """`/search <words>` (or `/search help`)."""
-    # Imported here: `/req` imports this module for its own `search` verb.
-    from handlers.commands.req import parse_call
-
     verb, call = parse_call(command, context, client, respond)
     if verb in ("", "help") and not call.args:
         ack(message(HELP))
@@ -59,10 +55,13 @@ def start(call: Call, query: str, kinds: Sequence[str]) -> None:
         example = search.EXAMPLES.get(tuple(kinds), "/search invoices csv")
         raise InvalidInput(f"Search for what? Type `{example}`.")
     deps = deps_of(call.context)
-    is_private = privacy_check(call.client)
+    is_private = slack_api.privacy_check(call.client)
 
     def work() -> None:
-        results = call.run(search.run, query=query, kinds=kinds, is_private=is_private)
+        with deps.transaction() as session:
+            results = search.run(
+                session=session, actor=call.actor, query=query, kinds=kinds, is_private=is_private
+            )
         call.respond(**results_message(results, channel_id=call.actor.channel_id))
 
     deps.defer(work, answer=ephemeral(call.respond))

@@ -9,16 +9,15 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput, NotFound
-from bot.parsing import parse_date
+from bot.parsing.common import parse_date
+from bot.parsing.standups import parse_questions, parse_when
 from bot.services import standup_runs, standups
-from bot.standup_rules import parse_questions, parse_when
 from bot.views import standups as views
 from bot.views.blocks import Block, message
 from bot.views.items import help_message
-from handlers.commands.req import Call, route
-from handlers.common import deps_of, ephemeral, refresh_members
-
-Verb = Callable[[Call], Block | None]
+from handlers import slack_api
+from handlers.commands.router import Call, Verb, route
+from handlers.common import deps_of, ephemeral
 
 
 def handle_standup(
@@ -45,9 +44,13 @@ def schedule(call: Call) -> None:
     when = parse_when(call.args, default_zone=deps.settings.zone.key)
 
     def work() -> Block:
-        members = refresh_members(call.client, deps, call.actor)
-        sched = call.run(standups.configure, now=call.now, when=when, members=members)
-        state = call.run(standups.status, now=call.now)
+        members = slack_api.refresh_members(call.client, deps, call.actor)
+        with call.transaction() as session:
+            sched = standups.configure(
+                session=session, actor=call.actor, now=call.now, when=when, members=members
+            )
+        with call.transaction() as session:
+            state = standups.status(session=session, actor=call.actor, now=call.now)
         zone = "each person's own time zone" if when.zone is None else when.zone
         return message(
             f"Standup set: {views.describe(sched.weekdays)} at {sched.local_time}, {zone}.",
@@ -60,7 +63,8 @@ def schedule(call: Call) -> None:
 def questions(call: Call) -> Block:
     """`questions q1 | q2 | q3`."""
     asked = parse_questions(call.rest)
-    call.run(standups.set_questions, now=call.now, questions=asked)
+    with call.transaction() as session:
+        standups.set_questions(session=session, actor=call.actor, now=call.now, questions=asked)
     listed = "\n".join(f"{n}. {q}" for n, q in enumerate(asked, 1))
     return message(f"From the next standup on, I will ask:\n{listed}")
 
@@ -68,12 +72,17 @@ def questions(call: Call) -> Block:
 def now(call: Call) -> None:
     """Prompt everyone now (members and their statuses refreshed first)."""
     deps = deps_of(call.context)
-    call.run(standups.get)  # a clear answer before the ack when there is no standup
+    with call.transaction() as session:
+        standups.get(
+            session=session, actor=call.actor
+        )  # a clear answer before the ack when there is no standup
 
     def work() -> str:
-        refresh_members(call.client, deps, call.actor)
-        sched = call.run(standups.get)
-        _run, queued = deps.run(standup_runs.start_now, schedule=sched, now=call.now)
+        slack_api.refresh_members(call.client, deps, call.actor)
+        with call.transaction() as session:
+            sched = standups.get(session=session, actor=call.actor)
+        with deps.transaction() as session:
+            _run, queued = standup_runs.start_now(session=session, schedule=sched, now=call.now)
         if not queued:
             return "Everyone has been asked today already (or is away)."
         return (
@@ -85,7 +94,9 @@ def now(call: Call) -> None:
 
 def off(call: Call) -> Block:
     """Stop the schedule."""
-    if not call.run(standups.switch_off, now=call.now):
+    with call.transaction() as session:
+        switched = standups.switch_off(session=session, actor=call.actor, now=call.now)
+    if not switched:
         return message("There is no standup running here. `/standup status` shows its settings.")
     return message(
         "Standup switched off. Answers so far are kept; `/standup schedule …` restarts it."
@@ -100,7 +111,8 @@ def away(call: Call) -> Block:
             "Until when? Type `/standup away until friday` (or a date like 2026-12-04)."
         )
     until = parse_date(" ".join(words), today=call.today)
-    call.run(standups.set_away, now=call.now, until=until)
+    with call.transaction() as session:
+        standups.set_away(session=session, actor=call.actor, now=call.now, until=until)
     return message(
         f"Enjoy! No standup prompts until {until:%A %d %B} (included). `/standup back` undoes it."
     )
@@ -108,20 +120,23 @@ def away(call: Call) -> Block:
 
 def back(call: Call) -> Block:
     """Undo `away`."""
-    call.run(standups.set_away, now=call.now, until=None)
+    with call.transaction() as session:
+        standups.set_away(session=session, actor=call.actor, now=call.now, until=None)
     return message("Welcome back: you will get standup prompts again.")
 
 
 def status(call: Call) -> Block:
     """The schedule, next prompt, today's counts."""
-    state = call.run(standups.status, now=call.now)
+    with call.transaction() as session:
+        state = standups.status(session=session, actor=call.actor, now=call.now)
     return message("Standup status", standups.status_blocks(state))
 
 
 def setup(call: Call) -> None:
     """Open the settings form (the defaults when the channel has no standup yet)."""
     try:
-        sched = call.run(standups.get)
+        with call.transaction() as session:
+            sched = standups.get(session=session, actor=call.actor)
     except NotFound:
         sched = None
     values = standups.setup_values(sched, default_zone=deps_of(call.context).settings.zone.key)

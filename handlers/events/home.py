@@ -3,47 +3,31 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.services import home, nudges
 from bot.views.home import home_view
-from handlers.common import actor_of, admin_check, deps_of
-from handlers.interactions.req_actions import _number
+from handlers import slack_api
+from handlers.common import actor_of, deps_of, number_of, team_of
 
 log = logging.getLogger(__name__)
-
-
-def _privacy(client: WebClient) -> Callable[[str], bool]:
-    cache: dict[str, bool] = {}
-
-    def is_private(channel: str) -> bool:
-        if channel not in cache:
-            try:
-                info = client.conversations_info(channel=channel).get("channel") or {}
-                cache[channel] = bool(info.get("is_private"))
-            except SlackApiError:
-                cache[channel] = True  # unknown: keep it out of the Home tab
-        return cache[channel]
-
-    return is_private
 
 
 def publish_home(context: BoltContext, client: WebClient, user_id: str) -> None:
     """Build and publish one person's Home tab."""
     deps = deps_of(context)
     now = deps.clock.now()
-    board = deps.run(
-        home.dashboard,
-        team_id=context.team_id,
-        user_id=user_id,
-        now=now,
-        is_private=_privacy(client),
-    )
+    with deps.transaction() as session:
+        board = home.dashboard(
+            session=session,
+            team_id=team_of(context),
+            user_id=user_id,
+            now=now,
+            is_private=slack_api.privacy_check(client),
+        )
     today = now.astimezone(deps.settings.zone).date()
     client.views_publish(user_id=user_id, view=home_view(board, today=today, now=now))
 
@@ -62,17 +46,20 @@ def _finish_from_home(
     ack()
     user = body["user"]["id"]
     actor = actor_of(context, user_id=user, channel_id="")
-    ref = f"{prefix}-{_number(body['actions'][0])}"
-    deps, is_admin = deps_of(context), admin_check(client)
+    ref = f"{prefix}-{number_of(body['actions'][0])}"
+    deps, is_admin = deps_of(context), slack_api.admin_check(client)
 
     def work() -> None:
         try:
-            deps.run(nudges.finish, actor=actor, now=deps.clock.now(), ref=ref, is_admin=is_admin)
+            with deps.transaction() as session:
+                nudges.finish(
+                    session=session, actor=actor, now=deps.clock.now(), ref=ref, is_admin=is_admin
+                )
         finally:
             publish_home(context, client, user)
 
     def tell(text: str) -> None:
-        client.chat_postMessage(channel=user, text=text)
+        slack_api.post(client, channel=user, text=text)
 
     deps.defer(work, answer=tell)
 

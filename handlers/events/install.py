@@ -28,4 +28,5 @@ def _gone(context: BoltContext) -> None:
     now = deps.clock.now()
     if deps.installs is not None:
         deps.installs.delete_all(enterprise_id=None, team_id=team_id)
-    deps.run(workspaces.mark_uninstalled, team_id=team_id, now=now)
+    with deps.transaction() as session:
+        workspaces.mark_uninstalled(session=session, team_id=team_id, now=now)

@@ -8,7 +8,8 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.services import people, standups
-from handlers.common import deps_of, refresh_people
+from handlers import slack_api
+from handlers.common import deps_of
 
 
 def handle_user_change(event: dict[str, Any], context: BoltContext) -> None:
@@ -19,8 +20,10 @@ def handle_user_change(event: dict[str, Any], context: BoltContext) -> None:
     if not team_id or not user.get("id"):
         return
     now = deps.clock.now()
-    deps.run(people.remember, team_id=team_id, users=[user], now=now)
-    deps.run(standups.sync_zones, team_id=team_id, now=now)
+    with deps.transaction() as session:
+        people.remember(session=session, team_id=team_id, users=[user], now=now)
+    with deps.transaction() as session:
+        standups.sync_zones(session=session, team_id=team_id, now=now)
 
 
 def handle_member_joined(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -41,12 +44,13 @@ def _membership(
     if not team_id or not user_id or not channel_id or user_id == context.bot_user_id:
         return
     if joined:
-        refresh_people(client, deps, team_id, [user_id])
-    deps.run(
-        standups.membership_changed,
-        team_id=team_id,
-        channel_id=channel_id,
-        user_id=user_id,
-        joined=joined,
-        now=deps.clock.now(),
-    )
+        slack_api.refresh_people(client, deps, team_id, [user_id])
+    with deps.transaction() as session:
+        standups.membership_changed(
+            session=session,
+            team_id=team_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            joined=joined,
+            now=deps.clock.now(),
+        )

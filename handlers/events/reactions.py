@@ -15,6 +15,7 @@ from bot.services import requirements as reqs
 from bot.views import duplicates as dup_views
 from bot.views import items as item_views
 from bot.views import requirements as views
+from handlers import slack_api
 from handlers.common import actor_of, deps_of
 
 log = logging.getLogger(__name__)
@@ -54,27 +55,35 @@ def handle_reaction(event: dict[str, Any], context: BoltContext, client: WebClie
         if msg is None:
             log.warning("reacted message %s/%s not found", channel, ts)
             return
-        permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
-        req, created = deps.run(
-            reqs.capture_message,
-            actor=actor,
-            now=deps.clock.now(),
-            text=msg.get("text") or "",
-            source_channel_id=channel,
-            source_ts=ts,
-            permalink=permalink,
-            requester_id=msg.get("user"),
-        )
+        permalink = slack_api.permalink(client, channel=channel, ts=ts)
+        with deps.transaction() as session:
+            req, created = reqs.capture_message(
+                session=session,
+                actor=actor,
+                now=deps.clock.now(),
+                text=msg.get("text") or "",
+                source_channel_id=channel,
+                source_ts=ts,
+                permalink=permalink,
+                requester_id=msg.get("user"),
+            )
         if not created:
-            client.chat_postEphemeral(
-                channel=channel, user=actor.user_id, text=f"That message is already {req.ref}."
+            slack_api.post_ephemeral(
+                client,
+                channel=channel,
+                user=actor.user_id,
+                text=f"That message is already {req.ref}.",
             )
             return
         blocks = views.card(req, today=actor.today(deps.clock.now()))
-        alike = deps.run(duplicates.similar, actor=actor, text=req.title, exclude_id=req.id)
+        with deps.transaction() as session:
+            alike = duplicates.similar(
+                session=session, actor=actor, text=req.title, exclude_id=req.id
+            )
         if alike:
             blocks += dup_views.hint_blocks(req.number, alike[0])
-        client.chat_postMessage(
+        slack_api.post(
+            client,
             channel=channel,
             thread_ts=msg.get("thread_ts") or ts,
             text=views.confirmation(req),
@@ -97,7 +106,7 @@ def handle_item_reaction(event: dict[str, Any], context: BoltContext, client: We
         if msg is None:
             log.warning("reacted message %s/%s not found", channel, ts)
             return
-        permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+        permalink = slack_api.permalink(client, channel=channel, ts=ts)
         common = {
             "actor": actor,
             "now": deps.clock.now(),
@@ -108,18 +117,26 @@ def handle_item_reaction(event: dict[str, Any], context: BoltContext, client: We
         }
         found: Any
         if is_feedback:
-            found, created = deps.run(feedback.capture_message, author_id=msg.get("user"), **common)
+            with deps.transaction() as session:
+                found, created = feedback.capture_message(
+                    session=session, author_id=msg.get("user"), **common
+                )
         else:
-            found, created = deps.run(
-                blockers.capture_message, reporter_id=msg.get("user"), **common
-            )
+            with deps.transaction() as session:
+                found, created = blockers.capture_message(
+                    session=session, reporter_id=msg.get("user"), **common
+                )
         if not created:
-            client.chat_postEphemeral(
-                channel=channel, user=actor.user_id, text=f"That message is already {found.ref}."
+            slack_api.post_ephemeral(
+                client,
+                channel=channel,
+                user=actor.user_id,
+                text=f"That message is already {found.ref}.",
             )
             return
         command = "/feedback list" if is_feedback else "/blocker list"
-        client.chat_postMessage(
+        slack_api.post(
+            client,
             channel=channel,
             thread_ts=msg.get("thread_ts") or ts,
             text=item_views.confirmation(found.ref, found.text, command),

@@ -9,16 +9,25 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.deps import Deps
 from bot.errors import InvalidInput
-from bot.parsing import parse_ref
+from bot.ids import ActionId
+from bot.parsing.common import parse_ref
 from bot.services import blockers, feedback, items, risks
 from bot.services.actor import Actor
 from bot.views import items as views
 from bot.views import requirements as req_views
 from bot.views.blocks import message
-from handlers.common import actor_of, admin_check, deps_of, ephemeral, form_values
+from handlers import slack_api
+from handlers.common import (
+    action_of,
+    actor_of,
+    deps_of,
+    ephemeral,
+    form_values,
+    number_of,
+)
 from handlers.events.home import publish_home
-from handlers.interactions.req_actions import _number, _setup
 
 
 def _in_channel(body: dict[str, Any]) -> bool:
@@ -28,13 +37,14 @@ def _in_channel(body: dict[str, Any]) -> bool:
 def handle_promote(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     """Promote feedback to a requirement; the card shows the link, the new card is posted."""
     ack()
-    actor, action = _setup(body, context)
+    actor, action = action_of(body, context)
     deps = deps_of(context)
 
     def work() -> None:
-        fb, req = deps.run(
-            feedback.promote, actor=actor, now=deps.clock.now(), number=_number(action)
-        )
+        with deps.transaction() as session:
+            fb, req = feedback.promote(
+                session=session, actor=actor, now=deps.clock.now(), number=number_of(action)
+            )
         respond(
             **message(
                 fb.ref, views.feedback_card(fb, linked=req.ref), in_channel=_in_channel(body)
@@ -57,9 +67,9 @@ def handle_link_button(
 ) -> None:
     """Ask which requirement (views.open must come before the trigger expires)."""
     ack()
-    actor, action = _setup(body, context)
+    actor, action = action_of(body, context)
     client.views_open(
-        trigger_id=body["trigger_id"], view=views.link_modal(_number(action), actor.channel_id)
+        trigger_id=body["trigger_id"], view=views.link_modal(number_of(action), actor.channel_id)
     )
 
 
@@ -70,11 +80,13 @@ def _modal_actor(
     return actor_of(context, user_id=body["user"]["id"], channel_id=meta.get("channel", "")), meta
 
 
-def _req_number(raw: str | None, *, required: bool) -> int | None:
+def _req_number_or_none(raw: str | None) -> int | None:
+    return _req_number(raw) if raw else None
+
+
+def _req_number(raw: str | None) -> int:
     if not raw:
-        if required:
-            raise InvalidInput("Which requirement? Type its id, like REQ-3.", field="requirement")
-        return None
+        raise InvalidInput("Which requirement? Type its id, like REQ-3.", field="requirement")
     try:
         return parse_ref(raw.strip(), "REQ")
     except InvalidInput as exc:
@@ -87,17 +99,19 @@ def handle_link_submit(
     """Link the feedback; a wrong id shows on the field."""
     actor, meta = _modal_actor(body, view, context)
     deps = deps_of(context)
-    number = _req_number(form_values(view).get("item_req_input"), required=True)
-    fb = deps.run(
-        feedback.link,
-        actor=actor,
-        now=deps.clock.now(),
-        number=int(meta["fb"]),
-        requirement_number=number,
-    )
+    number = _req_number(form_values(view).get(ActionId.ITEM_REQ))
+    with deps.transaction() as session:
+        fb = feedback.link(
+            session=session,
+            actor=actor,
+            now=deps.clock.now(),
+            number=int(meta["fb"]),
+            requirement_number=number,
+        )
     ack()
     deps.defer(
-        lambda: client.chat_postEphemeral(
+        lambda: slack_api.post_ephemeral(
+            client,
             channel=actor.channel_id,
             user=actor.user_id,
             text=f"{fb.ref} is linked to REQ-{number}.",
@@ -111,17 +125,18 @@ def handle_resolve(
 ) -> None:
     """Resolve a blocker from its card."""
     ack()
-    actor, action = _setup(body, context)
-    deps, is_admin = deps_of(context), admin_check(client)
+    actor, action = action_of(body, context)
+    deps, is_admin = deps_of(context), slack_api.admin_check(client)
 
     def work() -> None:
-        blk = deps.run(
-            blockers.resolve,
-            actor=actor,
-            now=deps.clock.now(),
-            number=_number(action),
-            is_admin=is_admin,
-        )
+        with deps.transaction() as session:
+            blk = blockers.resolve(
+                session=session,
+                actor=actor,
+                now=deps.clock.now(),
+                number=number_of(action),
+                is_admin=is_admin,
+            )
         respond(
             **message(
                 f"{blk.ref} is resolved.",
@@ -139,8 +154,9 @@ def handle_risk_edit(
 ) -> None:
     """Open the risk's form."""
     ack()
-    actor, action = _setup(body, context)
-    risk = deps_of(context).run(risks.get, actor=actor, number=_number(action))
+    actor, action = action_of(body, context)
+    with deps_of(context).transaction() as session:
+        risk = risks.get(session=session, actor=actor, number=number_of(action))
     client.views_open(trigger_id=body["trigger_id"], view=views.risk_modal(risk, actor.channel_id))
 
 
@@ -149,11 +165,14 @@ def handle_risk_close(
 ) -> None:
     """Close a risk from its card."""
     ack()
-    actor, action = _setup(body, context)
+    actor, action = action_of(body, context)
     deps = deps_of(context)
 
     def work() -> None:
-        risk = deps.run(risks.close, actor=actor, now=deps.clock.now(), number=_number(action))
+        with deps.transaction() as session:
+            risk = risks.close(
+                session=session, actor=actor, now=deps.clock.now(), number=number_of(action)
+            )
         respond(
             **message(
                 f"{risk.ref} is closed.", views.risk_card(risk), in_channel=_in_channel(body)
@@ -171,23 +190,25 @@ def handle_risk_submit(
     actor, meta = _modal_actor(body, view, context)
     deps = deps_of(context)
     state = form_values(view)
-    review = state.get("rsk_review_input")
-    risk = deps.run(
-        risks.update,
-        actor=actor,
-        now=deps.clock.now(),
-        number=int(meta["risk"]),
-        likelihood=int(state.get("rsk_likelihood_input") or 3),
-        impact=int(state.get("rsk_impact_input") or 3),
-        owner_id=state.get("item_owner_input"),
-        mitigation=state.get("rsk_mitigation_input") or "",
-        review_date=date.fromisoformat(review) if review else None,
-    )
+    review = state.get(ActionId.RSK_REVIEW)
+    with deps.transaction() as session:
+        risk = risks.update(
+            session=session,
+            actor=actor,
+            now=deps.clock.now(),
+            number=int(meta["risk"]),
+            likelihood=int(state.get(ActionId.RSK_LIKELIHOOD) or 3),
+            impact=int(state.get(ActionId.RSK_IMPACT) or 3),
+            owner_id=state.get(ActionId.ITEM_OWNER),
+            mitigation=state.get(ActionId.RSK_MITIGATION) or "",
+            review_date=date.fromisoformat(review) if review else None,
+        )
     ack()
 
     def tell() -> None:
         if meta.get("channel"):
-            client.chat_postEphemeral(
+            slack_api.post_ephemeral(
+                client,
                 channel=actor.channel_id,
                 user=actor.user_id,
                 text=f"{risk.ref} saved.",
@@ -225,47 +246,74 @@ def handle_blocker_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClien
     _open_capture("blocker", ack, shortcut, client)
 
 
-def handle_capture_submit(
+def handle_feedback_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
-    """Store the feedback or blocker, then confirm in the message's thread with its permalink."""
+    """Store the feedback, then confirm in the message's thread with its permalink."""
     actor, meta = _modal_actor(body, view, context)
     deps = deps_of(context)
     state = form_values(view)
-    is_feedback = view.get("callback_id") == "fb_capture_modal"
     source_ts = meta.get("source_ts")
-    common = {
-        "actor": actor,
-        "now": deps.clock.now(),
-        "text": state.get("item_text_input") or "",
-        "requirement_number": _req_number(state.get("item_req_input"), required=False),
-        "source_channel_id": actor.channel_id if source_ts else None,
-        "source_ts": source_ts,
-    }
-    if is_feedback:
-        item: Any = deps.run(
-            feedback.create,
-            kind=state.get("item_kind_input"),
+    with deps.transaction() as session:
+        fb = feedback.create(
+            session=session,
+            actor=actor,
+            now=deps.clock.now(),
+            text=state.get(ActionId.ITEM_TEXT) or "",
+            kind=state.get(ActionId.ITEM_KIND),
             author_id=meta.get("author"),
-            **common,
-        )
-    else:
-        item = deps.run(
-            blockers.create,
-            owner_id=state.get("item_owner_input"),
-            reporter_id=meta.get("author"),
-            **common,
+            requirement_number=_req_number_or_none(state.get(ActionId.ITEM_REQ)),
+            source_channel_id=actor.channel_id if source_ts else None,
+            source_ts=source_ts,
         )
     ack()
-    command = "/feedback list" if is_feedback else "/blocker list"
+    _confirm_capture(deps, client, actor, fb, source_ts, command="/feedback list")
+
+
+def handle_blocker_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Store the blocker, then confirm in the message's thread with its permalink."""
+    actor, meta = _modal_actor(body, view, context)
+    deps = deps_of(context)
+    state = form_values(view)
+    source_ts = meta.get("source_ts")
+    with deps.transaction() as session:
+        blk = blockers.create(
+            session=session,
+            actor=actor,
+            now=deps.clock.now(),
+            text=state.get(ActionId.ITEM_TEXT) or "",
+            owner_id=state.get(ActionId.ITEM_OWNER),
+            reporter_id=meta.get("author"),
+            requirement_number=_req_number_or_none(state.get(ActionId.ITEM_REQ)),
+            source_channel_id=actor.channel_id if source_ts else None,
+            source_ts=source_ts,
+        )
+    ack()
+    _confirm_capture(deps, client, actor, blk, source_ts, command="/blocker list")
+
+
+def _confirm_capture(
+    deps: Deps,
+    client: WebClient,
+    actor: Actor,
+    item: feedback.Feedback | blockers.Blocker,
+    source_ts: str | None,
+    *,
+    command: str,
+) -> None:
+    """After the ack: keep the message's permalink and confirm in its thread."""
 
     def confirm() -> None:
         if source_ts:
-            link = client.chat_getPermalink(channel=actor.channel_id, message_ts=source_ts).get(
-                "permalink"
-            )
-            deps.run(items.set_permalink, model=type(item), item_id=item.id, permalink=link)
-        client.chat_postMessage(
+            link = slack_api.permalink(client, channel=actor.channel_id, ts=source_ts)
+            with deps.transaction() as session:
+                items.set_permalink(
+                    session=session, model=type(item), item_id=item.id, permalink=link
+                )
+        slack_api.post(
+            client,
             channel=actor.channel_id,
             thread_ts=source_ts,
             text=views.confirmation(item.ref, item.text, command),

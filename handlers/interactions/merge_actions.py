@@ -11,11 +11,13 @@ from slack_sdk import WebClient
 from bot.errors import InvalidInput
 from bot.services import feedback, merge
 from bot.services import requirements as reqs
+from bot.services.actor import Actor
 from bot.views import items as item_views
 from bot.views import requirements as views
 from bot.views.blocks import message
 from bot.views.duplicates import merged_message
-from handlers.common import actor_of, admin_check, deps_of, ephemeral
+from handlers import slack_api
+from handlers.common import action_of, deps_of, ephemeral
 
 
 def _pair(body: dict[str, Any]) -> tuple[int, int]:
@@ -29,11 +31,8 @@ def _pair(body: dict[str, Any]) -> tuple[int, int]:
     return number, into
 
 
-def _actor(body: dict[str, Any], context: BoltContext) -> Any:
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id", ""
-    )
-    return actor_of(context, user_id=body["user"]["id"], channel_id=channel)
+def _actor(body: dict[str, Any], context: BoltContext) -> Actor:
+    return action_of(body, context)[0]
 
 
 def handle_merge(
@@ -42,17 +41,18 @@ def handle_merge(
     """Merge the new requirement into the one it looks like; the card says so."""
     ack()
     number, into = _pair(body)
-    actor, deps, is_admin = _actor(body, context), deps_of(context), admin_check(client)
+    actor, deps, is_admin = _actor(body, context), deps_of(context), slack_api.admin_check(client)
 
     def work() -> None:
-        merged = deps.run(
-            merge.merge,
-            actor=actor,
-            now=deps.clock.now(),
-            number=number,
-            into=into,
-            is_admin=is_admin,
-        )
+        with deps.transaction() as session:
+            merged = merge.merge(
+                session=session,
+                actor=actor,
+                now=deps.clock.now(),
+                number=number,
+                into=into,
+                is_admin=is_admin,
+            )
         respond(**merged_message(merged), replace_original=True)
 
     deps.defer(work, answer=ephemeral(respond))
@@ -67,7 +67,8 @@ def handle_not_duplicate(
     actor, deps = _actor(body, context), deps_of(context)
 
     def work() -> None:
-        req = deps.run(reqs.get, actor=actor, number=number)
+        with deps.transaction() as session:
+            req = reqs.get(session=session, actor=actor, number=number)
         card = views.card(req, today=actor.today(deps.clock.now()))
         respond(**message(views.card_text(req), card, in_channel=True), replace_original=True)
 
@@ -83,13 +84,14 @@ def handle_link_suggested(
     actor, deps = _actor(body, context), deps_of(context)
 
     def work() -> None:
-        fb = deps.run(
-            feedback.link,
-            actor=actor,
-            now=deps.clock.now(),
-            number=number,
-            requirement_number=requirement,
-        )
+        with deps.transaction() as session:
+            fb = feedback.link(
+                session=session,
+                actor=actor,
+                now=deps.clock.now(),
+                number=number,
+                requirement_number=requirement,
+            )
         card = item_views.feedback_card(fb, linked=f"REQ-{requirement}")
         respond(**message(fb.ref, card, in_channel=True), replace_original=True)
 

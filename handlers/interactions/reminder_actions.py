@@ -12,7 +12,8 @@ from bot.errors import InvalidInput
 from bot.ids import ActionId
 from bot.services import nudges
 from bot.views import reminders as views
-from handlers.common import actor_of, admin_check, deps_of, ephemeral, form_values
+from handlers import slack_api
+from handlers.common import actor_of, deps_of, ephemeral, form_values
 
 
 def _target(body: dict[str, Any]) -> tuple[str, str]:
@@ -26,7 +27,8 @@ def handle_snooze(ack: Ack, body: dict[str, Any], context: BoltContext, respond:
     ref, channel = _target(body)
     deps = deps_of(context)
     actor = actor_of(context, user_id=body["user"]["id"], channel_id=channel)
-    until = deps.run(nudges.snooze, actor=actor, now=deps.clock.now(), ref=ref)
+    with deps.transaction() as session:
+        until = nudges.snooze(session=session, actor=actor, now=deps.clock.now(), ref=ref)
     ephemeral(respond)(f"Snoozed {ref}: no reminders about it until {until:%a %d %b %H:%M} UTC.")
 
 
@@ -36,13 +38,14 @@ def handle_done(
     """Resolve the blocker, finish the requirement or close the risk."""
     ack()
     ref, channel = _target(body)
-    deps, is_admin = deps_of(context), admin_check(client)
+    deps, is_admin = deps_of(context), slack_api.admin_check(client)
     actor = actor_of(context, user_id=body["user"]["id"], channel_id=channel)
 
     def work() -> None:
-        said = deps.run(
-            nudges.finish, actor=actor, now=deps.clock.now(), ref=ref, is_admin=is_admin
-        )
+        with deps.transaction() as session:
+            said = nudges.finish(
+                session=session, actor=actor, now=deps.clock.now(), ref=ref, is_admin=is_admin
+            )
         ephemeral(respond)(said)
 
     deps.defer(work, answer=ephemeral(respond))
@@ -65,8 +68,9 @@ def handle_reassign_submit(
         raise InvalidInput("Pick the new owner.", field="owner")
     deps = deps_of(context)
     actor = actor_of(context, user_id=body["user"]["id"], channel_id=meta.get("channel", ""))
-    said = deps.run(
-        nudges.reassign, actor=actor, now=deps.clock.now(), ref=meta["ref"], owner_id=owner
-    )
+    with deps.transaction() as session:
+        said = nudges.reassign(
+            session=session, actor=actor, now=deps.clock.now(), ref=meta["ref"], owner_id=owner
+        )
     ack()
-    deps.worker.submit(client.chat_postMessage, channel=actor.user_id, text=said)
+    deps.worker.submit(slack_api.post, client, channel=actor.user_id, text=said)

@@ -9,21 +9,14 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.errors import InvalidInput
-from bot.parsing import parse_list_filter, parse_status
+from bot.deps import Session
+from bot.parsing.requirements import parse_list_filter, parse_status
 from bot.services import requirements as reqs
 from bot.services.actor import Actor
 from bot.views import requirements as views
 from bot.views.blocks import message
-from handlers.common import actor_of, admin_check, deps_of, ephemeral
-
-
-def _setup(body: dict[str, Any], context: BoltContext) -> tuple[Actor, dict[str, Any]]:
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id", ""
-    )
-    actor = actor_of(context, user_id=body["user"]["id"], channel_id=channel)
-    return actor, body["actions"][0]
+from handlers import slack_api
+from handlers.common import action_of, deps_of, ephemeral, number_of
 
 
 def _on_card(
@@ -31,30 +24,21 @@ def _on_card(
     body: dict[str, Any],
     context: BoltContext,
     respond: Respond,
-    change: Callable[[Actor, dict[str, Any]], Any],
+    change: Callable[[Session, Actor, dict[str, Any]], reqs.Requirement],
 ) -> None:
     """Ack at once, change the requirement after, then redraw the card in place."""
     ack()
-    actor, action = _setup(body, context)
+    actor, action = action_of(body, context)
     deps = deps_of(context)
     in_channel = not (body.get("container") or {}).get("is_ephemeral", False)
 
     def work() -> None:
-        req = change(actor, action)
+        with deps.transaction() as session:
+            req = change(session, actor, action)
         card = views.card(req, today=actor.today(deps.clock.now()))
         respond(**message(views.card_text(req), card, in_channel=in_channel), replace_original=True)
 
     deps.defer(work, answer=ephemeral(respond))
-
-
-def _number(action: dict[str, Any]) -> int:
-    raw = action.get("value") or (action.get("selected_option") or {}).get("value", "")
-    try:
-        return int(str(raw).split(":", 1)[0])
-    except ValueError:
-        raise InvalidInput(
-            "That button is out of date. Type `/req list` for a fresh one."
-        ) from None
 
 
 def handle_assign_me(
@@ -67,11 +51,11 @@ def handle_assign_me(
         body,
         context,
         respond,
-        lambda actor, action: deps.run(
-            reqs.assign,
+        lambda session, actor, action: reqs.assign(
+            session=session,
             actor=actor,
             now=deps.clock.now(),
-            number=_number(action),
+            number=number_of(action),
             owner_id=actor.user_id,
         ),
     )
@@ -85,8 +69,8 @@ def handle_vote(ack: Ack, body: dict[str, Any], context: BoltContext, respond: R
         body,
         context,
         respond,
-        lambda actor, action: deps.run(
-            reqs.vote, actor=actor, now=deps.clock.now(), number=_number(action)
+        lambda session, actor, action: reqs.vote(
+            session=session, actor=actor, now=deps.clock.now(), number=number_of(action)
         ),
     )
 
@@ -96,16 +80,16 @@ def handle_status(
 ) -> None:
     """The status select."""
     deps = deps_of(context)
-    is_admin = admin_check(client)
+    is_admin = slack_api.admin_check(client)
 
-    def change(actor: Actor, action: dict[str, Any]) -> Any:
+    def change(session: Session, actor: Actor, action: dict[str, Any]) -> reqs.Requirement:
         value = (action.get("selected_option") or {}).get("value", "")
         status = parse_status(value.partition(":")[2])
-        return deps.run(
-            reqs.set_status,
+        return reqs.set_status(
+            session=session,
             actor=actor,
             now=deps.clock.now(),
-            number=_number(action),
+            number=number_of(action),
             status=status,
             is_admin=is_admin,
         )
@@ -116,14 +100,17 @@ def handle_status(
 def handle_page(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     """Previous/next page of a listing."""
     ack()
-    actor, action = _setup(body, context)
+    actor, action = action_of(body, context)
     deps = deps_of(context)
 
     def work() -> None:
         pager = json.loads(action.get("value") or "{}")
         words = pager.get("q", "").split() if pager.get("v") == "search" else []
         flt = parse_list_filter("all" if words else pager.get("q", ""))
-        page = deps.run(reqs.find, actor=actor, flt=flt, words=words, offset=int(pager["o"]))
+        with deps.transaction() as session:
+            page = reqs.find(
+                session=session, actor=actor, flt=flt, words=words, offset=int(pager["o"])
+            )
         answer = views.listing_message(
             page, pager=pager, mine=flt.mine, today=actor.today(deps.clock.now())
         )

@@ -13,11 +13,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import InvalidInput
 from bot.ids import ActionId, BlockId
-from bot.parsing import first_line, parse_label
+from bot.parsing.common import first_line
+from bot.parsing.requirements import parse_label
 from bot.services import duplicates
 from bot.services import requirements as reqs
 from bot.views import duplicates as dup_views
 from bot.views import requirements as views
+from handlers import slack_api
 from handlers.common import actor_of, deps_of
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,8 @@ def handle_capture_shortcut(
     text = msg.get("text") or ""
     channel = (shortcut.get("channel") or {}).get("id", "")
     actor = actor_of(context, user_id=shortcut["user"]["id"], channel_id=channel)
-    alike = deps_of(context).run(duplicates.similar, actor=actor, text=first_line(text))
+    with deps_of(context).transaction() as session:
+        alike = duplicates.similar(session=session, actor=actor, text=first_line(text))
     client.views_open(
         trigger_id=shortcut["trigger_id"],
         view=views.modal(
@@ -73,32 +76,38 @@ def handle_modal_submit(
     actor = actor_of(context, user_id=user_id, channel_id=meta.get("channel", ""))
     deps = deps_of(context)
     due_raw = _value(state, BlockId.REQ_DUE, ActionId.REQ_DUE).get("selected_date")
-    req = deps.run(
-        reqs.create,
-        actor=actor,
-        now=deps.clock.now(),
-        title=_value(state, BlockId.REQ_TITLE, ActionId.REQ_TITLE).get("value") or "",
-        description=_value(state, BlockId.REQ_DESCRIPTION, ActionId.REQ_DESCRIPTION).get("value")
-        or "",
-        priority=(
-            _value(state, BlockId.REQ_PRIORITY, ActionId.REQ_PRIORITY).get("selected_option") or {}
-        ).get("value"),
-        owner_id=_value(state, BlockId.REQ_OWNER, ActionId.REQ_OWNER).get("selected_user"),
-        due=date.fromisoformat(due_raw) if due_raw else None,
-        labels=_labels(_value(state, BlockId.REQ_LABELS, ActionId.REQ_LABELS).get("value")),
-        source_channel_id=meta.get("source_channel"),
-        source_ts=meta.get("source_ts"),
-    )
+    with deps.transaction() as session:
+        req = reqs.create(
+            session=session,
+            actor=actor,
+            now=deps.clock.now(),
+            title=_value(state, BlockId.REQ_TITLE, ActionId.REQ_TITLE).get("value") or "",
+            description=_value(state, BlockId.REQ_DESCRIPTION, ActionId.REQ_DESCRIPTION).get(
+                "value"
+            )
+            or "",
+            priority=(
+                _value(state, BlockId.REQ_PRIORITY, ActionId.REQ_PRIORITY).get("selected_option")
+                or {}
+            ).get("value"),
+            owner_id=_value(state, BlockId.REQ_OWNER, ActionId.REQ_OWNER).get("selected_user"),
+            due=date.fromisoformat(due_raw) if due_raw else None,
+            labels=_labels(_value(state, BlockId.REQ_LABELS, ActionId.REQ_LABELS).get("value")),
+            source_channel_id=meta.get("source_channel"),
+            source_ts=meta.get("source_ts"),
+        )
     ack()
 
     def announce() -> None:
         today = actor.today(deps.clock.now())
         if req.source_ts and req.source_channel_id:
-            link = client.chat_getPermalink(
-                channel=req.source_channel_id, message_ts=req.source_ts
-            ).get("permalink")
-            updated = deps.run(reqs.set_permalink, actor=actor, number=req.number, permalink=link)
-            client.chat_postMessage(
+            link = slack_api.permalink(client, channel=req.source_channel_id, ts=req.source_ts)
+            with deps.transaction() as session:
+                updated = reqs.set_permalink(
+                    session=session, actor=actor, number=req.number, permalink=link
+                )
+            slack_api.post(
+                client,
                 channel=req.source_channel_id,
                 thread_ts=req.source_ts,
                 text=views.confirmation(updated),
@@ -106,14 +115,16 @@ def handle_modal_submit(
             )
             return
         try:
-            client.chat_postMessage(
+            slack_api.post(
+                client,
                 channel=actor.channel_id,
                 text=views.card_text(req),
                 blocks=views.card(req, today=today),
             )
         except SlackApiError as exc:
             log.warning("could not post %s in %s: %s", req.ref, actor.channel_id, exc)
-            client.chat_postMessage(
+            slack_api.post(
+                client,
                 channel=user_id,
                 text=f"{req.ref} is saved, but I can't post in <#{actor.channel_id}>. "
                 "Invite me there with `/invite @teamloop`.",

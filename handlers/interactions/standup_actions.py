@@ -9,11 +9,12 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
-from bot.ids import ActionId
+from bot.ids import ActionId, BlockId
+from bot.parsing.standups import MEMBER_ZONES, When, parse_questions, parse_zone
 from bot.services import standup_runs, standups
-from bot.standup_rules import MEMBER_ZONES, When, parse_questions, parse_zone
 from bot.views import standups as views
-from handlers.common import actor_of, deps_of, ephemeral, form_values, refresh_people
+from handlers import slack_api
+from handlers.common import actor_of, deps_of, ephemeral, form_values, team_of
 
 
 def _run_id(body: dict[str, Any]) -> int:
@@ -26,12 +27,13 @@ def handle_answer_button(
     """Open the answer form (prefilled when editing; last plan as context)."""
     deps = deps_of(context)
     # Looked up before the ack, so a run that is gone gets a clear answer instead of nothing.
-    form = deps.run(
-        standup_runs.answer_form,
-        team_id=context.team_id,
-        run_id=_run_id(body),
-        user_id=body["user"]["id"],
-    )
+    with deps.transaction() as session:
+        form = standup_runs.answer_form(
+            session=session,
+            team_id=team_of(context),
+            run_id=_run_id(body),
+            user_id=body["user"]["id"],
+        )
     ack()
     client.views_open(trigger_id=body["trigger_id"], view=views.answer_modal(**form))
 
@@ -44,13 +46,14 @@ def handle_skip_button(
     deps = deps_of(context)
 
     def work() -> None:
-        deps.run(
-            standup_runs.skip,
-            team_id=context.team_id,
-            run_id=_run_id(body),
-            user_id=body["user"]["id"],
-            now=deps.clock.now(),
-        )
+        with deps.transaction() as session:
+            standup_runs.skip(
+                session=session,
+                team_id=team_of(context),
+                run_id=_run_id(body),
+                user_id=body["user"]["id"],
+                now=deps.clock.now(),
+            )
 
     deps.defer(work, answer=ephemeral(respond))
 
@@ -64,14 +67,15 @@ def handle_answer_submit(
     count = sum(1 for key in values if key.startswith(ActionId.STANDUP_Q))
     answers = [str(values.get(f"{ActionId.STANDUP_Q}{n}") or "") for n in range(count)]
     deps = deps_of(context)
-    deps.run(
-        standup_runs.answer,
-        team_id=context.team_id,
-        run_id=int(meta["run"]),
-        user_id=body["user"]["id"],
-        answers=answers,
-        now=deps.clock.now(),
-    )
+    with deps.transaction() as session:
+        standup_runs.answer(
+            session=session,
+            team_id=team_of(context),
+            run_id=int(meta["run"]),
+            user_id=body["user"]["id"],
+            answers=answers,
+            now=deps.clock.now(),
+        )
     ack()
 
 
@@ -84,36 +88,38 @@ def handle_setup_submit(
     values = form_values(view)
     days = values.get(ActionId.SU_DAYS) or []
     if not days:
-        raise InvalidInput("Pick at least one day.", field="su_days")
+        raise InvalidInput("Pick at least one day.", field=BlockId.SU_DAYS)
     zone_text = str(values.get(ActionId.SU_ZONE) or "").strip()
     try:
         zone = None if zone_text.lower() == MEMBER_ZONES else parse_zone(zone_text)
     except InvalidInput as exc:
-        raise InvalidInput(exc.message, field="su_zone") from exc
+        raise InvalidInput(exc.message, field=BlockId.SU_ZONE) from exc
     participants = list(values.get(ActionId.SU_PARTICIPANTS) or [])
     if not participants:
-        raise InvalidInput("Pick who takes part.", field="su_participants")
+        raise InvalidInput("Pick who takes part.", field=BlockId.SU_PARTICIPANTS)
     try:
         asked = parse_questions("|".join(str(values.get(ActionId.SU_QUESTIONS) or "").splitlines()))
     except InvalidInput as exc:
-        raise InvalidInput(exc.message, field="su_questions") from exc
+        raise InvalidInput(exc.message, field=BlockId.SU_QUESTIONS) from exc
     when = When(",".join(days), str(values.get(ActionId.SU_TIME) or "09:30"), zone)
     reminder = int(values.get(ActionId.SU_REMINDER) or 120)
     ack()
     deps = deps_of(context)
 
     def work() -> None:
-        refresh_people(client, deps, actor.team_id, participants)
-        deps.run(
-            standups.configure,
-            actor=actor,
-            now=deps.clock.now(),
-            when=when,
-            participants=participants,
-            questions=asked,
-            reminder_minutes=reminder,
-        )
-        client.chat_postEphemeral(
+        slack_api.refresh_people(client, deps, actor.team_id, participants)
+        with deps.transaction() as session:
+            standups.configure(
+                session=session,
+                actor=actor,
+                now=deps.clock.now(),
+                when=when,
+                participants=participants,
+                questions=asked,
+                reminder_minutes=reminder,
+            )
+        slack_api.post_ephemeral(
+            client,
             channel=actor.channel_id,
             user=actor.user_id,
             text=f"Standup saved: {views.describe(when.weekdays)} at {when.local_time}.",

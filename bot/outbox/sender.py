@@ -1,0 +1,405 @@
+"""The outbox: every scheduled message is a row; senders claim, pace, post and record.
+
+Guarantee: at-least-once delivery, narrowed to effectively once. Each post carries its dedupe
+key in Slack message metadata; an attempt whose outcome is unknown (a timeout, or a sender
+killed after claiming) is checked against the channel's history before posting again, so a
+message Slack already has is recorded, not re-sent. Only when that check itself cannot read
+the channel is a duplicate possible; a message is never dropped for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.jitter import RandomJitter
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.outbox import store
+from bot.outbox.parts import Claim, Limits, Report, outbox_client
+from bot.outbox.recovery import find_posted
+from storage.db import transaction
+from storage.scheduling import OutboxMessage
+from storage.statuses import OutboxStatus
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "teamloop_outbox"
+# Slack answers these with HTTP 200 and ok=false, yet they pass: try again later.
+TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+
+class Sender:
+    """Claims due rows and posts them within the limits; several may run at once."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        client: WebClient,
+        clock: Clock,
+        limits: Limits | None = None,
+        timer: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        tokens: Callable[[str], str | None] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.client = client
+        # Multi-workspace: each workspace's bot token (None: not installed there any more).
+        self.tokens = tokens
+        self._clients: dict[str, WebClient] = {}
+        self.clock = clock
+        self.limits = limits or Limits()
+        self.timer = timer
+        self.sleep = sleep
+        self.name = f"sender-{uuid.uuid4().hex[:8]}"
+        self.backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5, jitter=RandomJitter())
+        self._dm: dict[tuple[str, str], str] = {}
+        self._paused: dict[str, float] = {}
+        # Last local send per channel: a send delayed on this machine pushes the next one back.
+        self._last_send: dict[str, float] = {}
+        self._channel_locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Stop sending soon (SIGTERM): claim nothing more, give back claims not yet posted.
+
+        Posts already under way finish and are recorded; rows waiting for their slot are
+        released at once (not left to their lease), so another sender takes them over.
+        """
+        self._stopping.set()
+
+    def _wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; True when told to stop meanwhile."""
+        if seconds > 0:
+            if self.sleep is time.sleep:
+                return self._stopping.wait(seconds)
+            self.sleep(seconds)
+        return self._stopping.is_set()
+
+    # -- the loop ----------------------------------------------------------------------------
+    def deliver(self, *, linger: float = 0.0) -> Report:
+        """Send everything due; with `linger` seconds, also wait for retries due by then."""
+        report = Report()
+        deadline = self.timer() + linger
+        room = self.limits.workers * 2
+        with ThreadPoolExecutor(self.limits.workers, thread_name_prefix=self.name) as pool:
+            inflight: set[Future[None]] = set()
+            while True:
+                free = room - len(inflight)
+                # Claim in chunks: each claim is a transaction that locks the pacing rows.
+                wanted = free >= room // 4 or not inflight
+                claims = self._claim(free) if wanted and not self._stopping.is_set() else []
+                inflight |= {pool.submit(self._send, c, report) for c in claims}
+                if inflight:
+                    done, inflight = wait(inflight, timeout=0.05, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        future.result()
+                    continue
+                if claims:
+                    continue
+                if self._stopping.is_set():
+                    return report
+                pause = self._idle_wait(deadline)
+                if pause is None or self._wait(pause):
+                    return report
+
+    def _idle_wait(self, deadline: float) -> float | None:
+        """Seconds to wait before rows become sendable, or None when done for this call."""
+        with transaction(self.sessions) as session:
+            due = store.next_due(session)
+        if due is None:
+            return None
+        until_due = (due - self.clock.now()).total_seconds()
+        if self.timer() + max(until_due, 0) > deadline:
+            return None
+        # Due already but not claimable: the pacer holds it back; look again shortly.
+        return min(max(until_due, 0.05), 1.0)
+
+    # -- claiming ---------------------------------------------------------------------------
+    def _claim(self, room: int) -> list[Claim]:
+        now = self.clock.now()
+        claims: list[Claim] = []
+        with transaction(self.sessions) as session:
+            rows = store.due_rows(session, now=now, limit=room + 8)
+            by_team: dict[str, list[OutboxMessage]] = {}
+            for row in rows:
+                by_team.setdefault(row.team_id, []).append(row)
+            for team_id in sorted(by_team):
+                team_rows = by_team[team_id]
+                pace = store.pace_rows(session, team_id=team_id, keys={r.target for r in team_rows})
+                for row in team_rows:
+                    if len(claims) >= room:
+                        break
+                    claim = self._reserve(row, pace, now)
+                    if claim is not None:
+                        claims.append(claim)
+        return claims
+
+    def _reserve(self, row: OutboxMessage, pace: dict[str, Any], now: datetime) -> Claim | None:
+        wall = self.timer()
+        team, chan = pace[store.WORKSPACE_KEY], pace[row.target]
+        slot = max(wall, team.next_at, chan.next_at, self._paused.get(row.team_id, 0.0))
+        if slot - wall > self.limits.horizon:
+            return None
+        team.next_at = slot + self.limits.spacing
+        chan.next_at = slot + self.limits.channel_interval
+        if (
+            row.status == OutboxStatus.SENDING
+            and row.uncertain_since is None
+            and row.slot_at is not None
+        ):
+            # The previous holder died mid-attempt: Slack may have the message already.
+            row.uncertain_since = datetime.fromtimestamp(row.slot_at, UTC)
+        row.status = OutboxStatus.SENDING
+        row.claimed_by = self.name
+        row.claimed_at = now
+        row.slot_at = slot
+        row.lease_until = now + timedelta(seconds=slot - wall + self.limits.lease)
+        return Claim(
+            id=row.id,
+            team_id=row.team_id,
+            dedupe_key=row.dedupe_key,
+            target=row.target,
+            channel_id=row.channel_id,
+            thread_ts=row.thread_ts,
+            thread_key=row.thread_key,
+            edit_of=row.edit_of,
+            file=row.file,
+            file_name=row.file_name,
+            text=row.text,
+            blocks=row.blocks,
+            attempts=row.attempts,
+            uncertain_since=row.uncertain_since,
+            slot_at=slot,
+        )
+
+    # -- sending -----------------------------------------------------------------------------
+    def _send(self, claim: Claim, report: Report) -> None:
+        if self._wait(claim.slot_at - self.timer()):
+            self._release(claim)  # stopping: another sender takes it over at once
+            return
+        if self._paused.get(claim.team_id, 0.0) > self.timer():
+            self._release(claim)  # Slack asked this workspace to wait since the slot was taken
+            return
+        started = self.timer()
+        channel = claim.channel_id
+        client = self._client_for(claim.team_id)
+        if client is None:
+            error = "not_installed: teamloop was uninstalled or its tokens revoked"
+            self._failed(claim, channel, error, report, uncertain=None, final=True)
+            return
+        try:
+            if claim.thread_key or claim.edit_of:
+                ref = self._resolve(claim)
+                if ref is None:
+                    return
+                channel, ts = ref
+                if claim.edit_of:
+                    client.chat_update(channel=channel, ts=ts, text=claim.text, blocks=claim.blocks)
+                    self._record_sent(claim, channel, ts)
+                    report.add("sent")
+                    return
+                claim = replace(claim, thread_ts=ts)
+            if claim.file is not None:
+                self._upload(client, claim, channel)
+                report.add("sent")
+                return
+            channel = channel or self._open_dm(client, claim)
+            if claim.uncertain_since is not None:
+                found = find_posted(client, channel, claim)
+                if found is not None:
+                    self._record_sent(claim, channel, found)
+                    report.add("recovered")
+                    return
+            with self._spaced(claim.target):
+                response = client.chat_postMessage(
+                    channel=channel,
+                    text=claim.text,
+                    blocks=claim.blocks,
+                    thread_ts=claim.thread_ts,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    metadata={
+                        "event_type": METADATA_EVENT,
+                        "event_payload": {"dedupe_key": claim.dedupe_key},
+                    },
+                )
+            self._record_sent(claim, channel, str(response["ts"]))
+            report.add("sent")
+        except SlackApiError as exc:
+            self._on_slack_error(claim, channel, exc, report)
+        except Exception as exc:  # timeouts and dropped connections: outcome unknown
+            log.warning("outbox %s: %s (will check Slack before retrying)", claim.dedupe_key, exc)
+            self._failed(claim, channel, f"{type(exc).__name__}: {exc}", report, uncertain=started)
+
+    def _upload(self, client: WebClient, claim: Claim, channel: str | None) -> None:
+        """Upload a file with Slack's current flow (files_upload_v2: get URL, upload, complete).
+
+        Files carry no metadata, so an upload whose outcome was unknown is simply tried again.
+        """
+        channel = channel or self._open_dm(client, claim)
+        response = client.files_upload_v2(
+            content=claim.file,
+            filename=claim.file_name or "file",
+            title=claim.file_name,
+            channel=channel,
+            thread_ts=claim.thread_ts,
+            initial_comment=claim.text,
+        )
+        file_id = str((response.get("file") or {}).get("id") or "")
+        self._record_sent(claim, channel, file_id)
+
+    def _resolve(self, claim: Claim) -> tuple[str, str] | None:
+        """Channel and ts of the message this row replies to or edits; None if not yet sent."""
+        key = claim.edit_of or claim.thread_key
+        assert key is not None
+        with transaction(self.sessions) as session:
+            ref = store.by_key(session, key)
+            if (
+                ref is not None
+                and ref.status == OutboxStatus.SENT
+                and ref.channel_id
+                and ref.slack_ts
+            ):
+                return ref.channel_id, ref.slack_ts
+            row = store.owned(session, row_id=claim.id, claimer=self.name)
+            if row is None:
+                return None
+            row.claimed_by = row.lease_until = None
+            if ref is None or ref.status in (OutboxStatus.DEAD, OutboxStatus.CANCELLED):
+                row.status, row.last_error = OutboxStatus.DEAD, f"{key} was never sent"
+                log.error("outbox %s: %s was never sent; dropping it", claim.dedupe_key, key)
+            else:
+                # Its message is still on its way: look again shortly, without using an attempt.
+                row.status = OutboxStatus.PENDING
+                row.next_attempt_at = self.clock.now() + timedelta(seconds=1)
+        return None
+
+    def _on_slack_error(
+        self, claim: Claim, channel: str | None, exc: SlackApiError, report: Report
+    ) -> None:
+        status = exc.response.status_code
+        error = str(exc.response.get("error") or f"http_{status}")
+        if status == 429:
+            retry_after = float(exc.response.headers.get("Retry-After", 1) or 1)
+            self._pause(claim.team_id, retry_after)
+            self._release(claim)
+            report.add("rate_limited")
+        elif status >= 500 or error in TRANSIENT:
+            self._failed(claim, channel, error, report, uncertain=None)
+        else:
+            log.error("outbox %s: Slack refused it (%s); not retrying", claim.dedupe_key, error)
+            self._failed(claim, channel, error, report, uncertain=None, final=True)
+
+    @contextmanager
+    def _spaced(self, key: str) -> Iterator[None]:
+        """Keep the channel interval between this process's posts as Slack receives them.
+
+        Slots are reserved ahead, and a busy machine can delay one request on its way while
+        the next goes out on time. So posts to one channel go one at a time, and the next
+        starts a full interval after the previous one was answered (it had arrived by then).
+        """
+        with self._locks_lock:
+            lock = self._channel_locks.setdefault(key, threading.Lock())
+        with lock:
+            wait = self._last_send.get(key, 0.0) + self.limits.channel_interval - self.timer()
+            if wait > 0:
+                self.sleep(wait)
+            try:
+                yield
+            finally:
+                self._last_send[key] = self.timer()
+
+    def _client_for(self, team_id: str) -> WebClient | None:
+        if self.tokens is None:
+            return self.client
+        token = self.tokens(team_id)
+        if token is None:
+            return None
+        if token not in self._clients:
+            self._clients[token] = outbox_client(self.client.base_url, token, self.limits.timeout)
+        return self._clients[token]
+
+    def _open_dm(self, client: WebClient, claim: Claim) -> str:
+        key = (claim.team_id, claim.target)
+        if key not in self._dm:
+            opened = client.conversations_open(users=claim.target)
+            self._dm[key] = str(opened["channel"]["id"])
+        return self._dm[key]
+
+    def _pause(self, team_id: str, seconds: float) -> None:
+        until = self.timer() + seconds
+        self._paused[team_id] = max(self._paused.get(team_id, 0.0), until)
+        with transaction(self.sessions) as session:
+            team = store.pace_rows(session, team_id=team_id, keys=())[store.WORKSPACE_KEY]
+            team.next_at = max(team.next_at, until)
+        log.warning("Slack rate-limited workspace %s: pausing %.0fs", team_id, seconds)
+
+    # -- recording ---------------------------------------------------------------------------
+    def _record_sent(self, claim: Claim, channel: str, ts: str) -> None:
+        with transaction(self.sessions) as session:
+            row = store.owned(session, row_id=claim.id, claimer=self.name)
+            if row is None:
+                log.warning("outbox %s: claim lost while sending", claim.dedupe_key)
+                return
+            row.status, row.slack_ts, row.channel_id = OutboxStatus.SENT, ts, channel
+            row.sent_at = self.clock.now()
+            row.attempts += 1
+            row.lease_until = None  # claimed_by stays: which replica sent it
+
+    def _release(self, claim: Claim) -> None:
+        with transaction(self.sessions) as session:
+            row = store.owned(session, row_id=claim.id, claimer=self.name)
+            if row is not None:
+                row.status, row.claimed_by, row.lease_until = OutboxStatus.PENDING, None, None
+
+    def _failed(
+        self,
+        claim: Claim,
+        channel: str | None,
+        error: str,
+        report: Report,
+        *,
+        uncertain: float | None,
+        final: bool = False,
+    ) -> None:
+        with transaction(self.sessions) as session:
+            row = store.owned(session, row_id=claim.id, claimer=self.name)
+            if row is None:
+                return
+            row.attempts += 1
+            row.last_error = error[:2000]
+            row.channel_id = row.channel_id or channel
+            row.claimed_by = row.lease_until = None
+            if uncertain is not None and row.uncertain_since is None:
+                row.uncertain_since = datetime.fromtimestamp(uncertain, UTC)
+            if final or row.attempts >= self.limits.max_attempts:
+                row.status = OutboxStatus.DEAD
+                if row.fallback:
+                    # e.g. a chart that could not be uploaded: its digest shows text bars.
+                    store.enqueue_edit(session=session, now=self.clock.now(), **row.fallback)
+                log.error(
+                    "outbox %s dead after %d attempts: %s", row.dedupe_key, row.attempts, error
+                )
+                report.add("dead")
+                return
+            wait_s = self.backoff.calculate_sleep_duration(row.attempts - 1)
+            if uncertain is not None:
+                wait_s = max(wait_s, self.limits.settle)
+            row.status = OutboxStatus.PENDING
+            row.next_attempt_at = self.clock.now() + timedelta(seconds=wait_s)
+            report.add("retried")

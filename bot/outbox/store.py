@@ -1,0 +1,210 @@
+"""Outbox queries: due rows (claimed with SKIP LOCKED on PostgreSQL) and shared send pacing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, aliased
+
+from storage.db import insert_ignore
+from storage.scheduling import OutboxMessage, SendPace
+from storage.statuses import OutboxStatus
+
+WORKSPACE_KEY = "*"
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    ref = aliased(OutboxMessage)
+    # A reply or an edit waits until the message it refers to is settled (sent, or never).
+    settled = exists().where(
+        ref.dedupe_key == func.coalesce(OutboxMessage.edit_of, OutboxMessage.thread_key),
+        ref.status.in_((OutboxStatus.SENT, OutboxStatus.DEAD, OutboxStatus.CANCELLED)),
+    )
+    ready = or_(and_(OutboxMessage.thread_key.is_(None), OutboxMessage.edit_of.is_(None)), settled)
+    return and_(
+        or_(
+            and_(
+                OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
+            ),
+            # A lease that ran out: the sender holding it died (or stalled) mid-attempt.
+            and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now),
+        ),
+        ready,
+    )
+
+
+def due_rows(session: Session, *, now: datetime, limit: int) -> list[OutboxMessage]:
+    """Rows that may be claimed now, oldest first, locked (skipping rows others hold)."""
+    query = (
+        select(OutboxMessage)
+        .where(_claimable(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def pace_rows(session: Session, *, team_id: str, keys: Iterable[str]) -> dict[str, SendPace]:
+    """The pacing rows of a workspace and some channels, created if missing, locked in key
+    order (so two replicas never deadlock on them)."""
+    wanted = sorted({WORKSPACE_KEY, *keys})
+    name = session.get_bind().dialect.name
+    insert = pg_insert if name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(SendPace)
+        .values([{"team_id": team_id, "key": k, "next_at": 0.0} for k in wanted])
+        .on_conflict_do_nothing(index_elements=["team_id", "key"])
+    )
+    query = (
+        select(SendPace)
+        .where(SendPace.team_id == team_id, SendPace.key.in_(wanted))
+        .order_by(SendPace.key)
+        .with_for_update()
+    )
+    return {row.key: row for row in session.scalars(query)}
+
+
+def owned(session: Session, *, row_id: int, claimer: str) -> OutboxMessage | None:
+    """The row if this sender still holds its claim (a reclaimed row is someone else's)."""
+    row = session.get(OutboxMessage, row_id, with_for_update=True)
+    if row is None or row.status != OutboxStatus.SENDING or row.claimed_by != claimer:
+        return None
+    return row
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the next pending row (or running lease) becomes claimable."""
+    pending = session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == OutboxStatus.PENDING
+        )
+    )
+    leased = session.scalar(
+        select(func.min(OutboxMessage.lease_until)).where(
+            OutboxMessage.status == OutboxStatus.SENDING
+        )
+    )
+    found = [t for t in (pending, leased) if t is not None]
+    return min(found) if found else None
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    """How many outbox rows are in each status."""
+    rows = session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    return {status: count for status, count in rows}
+
+
+def enqueue(
+    *,
+    session: Session,
+    team_id: str,
+    dedupe_key: str,
+    target: str,
+    text: str,
+    now: datetime,
+    blocks: list[dict[str, Any]] | None = None,
+    thread_ts: str | None = None,
+    thread_key: str | None = None,
+    not_before: datetime | None = None,
+    occurrence_id: int | None = None,
+    file: bytes | None = None,
+    file_name: str | None = None,
+    fallback: dict[str, Any] | None = None,
+) -> bool:
+    """Queue a message for `target` (a channel, or a user for a DM); False if already queued.
+
+    With `thread_key`, the message is a reply in the thread of that outbox message. With
+    `file`, it is an upload (text is its comment); `fallback` is an edit applied if it dies.
+    """
+    values = {
+        "team_id": team_id,
+        "dedupe_key": dedupe_key,
+        "target": target,
+        "channel_id": None if target[:1] in ("U", "W") else target,
+        "thread_ts": thread_ts,
+        "thread_key": thread_key,
+        "text": text,
+        "blocks": blocks,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "occurrence_id": occurrence_id,
+        "created_at": now,
+        "file": file,
+        "file_name": file_name,
+        "fallback": fallback,
+    }
+    return insert_ignore(session, OutboxMessage, values, conflict=["dedupe_key"]) is not None
+
+
+def by_key(session: Session, dedupe_key: str) -> OutboxMessage | None:
+    """The outbox row with this dedupe key."""
+    return session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+
+
+def enqueue_edit(
+    *,
+    session: Session,
+    of_key: str,
+    text: str,
+    now: datetime,
+    blocks: list[dict[str, Any]] | None = None,
+) -> None:
+    """Change what an outbox message says: rewrite it while unsent, else queue a chat.update.
+
+    Edits not yet sent are merged, so a burst of changes costs one call to Slack.
+    """
+    original = session.scalar(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == of_key).with_for_update()
+    )
+    if original is None:
+        raise LookupError(f"no outbox message {of_key!r}")
+    if original.status == OutboxStatus.PENDING:
+        original.text, original.blocks = text, blocks
+        return
+    if original.status in (OutboxStatus.DEAD, OutboxStatus.CANCELLED):
+        return  # never shown, nothing to change
+    waiting = session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.edit_of == of_key, OutboxMessage.status == OutboxStatus.PENDING)
+        .with_for_update()
+    )
+    if waiting is not None:
+        waiting.text, waiting.blocks = text, blocks
+        return
+    session.add(
+        OutboxMessage(
+            team_id=original.team_id,
+            dedupe_key=f"{of_key}:edit:{uuid.uuid4().hex[:12]}",
+            target=original.target,
+            channel_id=original.channel_id,
+            edit_of=of_key,
+            text=text,
+            blocks=blocks,
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+
+
+def cancel(session: Session, dedupe_key: str) -> bool:
+    """Drop a message not yet sent (e.g. a reminder that is no longer needed)."""
+    row = session.scalar(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key).with_for_update()
+    )
+    if row is None or row.status != OutboxStatus.PENDING:
+        return False
+    row.status = OutboxStatus.CANCELLED
+    return True

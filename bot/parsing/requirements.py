@@ -1,0 +1,188 @@
+"""The `/req` grammar: quick capture, titles, priorities, labels, statuses and list filters."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.errors import InvalidInput
+from bot.parsing.common import DATE_HINT, parse_date, parse_user, shorten, starts_like_date
+from storage.statuses import CLOSED_REQUIREMENT, RequirementStatus
+
+TITLE_MAX = 200
+
+LABEL_MAX = 40
+
+LABELS_MAX = 10
+
+_PRIORITY = re.compile(r"^[Pp]([0-3])$")
+
+_CHANNEL_LABEL = re.compile(r"^<#C[A-Z0-9]+\|([^>]+)>$")
+
+_LABEL = re.compile(r"^#([\w][\w\-.]*)$")
+
+
+def parse_priority(token: str) -> str | None:
+    """Return `P0`..`P3` for a priority token, else None."""
+    match = _PRIORITY.match(token)
+    return f"P{match.group(1)}" if match else None
+
+
+def parse_label(token: str) -> str | None:
+    """Return the label of `#label` (or of a channel link Slack made of it), else None."""
+    match = _LABEL.match(token) or _CHANNEL_LABEL.match(token)
+    if not match:
+        return None
+    label = match.group(1).lower()
+    if len(label) > LABEL_MAX:
+        raise InvalidInput(
+            f"Labels are at most {LABEL_MAX} characters: `#{label[:20]}…` is longer."
+        )
+    return label
+
+
+@dataclass
+class Capture:
+    """What `/req new <text>` asked for."""
+
+    title: str
+    priority: str | None = None
+    owner_id: str | None = None
+    due: date | None = None
+    labels: list[str] = field(default_factory=list)
+
+
+def parse_capture(text: str, *, today: date) -> Capture:
+    """Parse `<title> [P0-P3] [@owner] [due <date>] [#label …]`, in any order."""
+    tokens = text.split()
+    capture = Capture(title="")
+    title: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if (prio := parse_priority(tok)) is not None:
+            if capture.priority and capture.priority != prio:
+                raise InvalidInput("Give one priority (P0, P1, P2 or P3), not two.")
+            capture.priority = prio
+        elif (user := parse_user(tok)) is not None:
+            if capture.owner_id and capture.owner_id != user:
+                raise InvalidInput("A requirement has one owner: mention just one person.")
+            capture.owner_id = user
+        elif (label := parse_label(tok)) is not None:
+            if label not in capture.labels:
+                capture.labels.append(label)
+        elif tok.lower() == "due" and i + 1 < len(tokens) and starts_like_date(tokens[i + 1]):
+            capture.due, used = _longest_date(tokens[i + 1 : i + 4], today=today)
+            i += used
+        elif tok.startswith("@") and len(tok) > 1:
+            raise InvalidInput(
+                f"I can't tell who `{tok[:40]}` is. Pick the person from Slack's @-autocomplete "
+                "so the mention turns blue."
+            )
+        else:
+            title.append(tok)
+        i += 1
+    if len(capture.labels) > LABELS_MAX:
+        raise InvalidInput(f"At most {LABELS_MAX} labels per requirement.")
+    capture.title = validate_title(" ".join(title))
+    return capture
+
+
+def _longest_date(words: list[str], *, today: date) -> tuple[date, int]:
+    """Try the longest date phrase first (`in 3 days` before `in`)."""
+    for n in range(len(words), 0, -1):
+        try:
+            return parse_date(" ".join(words[:n]), today=today), n
+        except InvalidInput:
+            continue
+    raise InvalidInput(f"I can't read the date after `due`. {DATE_HINT}")
+
+
+def validate_title(title: str) -> str:
+    """A title is 1..TITLE_MAX characters after trimming."""
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput(
+            "Give the requirement a title, e.g. `/req new Export invoices to CSV P1`. "
+            "Or type `/req new` alone for the form.",
+            field="title",
+        )
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(
+            f"Titles are at most {TITLE_MAX} characters (yours has {len(title)}). Put the "
+            "details in the description: type `/req new` alone for the form.",
+            field="title",
+        )
+    return title
+
+
+# `duplicate` is set only by a merge (`/req merge`), never picked from the status menu.
+STATUSES = tuple(s for s in RequirementStatus if s is not RequirementStatus.DUPLICATE)
+
+CLOSED_STATUSES = CLOSED_REQUIREMENT
+
+_STATUS_ALIASES = {
+    "inprogress": "in_progress",
+    "wip": "in_progress",
+    "doing": "in_progress",
+    "review": "in_review",
+    "inreview": "in_review",
+    "closed": "done",
+    "reject": "rejected",
+    "triage": "triaged",
+    "plan": "planned",
+}
+
+
+def parse_status(text: str) -> RequirementStatus:
+    """Read a status (`in progress`, `in-progress`, `wip` all mean in_progress)."""
+    key = "_".join(text.lower().replace("-", " ").split())
+    key = _STATUS_ALIASES.get(key.replace("_", ""), key)
+    if key in STATUSES:
+        return RequirementStatus(key)
+    raise InvalidInput(f"`{shorten(text)}` is not a status. Use one of: {', '.join(STATUSES)}.")
+
+
+@dataclass
+class ListFilter:
+    """What `/req list …` asked for; several filters combine."""
+
+    mine: bool = False
+    include_closed: bool = False
+    owner_id: str | None = None
+    label: str | None = None
+    priority: str | None = None
+    status: str | None = None
+
+
+LIST_HINT = (
+    "Try `/req list`, `/req list mine`, `/req list all`, `@bob`, `#billing`, `P1` or `done`."
+)
+
+
+def parse_list_filter(text: str) -> ListFilter:
+    """Parse `[mine|open|all|@user|#label|P1|<status>] …`."""
+    flt = ListFilter()
+    for tok in text.split():
+        low = tok.lower()
+        if low == "mine":
+            flt.mine = True
+        elif low == "open":
+            flt.include_closed = False
+        elif low == "all":
+            flt.include_closed = True
+        elif (user := parse_user(tok)) is not None:
+            flt.owner_id = user
+        elif (prio := parse_priority(tok)) is not None:
+            flt.priority = prio
+        elif (label := parse_label(tok)) is not None:
+            flt.label = label
+        else:
+            try:
+                flt.status = parse_status(tok)
+            except InvalidInput:
+                raise InvalidInput(
+                    f"I don't know the filter `{shorten(tok)}`. {LIST_HINT}"
+                ) from None
+    return flt

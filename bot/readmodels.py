@@ -1,0 +1,187 @@
+"""Read models: what each domain's services return and its views draw.
+
+Services build them from the store; views are pure functions of them. Both import this module,
+so neither imports the other for a data class (services still call views to compose the
+messages they queue).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from storage.items import Blocker, Feedback, Risk
+from storage.models import HistoryEvent, Requirement
+from storage.search_text import Term
+
+
+# -- requirements ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Detail:
+    """A requirement with its latest changes (for `show`)."""
+
+    requirement: Requirement
+    changes: Sequence[HistoryEvent]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing."""
+
+    items: list[Requirement]
+    total: int
+    offset: int
+    limit: int
+
+
+# -- the Home tab ---------------------------------------------------------------------------------
+@dataclass
+class Dashboard:
+    """What the Home tab shows one person."""
+
+    requirements: list[Requirement]
+    blockers: list[Blocker]
+    risks: list[Risk]
+    counters: dict[str, int] = field(default_factory=dict)
+    hidden: int = 0
+
+
+# -- digests --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Week:
+    """One bar group of the chart."""
+
+    start: date
+    created: int
+    done: int
+    open_blockers: int
+
+
+@dataclass
+class Standups:
+    """Participation over the period (team level; per person only for the standup's owner)."""
+
+    owner_id: str | None
+    runs: int
+    asked: int
+    answered: int
+    skipped_runs: int
+    per_person: dict[str, tuple[int, int]] = field(default_factory=dict)  # user: (answered, asked)
+
+    @property
+    def rate(self) -> float:
+        """Answered share of prompts."""
+        return self.answered / self.asked if self.asked else 0.0
+
+
+@dataclass
+class Digest:
+    """Everything one channel's digest says."""
+
+    channel_id: str
+    since: datetime
+    until: datetime
+    today: date
+    created: list[Requirement]
+    moved: list[tuple[Requirement, str, str]]
+    done: list[Requirement]
+    rejected: list[Requirement]
+    overdue: list[Requirement]
+    due_next_week: list[Requirement]
+    open_by_status: dict[str, int]
+    open_by_priority: dict[str, int]
+    blockers_opened: list[Blocker]
+    blockers_resolved: list[Blocker]
+    blockers_open: list[Blocker]
+    feedback: list[Feedback]
+    feedback_by_kind: dict[str, int]
+    most_linked: list[tuple[Requirement, int]]
+    most_voted: list[Requirement]
+    standups: Standups | None
+    risks_open: list[Risk]
+    reviews_overdue: list[Risk]
+    weeks: list[Week]
+
+    @property
+    def active(self) -> bool:
+        """Did anything happen in the period?"""
+        return bool(
+            self.created or self.moved or self.done or self.rejected or self.blockers_opened
+            or self.blockers_resolved or self.feedback or (self.standups and self.standups.runs)
+        )  # fmt: skip
+
+
+# -- reminders ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Nudge:
+    """One item in a person's reminder DM."""
+
+    ref: str | None  # None: about a person, no buttons
+    channel_id: str
+    text: str
+    done_label: str = "Done"
+
+
+# -- standups -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Tally:
+    """Who is where in a run: names of those who answered, counts of the rest."""
+
+    answered: list[str]
+    waiting: int
+    skipped: int
+    away: int
+
+
+# -- search and duplicates ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Hit:
+    """One result, as a view shows it (anonymous feedback carries no author)."""
+
+    kind: str
+    ref: str
+    text: str
+    status: str
+    channel_id: str
+    votes: int = 0
+
+
+@dataclass(frozen=True)
+class Results:
+    """Ranked hits, the terms to highlight, and how many hits were kept out for privacy."""
+
+    query: str
+    terms: list[Term]
+    hits: list[Hit]
+    more: bool = False
+    fuzzy: bool = False
+    hidden: int = 0
+    kinds: tuple[str, ...] = ("requirement", "feedback", "blocker")
+
+
+@dataclass(frozen=True)
+class Similar:
+    """An open requirement that looks like the new text, and how much (0..1)."""
+
+    requirement: Requirement
+    score: float
+
+
+@dataclass(frozen=True)
+class Captured:
+    """A requirement just captured, and the open one it looks like (if any)."""
+
+    requirement: Requirement
+    looks_like: Similar | None
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The outcome of a merge, for the answer."""
+
+    duplicate: Requirement
+    target: Requirement
+    votes: int
+    feedback: int
+    blockers: int

@@ -1,0 +1,2 @@
+"""Running the bot: HTTP serving, production processes, the wired scheduled jobs, metrics,
+doctor, export."""

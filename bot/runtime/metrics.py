@@ -1,0 +1,150 @@
+"""Prometheus metrics and the one structured log line per Slack request.
+
+Request counts and ack latency are per process; with several web workers they are merged
+through prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by the server
+before the workers start). Outbox depth, sends and ticker lag are read from the database at
+scrape time, so every replica reports the same truth.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.scheduling import OutboxMessage, SchedulerState
+from storage.statuses import OutboxStatus
+
+log = logging.getLogger("teamloop.request")
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+REQUESTS = Counter("teamloop_requests_total", "Slack requests handled", ["kind", "outcome"])
+ACK_SECONDS = Histogram(
+    "teamloop_ack_seconds",
+    "Time from receiving a Slack request to answering it (the ack)",
+    ["kind"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0, 5.0),
+)
+
+
+def describe(body: bytes, content_type: str) -> tuple[str, str]:
+    """(kind, team) of a Slack request body, e.g. ("command:/req new", "T123"); never a user."""
+    try:
+        if "json" in content_type:
+            data = json.loads(body or b"{}")
+        else:
+            form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            data = json.loads(form["payload"]) if "payload" in form else form
+    except (ValueError, KeyError, UnicodeDecodeError):
+        return "unreadable", ""
+    if "command" in data:
+        verb = (data.get("text") or "").split(" ", 1)[0].lower()[:20]
+        return f"command:{data['command']} {verb}".strip(), data.get("team_id", "")
+    team = data.get("team_id") or (data.get("team") or {}).get("id", "")
+    if data.get("type") == "event_callback":
+        return f"event:{(data.get('event') or {}).get('type', '?')}", team
+    if data.get("type") == "block_actions":
+        actions = data.get("actions") or [{}]
+        return f"action:{actions[0].get('action_id', '?')}", team
+    if data.get("type") == "view_submission":
+        return f"view:{(data.get('view') or {}).get('callback_id', '?')}", team
+    if data.get("type") in ("shortcut", "message_action"):
+        return f"shortcut:{data.get('callback_id', '?')}", team
+    return str(data.get("type") or "other"), team
+
+
+def instrument(app: WsgiApp) -> WsgiApp:
+    """Count and time `/slack/events` requests and log one JSON line for each."""
+
+    def wrapped(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != "/slack/events":
+            return app(environ, start)
+        begun = time.perf_counter()
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(size) if size else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        kind, team = describe(body, environ.get("CONTENT_TYPE", ""))
+        status: list[str] = []
+
+        def capture(code: str, headers: Any, *exc: Any) -> Any:
+            status.append(code)
+            return start(code, headers, *exc)
+
+        chunks = list(app(environ, capture))
+        elapsed = time.perf_counter() - begun
+        code = int((status or ["500"])[0].split()[0])
+        outcome = "ok" if code < 400 else f"http_{code}"
+        REQUESTS.labels(kind=kind.split(" ")[0], outcome=outcome).inc()
+        ACK_SECONDS.labels(kind=kind.split(" ")[0]).observe(elapsed)
+        log.info(
+            json.dumps(
+                {"team": team, "kind": kind, "latency_ms": round(elapsed * 1000, 1),
+                 "outcome": outcome, "status": code}
+            )
+        )  # fmt: skip
+        return chunks
+
+    return wrapped
+
+
+class StoreCollector(Collector):
+    """Outbox depth, messages by status, and ticker lag, read from the database."""
+
+    def __init__(self, sessions: sessionmaker[Session], now: Callable[[], datetime]) -> None:
+        self.sessions, self.now = sessions, now
+
+    def collect(self) -> Iterator[Metric]:
+        """One consistent read per scrape."""
+        by_status = GaugeMetricFamily(
+            "teamloop_outbox_messages", "Outbox rows by status", labels=["status"]
+        )
+        lag = GaugeMetricFamily(
+            "teamloop_ticker_lag_seconds", "How far behind now the last tick computed occurrences"
+        )
+        with self.sessions() as session:
+            rows = session.execute(
+                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+            ).all()
+            mark = session.get(SchedulerState, "occurrences")
+        counts = {status: n for status, n in rows}
+        for status in OutboxStatus:
+            by_status.add_metric([status.value], counts.get(status, 0))
+        yield by_status
+        depth = GaugeMetricFamily("teamloop_outbox_depth", "Messages waiting to be sent")
+        depth.add_metric(
+            [], counts.get(OutboxStatus.PENDING, 0) + counts.get(OutboxStatus.SENDING, 0)
+        )
+        yield depth
+        lag.add_metric([], (self.now() - mark.at).total_seconds() if mark else float("nan"))
+        yield lag
+
+
+def metrics_app(sessions: sessionmaker[Session]) -> WsgiApp:
+    """`GET /metrics` in Prometheus' text format."""
+
+    def serve(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
+        registry = CollectorRegistry()
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            MultiProcessCollector(registry)  # every web worker's counters, merged
+        else:
+            registry.register(REQUESTS)
+            registry.register(ACK_SECONDS)
+        registry.register(StoreCollector(sessions, lambda: datetime.now(UTC)))
+        start("200 OK", [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")])
+        return [generate_latest(registry)]
+
+    return serve

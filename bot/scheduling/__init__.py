@@ -1,0 +1,2 @@
+"""Scheduling: recurrences in local time, the ticker and its leadership, occurrences, and
+the job registry."""

@@ -1,0 +1,44 @@
+"""The kinds of scheduled work the ticker knows, registered explicitly (see bot/runtime/jobs.py)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from storage.scheduling import Occurrence, Schedule
+
+log = logging.getLogger(__name__)
+
+
+class OccurrenceHandler(Protocol):
+    """Writes what an occurrence sends (outbox rows); returns how many messages."""
+
+    def __call__(
+        self, *, session: Session, schedule: Schedule, occurrence: Occurrence, now: datetime
+    ) -> int: ...
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of schedule: its handler and how late it may still run."""
+
+    name: str
+    catch_up: timedelta
+    handler: OccurrenceHandler
+
+
+@dataclass
+class Registry:
+    """The kinds the ticker knows; filled explicitly by `bot.runtime.jobs.default_registry`."""
+
+    kinds: dict[str, Kind] = field(default_factory=dict)
+
+    def register(self, kind: Kind) -> None:
+        """Add a kind (each name once)."""
+        if kind.name in self.kinds:
+            raise ValueError(f"kind {kind.name!r} registered twice")
+        self.kinds[kind.name] = kind

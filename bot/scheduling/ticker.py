@@ -1,0 +1,109 @@
+"""The ticker: APScheduler running a small fixed set of interval jobs (tick, deliver, upkeep).
+
+What a tick does is in occurrences.py; the database, not this process, decides that an
+occurrence happens once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+class Ticker:
+    """APScheduler running the fixed set of interval jobs: tick and deliver."""
+
+    def __init__(
+        self,
+        *,
+        tick: Callable[[], Any],
+        deliver: Callable[[], Any],
+        clock: Clock,
+        tick_every: float = 20.0,
+        deliver_every: float = 1.0,
+        maintain: Callable[[], Any] | None = None,
+        interrupt: Callable[[], Any] | None = None,
+    ) -> None:
+        self._tick, self._deliver, self.clock = tick, deliver, clock
+        self._maintain = maintain
+        # Asks a running delivery to wrap up, so stopping never waits for a whole fan-out.
+        self._interrupt = interrupt
+        self.tick_every, self.deliver_every = tick_every, deliver_every
+        self.scheduler = BackgroundScheduler(
+            timezone="UTC",
+            # Never drop a late run (APScheduler's default grace is 1 s). A run that comes while
+            # the last one still works returns at once (see _guarded), so APScheduler may start
+            # it (2 instances) instead of warning "maximum number of running instances reached".
+            job_defaults={"coalesce": True, "max_instances": 2, "misfire_grace_time": None},
+        )
+
+    def start(self) -> None:
+        """Register the jobs (here and only here) and start the background thread."""
+        # APScheduler keeps wall time; the injected clock may run ahead (the sandbox's).
+        first = datetime.now(UTC)
+        self.scheduler.add_job(
+            self._guarded(self._tick),
+            "interval",
+            seconds=self.tick_every,
+            id="tick",
+            next_run_time=first,
+        )
+        self.scheduler.add_job(
+            self._guarded(self._deliver),
+            "interval",
+            seconds=self.deliver_every,
+            id="deliver",
+            next_run_time=first,
+        )
+        if self._maintain is not None:
+            # Housekeeping (expired OAuth states): hourly, first a minute after start.
+            self.scheduler.add_job(
+                self._guarded(self._maintain),
+                "interval",
+                seconds=3600,
+                id="maintain",
+                next_run_time=first + timedelta(minutes=1),
+            )
+        self.scheduler.start()
+
+    def poke(self) -> None:
+        """Deliver now (after a listener queued something) instead of at the next interval."""
+        job = self.scheduler.get_job("deliver")
+        if job is not None:
+            job.modify(next_run_time=datetime.now(UTC))
+
+    def stop(self) -> None:
+        """Stop the jobs: interrupt delivery, then wait for the running job to finish.
+
+        Final for this process; SIGTERM handlers call it (see README, "Stopping").
+        """
+        if self._interrupt is not None:
+            self._interrupt()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+
+    @staticmethod
+    def _guarded(job: Callable[[], Any]) -> Callable[[], None]:
+        busy = threading.Lock()
+
+        def run() -> None:
+            if not busy.acquire(blocking=False):
+                return  # the running one picks up whatever is new; never stack them
+            # A job must survive a database blip: log it and let the next interval retry.
+            try:
+                job()
+            except Exception:
+                log.exception("scheduled job %s failed", getattr(job, "__name__", job))
+            finally:
+                busy.release()
+
+        return run

@@ -1,0 +1,99 @@
+"""`/feedback [anonymous] [kind] <text> [REQ-n]`, `/feedback list`, `/feedback help`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.deps import Session
+from bot.errors import InvalidInput
+from bot.parsing.common import shorten
+from bot.parsing.items import KINDS, split_item
+from bot.services import duplicates, feedback
+from bot.services.actor import Actor
+from bot.views import duplicates as dup_views
+from bot.views import items as views
+from bot.views.blocks import Block, message
+from handlers.commands import search as search_cmd
+from handlers.commands.router import Call, Verb, route
+
+
+def handle_feedback(
+    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """Route `/feedback …`: a verb, or else the feedback itself."""
+    route(VERBS, ack, command, context, client, respond, default=capture)
+
+
+def capture(call: Call) -> Block:
+    """`/feedback [anonymous] [kind] <text> [REQ-n]`: record it (posted unless anonymous)."""
+    words = call.text.split()
+    anonymous = words[0].lower() in ("anonymous", "anon")
+    if anonymous:
+        words = words[1:]
+    kind = words[0].lower() if words and words[0].lower() in KINDS else None
+    if kind:
+        words = words[1:]
+    item = split_item(" ".join(words), example="/feedback The export is too slow REQ-3")
+    if item.owner_id:
+        raise InvalidInput("Feedback has no owner; leave out the @mention, or use `/blocker`.")
+    with call.transaction() as session:
+        fb = feedback.create(
+            session=session,
+            actor=call.actor,
+            now=call.now,
+            text=item.text,
+            kind=kind,
+            anonymous=anonymous,
+            requirement_number=item.requirement,
+        )
+        # Never for anonymous feedback: whoever clicked "Link" would be recorded in its history.
+        suggested = (
+            duplicates.suggest_requirement(session=session, actor=call.actor, text=fb.text)
+            if not anonymous and item.requirement is None
+            else None
+        )
+    if anonymous:
+        # Never posted now: the timing would tell who sent it.
+        return message(
+            f"Thanks. {fb.ref} is saved without your name and will appear in this channel's "
+            "next digest, not now."
+        )
+    linked = f"REQ-{item.requirement}" if item.requirement else None
+    blocks = views.feedback_card(fb, linked=linked)
+    if suggested is not None:
+        blocks += dup_views.suggestion_blocks(fb.number, suggested)
+    return message(f"{fb.ref}: {shorten(fb.text, 100)}", blocks, in_channel=True)
+
+
+def list_recent(call: Call) -> Block:
+    """`/feedback list`: the channel's latest (`list <words>` is feedback that says "list…")."""
+    if call.args:
+        return capture(call)
+    with call.transaction() as session:
+        rows = _recent_with_links(session=session, actor=call.actor)
+    return message("Recent feedback", views.feedback_list(rows))
+
+
+def _recent_with_links(
+    *, session: Session, actor: Actor
+) -> list[tuple[feedback.Feedback, str | None]]:
+    rows = feedback.recent(session=session, actor=actor)
+    return [
+        (fb, feedback.requirement_ref(session=session, requirement_id=fb.requirement_id))
+        for fb in rows
+    ]
+
+
+def show_help(call: Call) -> Block:
+    """The verbs."""
+    return views.help_message("How to use /feedback", views.FEEDBACK_HELP)
+
+
+VERBS: dict[str, Verb] = {
+    "help": show_help,
+    "list": list_recent,
+    "search": search_cmd.verb(("feedback",)),
+}

@@ -1,0 +1,108 @@
+"""The one router every slash command uses: the first word is the verb, each verb a function.
+
+A command is a table of verbs and a one-line listener that calls `route`. A command whose
+text may start with anything (`/feedback <text>`, `/blocker <text>`) names a `default` verb
+that receives the whole text when the first word is not one of its verbs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.deps import Deps, Session
+from bot.parsing.common import shorten
+from bot.services.actor import Actor
+from bot.views.blocks import Block, message
+from handlers.common import actor_of, deps_of
+
+
+@dataclass
+class Call:
+    """One slash command invocation, parsed just enough to route it."""
+
+    actor: Actor
+    args: list[str]
+    rest: str
+    context: BoltContext
+    client: WebClient
+    respond: Respond
+    trigger_id: str
+    # The whole text after the command, verb included (for a command's default verb).
+    text: str = ""
+
+    @property
+    def deps(self) -> Deps:
+        """The listener's dependencies."""
+        return deps_of(self.context)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: `with call.transaction() as session: svc.fn(session=session, …)`."""
+        with self.deps.transaction() as session:
+            yield session
+
+    @property
+    def now(self) -> datetime:
+        """The injected clock's now."""
+        return self.deps.clock.now()
+
+    @property
+    def today(self) -> date:
+        """Today in the actor's zone."""
+        return self.actor.today(self.now)
+
+
+Verb = Callable[[Call], Block | None]
+
+
+def parse_call(
+    command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> tuple[str, Call]:
+    """The verb (first word, lower case) and the rest of a slash command."""
+    text = (command.get("text") or "").strip()
+    verb, _, rest = text.partition(" ")
+    actor = actor_of(context, user_id=command["user_id"], channel_id=command["channel_id"])
+    call = Call(
+        actor,
+        rest.split(),
+        rest.strip(),
+        context,
+        client,
+        respond,
+        command.get("trigger_id", ""),
+        text=text,
+    )
+    return verb.lower(), call
+
+
+def route(
+    verbs: Mapping[str, Verb],
+    ack: Ack,
+    command: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond,
+    *,
+    default: Verb | None = None,
+) -> None:
+    """Run the command's verb (`help` when none) and ack with its answer."""
+    verb, call = parse_call(command, context, client, respond)
+    handler = verbs.get(verb or "help")
+    if handler is None and default is not None:
+        handler = default
+    if handler is None:
+        name = command.get("command", "")
+        ack(message(f"I don't know `{name} {shorten(verb)}`. Type `{name} help` for the verbs."))
+        return
+    answer = handler(call)
+    if answer is None:
+        ack()
+    else:
+        ack(answer)

@@ -1,0 +1,357 @@
+"""Plays Slack's side: builds real payloads, signs them, sends them to the app, applies answers."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_bolt import App, BoltRequest
+
+from sandbox.workspace import Json, Workspace
+
+SAMPLES = Path(__file__).with_name("samples")
+
+
+@cache
+def _sample(name: str) -> str:
+    return (SAMPLES / f"{name}.json").read_text()
+
+
+def template(name: str) -> Json:
+    """A fresh copy of one of Slack's payload skeletons (every field Slack may send)."""
+    data: Json = json.loads(_sample(name))
+    return copy.deepcopy(data)
+
+
+def sign(secret: str, body: str, timestamp: int) -> str:
+    """Slack's v0 request signature."""
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Reply:
+    """The app's HTTP answer to one request."""
+
+    status: int
+    body: str
+
+    def json(self) -> Json:
+        """The body as JSON ({} when empty)."""
+        return json.loads(self.body) if self.body.strip() else {}
+
+
+class Driver:
+    """Sends signed slash commands, events and interactivity payloads to an app."""
+
+    def __init__(
+        self, workspace: Workspace, *, signing_secret: str, target: App | str, standin_url: str
+    ) -> None:
+        self.ws = workspace
+        self.secret = signing_secret
+        self.target = target
+        self.standin_url = standin_url.rstrip("/")
+        self.clock_skew = 0
+        self._event_seq = 0
+
+    # -- transport ---------------------------------------------------------------------------
+    def send(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        headers: dict[str, str] | None = None,
+        signature: str | None = None,
+        timestamp: int | None = None,
+    ) -> Reply:
+        """Sign and deliver one request (bolt dispatch in-process, or HTTP POST)."""
+        ts = timestamp if timestamp is not None else int(time.time()) + self.clock_skew
+        hdrs: dict[str, str | Sequence[str]] = {
+            "content-type": content_type,
+            "x-slack-request-timestamp": str(ts),
+            "x-slack-signature": signature or sign(self.secret, body, ts),
+            **(headers or {}),
+        }
+        if isinstance(self.target, App):
+            resp = self.target.dispatch(BoltRequest(body=body, headers=hdrs))
+            return Reply(resp.status, resp.body)
+        flat = {k: str(v) for k, v in hdrs.items()}
+        req = urllib.request.Request(self.target, data=body.encode(), headers=flat, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return Reply(r.status, r.read().decode())
+        except urllib.error.HTTPError as err:
+            return Reply(err.code, err.read().decode())
+
+    def _response_url(self, channel: str, user: str, message_ts: str | None = None) -> str:
+        token = self.ws.next_id("R")
+        self.ws.response_urls[token] = {"channel": channel, "user": user, "message_ts": message_ts}
+        return f"{self.standin_url}/response/{token}"
+
+    def _apply(self, reply: Reply, channel: str, user: str) -> None:
+        """Show what an ack body asks for, as Slack would."""
+        if reply.status != 200 or not reply.body.strip().startswith("{"):
+            return
+        data = reply.json()
+        if "text" not in data and "blocks" not in data:
+            return
+        if data.get("response_type") == "in_channel":
+            self.ws.post(
+                channel,
+                user=self.ws.bot_user_id,
+                text=data.get("text", ""),
+                blocks=data.get("blocks"),
+                bot=True,
+            )
+        else:
+            self.ws.ephemerals.append(
+                {
+                    "channel": channel,
+                    "user": user,
+                    "ts": self.ws.next_ts(),
+                    "text": data.get("text", ""),
+                    "blocks": data.get("blocks"),
+                }
+            )
+
+    def _team(self, body: Json) -> None:
+        body["team"] = {
+            "id": self.ws.team_id,
+            "domain": self.ws.domain,
+            "enterprise_id": "",
+            "enterprise_name": "",
+        }
+        body["enterprise"] = None
+        body["api_app_id"] = "A0TEAMLOOP"
+        body["is_enterprise_install"] = False
+
+    def _user(self, user: str) -> Json:
+        return {
+            "id": user,
+            "username": self.ws.users.get(user, {}).get("name", user),
+            "name": self.ws.users.get(user, {}).get("name", user),
+            "team_id": self.ws.team_id,
+        }
+
+    # -- slash commands ----------------------------------------------------------------------
+    def command(self, command: str, text: str, *, user: str, channel: str, **kw: Any) -> Reply:
+        """Send `/command text` as `user` in `channel`."""
+        body = template("SlashCommandPayload")
+        body.update(
+            team_id=self.ws.team_id,
+            team_domain=self.ws.domain,
+            enterprise_id="",
+            enterprise_name="",
+            api_app_id="A0TEAMLOOP",
+            channel_id=channel,
+            channel_name=self.ws.channels.get(channel, {}).get("name", "directmessage"),
+            user_id=user,
+            user_name=self.ws.users.get(user, {}).get("name", user),
+            command=command,
+            text=text,
+            trigger_id=self.ws.trigger_for(user),
+            response_url=self._response_url(channel, user),
+            is_enterprise_install="false",
+        )
+        reply = self.send(urlencode(body), "application/x-www-form-urlencoded", **kw)
+        self._apply(reply, channel, user)
+        return reply
+
+    # -- events ------------------------------------------------------------------------------
+    def event(
+        self, event: Json, *, event_id: str | None = None, retry_num: int | None = None, **kw: Any
+    ) -> Reply:
+        """Deliver an Events API callback (re-deliveries reuse the event_id)."""
+        self._event_seq += 1
+        body = template("ReactionAddedPayload")
+        body.update(
+            team_id=self.ws.team_id,
+            enterprise_id="",
+            api_app_id="A0TEAMLOOP",
+            event=event,
+            event_id=event_id or f"Ev{self._event_seq:08d}",
+            event_time=int(time.time()),
+            context_team_id=self.ws.team_id,
+            context_enterprise_id=None,
+            authorizations=[
+                {
+                    "enterprise_id": None,
+                    "team_id": self.ws.team_id,
+                    "user_id": self.ws.bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+        )
+        headers = {}
+        if retry_num is not None:
+            headers = {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": "timeout"}
+        return self.send(json.dumps(body), "application/json", headers=headers, **kw)
+
+    def react(
+        self,
+        reaction: str,
+        *,
+        user: str,
+        channel: str,
+        ts: str,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+    ) -> Reply:
+        """`user` adds `:reaction:` to the message at `ts`."""
+        msg = self.ws.find(channel, ts) or {}
+        event = template("ReactionAddedPayload")["event"]
+        event.update(
+            user=user,
+            reaction=reaction,
+            item_user=msg.get("user", ""),
+            item={"type": "message", "channel": channel, "ts": ts},
+            event_ts=self.ws.next_ts(),
+        )
+        return self.event(event, event_id=event_id, retry_num=retry_num)
+
+    def set_status(
+        self, user: str, *, text: str = "", emoji: str = "", tz: str | None = None
+    ) -> Reply:
+        """`user` changes their Slack status (or zone); Slack sends `user_change`."""
+        with self.ws.lock:
+            person = self.ws.users[user]
+            person["profile"].update(status_text=text, status_emoji=emoji, status_expiration=0)
+            if tz is not None:
+                person["tz"] = person["tz_label"] = tz
+            snapshot = json.loads(json.dumps(person))
+        return self.event(
+            {"type": "user_change", "user": snapshot, "cache_ts": int(time.time()),
+             "event_ts": self.ws.next_ts()}
+        )  # fmt: skip
+
+    def join(self, user: str, channel: str, *, leave: bool = False) -> Reply:
+        """`user` joins (or leaves) `channel`; Slack sends member_joined/left_channel."""
+        with self.ws.lock:
+            members = self.ws.channels[channel]["members"]
+            if leave and user in members:
+                members.remove(user)
+            elif not leave and user not in members:
+                members.insert(0, user)
+        kind = "member_left_channel" if leave else "member_joined_channel"
+        return self.event(
+            {"type": kind, "user": user, "channel": channel, "channel_type": "C",
+             "team": self.ws.team_id, "event_ts": self.ws.next_ts()}
+        )  # fmt: skip
+
+    def say(self, text: str, *, user: str, channel: str, thread_ts: str | None = None) -> Json:
+        """A person posts a plain message (stored; teamloop does not listen to messages)."""
+        return self.ws.post(channel, user=user, text=text, thread_ts=thread_ts)
+
+    # -- interactivity -----------------------------------------------------------------------
+    def _interact(self, body: Json) -> Reply:
+        return self.send(
+            urlencode({"payload": json.dumps(body)}), "application/x-www-form-urlencoded"
+        )
+
+    def shortcut(self, callback_id: str, *, user: str, channel: str, ts: str) -> Reply:
+        """Run a message shortcut on the message at `ts`."""
+        msg = self.ws.find(channel, ts)
+        if msg is None:
+            raise KeyError(f"no message {ts} in {channel}")
+        body = template("MessageShortcutPayload")
+        self._team(body)
+        body.update(
+            callback_id=callback_id,
+            trigger_id=self.ws.trigger_for(user),
+            message_ts=ts,
+            response_url=self._response_url(channel, user),
+            user=self._user(user),
+            channel={"id": channel, "name": self.ws.channels.get(channel, {}).get("name", "")},
+            message={**body["message"], **msg, "blocks": msg.get("blocks", [])},
+            action_ts=self.ws.next_ts(),
+            token="",
+        )
+        return self._interact(body)
+
+    def click(
+        self,
+        message: Json,
+        action_id: str,
+        *,
+        user: str,
+        channel: str,
+        value: str | None = None,
+        selected: str | None = None,
+        ephemeral: bool = False,
+    ) -> Reply:
+        """Click a button (or pick a select option) in a message's blocks."""
+        element = _find_element(message.get("blocks") or [], action_id)
+        body = template("BlockActionPayload")
+        self._team(body)
+        action: Json = {
+            "action_id": action_id,
+            "block_id": element.get("_block_id", ""),
+            "type": element["type"],
+            "action_ts": self.ws.next_ts(),
+        }
+        if element["type"] == "button":
+            action.update(
+                value=value if value is not None else element.get("value", ""), text=element["text"]
+            )
+        elif element["type"] == "static_select":
+            option = next(o for o in element["options"] if o["value"] == selected)
+            action["selected_option"] = option
+        body.update(
+            user=self._user(user),
+            trigger_id=self.ws.trigger_for(user),
+            container={
+                "type": "message",
+                "message_ts": message["ts"],
+                "channel_id": channel,
+                "is_ephemeral": ephemeral,
+            },
+            channel={"id": channel, "name": self.ws.channels.get(channel, {}).get("name", "")},
+            message=message,
+            actions=[action],
+            view=None,
+            state={"values": {}},
+            response_url=self._response_url(channel, user, message["ts"]),
+            token="",
+        )
+        return self._interact(body)
+
+    def submit(self, view_id: str, values: dict[str, dict[str, Json]], *, user: str) -> Reply:
+        """Submit an open modal with `{block_id: {action_id: value-object}}`."""
+        view = self.ws.views[view_id]
+        body = template("ViewSubmissionPayload")
+        self._team(body)
+        body.update(
+            user=self._user(user),
+            trigger_id=self.ws.trigger_for(user),
+            token="",
+            view={**body["view"], **view, "state": {"values": values}},
+            response_urls=[],
+        )
+        reply = self._interact(body)
+        if reply.status == 200 and not reply.json().get("response_action"):
+            with self.ws.lock:
+                self.ws.views.pop(view_id, None)
+        return reply
+
+
+def _find_element(blocks: list[Json], action_id: str) -> Json:
+    for block in blocks:
+        for element in block.get("elements") or []:
+            if element.get("action_id") == action_id:
+                return {**element, "_block_id": block.get("block_id", "")}
+        accessory = block.get("accessory") or {}
+        if accessory.get("action_id") == action_id:
+            return {**accessory, "_block_id": block.get("block_id", "")}
+    raise KeyError(f"no element {action_id!r} in message")

@@ -1,0 +1,232 @@
+"""`python -m bot sandbox`: the local workspace in the browser (or, with --terminal, in a
+terminal), the bot running as it does with Slack."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from bot.config import Settings
+from bot.ids import CallbackId
+from sandbox.render import render_message
+from sandbox.server import Sandbox
+from sandbox.workspace import Json, Workspace
+from storage.migrate import upgrade
+from storage.models import Requirement
+
+HELP = """Type a slash command (/req new Export invoices P1 @bob due friday), or:
+  :say <text>            post a message        :react <n> [emoji]   react (default bulb)
+  :shortcut <n>          capture message n      :click <n> <button>  press a button
+  :as <name>             act as someone else    :in <#channel>       switch channel
+  :show                  reprint the channel    :quit"""
+
+
+def _reset(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        for suffix in ("", "-wal", "-shm"):
+            Path(parsed.database + suffix).unlink(missing_ok=True)
+
+
+def run_sandbox(
+    settings: Settings,
+    *,
+    reset: bool,
+    demo: bool,
+    terminal: bool = False,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Serve the browser sandbox until Ctrl-C (or `stop`); `terminal` runs the text version."""
+    out = stdout or sys.stdout
+    if reset:
+        _reset(settings.database_url)
+    upgrade(settings.database_url)
+    box = Sandbox(settings, settings.port).start(scheduler=not terminal)
+    try:
+        if demo or (not terminal and _empty(box)):
+            box.demo()
+        if terminal:
+            print(f"teamloop sandbox (store: {settings.database_url})", file=out)
+            print(HELP, file=out)
+            with contextlib.suppress(KeyboardInterrupt):
+                Repl(box, stdin or sys.stdin, out).loop()
+            return 0
+        print(
+            f"teamloop sandbox: open {box.server.url} in your browser "
+            f"(store: {settings.database_url}). Ctrl-C stops it.",
+            file=out,
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            (stop or threading.Event()).wait()
+        return 0
+    finally:
+        box.stop()
+
+
+def _empty(box: Sandbox) -> bool:
+    with box.deps.sessions() as session:
+        return session.scalar(select(func.count(Requirement.id))) == 0
+
+
+class Repl:
+    """Reads lines, acts as the current person, prints what the workspace shows."""
+
+    def __init__(self, box: Sandbox, stdin: TextIO, out: TextIO) -> None:
+        self.box, self.stdin, self.out = box, stdin, out
+        self.seen = 0
+
+    def prompt(self, text: str) -> str | None:
+        self.out.write(text)
+        self.out.flush()
+        line = self.stdin.readline()
+        return None if not line else line.rstrip("\n")
+
+    def loop(self) -> None:
+        """Until :quit or end of input."""
+        while True:
+            ws = self.box.ws
+            who = ws.users[self.box.user]["name"]
+            line = self.prompt(f"{who} in #{ws.channels[self.box.channel]['name']}> ")
+            if line is None or line.strip() in (":quit", ":q"):
+                return
+            try:
+                self.handle(line.strip())
+            except (KeyError, IndexError, ValueError) as exc:
+                print(f"  (sandbox) can't do that: {exc}. Type :help.", file=self.out)
+            self.box.settle()
+            self.fill_views()
+            self.show_new()
+
+    def _messages(self) -> list[Json]:
+        return self.box.ws.channel_messages(self.box.channel, top_level=False)
+
+    def handle(self, line: str) -> None:
+        box, d = self.box, self.box.driver
+        if not line:
+            return
+        if line.startswith("/"):
+            command, _, text = line.partition(" ")
+            d.command(command, escape_mentions(text, box.ws), user=box.user, channel=box.channel)
+            return
+        verb, _, rest = line.partition(" ")
+        msgs = self._messages()
+        if verb == ":say":
+            d.say(rest, user=box.user, channel=box.channel)
+        elif verb == ":react":
+            args = rest.split()
+            emoji = args[1].strip(":") if len(args) > 1 else "bulb"
+            d.react(emoji, user=box.user, channel=box.channel, ts=msgs[int(args[0])]["ts"])
+        elif verb == ":shortcut":
+            d.shortcut(
+                CallbackId.CAPTURE_REQUIREMENT,
+                user=box.user,
+                channel=box.channel,
+                ts=msgs[int(rest)]["ts"],
+            )
+        elif verb == ":click":
+            n, _, label = rest.partition(" ")
+            self.click(msgs[int(n)], label.strip().lower())
+        elif verb == ":as":
+            box.user = next(u for u, v in box.ws.users.items() if v["name"] == rest.strip("@ "))
+        elif verb == ":in":
+            box.channel = next(
+                c for c, v in box.ws.channels.items() if v["name"] == rest.strip("# ")
+            )
+            self.seen = 0
+        elif verb == ":show":
+            self.seen = 0
+        else:
+            print(HELP, file=self.out)
+
+    def click(self, msg: Json, label: str) -> None:
+        for block in msg.get("blocks") or []:
+            for el in block.get("elements") or []:
+                if el.get("type") == "button" and label in el["text"]["text"].lower():
+                    self.box.driver.click(
+                        msg, el["action_id"], user=self.box.user, channel=self.box.channel
+                    )
+                    return
+        raise ValueError(f"no button {label!r} on that message")
+
+    def fill_views(self) -> None:
+        """Ask for each field of any form the bot opened, then submit it."""
+        for view_id, view in list(self.box.ws.views.items()):
+            if view.get("type") != "modal":
+                continue
+            print(
+                f"  -- {view['title']['text']} (Enter keeps the value in brackets) --",
+                file=self.out,
+            )
+            values: dict[str, Json] = {}
+            for block in view.get("blocks", []):
+                if block.get("type") != "input":
+                    continue
+                el = block["element"]
+                default = el.get("initial_value") or (el.get("initial_option") or {}).get(
+                    "value", ""
+                )
+                answer = self.prompt(f"  {block['label']['text']} [{default}]: ")
+                answer = answer or default
+                if el["type"] == "users_select" and answer:
+                    answer = next(
+                        (
+                            u
+                            for u, v in self.box.ws.users.items()
+                            if v["name"] == answer.strip("@ ")
+                        ),
+                        answer,
+                    )
+                values[block["block_id"]] = {el["action_id"]: _element_value(el, answer)}
+            reply = self.box.driver.submit(view_id, values, user=self.box.user)
+            errors = reply.json().get("errors") if reply.body.strip() else None
+            if errors:
+                for message in errors.values():
+                    print(f"  ! {message}", file=self.out)
+                self.box.ws.views.pop(view_id, None)
+            self.box.settle()
+
+    def show_new(self) -> None:
+        ws, out = self.box.ws, self.out
+        msgs = self._messages()
+        for i in range(self.seen, len(msgs)):
+            print(render_message(i, msgs[i], ws), file=out)
+        self.seen = len(msgs)
+        for eph in ws.ephemerals_for(self.box.user):
+            if not eph.get("shown"):
+                eph["shown"] = True
+                print(
+                    render_message(0, {**eph, "user": ws.bot_user_id}, ws, ephemeral=True), file=out
+                )
+
+
+def escape_mentions(text: str, ws: Workspace) -> str:
+    """What Slack does for commands with should_escape: `@bob` becomes `<@U0BOB|bob>`."""
+    names = {u["name"]: uid for uid, u in ws.users.items()}
+    words = []
+    for word in text.split(" "):
+        name = word[1:]
+        words.append(f"<@{names[name]}|{name}>" if word.startswith("@") and name in names else word)
+    return " ".join(words)
+
+
+def _element_value(el: Json, answer: str) -> Json:
+    kind = el["type"]
+    if kind == "static_select":
+        return {
+            "type": kind,
+            "selected_option": {"value": answer, "text": {"type": "plain_text", "text": answer}},
+        }
+    if kind == "users_select":
+        return {"type": kind, "selected_user": answer or None}
+    if kind == "datepicker":
+        return {"type": kind, "selected_date": answer or None}
+    return {"type": kind, "value": answer or None}
