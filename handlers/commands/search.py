@@ -16,7 +16,7 @@ from bot.services import search
 from bot.views.blocks import Block, message
 from bot.views.search import results_message
 from handlers import slack_api
-from handlers.commands.router import Call, parse_call
+from handlers.commands.router import Call, route
 from handlers.common import deps_of, ephemeral
 
 HELP = (
@@ -29,13 +29,21 @@ HELP = (
 def handle_search(
     ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
-    """`/search <words>` (or `/search help`)."""
-    verb, call = parse_call(command, context, client, respond)
-    if verb in ("", "help") and not call.args:
-        ack(message(HELP))
-        return
-    start(call, (command.get("text") or "").strip(), search.KINDS)
-    ack()
+    """`/search <words>` (or `/search help`): every word is a search word."""
+    route({"help": show_help}, ack, command, context, client, respond, default=search_all)
+
+
+def show_help(call: Call) -> Block | None:
+    """`/search` alone or `/search help` (`/search help desk` searches)."""
+    if call.args:
+        return search_all(call)
+    return message(HELP)
+
+
+def search_all(call: Call) -> Block | None:
+    """Requirements, feedback and blockers at once."""
+    start(call, call.text, search.KINDS)
+    return None
 
 
 def verb(kinds: Sequence[str]) -> Callable[[Call], Block | None]:
