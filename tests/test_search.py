@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from datetime import UTC, datetime
+
+from alembic import command
+from sqlalchemy import delete, func, insert, select, text
 
 from bot.cli import main
+from storage.db import make_engine
 from storage.items import Feedback
+from storage.migrate import alembic_config, upgrade
+from storage.models import Requirement, Workspace
 from storage.search import SearchDoc
 from tests.conftest import BOB, DAVE, ENG, PM, PRODUCT, SECRET_CHANNEL, Env, texts
 
@@ -117,3 +123,23 @@ def test_rebuild_recreates_the_index(env: Env, monkeypatch: object) -> None:
         assert s.scalar(select(func.count()).select_from(SearchDoc)) == 2
     shown = _found(env, "/search", "invoices")
     assert "REQ-1" in shown and "FB-1" in shown
+
+
+def test_migration_indexes_what_is_already_stored(db_url: str) -> None:
+    """0007 on a store with items: they are searchable at once, no rebuild needed."""
+    engine = make_engine(db_url)
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    command.downgrade(alembic_config(db_url), "0006")  # db_url is at head: go back first
+    row = {
+        **{"team_id": "T1", "number": 1, "title": "Über-Export der Rechnungen"},
+        **{"description": "", "status": "new", "priority": "P2", "requester_id": "U1"},
+        **{"channel_id": "C1", "labels": [], "votes": 0, "created_at": now, "updated_at": now},
+    }
+    with engine.begin() as conn:
+        conn.execute(insert(Workspace).values(team_id="T1", name="t", created_at=now))
+        conn.execute(insert(Requirement).values(**row))
+    upgrade(db_url)
+    with engine.connect() as conn:
+        words = conn.execute(text("SELECT words FROM search_docs")).scalar_one()
+    assert words == "uber export der rechnungen"
+    engine.dispose()
