@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from storage.anonymous import AnonymousFeedback
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
 from storage.search_text import Term
@@ -185,3 +186,12 @@ class Merged:
     votes: int
     feedback: int
     blockers: int
+
+
+# -- anonymous feedback ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Batch:
+    """Anonymous items a digest releases, already shuffled."""
+
+    items: list[AnonymousFeedback]
+    held_alone: bool

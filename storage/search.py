@@ -11,7 +11,7 @@
   `pg_trgm` GIN index on the plain text.
 
 This module holds the table and what a document is; the queries are in
-`bot.services.search_index`. `rebuild` stays here, since migration 0007 indexes the items
+`bot.services.search_index`. `rebuild` stays here, since migration 0008 indexes the items
 already stored with it (and `python -m bot search rebuild` does the same at any time).
 """
 

@@ -2,8 +2,9 @@
 
 What a person may find is what they may list today: the items of the channel they ask
 from, plus their own (owner, requester, author, reporter) from elsewhere, except items of
-private channels, which never show outside their channel. Anonymous feedback never says
-who sent it, and shows only after its digest did (see `storage.search`).
+private channels, which never show outside their channel. Anonymous feedback is stored
+apart and never indexed; the index's feedback rule also keeps any anonymous row out until
+its digest showed it (see `bot.services.search_index`).
 """
 
 from __future__ import annotations

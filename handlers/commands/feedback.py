@@ -1,4 +1,4 @@
-"""`/feedback [anonymous] [kind] <text> [REQ-n]`, `/feedback list`, `/feedback help`."""
+"""`/feedback [anonymous] [kind] <text> [REQ-n]`, `list`, `replies <code>`, `help`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Session
 from bot.errors import InvalidInput
+from bot.parsing.anonymous import split_first, verdict
 from bot.parsing.common import shorten
 from bot.parsing.items import KINDS, split_item
 from bot.services import duplicates, feedback
@@ -17,6 +18,7 @@ from bot.views import duplicates as dup_views
 from bot.views import items as views
 from bot.views.blocks import Block, message
 from handlers.commands import search as search_cmd
+from handlers.commands.anonymous import anonymous_verb, replies
 from handlers.commands.router import Call, Verb, route
 
 
@@ -27,12 +29,14 @@ def handle_feedback(
     route(VERBS, ack, command, context, client, respond, default=capture)
 
 
-def capture(call: Call) -> Block:
-    """`/feedback [anonymous] [kind] <text> [REQ-n]`: record it (posted unless anonymous)."""
+def capture(call: Call) -> Block | None:
+    """`/feedback [kind] <text> [REQ-n]`: record it and post its card. `anonymous` (or a near
+    miss of it) never falls through to a signed, public card."""
+    word, rest = split_first(call.text)
+    anon = verdict(word)
+    if anon != "no":
+        return anonymous_verb(call, anon, word, rest)
     words = call.text.split()
-    anonymous = words[0].lower() in ("anonymous", "anon")
-    if anonymous:
-        words = words[1:]
     kind = words[0].lower() if words and words[0].lower() in KINDS else None
     if kind:
         words = words[1:]
@@ -46,20 +50,12 @@ def capture(call: Call) -> Block:
             now=call.now,
             text=item.text,
             kind=kind,
-            anonymous=anonymous,
             requirement_number=item.requirement,
         )
-        # Never for anonymous feedback: whoever clicked "Link" would be recorded in its history.
         suggested = (
             duplicates.suggest_requirement(session=session, actor=call.actor, text=fb.text)
-            if not anonymous and item.requirement is None
+            if item.requirement is None
             else None
-        )
-    if anonymous:
-        # Never posted now: the timing would tell who sent it.
-        return message(
-            f"Thanks. {fb.ref} is saved without your name and will appear in this channel's "
-            "next digest, not now."
         )
     linked = f"REQ-{item.requirement}" if item.requirement else None
     blocks = views.feedback_card(fb, linked=linked)
@@ -68,7 +64,7 @@ def capture(call: Call) -> Block:
     return message(f"{fb.ref}: {shorten(fb.text, 100)}", blocks, in_channel=True)
 
 
-def list_recent(call: Call) -> Block:
+def list_recent(call: Call) -> Block | None:
     """`/feedback list`: the channel's latest (`list <words>` is feedback that says "list…")."""
     if call.args:
         return capture(call)
@@ -95,5 +91,6 @@ def show_help(call: Call) -> Block:
 VERBS: dict[str, Verb] = {
     "help": show_help,
     "list": list_recent,
+    "replies": replies,
     "search": search_cmd.verb(("feedback",)),
 }
