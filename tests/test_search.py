@@ -124,7 +124,7 @@ def test_migration_indexes_what_is_already_stored(db_url: str) -> None:
     """0008 on a store with items: they are searchable at once, no rebuild needed."""
     engine = make_engine(db_url)
     now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-    command.downgrade(alembic_config(db_url), "0007")  # db_url is at head: go back first
+    command.downgrade(alembic_config(db_url), "0007_words")  # db_url is at head: go back first
     row = {
         **{"team_id": "T1", "number": 1, "title": "Über-Export der Rechnungen"},
         **{"description": "", "status": "new", "priority": "P2", "requester_id": "U1"},

@@ -1,7 +1,7 @@
 """full-text search: search documents and the engines' indexes over them
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0007_words
 Create Date: 2026-11-30
 
 SQLite: FTS5 tables (unicode61 with remove_diacritics 2 for words, trigram for fuzzy and
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.orm import Session
 
 revision: str = "0008"
-down_revision: str | None = "0007"
+down_revision: str | None = "0007_words"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
