@@ -46,7 +46,9 @@ class ActionId(StrEnum):
     REM_SNOOZE = "rem_snooze"
     REM_DONE = "rem_done"
     REM_REASSIGN = "rem_reassign"
+    REM_STOP = "rem_stop"
     REM_OWNER = "rem_owner_input"
+    STANDUP_PAUSE = "standup_pause"
 
 
 class BlockId(StrEnum):

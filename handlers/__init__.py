@@ -35,6 +35,7 @@ from handlers.interactions.reminder_actions import (
     handle_reassign,
     handle_reassign_submit,
     handle_snooze,
+    handle_stop,
 )
 from handlers.interactions.req_actions import (
     handle_assign_me,
@@ -46,6 +47,7 @@ from handlers.interactions.req_modal import handle_capture_shortcut, handle_moda
 from handlers.interactions.standup_actions import (
     handle_answer_button,
     handle_answer_submit,
+    handle_pause_button,
     handle_setup_submit,
     handle_skip_button,
 )
@@ -94,6 +96,8 @@ def register(app: App, deps: Deps) -> None:
     app.action(ActionId.REM_SNOOZE)(handle_snooze)
     app.action(ActionId.REM_DONE)(handle_done)
     app.action(ActionId.REM_REASSIGN)(handle_reassign)
+    app.action(ActionId.REM_STOP)(handle_stop)
+    app.action(ActionId.STANDUP_PAUSE)(handle_pause_button)
 
     app.event("reaction_added")(handle_reaction)
     app.event("app_home_opened")(handle_home_opened)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from bot.outbox import store as outbox
@@ -15,19 +15,22 @@ from bot.services.actor import Actor
 from bot.views import digest as views
 from bot.views.blocks import section
 from bot.views.chart import weekly_chart
-from storage.scheduling import Occurrence, Schedule
+from storage.scheduling import Occurrence, OutboxMessage, Schedule
 from storage.statuses import OccurrenceStatus
+
+HISTORY = timedelta(days=7)  # the first scheduled digest waits for a week of history
 
 
 def period_start(session: Session, schedule: Schedule | None, until: datetime) -> datetime:
-    """Since the previous digest of this schedule, else the last 7 days."""
+    """Since the previous digest this schedule posted, else the last 7 days."""
     week_ago = until - timedelta(days=7)
     if schedule is None:
         return week_ago
+    posted = exists().where(OutboxMessage.occurrence_id == Occurrence.id)
     previous = session.scalar(
         select(Occurrence.due_at)
         .where(Occurrence.schedule_id == schedule.id, Occurrence.status == OccurrenceStatus.DONE)
-        .where(Occurrence.due_at < until)
+        .where(Occurrence.due_at < until, posted)
         .order_by(Occurrence.due_at.desc())
         .limit(1)
     )
@@ -101,14 +104,24 @@ def post(
 def on_occurrence(
     *, session: Session, schedule: Schedule, occurrence: Occurrence, now: datetime
 ) -> int:
-    """The scheduler's digest handler: what changed since the previous digest."""
+    """The scheduler's digest handler: what changed since the previous digest. Nothing while
+    the channel has less than a week of history (its first items are still news)."""
+    first = digest.first_item_at(
+        session=session, team_id=schedule.team_id, channel_id=schedule.channel_id
+    )
+    zone = ZoneInfo(occurrence.zone)
+    if (
+        first is None
+        or first.astimezone(zone).date() > (occurrence.due_at - HISTORY).astimezone(zone).date()
+    ):
+        return 0
     return post(
         session=session,
         team_id=schedule.team_id,
         channel_id=schedule.channel_id,
         until=occurrence.due_at,
         since=period_start(session, schedule, occurrence.due_at),
-        zone=ZoneInfo(occurrence.zone),
+        zone=zone,
         key=f"digest:{schedule.id}:{occurrence.due_at:%Y%m%dT%H%MZ}",
         now=now,
         occurrence_id=occurrence.id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -95,11 +95,18 @@ def link_modal(number: int, channel_id: str) -> dict[str, Any]:
 
 
 # -- blockers ---------------------------------------------------------------------------------
-def blocker_line(blk: Blocker, now: datetime) -> str:
-    """One line of a blocker listing: ref, text, owner, age."""
+def blocker_line(blk: Blocker, now: datetime, names: Mapping[str, str] | None = None) -> str:
+    """One line of a blocker listing: ref, text, owner, age. With `names` (user id: display
+    name) people are plain text, for channel posts that must not @-tag anyone."""
+
+    def who(user_id: str | None) -> str:
+        if names is None or user_id is None:
+            return _who(user_id)
+        return escape(names.get(user_id, "someone"))
+
     return (
-        f"*{blk.ref}* {escape(truncate(blk.text, 200))} · owner {_who(blk.owner_id)}"
-        f" · reported by {_who(blk.reporter_id)} · open {age(blk.opened_at, now)}"
+        f"*{blk.ref}* {escape(truncate(blk.text, 200))} · owner {who(blk.owner_id)}"
+        f" · reported by {who(blk.reporter_id)} · open {age(blk.opened_at, now)}"
     )
 
 
