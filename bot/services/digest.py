@@ -67,6 +67,8 @@ def build(
     voted = sorted((r for r in open_reqs if r.votes), key=lambda r: (-r.votes, r.number))
     listed = [r.owner_id for r in open_reqs + created + closed if r.owner_id]
     listed += [u for b in opened + still_open for u in (b.owner_id, b.reporter_id) if u]
+    listed += [r.owner_id for r in risks if r.owner_id]
+    listed += [f.author_id for f in fb if f.author_id and not f.anonymous]
     known = people.known(session=session, team_id=team_id, user_ids=sorted(set(listed)))
     return Digest(
         names={u: p.name for u, p in known.items()},

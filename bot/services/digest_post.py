@@ -10,7 +10,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from bot.outbox import store as outbox
-from bot.services import digest
+from bot.services import calendar, digest
 from bot.services.actor import Actor
 from bot.views import digest as views
 from bot.views.blocks import section
@@ -91,13 +91,21 @@ def post(
         },
     )
     private = views.participation_dm(data)
-    if private is not None and data.standups is not None and data.standups.owner_id:
-        queued += send(
-            dedupe_key=f"{key}:participation",
-            target=data.standups.owner_id,
-            text=private[0],
-            blocks=private[1],
+    owner = data.standups.owner_id if data.standups is not None else None
+    if private is not None and owner:
+        cal = calendar.for_channel(
+            session=session, team_id=team_id, channel_id=channel_id, zone=zone
         )
+        # In the owner's working hours; not at all while they are away or off.
+        at = calendar.slot(session=session, calendar=cal, team_id=team_id, user_id=owner, now=now)
+        if at is not None:
+            queued += send(
+                dedupe_key=f"{key}:participation",
+                target=owner,
+                text=private[0],
+                blocks=private[1],
+                not_before=at,
+            )
     return queued
 
 
@@ -115,6 +123,11 @@ def on_occurrence(
         or first.astimezone(zone).date() > (occurrence.due_at - HISTORY).astimezone(zone).date()
     ):
         return 0
+    cal = calendar.for_channel(
+        session=session, team_id=schedule.team_id, channel_id=schedule.channel_id, zone=zone
+    )
+    if not cal.working_day(occurrence.due_at.astimezone(zone).date()):
+        return 0  # a weekend or public holiday: the next digest covers this week too
     return post(
         session=session,
         team_id=schedule.team_id,

@@ -185,7 +185,8 @@ def _feedback(d: Digest) -> list[Block]:
         )
         blocks.extend(
             _listing(
-                f"💬 Feedback ({len(d.feedback)}): {kinds}", [feedback_line(f) for f in d.feedback]
+                f"💬 Feedback ({len(d.feedback)}): {kinds}",
+                [feedback_line(f, names=d.names) for f in d.feedback],
             )
         )
     top = [
@@ -215,11 +216,11 @@ def _risks(d: Digest) -> list[Block]:
         blocks.extend(
             _listing(
                 f"⚠️ Open risks ({len(d.risks_open)}), highest score first",
-                [risk_line(r) for r in d.risks_open],
+                [risk_line(r, d.names) for r in d.risks_open],
             )
         )
     if d.reviews_overdue:
-        overdue = [risk_line(r) for r in d.reviews_overdue]
+        overdue = [risk_line(r, d.names) for r in d.reviews_overdue]
         blocks.extend(_listing(f"Risk reviews overdue ({len(overdue)})", overdue))
     return blocks
 
