@@ -66,7 +66,9 @@ def test_anonymous_feedback_keeps_no_author_and_waits_for_the_digest(
     env.clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))  # next Monday 09:00 Berlin
     jobs.run_due(linger=0)
     [digest] = env.channel()
-    shown = texts(digest["blocks"])
+    shown = "\n".join(
+        texts(m.get("blocks")) for m in [digest, *env.ws.thread(PRODUCT, digest["ts"])]
+    )
     assert "Standups run too long" in shown and "anonymous" in shown and PM not in shown
     env.clock.set(datetime(2026, 12, 7, 8, 0, tzinfo=UTC))
     jobs.run_due(linger=0)

@@ -75,7 +75,8 @@ def headline(d: Digest) -> str:
         f"*{f.open_requirements}* open{_delta(f.open_requirements, before[0])}",
         f"*{len(d.created)}* new",
         f"*{f.done}* done{_delta(f.done, before[1])}",
-        f"*{f.open_blockers}* blockers open{_delta(f.open_blockers, before[2])}",
+        f"*{f.open_blockers}* blocker{'' if f.open_blockers == 1 else 's'} open"
+        + _delta(f.open_blockers, before[2]),
     ]
     if d.standups is not None and d.standups.asked:
         parts.append(f"*{round(d.standups.rate * 100)}%* standup answers")
