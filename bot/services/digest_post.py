@@ -75,7 +75,7 @@ def post(
     if not data.active:
         return queued
     bars = views.text_bars(data.weeks)
-    png = weekly_chart(data.weeks, title="Last 8 weeks: requirements and open blockers")
+    png = weekly_chart(data.weeks, title="Requirements, last 8 weeks")
     queued += send(
         dedupe_key=f"{key}:chart",
         target=channel_id,
