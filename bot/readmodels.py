@@ -44,6 +44,19 @@ class Dashboard:
     risks: list[Risk]
     counters: dict[str, int] = field(default_factory=dict)
     hidden: int = 0
+    team: list[TeamView] = field(default_factory=list)  # channels the person leads
+
+
+@dataclass
+class TeamView:
+    """The Home tab's Team section for one channel the person leads (its standup's owner)."""
+
+    channel_id: str
+    by_owner: list[tuple[str, int]]  # (display name or "nobody", open requirements), most first
+    aging: list[Blocker]  # open blockers, oldest first
+    risks: list[Risk]  # open risks, highest score first
+    participation: Standups | None  # the last 7 days' finished standup runs
+    names: dict[str, str] = field(default_factory=dict)
 
 
 # -- digests --------------------------------------------------------------------------------------

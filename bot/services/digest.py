@@ -231,6 +231,19 @@ def _most_linked(session: Session, team_id: str, channel_id: str) -> list[tuple[
     return [(by_id[i], n) for i, n in counts if i in by_id][:3]
 
 
+def participation(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    since: datetime,
+    until: datetime,
+    zone: ZoneInfo,
+) -> Standups | None:
+    """Standup participation in the runs finished in (since, until]; None without a standup."""
+    return _standups(session, team_id, channel_id, since, until, zone)
+
+
 def _standups(
     session: Session,
     team_id: str,
