@@ -96,7 +96,11 @@ def run(*, session: Session, schedule: Schedule, occurrence: Occurrence, now: da
         return True
 
     def once(
-        rule: str, item: str, to: str, changed: datetime | None = None, gaps: Any = None
+        rule: str,
+        item: str,
+        to: str,
+        changed: datetime | None = None,
+        gaps: tuple[int, ...] | None = None,
     ) -> bool:
         """Claim today's reminder of `item` under `rule`: False when snoozed, stopped by the
         recipient, outside their time, already said today, or not due on the cadence."""

@@ -89,10 +89,12 @@ def check(
                 found.dms[owner].append(views.person_nudge(user, sched.channel_id, missed=missed))
             if once("standup_pause", item, user, gaps=never_again):
                 found.pauses[user] = missed
-            if missed >= 2 * streak and session.get(Away, (sched.team_id, user)) is None:
-                session.add(
-                    Away(team_id=sched.team_id, user_id=user, until=PAUSED_UNTIL, set_at=now)
-                )
+            away = session.get(Away, (sched.team_id, user))
+            if missed >= 2 * streak and (away is None or away.until < today):
+                # Never answered twice the streak: stop prompting until `/standup back`.
+                away = away or Away(team_id=sched.team_id, user_id=user)
+                away.until, away.set_at = PAUSED_UNTIL, now
+                session.add(away)
             continue
         blocked, since = _run_of(days, mine, lambda r: r.blocker_id is not None)
         if blocked >= streak and since is not None and owner:
