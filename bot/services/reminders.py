@@ -201,7 +201,8 @@ def _requirements(
             and once("due_soon", req.ref, owner, changed)
         ):
             found.dms[owner].append(views.due_nudge(req, today))
-        if due is not None and due < today and once("overdue", req.ref, channel, changed):
+        # The channel: once per escalation step, whatever changed in between.
+        if due is not None and due < today and once("overdue", req.ref, channel):
             found.overdue.append(req)
         urgent = req.priority in ("P0", "P1") and req.owner_id is None
         if urgent and req.created_at < unowned_before and once("unowned", req.ref, channel):
