@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -27,7 +28,12 @@ def period_start(session: Session, schedule: Schedule | None, until: datetime) -
     week_ago = until - timedelta(days=7)
     if schedule is None:
         return week_ago
-    posted = exists().where(OutboxMessage.occurrence_id == Occurrence.id)
+    # A digest was posted (not only an anonymous batch while the digest waited).
+    posted = exists().where(
+        OutboxMessage.occurrence_id == Occurrence.id,
+        OutboxMessage.thread_key.is_(None),
+        OutboxMessage.dedupe_key.not_like("%:anonymous%"),
+    )
     previous = session.scalar(
         select(Occurrence.due_at)
         .where(Occurrence.schedule_id == schedule.id, Occurrence.status == OccurrenceStatus.DONE)
@@ -78,14 +84,7 @@ def post(
             blocks=more_blocks,
         )
     if release_anonymous:
-        batch = anonymous.release(
-            session=session, team_id=team_id, channel_id=channel_id, today=until.date()
-        )
-        for n, (anon_text, anon_blocks) in enumerate(anon_views.batch_messages(batch, channel_id)):
-            queued += send(
-                dedupe_key=f"{key}:anonymous{n}", target=channel_id, text=anon_text,
-                blocks=anon_blocks,
-            )  # fmt: skip
+        queued += _release_anonymous(session, team_id, channel_id, until, key, send)
     if not data.active:
         return queued
     bars = views.text_bars(data.weeks)
@@ -123,25 +122,55 @@ def post(
     return queued
 
 
+def _release_anonymous(
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    until: datetime,
+    key: str,
+    send: Callable[..., bool],
+) -> int:
+    """Queue the anonymous feedback batch a scheduled digest releases (its own top-level
+    posts, never part of the digest itself)."""
+    batch = anonymous.release(
+        session=session, team_id=team_id, channel_id=channel_id, today=until.date()
+    )
+    queued = 0
+    for n, (anon_text, anon_blocks) in enumerate(anon_views.batch_messages(batch, channel_id)):
+        queued += send(
+            dedupe_key=f"{key}:anonymous{n}", target=channel_id, text=anon_text, blocks=anon_blocks
+        )
+    return queued
+
+
 def on_occurrence(
     *, session: Session, schedule: Schedule, occurrence: Occurrence, now: datetime
 ) -> int:
     """The scheduler's digest handler: what changed since the previous digest. Nothing while
-    the channel has less than a week of history (its first items are still news)."""
+    the channel's first item is less than a week old (it is still news), nor on a public
+    holiday of the channel's country (the next digest covers both weeks). A channel with only
+    anonymous feedback has no first item to wait for: that feedback has its own hold."""
     first = digest.first_item_at(
         session=session, team_id=schedule.team_id, channel_id=schedule.channel_id
     )
     zone = ZoneInfo(occurrence.zone)
-    if (
-        first is None
-        or first.astimezone(zone).date() > (occurrence.due_at - HISTORY).astimezone(zone).date()
-    ):
-        return 0
-    cal = calendar.for_channel(
-        session=session, team_id=schedule.team_id, channel_id=schedule.channel_id, zone=zone
+    key = f"digest:{schedule.id}:{occurrence.due_at:%Y%m%dT%H%MZ}"
+    country = calendar.country_of(
+        session=session, team_id=schedule.team_id, channel_id=schedule.channel_id
     )
-    if not cal.working_day(occurrence.due_at.astimezone(zone).date()):
-        return 0  # a weekend or public holiday: the next digest covers this week too
+    too_new = (
+        first is not None
+        and first.astimezone(zone).date() > (occurrence.due_at - HISTORY).astimezone(zone).date()
+    )
+    if too_new or calendar.is_holiday(country, occurrence.due_at.astimezone(zone).date()):
+        # No digest; anonymous feedback keeps its own schedule (its hold must not grow).
+        send = partial(
+            outbox.enqueue, session=session, team_id=schedule.team_id, now=now,
+            occurrence_id=occurrence.id,
+        )  # fmt: skip
+        return _release_anonymous(
+            session, schedule.team_id, schedule.channel_id, occurrence.due_at, key, send
+        )
     return post(
         session=session,
         team_id=schedule.team_id,
@@ -149,7 +178,7 @@ def on_occurrence(
         until=occurrence.due_at,
         since=period_start(session, schedule, occurrence.due_at),
         zone=zone,
-        key=f"digest:{schedule.id}:{occurrence.due_at:%Y%m%dT%H%MZ}",
+        key=key,
         now=now,
         occurrence_id=occurrence.id,
         release_anonymous=True,
