@@ -1,7 +1,7 @@
 """quiet by default: a channel's holiday country, per-person "stop reminding me"
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0007_words
 Create Date: 2026-11-30
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0007"
+down_revision: str | None = "0007_words"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
