@@ -1,7 +1,7 @@
 """quiet by default: a channel's holiday country, per-person "stop reminding me"
 
-Revision ID: 0008
-Revises: 0007_words
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007_words"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
