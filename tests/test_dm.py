@@ -94,11 +94,11 @@ def test_answers_delivered_out_of_order_keep_the_order_typed(team: Team) -> None
 
 def test_typed_in_the_prompts_thread_is_asked_there(team: Team) -> None:
     started(team)
-    prompt = team.dms(CAROL)[0]
-    type_in(team, CAROL, "Reviewed the roadmap", thread_ts=prompt["ts"])
-    [question] = team.env.ws.thread(dm(team, CAROL), prompt["ts"])[-1:]
+    prompt = team.dms(BOB)[0]
+    type_in(team, BOB, "Reviewed the roadmap", thread_ts=prompt["ts"])
+    [question] = team.env.ws.thread(dm(team, BOB), prompt["ts"])[-1:]
     assert question["text"].startswith("2/3 · What will you do today?")
-    assert len(team.dms(CAROL)) == 1  # nothing new at the top of the DM
+    assert len(team.dms(BOB)) == 1  # nothing new at the top of the DM
 
 
 def test_all_at_once_english_and_chinese(team: Team) -> None:
