@@ -3,11 +3,12 @@ offers, through signed events against the stand-in; bots are never answered."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sandbox.workspace import Json
 from storage.items import Blocker, Feedback
 from storage.models import Requirement
+from storage.scheduling import Schedule
 from storage.standups import StandupResponse
 from tests.conftest import BOB, CAROL, DAVE, PM, PRODUCT, Team, texts
 from tests.manifest_contract import load_manifest, registered
@@ -260,6 +261,10 @@ def test_plain_text_is_offered_for_capture(team: Team) -> None:
     assert not [
         c for c in ws.calls_of("conversations.info") if c.args.get("channel") == dm(team, BOB)
     ]
+    # The next tick gives the DM its owner reminders, but never a weekly digest of its own.
+    team.at(team.env.clock.now() + timedelta(minutes=1))
+    kinds = {s.kind for s in team.rows(Schedule, channel_id=dm(team, BOB))}
+    assert kinds == {"reminders"}
 
 
 def test_bots_are_never_answered_and_redeliveries_once(team: Team) -> None:
