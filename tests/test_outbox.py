@@ -148,7 +148,7 @@ def test_limits_kept_under_random_faults_and_all_delivered_once(jobs_env: JobsEn
     # tens of milliseconds: the intervals and tolerance are wide enough for that jitter and
     # still catch a sender that ignores them (it would post the 40 rows within a few ms).
     limits = SlackLimits(
-        channel_interval=0.3, per_second=40, burst=3, slack=0.15, fault_rate=0.15, stall=0.5,
+        channel_interval=0.3, per_second=40, burst=6, slack=0.15, fault_rate=0.15, stall=0.5,
         seed=3,
     )  # fmt: skip
     jobs_env.ws.limits = limits
