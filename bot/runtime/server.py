@@ -66,6 +66,8 @@ def serve_in_process(settings: Settings, *, role: str) -> int:
     from bot.runtime.web import Served, wsgi_app
 
     stop = _stop_on_sigterm()
+    # Requests waiting for a free thread are ordinary backpressure, not a warning per request.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app, deps = build(settings)
     engine = deps.sessions.kw["bind"]
     jobs = build_jobs(settings, sessions=deps.sessions, clock=deps.clock)
