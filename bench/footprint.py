@@ -42,7 +42,9 @@ class Figures:
     """What one launch measured: seconds to the first 200, MiB of the tree, processes."""
 
     start: float
+    start_cpu: float
     restart: float | None
+    restart_cpu: float | None
     processes: int
     idle_rss: float
     idle_pss: float
@@ -80,6 +82,20 @@ def memory(pid: int) -> tuple[int, float, float]:
     return len(pids), rss / MIB, pss / MIB
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, reaped children included) the tree under `pid` has used:
+    what starting costs whatever else the machine is doing."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for each in tree(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return total / ticks
+
+
 def _port() -> int:
     import socket
 
@@ -96,9 +112,11 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def _launch(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], float, str]:
-    """Start `cmd` (`{port}` in it, and PORT, become a free port); returns the process,
-    seconds to the first /healthz 200, and its URL."""
+def _launch(
+    cmd: list[str], env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], float, float, str]:
+    """Start `cmd` (`{port}` in it, and PORT, become a free port); returns the process, the
+    seconds to the first /healthz 200 (wall clock, and CPU), and its URL."""
     port = _port()
     url = f"http://127.0.0.1:{port}"
     begun = time.monotonic()
@@ -115,7 +133,7 @@ def _launch(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes
             proc.kill()
             raise RuntimeError(f"{cmd} did not answer /healthz")
         time.sleep(0.01)
-    return proc, time.monotonic() - begun, url
+    return proc, time.monotonic() - begun, cpu_seconds(proc.pid), url
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -139,7 +157,7 @@ def measure(
     cmd: list[str], env: dict[str, str], send_to: Any, *, n: int, idle: float, restart: bool = False
 ) -> Figures:
     """Launch, wait `idle` s, measure; send `n` commands, settle, measure; stop."""
-    proc, start, url = _launch(cmd, env)
+    proc, start, start_cpu, url = _launch(cmd, env)
     try:
         time.sleep(idle)  # the figure asked for is the idle footprint after this long
         processes, idle_rss, idle_pss = memory(proc.pid)
@@ -148,11 +166,13 @@ def measure(
         _procs, busy_rss, busy_pss = memory(proc.pid)
     finally:
         _stop(proc)
-    again = None
+    again = again_cpu = None
     if restart:
-        proc, again, _url = _launch(cmd, env)
+        proc, again, again_cpu, _url = _launch(cmd, env)
         _stop(proc)
-    return Figures(start, again, processes, idle_rss, idle_pss, busy_rss, busy_pss)
+    return Figures(
+        start, start_cpu, again, again_cpu, processes, idle_rss, idle_pss, busy_rss, busy_pss
+    )
 
 
 def signed(ws: Workspace) -> Any:
@@ -193,9 +213,11 @@ def through_the_page(url: str) -> Any:
 
 
 def _row(name: str, f: Figures) -> str:
-    restart = f"{f.restart:5.2f} s" if f.restart is not None else "   –   "
+    restart = "   –   " * 2 + " "
+    if f.restart is not None and f.restart_cpu is not None:
+        restart = f"{f.restart:5.2f} s {f.restart_cpu:5.2f} s"
     return (
-        f"  {name:34s} {f.start:5.2f} s  {restart}  {f.processes:2d}  "
+        f"  {name:36s} {f.start:5.2f} s  {f.start_cpu:5.2f} s  {restart}  {f.processes:2d}  "
         f"{f.idle_rss:6.1f} {f.idle_pss:6.1f}  {f.busy_rss:6.1f} {f.busy_pss:6.1f}  "
         f"{f.busy_pss - f.idle_pss:+6.1f}"
     )
@@ -251,12 +273,13 @@ def main() -> None:
     finally:
         standin.stop()
     print(
-        f"Footprint: start = launch to first /healthz 200 (fresh store; restart: same store "
-        f"again); memory in MiB of the whole process tree after {idle:.0f} s idle and after "
-        f"{n} /req new commands; growth = PSS after - PSS idle"
+        "Footprint: start = launch to first /healthz 200 on a fresh store (cpu: CPU time the "
+        "tree used by then), restart = the same on that store again; memory in MiB of the "
+        f"whole process tree after {idle:.0f} s idle and after {n} /req new commands "
+        "(RSS+n, PSS+n); growth = PSS+n - PSS"
     )
     print(
-        f"  {'mode':34s} {'start':>7s}  {'restart':>7s}  {'#p':>2s}  "
+        f"  {'mode':36s} {'start':>7s}  {'cpu':>7s}  {'restart':>7s} {'cpu':>7s}  {'#p':>2s}  "
         f"{'RSS':>6s} {'PSS':>6s}  {'RSS+n':>6s} {'PSS+n':>6s}  {'growth':>6s}"
     )
     for name, fig in rows:
