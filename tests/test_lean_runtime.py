@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -91,6 +92,9 @@ def test_run_http_serves_and_schedules_then_stops(jobs_env: JobsEnv, tmp_path: P
         reply = driver.command("/req", "new Lean export P1", user=PM, channel=PRODUCT)
         assert reply.status == 200 and "REQ-1" in reply.body, reply.body
         assert [r.title for r in jobs_env.rows(Requirement)] == ["Lean export"]
+        with urllib.request.urlopen(url + "/metrics", timeout=5) as resp:
+            metrics = resp.read().decode()
+        assert 'teamloop_requests_total{kind="command:/req",outcome="ok"} 1.0' in metrics
         # The ticker and the sender run too: the standup prompt reaches Alice once.
         wait_until(lambda: dm_keys(jobs_env, PM), timeout=30, what="the standup prompt")
         started = time.monotonic()
