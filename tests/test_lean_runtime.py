@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -159,3 +160,24 @@ def test_migrations_run_only_when_the_store_is_behind(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert ensure_current(url) is False  # already at the head: Alembic is not needed
+
+
+def test_a_taken_port_is_said_in_one_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'teamloop.db'}"
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "DATABASE_URL": url, "PORT": str(port), "SLACK_APP_TOKEN": ""}
+        env.update(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET)
+        out = subprocess.run(
+            [sys.executable, "-m", "bot", "run", "--http"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert out.returncode == 2, out.stderr
+    assert f"teamloop: cannot listen on PORT {port}: Address already in use" in out.stderr
+    assert "Traceback" not in out.stderr

@@ -72,9 +72,15 @@ def serve_in_process(settings: Settings, *, role: str) -> int:
     engine = deps.sessions.kw["bind"]
     jobs = build_jobs(settings, sessions=deps.sessions, clock=deps.clock)
     ticker = jobs.ticker() if role == "all" else None
-    served = Served(
-        wsgi_app(app, deps.sessions), host="0.0.0.0", port=settings.port, threads=THREADS
-    )
+    try:
+        served = Served(
+            wsgi_app(app, deps.sessions), host="0.0.0.0", port=settings.port, threads=THREADS
+        )
+    except OSError as exc:  # the port is taken (or not ours): say so, no traceback
+        print(f"teamloop: cannot listen on PORT {settings.port}: {exc.strerror}", file=sys.stderr)
+        deps.worker.shutdown(wait=False)
+        engine.dispose()
+        return 2
     served.start()
     if ticker is not None:
         ticker.start()
