@@ -96,7 +96,17 @@ def refresh_members(client: WebClient, deps: Deps, actor: Actor) -> list[str]:
 
 
 def refresh_people(client: WebClient, deps: Deps, team_id: str, user_ids: list[str]) -> None:
-    """Store each person's name, zone and status from users.info."""
-    users = [client.users_info(user=u).get("user") or {} for u in user_ids]
+    """Store each person's name, zone, locale and status from users.info."""
+    users = [client.users_info(user=u, include_locale=True).get("user") or {} for u in user_ids]
     with deps.transaction() as session:
         people.remember(session=session, team_id=team_id, users=users, now=deps.clock.now())
+
+
+def learn_person(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
+    """Store one person's zone and locale (after the ack), so their next date reads right.
+
+    A person Slack won't describe (external, deleted) keeps the workspace defaults."""
+    try:
+        refresh_people(client, deps, team_id, [user_id])
+    except SlackApiError as exc:
+        log.warning("users.info for %s failed (%s); dates use the defaults", user_id, exc)
