@@ -1,6 +1,7 @@
 """The baseline for bench/http.py: a bare bolt app whose /req handler only acks, as WSGI.
 
-Served by the same gunicorn settings as teamloop (`gunicorn bench.bare_app:wsgi`).
+Served by the same server as teamloop: gunicorn (`gunicorn bench.bare_app:wsgi`) or
+waitress in one process (`python -m waitress bench.bare_app:wsgi`).
 """
 
 from __future__ import annotations
@@ -31,5 +32,8 @@ _handler = SlackRequestHandler(app)
 
 
 def wsgi(environ: dict[str, Any], start: Any) -> Iterable[bytes]:
-    """The WSGI entry point."""
+    """The WSGI entry point; `/healthz` answers 200 (bench/footprint.py waits on it)."""
+    if environ.get("PATH_INFO") == "/healthz":
+        start("200 OK", [("Content-Type", "application/json")])
+        return [b'{"ok": true}']
     return _handler(environ, start)

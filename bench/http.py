@@ -1,7 +1,8 @@
 """HTTP throughput and ack latency: teamloop under its production server vs a bare bolt app.
 
 Run: python -m bench.http [N] [--concurrency C] [--database-url URL]. Both apps run under
-gunicorn with the same settings (TEAMLOOP_WEB_WORKERS workers, gthread, 8 threads) and get
+the same server: on SQLite one waitress process with 8 threads (as `run --http` serves
+there), on PostgreSQL gunicorn (TEAMLOOP_WEB_WORKERS workers, gthread, 8 threads), and get
 the same signed `/req new …` commands over HTTP from C concurrent clients, in alternating
 rounds within one run. teamloop stores every capture (SQLite file by default). Prints
 requests a second and p50/p99 ack latency for each, and the ratios.
@@ -55,13 +56,22 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
         }
         teamloop = ["-m", "bot", "run", "--http", "--role", "web"]
-        bare = ["-m", "gunicorn", "bench.bare_app:wsgi"]
+        sqlite = url.startswith("sqlite")
+        bare_port = _port()
+        bare = (
+            ["-m", "waitress", "--threads=8", f"--listen=127.0.0.1:{bare_port}"]
+            if sqlite
+            else ["-m", "gunicorn"]
+        )
+        bare.append("bench.bare_app:wsgi")
         servers = {
             "teamloop": _start(teamloop, env, _port()),
-            "bare bolt": _start(bare, env, _port(), gunicorn=True),
+            "bare bolt": _start(bare, env, bare_port, gunicorn=not sqlite),
         }
         try:
-            _measure(ws, servers, args.n, args.concurrency)
+            workers = os.environ.get("TEAMLOOP_WEB_WORKERS", "2")
+            server = "waitress, one process" if sqlite else f"gunicorn gthread x{workers}"
+            _measure(ws, servers, args.n, args.concurrency, server)
         finally:
             for proc, _url in servers.values():
                 proc.terminate()
@@ -81,7 +91,8 @@ def _start(
     cmd: list[str], env: dict[str, str], port: int, gunicorn: bool = False
 ) -> tuple[subprocess.Popen[bytes], str]:
     workers = env.get("TEAMLOOP_WEB_WORKERS", "2")
-    extra = ["-w", workers, "-k", "gthread", "--threads", "8", "-b", f"127.0.0.1:{port}"]
+    extra = ["-w", workers, "-k", "gthread", "--threads", "8", "--preload"]
+    extra += ["-b", f"127.0.0.1:{port}"]
     proc = subprocess.Popen(
         [sys.executable, *cmd, *(extra if gunicorn else [])],
         env={**env, "PORT": str(port)},
@@ -117,7 +128,11 @@ def _round(driver: Driver, start: int, n: int, concurrency: int) -> tuple[float,
 
 
 def _measure(
-    ws: Workspace, servers: Mapping[str, tuple[object, str]], n: int, concurrency: int
+    ws: Workspace,
+    servers: Mapping[str, tuple[object, str]],
+    n: int,
+    concurrency: int,
+    server: str,
 ) -> None:
     drivers = {
         name: Driver(
@@ -135,10 +150,9 @@ def _measure(
             rate, latencies = _round(driver, r * per_round, per_round, concurrency)
             rates[name].append(rate)
             lat[name].extend(latencies)
-    workers = os.environ.get("TEAMLOOP_WEB_WORKERS", "2")
     print(
         f"{n} signed /req new per app over HTTP, {concurrency} concurrent clients, "
-        f"{ROUNDS} alternating rounds, gunicorn gthread x{workers}"
+        f"{ROUNDS} alternating rounds, {server}"
     )
     figures = {}
     for name in drivers:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.deps import Deps, Worker
-from bot.installs import InstallationStore, state_store
 from bot.scopes import BOT_SCOPES
 from storage.db import make_engine, make_session_factory
+
+if TYPE_CHECKING:  # slack_sdk's OAuth stores load only in OAuth mode (`build`)
+    from bot.installs import InstallationStore
 
 
 def make_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -40,6 +42,8 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
 
 def _oauth(settings: Settings, installs: InstallationStore) -> OAuthSettings:
     """Multi-workspace install: `/slack/install` and `/slack/oauth_redirect`."""
+    from bot.installs import state_store
+
     return OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,
@@ -70,7 +74,11 @@ def build(
     if sessions is None:
         sessions = make_session_factory(make_engine(settings.database_url))
     worker = worker or Worker()
-    installs = InstallationStore(settings, sessions.kw["bind"]) if settings.oauth_enabled else None
+    installs = None
+    if settings.oauth_enabled:
+        from bot.installs import InstallationStore
+
+        installs = InstallationStore(settings, sessions.kw["bind"])
     deps = Deps(
         settings=settings,
         sessions=sessions,

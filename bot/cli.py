@@ -178,9 +178,9 @@ def _run(settings: Settings, *, http: bool, socket: bool, role: str) -> int:
 
     from bot.app import build
     from bot.runtime.jobs import build_jobs
-    from storage.migrate import upgrade
+    from storage.migrate import ensure_current
 
-    upgrade(settings.database_url)
+    ensure_current(settings.database_url)
     app, deps = build(settings)
     ticker = build_jobs(settings, sessions=deps.sessions, clock=deps.clock).ticker()
     if role == "all":

@@ -8,15 +8,17 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import UserError
-from bot.installs import InstallationStore
 from storage.db import transaction
+
+if TYPE_CHECKING:  # slack_sdk's OAuth stores load only in OAuth mode (bot/app.py)
+    from bot.installs import InstallationStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from bot.ids import CallbackId
 from sandbox.render import render_message
 from sandbox.server import Sandbox
 from sandbox.workspace import Json, Workspace
-from storage.migrate import upgrade
+from storage.migrate import ensure_current
 from storage.models import Requirement
 
 HELP = """Type a slash command (/req new Export invoices P1 @bob due friday), or:
@@ -49,7 +49,7 @@ def run_sandbox(
     out = stdout or sys.stdout
     if reset:
         _reset(settings.database_url)
-    upgrade(settings.database_url)
+    ensure_current(settings.database_url)
     box = Sandbox(settings, settings.port).start(scheduler=not terminal)
     try:
         if demo or (not terminal and _empty(box)):

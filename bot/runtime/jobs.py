@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.installs import InstallationStore, purge_states
 from bot.outbox.sender import Limits, Report, Sender, outbox_client
 from bot.scheduling.leadership import Leadership
 from bot.scheduling.occurrences import TickReport, tick
@@ -79,6 +78,8 @@ class Jobs:
         """Housekeeping: delete expired OAuth states (multi-workspace installs only)."""
         if not self.oauth:
             return 0
+        from bot.installs import purge_states  # slack_sdk's OAuth stores: OAuth mode only
+
         return purge_states(self.sessions.kw["bind"], now=self.clock.now())
 
     def ticker(self) -> Ticker:
@@ -108,7 +109,11 @@ def build_jobs(
     )
     engine = sessions.kw["bind"]
     # Several workspaces: each one's own bot token, from the installation store.
-    tokens = InstallationStore(settings, engine).bot_token if settings.oauth_enabled else None
+    tokens = None
+    if settings.oauth_enabled:
+        from bot.installs import InstallationStore
+
+        tokens = InstallationStore(settings, engine).bot_token
     sender = Sender(sessions=sessions, client=client, clock=clock, limits=limits, tokens=tokens)
     return Jobs(
         sessions=sessions,

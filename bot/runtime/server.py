@@ -1,8 +1,12 @@
-"""Production serving: HTTP under gunicorn (several worker processes), and the ticker and
-sender as a process of their own, so web workers and scheduled work scale apart.
+"""Serving `run` in HTTP mode, by store.
+
+SQLite (one writer): one process serves HTTP on waitress threads and runs the ticker and the
+sender beside it; more processes would only queue on the file's write lock. PostgreSQL: gunicorn
+web workers (`web_workers.py`) and the ticker and sender as a process of their own, so web
+serving and scheduled work scale apart, across machines too.
 
 Roles: `web` serves `/slack/events`, `/healthz`, `/metrics` (and OAuth install); `worker`
-runs the ticker and the outbox sender; `all` runs both (the worker as a child process).
+runs the ticker and the outbox sender; `all` runs both.
 """
 
 from __future__ import annotations
@@ -16,62 +20,98 @@ import subprocess
 import sys
 import tempfile
 import threading
-from typing import Any
-
-from gunicorn.app.base import BaseApplication
 
 from bot.config import Settings
 
 log = logging.getLogger("teamloop")
 ROLES = ("web", "worker", "all")
+THREADS = 8  # HTTP request threads, as many as each gunicorn worker has
 
 
-class WebServer(BaseApplication):
-    """gunicorn with threaded workers; each worker builds its own app and database pool."""
-
-    def __init__(self, settings: Settings, *, on_exit: Any = None) -> None:
-        self.settings = settings
-        self.on_exit_hook = on_exit
-        super().__init__()
-
-    def load_config(self) -> None:
-        """Bind, workers and hooks (no gunicorn config file is read)."""
-        from prometheus_client import multiprocess
-
-        config = {
-            "bind": f"0.0.0.0:{self.settings.port}",
-            "workers": self.settings.teamloop_web_workers,
-            "worker_class": "gthread",
-            "threads": 8,
-            "timeout": 30,
-            "graceful_timeout": 10,
-            "accesslog": None,  # teamloop logs one structured line per Slack request itself
-            "loglevel": self.settings.log_level.lower(),
-            "preload_app": False,
-            "child_exit": lambda _server, worker: multiprocess.mark_process_dead(worker.pid),
-            "on_exit": lambda _server: self.on_exit_hook and self.on_exit_hook(),
-        }
-        for key, value in config.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        """Runs in each worker after the fork: its own engine, app and worker threads."""
-        from bot.app import build
-        from bot.runtime.web import wsgi_app
-
-        app, deps = build(self.settings)
-        return wsgi_app(app, deps.sessions)
+def one_process(settings: Settings) -> bool:
+    """Whether `run` serves in a single process: always on SQLite."""
+    return settings.database_url.startswith("sqlite")
 
 
 def serve(settings: Settings, *, role: str) -> int:
     """Run one role until stopped (SIGTERM or Ctrl-C)."""
-    from storage.migrate import upgrade
+    from storage.migrate import ensure_current
 
-    upgrade(settings.database_url)
+    ensure_current(settings.database_url)
     if role == "worker":
         return run_worker(settings)
+    if one_process(settings):
+        return serve_in_process(settings, role=role)
+    return _serve_workers(settings, role=role)
+
+
+def _stop_on_sigterm() -> threading.Event:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    return stop
+
+
+def _wait(stop: threading.Event) -> None:
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+
+
+def serve_in_process(settings: Settings, *, role: str) -> int:
+    """HTTP on waitress threads, with the ticker and sender in the same process (`role` all)."""
+    from bot.app import build
+    from bot.runtime.jobs import build_jobs
+    from bot.runtime.web import Served, wsgi_app
+
+    stop = _stop_on_sigterm()
+    # Requests waiting for a free thread are ordinary backpressure, not a warning per request.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    app, deps = build(settings)
+    engine = deps.sessions.kw["bind"]
+    jobs = build_jobs(settings, sessions=deps.sessions, clock=deps.clock)
+    ticker = jobs.ticker() if role == "all" else None
+    try:
+        served = Served(
+            wsgi_app(app, deps.sessions), host="0.0.0.0", port=settings.port, threads=THREADS
+        )
+    except OSError as exc:  # the port is taken (or not ours): say so, no traceback
+        print(f"teamloop: cannot listen on PORT {settings.port}: {exc.strerror}", file=sys.stderr)
+        deps.worker.shutdown(wait=False)
+        engine.dispose()
+        return 2
+    served.start()
+    if ticker is not None:
+        ticker.start()
+    log.info(
+        "teamloop serving HTTP on port %s in one process, %s threads (role %s)",
+        settings.port,
+        THREADS,
+        role,
+    )
+    try:
+        _wait(stop)
+    finally:
+        # The ticker stops beside the server: posts on their way finish and are recorded while
+        # the last requests are answered, both within the 10 s a supervisor waits.
+        stopper = threading.Thread(target=ticker.stop) if ticker is not None else None
+        if stopper is not None:
+            stopper.start()
+        served.stop()
+        if stopper is not None:
+            stopper.join(timeout=10)
+        jobs.leadership.release()
+        deps.worker.shutdown(wait=True, cancel_futures=True)
+        engine.dispose()
+    return 0
+
+
+def _serve_workers(settings: Settings, *, role: str) -> int:
+    from bot.runtime.web_workers import WebServer
+
     metrics_dir = tempfile.mkdtemp(prefix="teamloop-metrics-")
-    # Before any worker imports prometheus_client: counters of all workers are merged.
+    # Before prometheus_client is imported: counters of all workers are merged.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     child = _start_worker_process() if role == "all" else None
 
@@ -115,15 +155,11 @@ def run_worker(settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     jobs = build_jobs(settings, sessions=make_session_factory(engine), clock=SystemClock())
     ticker = jobs.ticker()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop = _stop_on_sigterm()
     ticker.start()
     log.info("teamloop worker running: ticker every %ss, sender every 1s", jobs.tick_every)
     try:
-        while not stop.wait(1.0):
-            pass
-    except KeyboardInterrupt:
-        pass
+        _wait(stop)
     finally:
         ticker.stop()
         jobs.leadership.release()

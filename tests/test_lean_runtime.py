@@ -1,0 +1,183 @@
+"""The default run is lean: one process on SQLite, a preloaded gunicorn on PostgreSQL, and a
+start path that imports only what serving needs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from bot.runtime.web import Served
+from bot.scheduling.recurrence import DAILY
+from sandbox.driver import Driver
+from sandbox.workspace import Workspace
+from storage.db import make_engine
+from storage.migrate import alembic_config, ensure_current, script_heads, upgrade
+from storage.models import Requirement
+from tests.conftest import PM, PRODUCT, SECRET, JobsEnv, wait_until
+from tests.test_production import _children, _healthy
+from tests.test_restart_and_replicas import ROOT, _free_port, bot_env, dm_keys
+
+# Loaded only when used: migrations, charting, the sandbox, OAuth stores, the PostgreSQL server.
+NOT_ON_THE_START_PATH = (
+    "alembic",
+    "mako",
+    "pygments",
+    "matplotlib",
+    "sandbox",
+    "gunicorn",
+    "cryptography",
+    "slack_sdk.oauth.installation_store.sqlalchemy",
+    "slack_sdk.oauth.state_store.sqlalchemy",
+)
+PROBE = """
+import os, sys, threading, time, urllib.request
+from bot.cli import main
+
+def probe():
+    url = f"http://127.0.0.1:{os.environ['PORT']}/healthz"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(url, timeout=1).status == 200:
+                break
+        except OSError:
+            time.sleep(0.05)
+    print("\\n".join(sorted(sys.modules)), flush=True)
+    os._exit(0)
+
+threading.Thread(target=probe, daemon=True).start()
+main(["run", "--http"])
+"""
+
+
+def test_run_http_serves_and_schedules_then_stops(jobs_env: JobsEnv, tmp_path: Path) -> None:
+    """SQLite: one process does it all. PostgreSQL: gunicorn (app preloaded) and a worker."""
+    sqlite = jobs_env.db_url.startswith("sqlite")
+    now = datetime.now(UTC)  # the process runs on the real clock
+    jobs_env.clock.set(now - timedelta(minutes=30))
+    jobs_env.schedule(
+        channel_id=PRODUCT, kind="standup", weekdays=DAILY, local_time=f"{now:%H:%M}",
+        zones=["UTC"], config={"participants": [PM], "reminder_minutes": 0},
+    )  # fmt: skip
+    port = _free_port()
+    env = bot_env(jobs_env, PORT=str(port), TEAMLOOP_TICK_SECONDS="0.5", TEAMLOOP_WEB_WORKERS="2")
+    log_path = tmp_path / "run.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--http"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: _healthy(url), timeout=60, what="/healthz to answer")
+        if sqlite:
+            assert _children(proc.pid) == [], "on SQLite, run is one process"
+        else:
+            wait_until(lambda: len(_children(proc.pid)) == 3, what="2 web workers and a worker")
+        driver = Driver(
+            jobs_env.ws, signing_secret=SECRET, target=url + "/slack/events", standin_url=url
+        )
+        reply = driver.command("/req", "new Lean export P1", user=PM, channel=PRODUCT)
+        assert reply.status == 200 and "REQ-1" in reply.body, reply.body
+        assert [r.title for r in jobs_env.rows(Requirement)] == ["Lean export"]
+        with urllib.request.urlopen(url + "/metrics", timeout=5) as resp:
+            metrics = resp.read().decode()
+        assert 'teamloop_requests_total{kind="command:/req",outcome="ok"} 1.0' in metrics
+        # The ticker and the sender run too: the standup prompt reaches Alice once.
+        wait_until(lambda: dm_keys(jobs_env, PM), timeout=30, what="the standup prompt")
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(30)
+        took = time.monotonic() - started
+    finally:
+        proc.kill()
+    output = log_path.read_text()
+    assert code == 0, output
+    assert took < 10, f"took {took:.1f}s to stop"
+    assert "Traceback" not in output, output
+    assert len(dm_keys(jobs_env, PM)) == 1
+    loaded = [line for line in output.splitlines() if "app loaded in process" in line]
+    if sqlite:
+        assert "in one process" in output and not loaded, output
+    else:
+        # Preloaded: built once, in the master, not again in each worker after the fork.
+        assert len(loaded) == 1 and f"process {proc.pid}," in loaded[0], output
+
+
+def test_start_path_imports_only_what_serving_needs(
+    standin: tuple[Workspace, Served], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'teamloop.db'}"
+    upgrade(url)  # a store already at the head, as on every start but the first
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SLACK_API_URL": standin[1].url + "/api/",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_APP_TOKEN": "",
+        "PORT": str(_free_port()),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    modules = set(out.stdout.split())
+    assert "bot.runtime.web" in modules and "handlers" in modules, out.stderr
+    loaded = [
+        name
+        for name in NOT_ON_THE_START_PATH
+        if name in modules or any(m.startswith(name + ".") for m in modules)
+    ]
+    assert loaded == [], f"imported on the start path: {loaded}"
+
+
+def test_migrations_run_only_when_the_store_is_behind(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    # The head read from the scripts' text is Alembic's own.
+    assert script_heads() == set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    assert ensure_current(url) is True  # a fresh store is migrated
+    engine = make_engine(url)
+    try:
+        assert "requirements" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+    assert ensure_current(url) is False  # already at the head: Alembic is not needed
+
+
+def test_a_taken_port_is_said_in_one_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'teamloop.db'}"
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "DATABASE_URL": url, "PORT": str(port), "SLACK_APP_TOKEN": ""}
+        env.update(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET)
+        out = subprocess.run(
+            [sys.executable, "-m", "bot", "run", "--http"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert out.returncode == 2, out.stderr
+    assert f"teamloop: cannot listen on PORT {port}: Address already in use" in out.stderr
+    assert "Traceback" not in out.stderr
