@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from slack_bolt import App, BoltRequest
 
+from sandbox.encoding import as_slack_sends
 from sandbox.workspace import Json, Workspace
 
 SAMPLES = Path(__file__).with_name("samples")
@@ -159,7 +160,8 @@ class Driver:
             user_id=user,
             user_name=self.ws.users.get(user, {}).get("name", user),
             command=command,
-            text=text,
+            # What the person typed, escaped and marked up as Slack delivers it.
+            text=as_slack_sends(text),
             trigger_id=self.ws.trigger_for(user),
             response_url=self._response_url(channel, user),
             is_enterprise_install="false",
@@ -251,8 +253,8 @@ class Driver:
         )  # fmt: skip
 
     def say(self, text: str, *, user: str, channel: str, thread_ts: str | None = None) -> Json:
-        """A person posts a plain message (stored; teamloop does not listen to messages)."""
-        return self.ws.post(channel, user=user, text=text, thread_ts=thread_ts)
+        """A person posts a message, stored as Slack stores it (escaped, links as markup)."""
+        return self.ws.post(channel, user=user, text=as_slack_sends(text), thread_ts=thread_ts)
 
     # -- interactivity -----------------------------------------------------------------------
     def _interact(self, body: Json) -> Reply:

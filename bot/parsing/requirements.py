@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.errors import InvalidInput
-from bot.parsing.common import DATE_HINT, parse_date, parse_user, shorten, starts_like_date
+from bot.parsing.common import DATE_HINT, parse_date, parse_user, starts_like_date
+from bot.parsing.slack_text import echo, plain
 from storage.statuses import CLOSED_REQUIREMENT, RequirementStatus
 
 TITLE_MAX = 200
@@ -77,7 +78,8 @@ def parse_capture(text: str, *, today: date) -> Capture:
             i += used
         elif tok.startswith("@") and len(tok) > 1:
             raise InvalidInput(
-                f"I can't tell who `{tok[:40]}` is. Pick the person from Slack's @-autocomplete "
+                f"I can't tell who `{echo(tok, 40)}` is. Pick the person from Slack's "
+                "@-autocomplete "
                 "so the mention turns blue."
             )
         else:
@@ -85,7 +87,7 @@ def parse_capture(text: str, *, today: date) -> Capture:
         i += 1
     if len(capture.labels) > LABELS_MAX:
         raise InvalidInput(f"At most {LABELS_MAX} labels per requirement.")
-    capture.title = validate_title(" ".join(title))
+    capture.title = validate_title(plain(" ".join(title)))
     return capture
 
 
@@ -140,7 +142,7 @@ def parse_status(text: str) -> RequirementStatus:
     key = _STATUS_ALIASES.get(key.replace("_", ""), key)
     if key in STATUSES:
         return RequirementStatus(key)
-    raise InvalidInput(f"`{shorten(text)}` is not a status. Use one of: {', '.join(STATUSES)}.")
+    raise InvalidInput(f"`{echo(text)}` is not a status. Use one of: {', '.join(STATUSES)}.")
 
 
 @dataclass
@@ -181,7 +183,5 @@ def parse_list_filter(text: str) -> ListFilter:
             try:
                 flt.status = parse_status(tok)
             except InvalidInput:
-                raise InvalidInput(
-                    f"I don't know the filter `{shorten(tok)}`. {LIST_HINT}"
-                ) from None
+                raise InvalidInput(f"I don't know the filter `{echo(tok)}`. {LIST_HINT}") from None
     return flt

@@ -258,6 +258,11 @@ def capture_modal(
     }
 
 
+def card_text(ref: str, text: str) -> str:
+    """A card's top-level `text`: Slack notifies with it, so user text is escaped here too."""
+    return f"{ref}: {escape(truncate(text, 100))}"
+
+
 def confirmation(ref: str, text: str, command: str) -> str:
     """The thread reply confirming a capture from a message."""
     return f"Captured as *{ref}*: {escape(truncate(text, 200))}. See `{command}`."

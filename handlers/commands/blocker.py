@@ -8,7 +8,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
-from bot.parsing.common import parse_ref, shorten
+from bot.parsing.common import parse_ref
 from bot.parsing.items import split_item
 from bot.services import blockers
 from bot.views import items as views
@@ -38,7 +38,7 @@ def capture(call: Call) -> Block:
             requirement_number=item.requirement,
         )
     return message(
-        f"{blk.ref}: {shorten(blk.text, 100)}",
+        views.card_text(blk.ref, blk.text),
         views.blocker_card(blk, call.now),
         in_channel=True,
     )

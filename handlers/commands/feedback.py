@@ -9,7 +9,6 @@ from slack_sdk import WebClient
 
 from bot.deps import Session
 from bot.errors import InvalidInput
-from bot.parsing.common import shorten
 from bot.parsing.items import KINDS, split_item
 from bot.services import feedback
 from bot.services.actor import Actor
@@ -55,7 +54,7 @@ def capture(call: Call) -> Block:
         )
     linked = f"REQ-{item.requirement}" if item.requirement else None
     return message(
-        f"{fb.ref}: {shorten(fb.text, 100)}",
+        views.card_text(fb.ref, fb.text),
         views.feedback_card(fb, linked=linked),
         in_channel=True,
     )

@@ -13,6 +13,7 @@ from bot.deps import Session
 from bot.errors import InvalidInput
 from bot.parsing.common import parse_date, parse_ref, parse_user
 from bot.parsing.requirements import parse_capture, parse_list_filter, parse_priority, parse_status
+from bot.parsing.slack_text import plain
 from bot.services import requirements as reqs
 from bot.services.requirements import AdminCheck
 from bot.views import requirements as views
@@ -74,7 +75,7 @@ def verb_list(call: Call) -> Block:
 
 def verb_search(call: Call) -> Block:
     """Requirements whose title or description has all the words."""
-    words = [w for w in call.args if len(w) >= 2][:8]
+    words = [w for w in plain(call.rest).split() if len(w) >= 2][:8]
     if not words:
         raise InvalidInput("Search for what? Type `/req search invoices csv`.")
     with call.transaction() as session:
@@ -124,7 +125,7 @@ def verb_close(call: Call) -> Block | None:
     if reason and reason[0].lower() in ("done", "rejected", "reject"):
         outcome = parse_status(reason[0])
         reason = reason[1:]
-    why = " ".join(reason) or None
+    why = plain(" ".join(reason)) or None
     _after_ack(
         call,
         "is closed",

@@ -8,7 +8,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
-from bot.parsing.common import parse_ref, shorten
+from bot.parsing.common import parse_ref
 from bot.parsing.items import parse_score, split_item
 from bot.services import risks
 from bot.views import items as views
@@ -40,7 +40,7 @@ def risk_new(call: Call) -> Block:
             impact=impact,
             owner_id=item.owner_id,
         )
-    return message(f"{risk.ref}: {shorten(risk.text, 100)}", views.risk_card(risk), in_channel=True)
+    return message(views.card_text(risk.ref, risk.text), views.risk_card(risk), in_channel=True)
 
 
 def risk_list(call: Call) -> Block:

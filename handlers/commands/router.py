@@ -17,7 +17,8 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps, Session
-from bot.parsing.common import shorten
+from bot.parsing.slack_text import echo, normalize
+from bot.parsing.verbs import looks_like_verb, nearest
 from bot.services.actor import Actor
 from bot.views.blocks import Block, message
 from handlers.common import actor_of, deps_of
@@ -66,7 +67,7 @@ def parse_call(
     command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> tuple[str, Call]:
     """The verb (first word, lower case) and the rest of a slash command."""
-    text = (command.get("text") or "").strip()
+    text = normalize(command.get("text") or "").strip()
     verb, _, rest = text.partition(" ")
     actor = actor_of(context, user_id=command["user_id"], channel_id=command["channel_id"])
     call = Call(
@@ -82,6 +83,18 @@ def parse_call(
     return verb.lower(), call
 
 
+def unknown_verb(
+    name: str, verb: str, typed: str, verbs: Mapping[str, Verb], default: Verb | None
+) -> str:
+    """The answer to an unknown verb: the nearest one, and what was typed, so nothing is lost."""
+    guess = nearest(verb, verbs)
+    hint = f"Did you mean `{name} {guess}`? " if guess else ""
+    kept = f"You typed: `{name} {echo(typed, 300)}`. "
+    if default is not None:
+        kept += f"To record it as it is, start it with other words than `{echo(verb)}`. "
+    return f"I don't know `{name} {echo(verb)}`. {hint}{kept}Type `{name} help` for the verbs."
+
+
 def route(
     verbs: Mapping[str, Verb],
     ack: Ack,
@@ -95,11 +108,10 @@ def route(
     """Run the command's verb (`help` when none) and ack with its answer."""
     verb, call = parse_call(command, context, client, respond)
     handler = verbs.get(verb or "help")
-    if handler is None and default is not None:
+    if handler is None and default is not None and not looks_like_verb(call.text.split(), verbs):
         handler = default
     if handler is None:
-        name = command.get("command", "")
-        ack(message(f"I don't know `{name} {shorten(verb)}`. Type `{name} help` for the verbs."))
+        ack(message(unknown_verb(command.get("command", ""), verb, call.text, verbs, default)))
         return
     answer = handler(call)
     if answer is None:
