@@ -146,8 +146,11 @@ class Driver:
         }
 
     # -- slash commands ----------------------------------------------------------------------
-    def command(self, command: str, text: str, *, user: str, channel: str, **kw: Any) -> Reply:
-        """Send `/command text` as `user` in `channel`."""
+    def command(
+        self, command: str, text: str, *, user: str, channel: str, as_sent: bool = False, **kw: Any
+    ) -> Reply:
+        """Send `/command text` as `user` in `channel`: `text` is what the person typed
+        (escaped here as Slack does), or with `as_sent` exactly what Slack delivers."""
         body = template("SlashCommandPayload")
         body.update(
             team_id=self.ws.team_id,
@@ -161,7 +164,7 @@ class Driver:
             user_name=self.ws.users.get(user, {}).get("name", user),
             command=command,
             # What the person typed, escaped and marked up as Slack delivers it.
-            text=as_slack_sends(text),
+            text=text if as_sent else as_slack_sends(text),
             trigger_id=self.ws.trigger_for(user),
             response_url=self._response_url(channel, user),
             is_enterprise_install="false",
@@ -255,6 +258,15 @@ class Driver:
     def say(self, text: str, *, user: str, channel: str, thread_ts: str | None = None) -> Json:
         """A person posts a message, stored as Slack stores it (escaped, links as markup)."""
         return self.ws.post(channel, user=user, text=as_slack_sends(text), thread_ts=thread_ts)
+
+    def app_says(self, channel: str, message: Json, *, thread_ts: str | None = None) -> Json:
+        """Another app posts `message` (e.g. `text` empty, content in `attachments` or `blocks`,
+        `subtype: bot_message`), stored as Slack keeps it: no `user`, its own `bot_id`."""
+        msg = self.ws.post(channel, user="", text=message.get("text", ""), thread_ts=thread_ts)
+        with self.ws.lock:
+            msg.pop("user", None)
+            msg.update({k: v for k, v in message.items() if k not in ("ts", "thread_ts")})
+        return msg
 
     # -- interactivity -----------------------------------------------------------------------
     def _interact(self, body: Json) -> Reply:

@@ -262,18 +262,24 @@ class WebApi(FilesApi):
         }
 
     def conversations_replies(self, args: Json) -> Json:
-        """A thread: the parent then its replies (a reply's ts gives just that reply)."""
+        """A thread, as Slack answers: the parent first, then replies (oldest first) within
+        `oldest`/`latest`, at most `limit` messages; asked with a reply's ts, the whole
+        thread still comes back, parent first (real-shapes/replies-of-a-reply.json)."""
         channel = self._channel(args["channel"])
         msg = self.ws.find(channel, args.get("ts", ""))
         if msg is None:
             return {"ok": False, "error": "thread_not_found"}
-        if msg.get("thread_ts") not in (None, msg["ts"]):
-            return {"ok": True, "messages": [msg], "has_more": False}
-        return {
-            "ok": True,
-            "messages": [msg, *self.ws.thread(channel, msg["ts"])],
-            "has_more": False,
-        }
+        parent = self.ws.find(channel, msg.get("thread_ts") or msg["ts"]) or msg
+        replies = self.ws.thread(channel, parent["ts"])
+        latest, oldest = args.get("latest"), args.get("oldest")
+        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+        if latest:
+            replies = [m for m in replies if m["ts"] <= latest if inclusive or m["ts"] < latest]
+        if oldest:
+            replies = [m for m in replies if m["ts"] >= oldest if inclusive or m["ts"] > oldest]
+        limit = int(args.get("limit") or 1000)
+        page = [parent, *replies][:limit]
+        return {"ok": True, "messages": page, "has_more": len(replies) + 1 > limit}
 
     def conversations_info(self, args: Json) -> Json:
         """A channel's info."""

@@ -209,11 +209,25 @@ def risk_modal(risk: Risk, channel_id: str) -> dict[str, Any]:
 
 # -- capture forms (message shortcuts) ---------------------------------------------------------
 def capture_modal(
-    kind: str, *, channel_id: str, text: str, source_ts: str | None, author_id: str | None
+    kind: str,
+    *,
+    channel_id: str,
+    text: str,
+    source_ts: str | None,
+    author_id: str | None,
+    thread_ts: str | None = None,
 ) -> dict[str, Any]:
-    """The feedback or blocker form, prefilled from a message."""
+    """The feedback or blocker form, prefilled from a message (`text` is plain).
+
+    `thread_ts` is the message's thread parent (the confirmation goes there).
+    """
     is_feedback = kind == "feedback"
-    meta = {"channel": channel_id, "source_ts": source_ts, "author": author_id}
+    meta = {
+        "channel": channel_id,
+        "source_ts": source_ts,
+        "author": author_id,
+        "thread": thread_ts or source_ts,
+    }
     body = text_input(ActionId.ITEM_TEXT, "What is it about?", multiline=True)
     if text:
         body["initial_value"] = truncate(text, 3000)

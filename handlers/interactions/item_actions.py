@@ -13,6 +13,7 @@ from bot.deps import Deps
 from bot.errors import InvalidInput
 from bot.ids import ActionId
 from bot.parsing.common import parse_ref
+from bot.parsing.messages import message_text
 from bot.services import blockers, feedback, items, risks
 from bot.services.actor import Actor
 from bot.views import items as views
@@ -229,9 +230,10 @@ def _open_capture(kind: str, ack: Ack, shortcut: dict[str, Any], client: WebClie
         view=views.capture_modal(
             kind,
             channel_id=channel,
-            text=msg.get("text") or "",
+            text=message_text(msg),
             source_ts=shortcut.get("message_ts") or msg.get("ts"),
             author_id=msg.get("user"),
+            thread_ts=msg.get("thread_ts"),
         ),
     )
 
@@ -267,7 +269,7 @@ def handle_feedback_submit(
             source_ts=source_ts,
         )
     ack()
-    _confirm_capture(deps, client, actor, fb, source_ts, command="/feedback list")
+    _confirm_capture(deps, client, actor, fb, meta, command="/feedback list")
 
 
 def handle_blocker_submit(
@@ -291,7 +293,7 @@ def handle_blocker_submit(
             source_ts=source_ts,
         )
     ack()
-    _confirm_capture(deps, client, actor, blk, source_ts, command="/blocker list")
+    _confirm_capture(deps, client, actor, blk, meta, command="/blocker list")
 
 
 def _confirm_capture(
@@ -299,11 +301,13 @@ def _confirm_capture(
     client: WebClient,
     actor: Actor,
     item: feedback.Feedback | blockers.Blocker,
-    source_ts: str | None,
+    meta: dict[str, Any],
     *,
     command: str,
 ) -> None:
-    """After the ack: keep the message's permalink and confirm in its thread."""
+    """After the ack: keep the message's permalink and confirm in its thread (the parent's)."""
+    source_ts = meta.get("source_ts")
+    thread_ts = meta.get("thread") or source_ts
 
     def confirm() -> None:
         if source_ts:
@@ -315,7 +319,7 @@ def _confirm_capture(
         slack_api.post(
             client,
             channel=actor.channel_id,
-            thread_ts=source_ts,
+            thread_ts=thread_ts,
             text=views.confirmation(item.ref, item.text, command),
         )
 

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import InvalidInput
 from bot.ids import ActionId, BlockId
 from bot.parsing.common import first_line
+from bot.parsing.messages import message_text
 from bot.parsing.requirements import parse_label
 from bot.services import requirements as reqs
 from bot.views import requirements as views
@@ -27,7 +28,7 @@ def handle_capture_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClien
     """Open the form prefilled from the message; the permalink is fetched on submit."""
     ack()
     msg = shortcut.get("message") or {}
-    text = msg.get("text") or ""
+    text = message_text(msg)
     channel = (shortcut.get("channel") or {}).get("id", "")
     client.views_open(
         trigger_id=shortcut["trigger_id"],
@@ -37,6 +38,7 @@ def handle_capture_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClien
             description=text,
             source_channel_id=channel,
             source_ts=shortcut.get("message_ts") or msg.get("ts"),
+            thread_ts=msg.get("thread_ts"),
         ),
     )
 
@@ -100,7 +102,7 @@ def handle_modal_submit(
             slack_api.post(
                 client,
                 channel=req.source_channel_id,
-                thread_ts=req.source_ts,
+                thread_ts=meta.get("thread") or req.source_ts,
                 text=views.confirmation(updated),
                 blocks=views.card(updated, today=today),
             )
