@@ -151,10 +151,7 @@ def test_no_message_carries_a_live_mention_or_hidden_link_the_user_typed(env: En
     sent_out = _everything_sent(env)
     assert any("Ship it @channel" in s for s in sent_out)
     live = [s for s in sent_out if _LIVE.search(s)]
-    assert live == [], [
-        (_LIVE.search(s).group(0), s[max(0, _LIVE.search(s).start() - 150) : _LIVE.search(s).end()])
-        for s in live
-    ]
+    assert live == [], [s[:300] for s in live]
 
 
 FEEDBACK_VERBS = ["show FB-1", "lsit", "delete FB-2", "resolve"]
