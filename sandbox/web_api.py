@@ -120,6 +120,10 @@ class WebApi(FilesApi):
             fault.release.wait(fault.delay)  # a real stall: the client's timeout must fire
         if error is not None:
             return "200 OK", [], {"ok": False, "error": error}
+        denied = self._unreachable(method, args)
+        if denied is not None:
+            call.error = denied
+            return "200 OK", [], {"ok": False, "error": denied}
         headers = [("x-oauth-scopes", ",".join(self.ws.scopes))] if method == "auth.test" else []
         try:
             return "200 OK", headers, self.handlers[method](args)
@@ -177,6 +181,34 @@ class WebApi(FilesApi):
             "bot_id": self.ws.bot_id,
             "is_enterprise_install": False,
         }
+
+    _READS = frozenset(("conversations.history", "conversations.replies", "conversations.members"))
+    _POSTS = frozenset(("chat.postMessage", "chat.postEphemeral", "chat.update"))
+
+    def _unreachable(self, method: str, args: Json) -> str | None:
+        """Slack's error for a conversation the bot can't read or post in (BEHAVIOUR.md,
+        real-shapes/error-not-in-channel.json), else None.
+
+        Reading a public channel the bot is not in: `not_in_channel`; a private channel or a
+        DM between other people: `channel_not_found` (for conversations.info too); posting
+        there: `channel_not_found` (a public channel works, with chat:write.public); an
+        archived channel: `is_archived`; a channel where posting is restricted:
+        `restricted_action`.
+        """
+        found = self.ws.channels.get(str(args.get("channel") or ""))
+        if found is None or method not in self._READS | self._POSTS | {"conversations.info"}:
+            return None
+        joined = self.ws.bot_user_id in found.get("members", [])
+        hidden = (found.get("is_private") or found.get("is_im")) and not joined
+        if hidden:
+            return "channel_not_found"
+        if method in self._READS and not joined:
+            return "not_in_channel"
+        if method in self._POSTS and found.get("is_archived"):
+            return "is_archived"
+        if method in self._POSTS and found.get("posting_restricted"):
+            return "restricted_action"
+        return None
 
     def _channel(self, channel: str) -> str:
         if channel.startswith("U"):
@@ -283,9 +315,19 @@ class WebApi(FilesApi):
 
     def conversations_info(self, args: Json) -> Json:
         """A channel's info."""
+        if args["channel"] not in self.ws.channels and args["channel"].startswith("D"):
+            # The bot's own DM with someone (DMs between people are registered channels).
+            user = "U" + args["channel"].removeprefix("D")
+            if user not in self.ws.users:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": {"id": args["channel"], "is_im": True, "user": user}}
         chan = self.ws.channels[args["channel"]]
-        info = {k: v for k, v in chan.items() if k != "members"}
-        return {"ok": True, "channel": {**info, "num_members": len(chan["members"])}}
+        info = {k: v for k, v in chan.items() if k not in ("members", "posting_restricted")}
+        joined = self.ws.bot_user_id in chan["members"]
+        return {
+            "ok": True,
+            "channel": {**info, "is_member": joined, "num_members": len(chan["members"])},
+        }
 
     def conversations_members(self, args: Json) -> Json:
         """A channel's member ids."""

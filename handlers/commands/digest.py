@@ -16,6 +16,7 @@ from bot.views import reminders as views
 from bot.views import standups as standup_views
 from bot.views.blocks import Block, message
 from bot.views.items import help_message
+from handlers import slack_api
 from handlers.commands.router import Call, Verb, route
 from handlers.common import deps_of, ephemeral
 
@@ -30,16 +31,19 @@ def handle_digest(
     route(VERBS, ack, command, context, client, respond)
 
 
-def now(call: Call) -> Block:
-    """Post the digest now (built after the ack: the chart takes a moment)."""
+def now(call: Call) -> None:
+    """Post the digest now, after the ack: first whether the bot can post here at all (so a
+    digest that would die in the outbox is never promised), then the digest is queued."""
     deps = deps_of(call.context)
+    answer = ephemeral(call.respond)
 
     def work() -> None:
+        slack_api.require_reach(call.client, call.actor.channel_id, read=False)
         with deps.transaction() as session:
             digest_post.post_now(session=session, actor=call.actor, now=deps.clock.now())
+        answer("Putting this channel's digest together; it will appear here in a moment.")
 
-    deps.defer(work, answer=ephemeral(call.respond))
-    return message("Putting this channel's digest together; it will appear here in a moment.")
+    deps.defer(work, answer=answer)
 
 
 def _set(call: Call, kind: str, weekdays: str, local_time: str, zone: str) -> None:
