@@ -66,6 +66,16 @@ def ephemeral(respond: Callable[..., Any]) -> Callable[[str], None]:
     return answer
 
 
+def delivery_key(body: dict[str, Any]) -> str | None:
+    """What identifies one delivery of an interaction or command: a view's id and hash (the
+    same submit pressed twice), else the trigger id; None when the payload has neither."""
+    view = body.get("view") or {}
+    if body.get("type") == "view_submission" and view.get("id"):
+        return f"view:{view['id']}:{view.get('hash', '')}"
+    trigger = body.get("trigger_id")
+    return f"trigger:{trigger}" if trigger else None
+
+
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
     """A submitted modal's values by action id (text, user, date, time, option, or lists)."""
     values: dict[str, Any] = {}

@@ -147,10 +147,19 @@ class Driver:
 
     # -- slash commands ----------------------------------------------------------------------
     def command(
-        self, command: str, text: str, *, user: str, channel: str, as_sent: bool = False, **kw: Any
+        self,
+        command: str,
+        text: str,
+        *,
+        user: str,
+        channel: str,
+        as_sent: bool = False,
+        times: int = 1,
+        **kw: Any,
     ) -> Reply:
         """Send `/command text` as `user` in `channel`: `text` is what the person typed
-        (escaped here as Slack does), or with `as_sent` exactly what Slack delivers."""
+        (escaped here as Slack does), or with `as_sent` exactly what Slack delivers. With
+        `times` the same request (same trigger id) arrives that often; the last reply counts."""
         body = template("SlashCommandPayload")
         body.update(
             team_id=self.ws.team_id,
@@ -169,8 +178,9 @@ class Driver:
             response_url=self._response_url(channel, user),
             is_enterprise_install="false",
         )
-        reply = self.send(urlencode(body), "application/x-www-form-urlencoded", **kw)
-        self._apply(reply, channel, user)
+        for _ in range(times):
+            reply = self.send(urlencode(body), "application/x-www-form-urlencoded", **kw)
+            self._apply(reply, channel, user)
         return reply
 
     # -- events ------------------------------------------------------------------------------
@@ -341,8 +351,12 @@ class Driver:
         )
         return self._interact(body)
 
-    def submit(self, view_id: str, values: dict[str, dict[str, Json]], *, user: str) -> Reply:
-        """Submit an open modal with `{block_id: {action_id: value-object}}`."""
+    def submit(
+        self, view_id: str, values: dict[str, dict[str, Json]], *, user: str, times: int = 1
+    ) -> Reply:
+        """Submit an open modal with `{block_id: {action_id: value-object}}`. With `times`,
+        the person pressed Submit again before Slack closed the form: the same view (id and
+        hash) arrives that often; the last reply counts."""
         view = self.ws.views[view_id]
         body = template("ViewSubmissionPayload")
         self._team(body)
@@ -353,7 +367,8 @@ class Driver:
             view={**body["view"], **view, "state": {"values": values}},
             response_urls=[],
         )
-        reply = self._interact(body)
+        for _ in range(times):
+            reply = self._interact(body)
         if reply.status == 200 and not reply.json().get("response_action"):
             with self.ws.lock:
                 self.ws.views.pop(view_id, None)

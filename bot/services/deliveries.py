@@ -1,4 +1,5 @@
-"""Dedupe of Events API deliveries: Slack re-sends events; each event_id is handled once."""
+"""Dedupe of deliveries: Slack re-sends events (same event_id), and a person whose submit took
+over 3 s presses it again (same view id and hash); each delivery acts once."""
 
 from __future__ import annotations
 
@@ -18,3 +19,12 @@ def first_delivery(*, session: Session, team_id: str, event_id: str, now: dateti
     except IntegrityError:
         return False
     return True
+
+
+def first_time(*, session: Session, team_id: str, key: str | None, now: datetime) -> bool:
+    """Record what identifies a delivery (`view:<id>:<hash>`, `cmd:<trigger id>`) in the
+    caller's transaction: False when it was handled before. If the transaction rolls back
+    (a refused form), the key goes too, so the corrected submit still counts. No key: True."""
+    if not key:
+        return True
+    return first_delivery(session=session, team_id=team_id, event_id=key[:64], now=now)

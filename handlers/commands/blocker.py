@@ -14,7 +14,7 @@ from bot.services import blockers
 from bot.views import items as views
 from bot.views.blocks import Block, message
 from handlers import slack_api
-from handlers.commands.router import Call, Verb, route
+from handlers.commands.router import ALREADY_DONE, Call, Verb, route
 from handlers.common import ephemeral
 
 
@@ -29,6 +29,8 @@ def capture(call: Call) -> Block:
     """`/blocker <text> [REQ-n] [@owner]`: record it and post its card."""
     item = split_item(call.text, example="/blocker Waiting on API keys REQ-3 @bob")
     with call.transaction() as session:
+        if not call.first_time(session):
+            return message(ALREADY_DONE)
         blk = blockers.create(
             session=session,
             actor=call.actor,

@@ -14,7 +14,7 @@ from bot.services import feedback
 from bot.services.actor import Actor
 from bot.views import items as views
 from bot.views.blocks import Block, message
-from handlers.commands.router import Call, Verb, route
+from handlers.commands.router import ALREADY_DONE, Call, Verb, route
 
 
 def handle_feedback(
@@ -37,6 +37,8 @@ def capture(call: Call) -> Block:
     if item.owner_id:
         raise InvalidInput("Feedback has no owner; leave out the @mention, or use `/blocker`.")
     with call.transaction() as session:
+        if not call.first_time(session):
+            return message(ALREADY_DONE)
         fb = feedback.create(
             session=session,
             actor=call.actor,

@@ -19,7 +19,7 @@ from bot.services.requirements import AdminCheck
 from bot.views import requirements as views
 from bot.views.blocks import Block, message
 from handlers import slack_api
-from handlers.commands.router import Call, route
+from handlers.commands.router import ALREADY_DONE, Call, route
 from handlers.common import deps_of, ephemeral
 
 
@@ -50,6 +50,8 @@ def verb_new(call: Call) -> Block | None:
     cap = parse_capture(call.rest, today=call.today)
     now = call.now
     with call.transaction() as session:
+        if not call.first_time(session):
+            return message(ALREADY_DONE)
         req = reqs.create(
             session=session,
             actor=call.actor,

@@ -13,7 +13,7 @@ from bot.parsing.items import parse_score, split_item
 from bot.services import risks
 from bot.views import items as views
 from bot.views.blocks import Block, message
-from handlers.commands.router import Call, Verb, route
+from handlers.commands.router import ALREADY_DONE, Call, Verb, route
 
 
 def handle_risk(
@@ -31,6 +31,8 @@ def risk_new(call: Call) -> Block:
         " ".join(words), example="/risk new Vendor API may slip likelihood 4 impact 5"
     )
     with call.transaction() as session:
+        if not call.first_time(session):
+            return message(ALREADY_DONE)
         risk = risks.create(
             session=session,
             actor=call.actor,

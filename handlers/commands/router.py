@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps, Session
 from bot.parsing.slack_text import echo, normalize
 from bot.parsing.verbs import looks_like_verb, nearest
+from bot.services import deliveries
 from bot.services.actor import Actor
 from bot.views.blocks import Block, message
 from handlers.common import actor_of, deps_of
@@ -48,6 +49,16 @@ class Call:
         """One unit of work: `with call.transaction() as session: svc.fn(session=session, …)`."""
         with self.deps.transaction() as session:
             yield session
+
+    def first_time(self, session: Session) -> bool:
+        """Record this invocation's trigger id in `session`'s transaction; False when the
+        same command was delivered before (its create must not run twice)."""
+        return deliveries.first_time(
+            session=session,
+            team_id=self.actor.team_id,
+            key=f"trigger:{self.trigger_id}" if self.trigger_id else None,
+            now=self.now,
+        )
 
     @property
     def now(self) -> datetime:
@@ -81,6 +92,9 @@ def parse_call(
         text=text,
     )
     return verb.lower(), call
+
+
+ALREADY_DONE = "Already saved: Slack delivered this command twice, and it counts once."
 
 
 def unknown_verb(

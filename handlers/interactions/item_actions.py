@@ -14,7 +14,7 @@ from bot.errors import InvalidInput
 from bot.ids import ActionId
 from bot.parsing.common import parse_ref
 from bot.parsing.messages import message_text
-from bot.services import blockers, feedback, items, risks
+from bot.services import blockers, deliveries, feedback, items, risks
 from bot.services.actor import Actor
 from bot.views import items as views
 from bot.views import requirements as req_views
@@ -23,6 +23,7 @@ from handlers import slack_api
 from handlers.common import (
     action_of,
     actor_of,
+    delivery_key,
     deps_of,
     ephemeral,
     form_values,
@@ -79,6 +80,12 @@ def _modal_actor(
 ) -> tuple[Actor, dict[str, Any]]:
     meta = json.loads(view.get("private_metadata") or "{}")
     return actor_of(context, user_id=body["user"]["id"], channel_id=meta.get("channel", "")), meta
+
+
+def _first_time(session: Any, deps: Deps, actor: Actor, body: dict[str, Any]) -> bool:
+    return deliveries.first_time(
+        session=session, team_id=actor.team_id, key=delivery_key(body), now=deps.clock.now()
+    )
 
 
 def _req_number_or_none(raw: str | None) -> int | None:
@@ -257,6 +264,9 @@ def handle_feedback_submit(
     state = form_values(view)
     source_ts = meta.get("source_ts")
     with deps.transaction() as session:
+        if not _first_time(session, deps, actor, body):
+            ack()  # the same submit pressed twice: the first one created it
+            return
         fb = feedback.create(
             session=session,
             actor=actor,
@@ -281,6 +291,9 @@ def handle_blocker_submit(
     state = form_values(view)
     source_ts = meta.get("source_ts")
     with deps.transaction() as session:
+        if not _first_time(session, deps, actor, body):
+            ack()  # the same submit pressed twice: the first one created it
+            return
         blk = blockers.create(
             session=session,
             actor=actor,

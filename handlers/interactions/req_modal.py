@@ -16,10 +16,11 @@ from bot.ids import ActionId, BlockId
 from bot.parsing.common import first_line
 from bot.parsing.messages import message_text
 from bot.parsing.requirements import parse_label
+from bot.services import deliveries
 from bot.services import requirements as reqs
 from bot.views import requirements as views
 from handlers import slack_api
-from handlers.common import actor_of, deps_of
+from handlers.common import actor_of, delivery_key, deps_of
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,11 @@ def handle_modal_submit(
     deps = deps_of(context)
     due_raw = _value(state, BlockId.REQ_DUE, ActionId.REQ_DUE).get("selected_date")
     with deps.transaction() as session:
+        if not deliveries.first_time(
+            session=session, team_id=actor.team_id, key=delivery_key(body), now=deps.clock.now()
+        ):
+            ack()  # the same submit pressed twice: the first one created it
+            return
         req = reqs.create(
             session=session,
             actor=actor,
