@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from slack_bolt import BoltContext
@@ -46,15 +48,51 @@ def action_of(body: dict[str, Any], context: BoltContext) -> tuple[Actor, dict[s
     return actor, body["actions"][0]
 
 
+STALE = "That button or form is out of date. Type the command again for a fresh one."
+ID_MAX = 999_999_999
+
+
+def metadata_of(view: dict[str, Any]) -> dict[str, Any]:
+    """A view's `private_metadata` as a dict; broken or forged metadata is a short answer
+    (and a WARNING), never a traceback."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict):
+        log.warning("malformed private_metadata on view %s", view.get("callback_id"))
+        raise InvalidInput(STALE)
+    return meta
+
+
+def whole(raw: Any, *, low: int = 1, high: int = ID_MAX, field: str | None = None) -> int:
+    """A whole number from an interaction value (an id, an offset, a score), within
+    `low`..`high`; anything else is a short answer and a WARNING."""
+    try:
+        number = int(str(raw).strip())
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not low <= number <= high:
+        log.warning("malformed interaction value %r", str(raw)[:40])
+        raise InvalidInput(STALE, field=field)
+    return number
+
+
+def day_of(raw: str | None, *, field: str) -> date | None:
+    """A datepicker's `YYYY-MM-DD` (None when empty); a malformed one is a field error."""
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        log.warning("malformed date value %r", str(raw)[:40])
+        raise InvalidInput("Pick the date from the calendar.", field=field) from None
+
+
 def number_of(action: dict[str, Any]) -> int:
     """The item number a button or select carries (`3` or `3:done`)."""
     raw = action.get("value") or (action.get("selected_option") or {}).get("value", "")
-    try:
-        return int(str(raw).split(":", 1)[0])
-    except ValueError:
-        raise InvalidInput(
-            "That button is out of date. Type `/req list` for a fresh one."
-        ) from None
+    return whole(str(raw).split(":", 1)[0])
 
 
 def ephemeral(respond: Callable[..., Any]) -> Callable[[str], None]:

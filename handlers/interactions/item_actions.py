@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -23,11 +21,14 @@ from handlers import slack_api
 from handlers.common import (
     action_of,
     actor_of,
+    day_of,
     delivery_key,
     deps_of,
     ephemeral,
     form_values,
+    metadata_of,
     number_of,
+    whole,
 )
 from handlers.events.home import publish_home
 
@@ -78,7 +79,7 @@ def handle_link_button(
 def _modal_actor(
     body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> tuple[Actor, dict[str, Any]]:
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = metadata_of(view)
     return actor_of(context, user_id=body["user"]["id"], channel_id=meta.get("channel", "")), meta
 
 
@@ -113,7 +114,7 @@ def handle_link_submit(
             session=session,
             actor=actor,
             now=deps.clock.now(),
-            number=int(meta["fb"]),
+            number=whole(meta.get("fb")),
             requirement_number=number,
         )
     ack()
@@ -204,12 +205,12 @@ def handle_risk_submit(
             session=session,
             actor=actor,
             now=deps.clock.now(),
-            number=int(meta["risk"]),
-            likelihood=int(state.get(ActionId.RSK_LIKELIHOOD) or 3),
-            impact=int(state.get(ActionId.RSK_IMPACT) or 3),
+            number=whole(meta.get("risk")),
+            likelihood=whole(state.get(ActionId.RSK_LIKELIHOOD) or 3, high=5, field="likelihood"),
+            impact=whole(state.get(ActionId.RSK_IMPACT) or 3, high=5, field="impact"),
             owner_id=state.get(ActionId.ITEM_OWNER),
             mitigation=state.get(ActionId.RSK_MITIGATION) or "",
-            review_date=date.fromisoformat(review) if review else None,
+            review_date=day_of(review, field="review"),
         )
     ack()
 

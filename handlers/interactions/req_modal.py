@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -20,7 +18,7 @@ from bot.services import deliveries
 from bot.services import requirements as reqs
 from bot.views import requirements as views
 from handlers import slack_api
-from handlers.common import actor_of, delivery_key, deps_of
+from handlers.common import actor_of, day_of, delivery_key, deps_of, metadata_of
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +62,7 @@ def handle_modal_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
     """Validate and store; errors show on the field, the card is posted after the ack."""
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = metadata_of(view)
     state = (view.get("state") or {}).get("values") or {}
     user_id = body["user"]["id"]
     actor = actor_of(context, user_id=user_id, channel_id=meta.get("channel", ""))
@@ -90,7 +88,7 @@ def handle_modal_submit(
                 or {}
             ).get("value"),
             owner_id=_value(state, BlockId.REQ_OWNER, ActionId.REQ_OWNER).get("selected_user"),
-            due=date.fromisoformat(due_raw) if due_raw else None,
+            due=day_of(due_raw, field="due"),
             labels=_labels(_value(state, BlockId.REQ_LABELS, ActionId.REQ_LABELS).get("value")),
             source_channel_id=meta.get("source_channel"),
             source_ts=meta.get("source_ts"),
