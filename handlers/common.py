@@ -12,6 +12,7 @@ from slack_bolt import BoltContext
 
 from bot.deps import Deps
 from bot.errors import InvalidInput
+from bot.parsing.slack_text import normalize
 from bot.services.actor import Actor
 from bot.views.blocks import message
 
@@ -123,6 +124,9 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
                 values[action_id] = [o["value"] for o in element["selected_options"] or []]
             elif "selected_users" in element:
                 values[action_id] = list(element["selected_users"] or [])
+            elif element.get("type") == "plain_text_input":
+                # Typed text arrives as typed (not escaped); only stray spaces are cleaned.
+                values[action_id] = normalize(element["value"]) if element.get("value") else None
             else:
                 values[action_id] = (
                     element.get("value")

@@ -212,3 +212,15 @@ def test_nearest_verb() -> None:
     assert looks_like_verb(["show", "FB-1"], ["list", "help"])
     assert not looks_like_verb(["show", "me", "the", "money"], ["list", "help"])
     assert not looks_like_verb(["list"], ["list", "help"])
+
+
+def test_typed_form_text_loses_stray_spaces_but_keeps_what_was_typed(env: Env) -> None:
+    env.req("new")
+    [view_id] = env.ws.views
+    typed = "SSO\u00a0with\u200b Okta & <SAML>"
+    values = {"req_title": {"req_title_input": {"type": "plain_text_input", "value": typed}}}
+    assert env.driver.submit(view_id, values, user=PM).status == 200
+    env.drain()
+    [req] = _rows(env, Requirement)
+    assert req.title == "SSO with Okta & <SAML>"
+    assert env.channel()[-1]["text"] == "REQ-1: SSO with Okta &amp; &lt;SAML&gt;"

@@ -14,6 +14,7 @@ from bot.ids import ActionId, BlockId
 from bot.parsing.common import first_line
 from bot.parsing.messages import message_text
 from bot.parsing.requirements import parse_label
+from bot.parsing.slack_text import normalize
 from bot.services import deliveries
 from bot.services import requirements as reqs
 from bot.views import requirements as views
@@ -43,7 +44,10 @@ def handle_capture_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClien
 
 
 def _value(state: dict[str, Any], block: str, action: str) -> dict[str, Any]:
-    return (state.get(block) or {}).get(action) or {}
+    found = dict((state.get(block) or {}).get(action) or {})
+    if isinstance(found.get("value"), str):
+        found["value"] = normalize(found["value"])  # typed text: only stray spaces cleaned
+    return found
 
 
 def _labels(raw: str | None) -> list[str]:
