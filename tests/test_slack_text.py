@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from bot.parsing.slack_text import Link, decode, echo, plain
 from bot.parsing.verbs import looks_like_verb, nearest
 from storage.items import Blocker, Feedback, Risk
 from storage.models import Requirement
-from tests.conftest import BOB, PM, PRODUCT, Env, texts
+from tests.conftest import BOB, PM, PRODUCT, Env, Team, texts
 
 REAL_SHAPES = Path(__file__).resolve().parents[2] / "shared" / "slack" / "real-shapes"
 # What Slack delivers for `/req new Q&A page <beta> for @lee in #billing see [spec] P1`
@@ -97,7 +98,14 @@ def test_items_and_standup_questions_are_stored_plain(env: Env) -> None:
 HOSTILE = "Ship it <!channel> <!here> <!everyone> <https://evil.example/x|docs> & co"
 # Where a mention is not an owner (feedback, a captured message), it must not ping either.
 MENTIONING = f"{HOSTILE} ask <@U0ERIN|erin>"
-_LIVE = re.compile(r"<(![^>]*|@U0ERIN[^>]*|https://evil[^>]*)>")
+# Live markup: a special mention (the app's own `<!date^…>` is fine), Erin, the hidden link.
+_LIVE = re.compile(r"<(!(?:here|channel|everyone|subteam)[^>]*|@U0ERIN[^>]*|https://evil[^>]*)>")
+
+
+def _context(sent: str) -> str:
+    """The live markup found and what surrounds it (for a readable failure)."""
+    found = _LIVE.search(sent)
+    return sent[max(0, found.start() - 120) : found.end() + 20] if found else ""
 
 
 def _everything_sent(env: Env) -> list[str]:
@@ -150,8 +158,8 @@ def test_no_message_carries_a_live_mention_or_hidden_link_the_user_typed(env: En
     env.drain()
     sent_out = _everything_sent(env)
     assert any("Ship it @channel" in s for s in sent_out)
-    live = [s for s in sent_out if _LIVE.search(s)]
-    assert live == [], [s[:300] for s in live]
+    live = [_context(s) for s in sent_out if _LIVE.search(s)]
+    assert live == []
 
 
 FEEDBACK_VERBS = ["show FB-1", "lsit", "delete FB-2", "resolve"]
@@ -224,3 +232,31 @@ def test_typed_form_text_loses_stray_spaces_but_keeps_what_was_typed(env: Env) -
     [req] = _rows(env, Requirement)
     assert req.title == "SSO with Okta & <SAML>"
     assert env.channel()[-1]["text"] == "REQ-1: SSO with Okta &amp; &lt;SAML&gt;"
+
+
+def test_scheduled_messages_carry_no_live_mention_either(team: Team) -> None:
+    """Standup answers, the blocker made of one, the digest and the reminders, with hostile
+    text in every item and answer (forms send text as typed: markup is literal there)."""
+    env = team.env
+    env.ws.add_user("U0ERIN", "erin")
+    env.clock.set(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    form_hostile = "Ship <!channel> <!here> <@U0ERIN> <https://evil.example/x|docs> & co"
+    env.driver.command("/req", f"new {HOSTILE} P0 due tomorrow", user=PM, channel=PRODUCT)
+    env.driver.command("/blocker", f"{MENTIONING} today", user=PM, channel=PRODUCT)
+    env.driver.command("/feedback", f"{MENTIONING}", user=PM, channel=PRODUCT)
+    env.driver.command("/feedback", f"anonymous {MENTIONING}", user=BOB, channel=PRODUCT)
+    env.driver.command("/risk", f"new {HOSTILE} likelihood 5 impact 5", user=PM, channel=PRODUCT)
+    team.cmd("schedule weekdays 09:30 Europe/Berlin")
+    env.drain()
+    team.at(datetime(2026, 11, 23, 8, 30, tzinfo=UTC))
+    team.answer(BOB, [form_hostile, form_hostile, form_hostile])
+    team.deliver()
+    team.at(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    team.deliver()
+    team.at(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    team.deliver()
+    sent_out = _everything_sent(env)
+    assert any("digest" in s.lower() for s in sent_out)
+    assert any("Ship &lt;!channel&gt;" in s for s in sent_out)  # the answer, escaped
+    live = [_context(s) for s in sent_out if _LIVE.search(s)]
+    assert live == []
