@@ -46,14 +46,23 @@ def post_ephemeral(
     client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
 
 
-def require_reach(client: WebClient, channel: str, *, read: bool) -> None:
+def require_reach(client: WebClient, channel: str, *, read: bool, user: str) -> None:
     """Raise CannotReach unless the bot may post in `channel` (and read it, with `read`).
 
     Slash commands work everywhere, so this runs before anything is saved or promised: a
     private channel or a DM between people the bot is not in answers `channel_not_found`,
     an archived one can't be posted in, and reading a public channel needs membership
-    (posting there works with chat:write.public). A DM Slack describes is the bot's own.
+    (posting there works with chat:write.public). A DM (`D…`) is reachable only when it is
+    the bot's own DM with `user` (conversations.open names it; no im:read needed).
     """
+    if channel.startswith("D"):
+        try:
+            own = (client.conversations_open(users=user).get("channel") or {}).get("id")
+        except SlackApiError:
+            own = None
+        if own != channel:
+            raise CannotReach("channel_not_found")
+        return
     try:
         info = client.conversations_info(channel=channel).get("channel") or {}
     except SlackApiError as exc:

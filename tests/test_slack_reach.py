@@ -91,3 +91,24 @@ def test_a_member_slack_wont_describe_is_skipped_and_named(places: Team) -> None
     assert "U0GUEST" not in str(sched.config)
     assert BOB in str(sched.config) and CAROL in str(sched.config)
     assert "I left out <@U0GUEST>" in places.cmd("now")["text"]
+
+
+@pytest.mark.parametrize("typed", ["schedule monday 09:00 Europe/Berlin", "reminders 08:00"])
+@pytest.mark.parametrize("channel", [HIDDEN, PEOPLE_DM, ARCHIVED])
+def test_digest_schedules_are_not_made_where_they_could_never_post(
+    places: Team, caplog: pytest.LogCaptureFixture, typed: str, channel: str
+) -> None:
+    reply = places.env.driver.command("/digest", typed, user=PM, channel=channel)
+    places.env.drain()
+    assert reply.status == 200
+    answer = places.env.last_ephemeral()["text"]
+    assert "Invite me" in answer or "archived" in answer
+    assert _rows(places, Schedule, channel_id=channel) == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_digest_schedule_in_a_public_channel_not_joined_is_made(places: Team) -> None:
+    places.env.driver.command("/digest", "schedule monday 09:00", user=PM, channel=OUTSIDE)
+    places.env.drain()
+    assert "posted here on Monday" in places.env.last_ephemeral()["text"]
+    assert len(_rows(places, Schedule, channel_id=OUTSIDE, kind="digest")) == 1

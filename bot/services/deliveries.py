@@ -3,6 +3,7 @@ over 3 s presses it again (same view id and hash); each delivery acts once."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -27,4 +28,9 @@ def first_time(*, session: Session, team_id: str, key: str | None, now: datetime
     (a refused form), the key goes too, so the corrected submit still counts. No key: True."""
     if not key:
         return True
-    return first_delivery(session=session, team_id=team_id, event_id=key[:64], now=now)
+    # Scoped by workspace (ids are only unique within Slack's own bookkeeping), and hashed
+    # when longer than the column, never cut (two long keys must not become one).
+    scoped = f"{team_id}:{key}"
+    if len(scoped) > 64:
+        scoped = "sha256:" + hashlib.sha256(scoped.encode()).hexdigest()[:57]
+    return first_delivery(session=session, team_id=team_id, event_id=scoped, now=now)

@@ -45,7 +45,9 @@ def schedule(call: Call) -> None:
 
     def work() -> Block:
         # Nothing is scheduled where prompts' threads could never be posted.
-        slack_api.require_reach(call.client, call.actor.channel_id, read=True)
+        slack_api.require_reach(
+            call.client, call.actor.channel_id, read=True, user=call.actor.user_id
+        )
         members, skipped = slack_api.refresh_members(call.client, deps, call.actor)
         with call.transaction() as session:
             sched = standups.configure(
@@ -81,7 +83,9 @@ def now(call: Call) -> None:
         )  # a clear answer before the ack when there is no standup
 
     def work() -> str:
-        slack_api.require_reach(call.client, call.actor.channel_id, read=True)
+        slack_api.require_reach(
+            call.client, call.actor.channel_id, read=True, user=call.actor.user_id
+        )
         _members, skipped = slack_api.refresh_members(call.client, deps, call.actor)
         with call.transaction() as session:
             sched = standups.get(session=session, actor=call.actor)
