@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # Production: web worker processes, and the key that encrypts OAuth tokens at rest.
     teamloop_web_workers: int = Field(default=2, ge=1, le=64)
     teamloop_encryption_key: str | None = None
+    # Anonymous feedback needs a crowd to hide in: fewer human members and it is refused.
+    teamloop_anon_min_members: int = Field(default=5, ge=2)
 
     @field_validator("teamloop_timezone")
     @classmethod

@@ -47,6 +47,12 @@ class ActionId(StrEnum):
     REM_DONE = "rem_done"
     REM_REASSIGN = "rem_reassign"
     REM_OWNER = "rem_owner_input"
+    # Anonymous feedback: the near-miss question's buttons, a lead's Reply, form inputs.
+    ANON_SEND = "anon_send"
+    ANON_SEND_NAMED = "anon_send_named"
+    ANON_REPLY = "anon_reply"
+    ANON_REPLY_TEXT = "anon_reply_input"
+    ITEM_ANONYMOUS = "item_anonymous_input"
 
 
 class BlockId(StrEnum):
@@ -74,6 +80,8 @@ class BlockId(StrEnum):
     SU_QUESTIONS = "su_questions"
     SU_REMINDER = "su_reminder"
     REM_OWNER = "rem_owner"
+    ANON_REPLY_TEXT = "anon_reply_text"
+    ITEM_ANONYMOUS = "item_anonymous"
 
 
 class CallbackId(StrEnum):
@@ -90,6 +98,7 @@ class CallbackId(StrEnum):
     STANDUP_MODAL = "standup_answer_modal"
     STANDUP_SETUP = "standup_setup_modal"
     REM_REASSIGN_MODAL = "rem_reassign_modal"
+    ANON_REPLY_MODAL = "anon_reply_modal"
 
 
 class Reaction(StrEnum):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from storage.anonymous import AnonymousFeedback
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
 
@@ -131,3 +132,12 @@ class Tally:
     waiting: int
     skipped: int
     away: int
+
+
+# -- anonymous feedback ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Batch:
+    """Anonymous items a digest releases, already shuffled."""
+
+    items: list[AnonymousFeedback]
+    held_alone: bool

@@ -17,6 +17,12 @@ from handlers.events.home import handle_home_blk_resolve, handle_home_opened, ha
 from handlers.events.install import handle_tokens_revoked, handle_uninstalled
 from handlers.events.people import handle_member_joined, handle_member_left, handle_user_change
 from handlers.events.reactions import handle_reaction
+from handlers.interactions.anon_actions import (
+    handle_reply_button,
+    handle_reply_submit,
+    handle_send_anonymously,
+    handle_send_named,
+)
 from handlers.interactions.item_actions import (
     handle_blocker_shortcut,
     handle_blocker_submit,
@@ -75,6 +81,7 @@ def register(app: App, deps: Deps) -> None:
     app.view(CallbackId.STANDUP_MODAL)(handle_answer_submit)
     app.view(CallbackId.STANDUP_SETUP)(handle_setup_submit)
     app.view(CallbackId.REM_REASSIGN_MODAL)(handle_reassign_submit)
+    app.view(CallbackId.ANON_REPLY_MODAL)(handle_reply_submit)
 
     app.action(ActionId.REQ_ASSIGN_ME)(handle_assign_me)
     app.action(ActionId.REQ_VOTE)(handle_vote)
@@ -94,6 +101,9 @@ def register(app: App, deps: Deps) -> None:
     app.action(ActionId.REM_SNOOZE)(handle_snooze)
     app.action(ActionId.REM_DONE)(handle_done)
     app.action(ActionId.REM_REASSIGN)(handle_reassign)
+    app.action(ActionId.ANON_SEND)(handle_send_anonymously)
+    app.action(ActionId.ANON_SEND_NAMED)(handle_send_named)
+    app.action(ActionId.ANON_REPLY)(handle_reply_button)
 
     app.event("reaction_added")(handle_reaction)
     app.event("app_home_opened")(handle_home_opened)

@@ -1,22 +1,15 @@
-"""Anonymous feedback leaves no trace of its author; the App Home tab; exports of every kind."""
+"""The App Home tab; exports of every kind. (Anonymous feedback: tests/test_anon_*.py.)"""
 
 from __future__ import annotations
 
 import io
 import json
-import logging
-from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import MetaData, select
 
-from bot.outbox.sender import Limits
 from bot.runtime.export import export
-from bot.runtime.jobs import build_jobs
-from bot.services import schedules
-from storage.db import transaction
-from tests.conftest import BOB, CAROL, FAST, PM, PRODUCT, SECRET_CHANNEL, Env, texts
+from tests.conftest import BOB, CAROL, PM, PRODUCT, SECRET_CHANNEL, Env, texts
 
 
 def every_cell(env: Env) -> list[str]:
@@ -29,55 +22,6 @@ def every_cell(env: Env) -> list[str]:
             for row in s.execute(select(table)):
                 cells += [str(v) for v in row]
     return cells
-
-
-def test_anonymous_feedback_keeps_no_author_and_waits_for_the_digest(
-    env: Env, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG, logger="bot")
-    caplog.set_level(logging.DEBUG, logger="handlers")
-    caplog.set_level(logging.INFO)
-    reply = env.driver.command(
-        "/feedback", "anonymous Standups run too long", user=PM, channel=PRODUCT
-    )
-    env.drain()
-    body = reply.json()
-    assert body["response_type"] == "ephemeral"
-    assert "without your name" in body["text"] and "next digest" in body["text"]
-    assert env.channel() == []  # nothing posted now: the timing would give the sender away
-    assert not [c for c in env.ws.calls if c.method == "chat.postMessage"]
-    cells = every_cell(env)
-    assert "Standups run too long" in cells
-    assert not [c for c in cells if PM in c]
-    assert PM not in caplog.text and "alice" not in caplog.text
-
-    with transaction(env.sessions) as session:
-        schedules.upsert(
-            session=session,
-            team_id=env.ws.team_id,
-            channel_id=PRODUCT,
-            kind="digest",
-            weekdays="MO",
-            local_time="09:00",
-            zones=["Europe/Berlin"],
-            now=env.clock.now(),
-        )
-    jobs = build_jobs(env.settings, sessions=env.sessions, clock=env.clock, limits=Limits(**FAST))
-    env.clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))  # next Monday 09:00 Berlin
-    jobs.run_due(linger=0)
-    [digest] = env.channel()
-    shown = texts(digest["blocks"])
-    assert "Standups run too long" in shown and "anonymous" in shown and PM not in shown
-    env.clock.set(datetime(2026, 12, 7, 8, 0, tzinfo=UTC))
-    jobs.run_due(linger=0)
-    quiet = env.channel()[1]  # a week with nothing in it says so in one line
-    assert "a quiet week" in quiet["text"] and "Standups run too long" not in texts(quiet["blocks"])
-
-    out = io.StringIO()
-    export(env.settings, kind="feedback", fmt="json", out=out)
-    [item] = json.loads(out.getvalue())["feedback"]
-    assert (item["author"], item["anonymous"]) == (None, True)
-    assert all(h["actor"] is None for h in item["history"])
 
 
 def open_home(env: Env, user: str) -> dict[str, Any]:

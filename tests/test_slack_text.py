@@ -183,6 +183,7 @@ def test_feedback_refuses_a_verb_it_does_not_have(env: Env, typed: str) -> None:
         ("/req", "shwo REQ-1", "show"),
         ("/req", "asign REQ-1", "assign"),
         ("/blocker", "reslove BLK-1", "resolve"),
+        ("/feedback", "replys AN-7KQ2MX-SECRET", "replies"),
         ("/risk", "lst", "list"),
         ("/risk", "create Vendor may slip", "new"),
         ("/standup", "shedule weekdays 09:30", "schedule"),

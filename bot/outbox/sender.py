@@ -13,9 +13,8 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -225,19 +224,19 @@ class Sender:
                     self._record_sent(claim, channel, found)
                     report.add("recovered")
                     return
-            with self._spaced(claim.target):
-                response = client.chat_postMessage(
-                    channel=channel,
-                    text=claim.text,
-                    blocks=claim.blocks,
-                    thread_ts=claim.thread_ts,
-                    unfurl_links=False,
-                    unfurl_media=False,
-                    metadata={
-                        "event_type": METADATA_EVENT,
-                        "event_payload": {"dedupe_key": claim.dedupe_key},
-                    },
-                )
+            self._space(claim.target)
+            response = client.chat_postMessage(
+                channel=channel,
+                text=claim.text,
+                blocks=claim.blocks,
+                thread_ts=claim.thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={
+                    "event_type": METADATA_EVENT,
+                    "event_payload": {"dedupe_key": claim.dedupe_key},
+                },
+            )
             self._record_sent(claim, channel, str(response["ts"]))
             report.add("sent")
         except SlackApiError as exc:
@@ -305,13 +304,11 @@ class Sender:
             log.error("outbox %s: Slack refused it (%s); not retrying", claim.dedupe_key, error)
             self._failed(claim, channel, error, report, uncertain=None, final=True)
 
-    @contextmanager
-    def _spaced(self, key: str) -> Iterator[None]:
-        """Keep the channel interval between this process's posts as Slack receives them.
+    def _space(self, key: str) -> None:
+        """Keep the channel interval between this process's actual sends, not just slots.
 
-        Slots are reserved ahead, and a busy machine can delay one request on its way while
-        the next goes out on time. So posts to one channel go one at a time, and the next
-        starts a full interval after the previous one was answered (it had arrived by then).
+        A slot is reserved ahead; if a busy machine runs one send late and the next on time,
+        the two would reach Slack too close together. Whoever comes second waits.
         """
         with self._locks_lock:
             lock = self._channel_locks.setdefault(key, threading.Lock())
@@ -319,10 +316,7 @@ class Sender:
             wait = self._last_send.get(key, 0.0) + self.limits.channel_interval - self.timer()
             if wait > 0:
                 self.sleep(wait)
-            try:
-                yield
-            finally:
-                self._last_send[key] = self.timer()
+            self._last_send[key] = self.timer()
 
     def _client_for(self, team_id: str) -> WebClient | None:
         if self.tokens is None:

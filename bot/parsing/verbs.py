@@ -38,7 +38,7 @@ _SYNONYMS = {
     "update": ("edit", "status"),
     "open": ("new", "list"),
 }
-_ITEM_REF = re.compile(r"^[A-Za-z]{2,4}-\d{1,9}$")
+_ITEM_REF = re.compile(r"^[A-Za-z]{2,4}-[A-Za-z0-9-]{1,40}$")
 
 
 def nearest(word: str, verbs: Collection[str]) -> str | None:

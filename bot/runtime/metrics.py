@@ -25,6 +25,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.ids import ActionId, CallbackId
+from bot.parsing.anonymous import split_first, verdict
 from storage.scheduling import OutboxMessage, SchedulerState
 from storage.statuses import OutboxStatus
 
@@ -41,8 +43,7 @@ ACK_SECONDS = Histogram(
 )
 
 
-def describe(body: bytes, content_type: str) -> tuple[str, str]:
-    """(kind, team) of a Slack request body, e.g. ("command:/req new", "T123"); never a user."""
+def _payload(body: bytes, content_type: str) -> dict[str, Any] | None:
     try:
         if "json" in content_type:
             data = json.loads(body or b"{}")
@@ -50,10 +51,18 @@ def describe(body: bytes, content_type: str) -> tuple[str, str]:
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
             data = json.loads(form["payload"]) if "payload" in form else form
     except (ValueError, KeyError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def describe(body: bytes, content_type: str) -> tuple[str, str]:
+    """(kind, team) of a Slack request body, e.g. ("command:/req", "T123"): never a user,
+    never a word the user typed (a verb could be a typo of their feedback, or `anonymous`)."""
+    data = _payload(body, content_type)
+    if data is None:
         return "unreadable", ""
     if "command" in data:
-        verb = (data.get("text") or "").split(" ", 1)[0].lower()[:20]
-        return f"command:{data['command']} {verb}".strip(), data.get("team_id", "")
+        return f"command:{str(data['command'])[:30]}", data.get("team_id", "")
     team = data.get("team_id") or (data.get("team") or {}).get("id", "")
     if data.get("type") == "event_callback":
         return f"event:{(data.get('event') or {}).get('type', '?')}", team
@@ -67,8 +76,34 @@ def describe(body: bytes, content_type: str) -> tuple[str, str]:
     return str(data.get("type") or "other"), team
 
 
+ANON_ACTIONS = {ActionId.ANON_SEND, ActionId.ANON_SEND_NAMED}
+
+
+def is_anonymous(data: dict[str, Any]) -> bool:
+    """Is this request part of sending, or reading the replies to, anonymous feedback?
+    Near misses count too: the sender meant to be anonymous until they choose otherwise."""
+    if data.get("command") == "/feedback":
+        word = split_first(str(data.get("text") or ""))[0]
+        return word.lower() == "replies" or verdict(word) != "no"
+    if data.get("type") == "block_actions":
+        return any(a.get("action_id") in ANON_ACTIONS for a in data.get("actions") or [])
+    if data.get("type") == "view_submission":
+        view = data.get("view") or {}
+        if view.get("callback_id") != CallbackId.FB_MODAL:
+            return False
+        values = ((view.get("state") or {}).get("values") or {}).values()
+        return any(
+            o.get("value") == "anonymous"
+            for block in values
+            for element in block.values()
+            for o in element.get("selected_options") or []
+        )
+    return False
+
+
 def instrument(app: WsgiApp) -> WsgiApp:
-    """Count and time `/slack/events` requests and log one JSON line for each."""
+    """Count and time `/slack/events` requests and log one JSON line for each; anonymous
+    feedback's requests are neither counted nor logged (their time would date the item)."""
 
     def wrapped(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != "/slack/events":
@@ -77,6 +112,8 @@ def instrument(app: WsgiApp) -> WsgiApp:
         size = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(size) if size else b""
         environ["wsgi.input"] = io.BytesIO(body)
+        if is_anonymous(_payload(body, environ.get("CONTENT_TYPE", "")) or {}):
+            return app(environ, start)
         kind, team = describe(body, environ.get("CONTENT_TYPE", ""))
         status: list[str] = []
 
@@ -88,8 +125,8 @@ def instrument(app: WsgiApp) -> WsgiApp:
         elapsed = time.perf_counter() - begun
         code = int((status or ["500"])[0].split()[0])
         outcome = "ok" if code < 400 else f"http_{code}"
-        REQUESTS.labels(kind=kind.split(" ")[0], outcome=outcome).inc()
-        ACK_SECONDS.labels(kind=kind.split(" ")[0]).observe(elapsed)
+        REQUESTS.labels(kind=kind, outcome=outcome).inc()
+        ACK_SECONDS.labels(kind=kind).observe(elapsed)
         log.info(
             json.dumps(
                 {"team": team, "kind": kind, "latency_ms": round(elapsed * 1000, 1),

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.outbox import store as outbox
-from bot.services import digest
+from bot.services import anonymous, digest
 from bot.services.actor import Actor
+from bot.views import anonymous as anon_views
 from bot.views import digest as views
 from bot.views.blocks import section
 from bot.views.chart import weekly_chart
@@ -45,8 +46,12 @@ def post(
     key: str,
     now: datetime,
     occurrence_id: int | None = None,
+    release_anonymous: bool = False,
 ) -> int:
-    """Queue the digest of (since, until] under dedupe key `key`; returns messages queued."""
+    """Queue the digest of (since, until] under dedupe key `key`; returns messages queued.
+
+    Only scheduled digests release anonymous feedback: if `/digest now` did, anyone could
+    release a batch at a moment of their choosing and time its contents."""
     data = digest.build(
         session=session,
         team_id=team_id,
@@ -69,6 +74,15 @@ def post(
             text=more_text,
             blocks=more_blocks,
         )
+    if release_anonymous:
+        batch = anonymous.release(
+            session=session, team_id=team_id, channel_id=channel_id, today=until.date()
+        )
+        for n, (anon_text, anon_blocks) in enumerate(anon_views.batch_messages(batch, channel_id)):
+            queued += send(
+                dedupe_key=f"{key}:anonymous{n}", target=channel_id, text=anon_text,
+                blocks=anon_blocks,
+            )  # fmt: skip
     if not data.active:
         return queued
     bars = views.text_bars(data.weeks)
@@ -112,6 +126,7 @@ def on_occurrence(
         key=f"digest:{schedule.id}:{occurrence.due_at:%Y%m%dT%H%MZ}",
         now=now,
         occurrence_id=occurrence.id,
+        release_anonymous=True,
     )
 
 

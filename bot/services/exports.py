@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.services import anonymous
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
 from storage.standups import StandupResponse, StandupRun
@@ -68,7 +69,7 @@ def requirements(*, session: Session, with_history: bool) -> list[dict[str, Any]
 
 
 def feedback(*, session: Session, with_history: bool) -> list[dict[str, Any]]:
-    """Every feedback item; anonymous ones have no author (none is stored)."""
+    """Every feedback item; then released anonymous items (no author, no time, no history)."""
     changes = _history(session, "feedback") if with_history else {}
     refs = {r.id: r.ref for r in session.scalars(select(Requirement))}
     out = []
@@ -88,7 +89,7 @@ def feedback(*, session: Session, with_history: bool) -> list[dict[str, Any]]:
         if with_history:
             item["history"] = changes.get(fb.id, [])
         out.append(item)
-    return out
+    return out + anonymous.export_rows(session=session, with_history=with_history)
 
 
 def blockers(*, session: Session, with_history: bool) -> list[dict[str, Any]]:

@@ -1,12 +1,12 @@
-"""Feedback rules: capture (possibly anonymous), list, promote to a requirement, link.
+"""Signed feedback rules: capture, list, promote to a requirement, link.
 
-Anonymous feedback keeps no user id anywhere: not in its row, not in the history, not in a
-log line. Its time is kept to the day, so the row cannot be matched to a request either.
+Anonymous feedback is not stored here at all (see `bot.services.anonymous`): this table's
+FB-n sequence, history and lists would date it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -31,14 +31,14 @@ def create(
     now: datetime,
     text: str,
     kind: str | None = None,
-    anonymous: bool = False,
     requirement_number: int | None = None,
     source_channel_id: str | None = None,
     source_ts: str | None = None,
     permalink: str | None = None,
     author_id: str | None = None,
 ) -> Feedback:
-    """Record feedback in the actor's channel, linked to REQ-n when given."""
+    """Record signed feedback in the actor's channel, linked to REQ-n when given (anonymous
+    feedback lives apart, in `bot.services.anonymous`)."""
     text = text.strip()
     if not text:
         raise InvalidInput("Say what your feedback is: `/feedback The export is slow REQ-3`.")
@@ -49,27 +49,26 @@ def create(
     req = None
     if requirement_number is not None:
         req = requirements.get(session=session, actor=actor, number=requirement_number)
-    stamp = datetime.combine(now.date(), time(), tzinfo=now.tzinfo) if anonymous else now
     fb = Feedback(
         team_id=actor.team_id,
         number=items.next_number(session, actor, KIND, now),
         text=text,
         kind=kind or detect_kind(text),
         channel_id=actor.channel_id,
-        author_id=None if anonymous else (author_id or actor.user_id),
-        anonymous=anonymous,
+        author_id=author_id or actor.user_id,
+        anonymous=False,
         requirement_id=req.id if req else None,
         permalink=permalink,
         source_channel_id=source_channel_id,
         source_ts=source_ts,
-        created_at=stamp,
+        created_at=now,
     )
     session.add(fb)
     session.flush()
-    who = None if anonymous else actor.user_id
-    items.change(session, fb, KIND, who, "created", None, shorten(text, 200), stamp)
+    who = actor.user_id
+    items.change(session, fb, KIND, who, "created", None, shorten(text, 200), now)
     if req is not None:
-        items.change(session, fb, KIND, who, "requirement", None, req.ref, stamp)
+        items.change(session, fb, KIND, who, "requirement", None, req.ref, now)
     return fb
 
 

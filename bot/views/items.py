@@ -208,6 +208,29 @@ def risk_modal(risk: Risk, channel_id: str) -> dict[str, Any]:
 
 
 # -- capture forms (message shortcuts) ---------------------------------------------------------
+def anonymous_switch() -> Block:
+    """The feedback form's explicit anonymous switch, visible before submit."""
+    return input_block(
+        BlockId.ITEM_ANONYMOUS,
+        "Your name",
+        {
+            "type": "checkboxes",
+            "action_id": ActionId.ITEM_ANONYMOUS,
+            "options": [
+                {
+                    "text": plain("Send anonymously"),
+                    "description": plain(
+                        "No name kept; shown only with a later digest, with other anonymous "
+                        "feedback"
+                    ),
+                    "value": "anonymous",
+                }
+            ],
+        },
+        optional=True,
+    )
+
+
 def capture_modal(
     kind: str,
     *,
@@ -261,6 +284,8 @@ def capture_modal(
             optional=True,
         )
     )
+    if is_feedback:
+        blocks.append(anonymous_switch())
     return {
         "type": "modal",
         "callback_id": CallbackId.FB_MODAL if is_feedback else CallbackId.BLK_MODAL,
@@ -286,8 +311,9 @@ FEEDBACK_HELP = """*Feedback*
 • `/feedback The export is too slow REQ-3` — record feedback (kind detected: idea, problem, \
 praise, question), linked to REQ-3 when named
 • `/feedback question Can we export to Excel?` — choose the kind yourself
-• `/feedback anonymous <text>` — no name is kept anywhere; it appears in the channel's next \
-digest, not now
+• `/feedback anonymous <text>` — no name is kept anywhere; it appears with other anonymous \
+feedback in a later digest, never now. You get a private code: `/feedback replies <code>` shows \
+the answers
 • `/feedback list` — recent feedback here
 React with :speech_balloon: or use the *Capture feedback* shortcut on a message."""
 

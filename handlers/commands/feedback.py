@@ -1,4 +1,4 @@
-"""`/feedback [anonymous] [kind] <text> [REQ-n]`, `/feedback list`, `/feedback help`."""
+"""`/feedback [anonymous] [kind] <text> [REQ-n]`, `list`, `replies <code>`, `help`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from slack_sdk import WebClient
 
 from bot.deps import Session
 from bot.errors import InvalidInput
+from bot.parsing.anonymous import split_first, verdict
 from bot.parsing.items import KINDS, split_item
 from bot.services import feedback
 from bot.services.actor import Actor
 from bot.views import items as views
 from bot.views.blocks import Block, message
+from handlers.commands.anonymous import anonymous_verb, replies
 from handlers.commands.router import ALREADY_DONE, Call, Verb, route
 
 
@@ -24,12 +26,14 @@ def handle_feedback(
     route(VERBS, ack, command, context, client, respond, default=capture)
 
 
-def capture(call: Call) -> Block:
-    """`/feedback [anonymous] [kind] <text> [REQ-n]`: record it (posted unless anonymous)."""
+def capture(call: Call) -> Block | None:
+    """`/feedback [kind] <text> [REQ-n]`: record it and post its card. `anonymous` (or a near
+    miss of it) never falls through to a signed, public card."""
+    word, rest = split_first(call.text)
+    anon = verdict(word)
+    if anon != "no":
+        return anonymous_verb(call, anon, word, rest)
     words = call.text.split()
-    anonymous = words[0].lower() in ("anonymous", "anon")
-    if anonymous:
-        words = words[1:]
     kind = words[0].lower() if words and words[0].lower() in KINDS else None
     if kind:
         words = words[1:]
@@ -45,14 +49,7 @@ def capture(call: Call) -> Block:
             now=call.now,
             text=item.text,
             kind=kind,
-            anonymous=anonymous,
             requirement_number=item.requirement,
-        )
-    if anonymous:
-        # Never posted now: the timing would tell who sent it.
-        return message(
-            f"Thanks. {fb.ref} is saved without your name and will appear in this channel's "
-            "next digest, not now."
         )
     linked = f"REQ-{item.requirement}" if item.requirement else None
     return message(
@@ -62,7 +59,7 @@ def capture(call: Call) -> Block:
     )
 
 
-def list_recent(call: Call) -> Block:
+def list_recent(call: Call) -> Block | None:
     """`/feedback list`: the channel's latest (`list <words>` is feedback that says "list…")."""
     if call.args:
         return capture(call)
@@ -86,4 +83,4 @@ def show_help(call: Call) -> Block:
     return views.help_message("How to use /feedback", views.FEEDBACK_HELP)
 
 
-VERBS: dict[str, Verb] = {"help": show_help, "list": list_recent}
+VERBS: dict[str, Verb] = {"help": show_help, "list": list_recent, "replies": replies}

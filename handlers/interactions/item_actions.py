@@ -31,6 +31,7 @@ from handlers.common import (
     whole,
 )
 from handlers.events.home import publish_home
+from handlers.interactions.anon_actions import is_anonymous_form, submit_form_anonymously
 
 
 def _in_channel(body: dict[str, Any]) -> bool:
@@ -263,6 +264,9 @@ def handle_feedback_submit(
     actor, meta = _modal_actor(body, view, context)
     deps = deps_of(context)
     state = form_values(view)
+    if is_anonymous_form(state):
+        submit_form_anonymously(ack, body, context, client, state, actor.channel_id)
+        return
     source_ts = meta.get("source_ts")
     with deps.transaction() as session:
         if not _first_time(session, deps, actor, body):
