@@ -109,18 +109,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         export(settings, kind=args.kind, fmt=args.format, out=sys.stdout, team_id=args.team)
         return 0
-    if command == "sandbox":
-        from sandbox.run import run_sandbox
-
-        _interrupt_on_sigterm()
-        return run_sandbox(settings, reset=args.reset, demo=args.demo, terminal=args.terminal)
     _interrupt_on_sigterm()
-    return _run(
-        settings,
-        http=getattr(args, "http", False),
-        socket=getattr(args, "socket", False),
-        role=getattr(args, "role", "all"),
-    )
+    try:
+        if command == "sandbox":
+            from sandbox.run import run_sandbox
+
+            return run_sandbox(settings, reset=args.reset, demo=args.demo, terminal=args.terminal)
+        return _run(
+            settings,
+            http=getattr(args, "http", False),
+            socket=getattr(args, "socket", False),
+            role=getattr(args, "role", "all"),
+        )
+    except KeyboardInterrupt:
+        return 0  # stopped while starting up: `finally` blocks already undid what had begun
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

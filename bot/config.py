@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.parsing.dates import DateOrder
+
 
 class RunMode(StrEnum):
     """How `run` talks to Slack."""
@@ -31,6 +33,8 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     database_url: str = "sqlite:///teamloop.db"
     teamloop_timezone: str = "UTC"
+    # How numeric dates (`01/02/2027`) are read for people whose Slack locale is unknown.
+    teamloop_date_order: DateOrder = DateOrder.DMY
     port: int = Field(default=3000, ge=1, le=65535)
     log_level: str = "INFO"
     # Sending limits and the ticker (see README, "Scheduling and delivery").

@@ -35,6 +35,7 @@ class ActionId(StrEnum):
     RSK_REVIEW = "rsk_review_input"
     STANDUP_ANSWER = "standup_answer"
     STANDUP_SKIP = "standup_skip"
+    STANDUP_NOT_BLOCKER = "standup_not_blocker"
     # Inputs of the standup answer form ("standup_q" + question number) and the setup form.
     STANDUP_Q = "standup_q"
     SU_DAYS = "su_days_input"

@@ -52,6 +52,7 @@ from handlers.interactions.req_modal import handle_capture_shortcut, handle_moda
 from handlers.interactions.standup_actions import (
     handle_answer_button,
     handle_answer_submit,
+    handle_not_blocker_button,
     handle_setup_submit,
     handle_skip_button,
 )
@@ -98,6 +99,7 @@ def register(app: App, deps: Deps) -> None:
     app.action(ActionId.HOME_BLK_RESOLVE)(handle_home_blk_resolve)
     app.action(ActionId.STANDUP_ANSWER)(handle_answer_button)
     app.action(ActionId.STANDUP_SKIP)(handle_skip_button)
+    app.action(ActionId.STANDUP_NOT_BLOCKER)(handle_not_blocker_button)
     app.action(ActionId.REM_SNOOZE)(handle_snooze)
     app.action(ActionId.REM_DONE)(handle_done)
     app.action(ActionId.REM_REASSIGN)(handle_reassign)

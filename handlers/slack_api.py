@@ -130,14 +130,14 @@ def refresh_members(client: WebClient, deps: Deps, actor: Actor) -> tuple[list[s
 
 
 def refresh_people(client: WebClient, deps: Deps, team_id: str, user_ids: list[str]) -> list[str]:
-    """Store each person's name, zone and status from users.info; returns the ids Slack
-    would not describe (`user_not_found` for shared-channel guests and deleted users, or
-    any other error), which are skipped so one bad lookup never stops the rest."""
+    """Store each person's name, zone, locale and status from users.info; returns the ids
+    Slack would not describe (`user_not_found` for shared-channel guests and deleted users,
+    or any other error), which are skipped so one bad lookup never stops the rest."""
     users: list[dict[str, Any]] = []
     skipped: list[str] = []
     for user_id in user_ids:
         try:
-            users.append(client.users_info(user=user_id).get("user") or {})
+            users.append(client.users_info(user=user_id, include_locale=True).get("user") or {})
         except SlackApiError as exc:
             log.warning("users.info %s: %s; skipped", user_id, exc.response.get("error"))
             skipped.append(user_id)
@@ -155,3 +155,11 @@ def skipped_note(skipped: list[str]) -> str:
         f" I left out {names}: Slack won't tell me about them (a guest from another "
         "organization, or a deleted account)."
     )
+
+
+def learn_person(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
+    """Store one person's zone and locale (after the ack), so their next date reads right.
+
+    A person Slack won't describe (external, deleted) keeps the workspace defaults."""
+    if refresh_people(client, deps, team_id, [user_id]):
+        log.warning("users.info for %s failed; dates use the defaults", user_id)

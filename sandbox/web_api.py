@@ -242,6 +242,9 @@ class WebApi(ConversationsApi):
         user = self.ws.users.get(args.get("user", ""))
         if user is None:
             return {"ok": False, "error": "user_not_found"}
+        if str(args.get("include_locale", "")).lower() in ("true", "1"):
+            # As Slack: the locale comes only when asked for (never in user_change events).
+            user = {**user, "locale": self.ws.locales.get(user["id"], "en-US")}
         return {"ok": True, "user": user}
 
     def _store_view(self, view: Json, view_id: str, **extra: Any) -> Json:

@@ -107,6 +107,7 @@ class Workspace:
         self.bot_id = "B0BOT"
         self.lock = threading.RLock()
         self.users: dict[str, Json] = {}
+        self.locales: dict[str, str] = {}
         self.channels: dict[str, Json] = {}
         self.messages: dict[str, list[Json]] = {}
         self.ephemerals: list[Json] = []
@@ -138,8 +139,9 @@ class Workspace:
         is_bot: bool = False,
         status_text: str = "",
         status_emoji: str = "",
+        locale: str = "en-US",
     ) -> Json:
-        """Add a member."""
+        """Add a member (`locale` is only returned by users.info with `include_locale`)."""
         user = {
             "id": user_id,
             "team_id": self.team_id,
@@ -163,6 +165,7 @@ class Workspace:
         }
         with self.lock:
             self.users[user_id] = user
+            self.locales[user_id] = locale
         return user
 
     def add_channel(

@@ -21,6 +21,8 @@ class Person(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     tz: Mapped[str | None] = mapped_column(String(64))
+    # Slack's `locale` (`en-US`, `zh-CN`): how this person writes numeric dates.
+    locale: Mapped[str | None] = mapped_column(String(16))
     is_bot: Mapped[bool] = mapped_column(default=False)
     deleted: Mapped[bool] = mapped_column(default=False)
     status_text: Mapped[str] = mapped_column(String(200), default="")

@@ -109,10 +109,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
 
 def seed(ws: Workspace) -> None:
     """The people and channels most tests use."""
-    ws.add_user(PM, "alice", tz="Europe/Berlin")
-    ws.add_user(BOB, "bob", tz="Europe/Berlin")
-    ws.add_user(CAROL, "carol", is_admin=True, tz="America/New_York")
-    ws.add_user(DAVE, "dave", tz="Asia/Tokyo")
+    ws.add_user(PM, "alice", tz="Europe/Berlin", locale="en-GB")
+    ws.add_user(BOB, "bob", tz="Europe/Berlin", locale="en-US")
+    ws.add_user(CAROL, "carol", is_admin=True, tz="America/New_York", locale="en-US")
+    ws.add_user(DAVE, "dave", tz="Asia/Tokyo", locale="zh-CN")
     ws.add_channel(PRODUCT, "product", members=[PM, BOB, CAROL, DAVE])
     ws.add_channel(ENG, "eng", members=[BOB, DAVE])
     ws.add_channel(SECRET_CHANNEL, "secret", members=[PM, CAROL], is_private=True)

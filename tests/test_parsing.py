@@ -25,7 +25,7 @@ MONDAY = date(2026, 11, 23)
         ("friday", date(2026, 11, 27)),
         ("fri", date(2026, 11, 27)),
         ("monday", date(2026, 11, 30)),  # the next one, never today
-        ("next wednesday", date(2026, 11, 25)),
+        ("next wednesday", date(2026, 12, 2)),  # next week's, stated back
         ("in 3 days", date(2026, 11, 26)),
         ("in 2 weeks", date(2026, 12, 7)),
         ("Dec 4 2026", date(2026, 12, 4)),

@@ -38,7 +38,7 @@ def test_schedule_status_and_bad_input(team: Team) -> None:
         ("schedule", "When?"),
         ("questions", "separated by |"),
         ("away", "Until when?"),
-        ("away until someday", "can't read"),
+        ("away until someday", "couldn't read `someday`"),
         ("dance", "I don't know `/standup dance`"),
     ):
         assert hint in team.cmd(bad)["text"], bad
@@ -200,7 +200,7 @@ def test_away_and_vacation_status_skip_the_prompt(team: Team) -> None:
     team.env.clock.set(utc(2026, 11, 22, 12, 0))
     team.cmd("schedule weekdays 09:30 Europe/Berlin")
     assert (
-        "No standup prompts until Tuesday 24 November"
+        "No standup prompts until Tue 24 Nov 2026"
         in team.cmd("away until 2026-11-24", user=BOB)["text"]
     )
     team.env.driver.set_status(DAVE, text="", emoji=":palm_tree:")

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date
 
-from dateutil import parser as dateparser
-from dateutil.relativedelta import relativedelta
 from dateutil.relativedelta import weekday as rd_weekday
 
 from bot.errors import InvalidInput
+from bot.parsing import dates
+from bot.parsing.dates import DATE_HINT, DateOrder
 from bot.parsing.slack_text import echo
 
-DATE_HINT = "Try `2026-12-04`, `today`, `tomorrow`, `friday` or `in 3 days`."
+__all__ = ["DATE_HINT", "DateOrder", "parse_date", "parse_ref", "parse_user", "starts_like_date"]
 
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_IN_N = re.compile(r"^in\s+(\d{1,4})\s+(day|days|week|weeks)$")
 _MONTHS = frozenset(
     (
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
@@ -50,47 +49,32 @@ def first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
-def parse_date(text: str, *, today: date) -> date:
-    """Read a date: ISO, today, tomorrow, a weekday (the next one), `in N days|weeks`."""
-    words = " ".join(text.lower().split())
-    if not words:
-        raise InvalidInput(f"Give a date. {DATE_HINT}")
-    if words == "today":
-        return today
-    if words == "tomorrow":
-        return today + timedelta(days=1)
-    bare = words.removeprefix("next ")
-    if bare in _WEEKDAYS:
-        # "friday" is the next Friday after today, never today itself.
-        return today + relativedelta(days=+1, weekday=_WEEKDAYS[bare])
-    match = _IN_N.match(words)
-    if match:
-        n = int(match.group(1))
-        days = n * 7 if match.group(2).startswith("week") else n
-        if days > 3650:
-            raise InvalidInput(f"`{text}` is more than ten years away. {DATE_HINT}")
-        return today + timedelta(days=days)
-    try:
-        return date.fromisoformat(words)
-    except ValueError:
-        pass
-    if not any(ch.isdigit() for ch in words):
-        raise InvalidInput(f"I can't read `{text}` as a date. {DATE_HINT}")
-    try:
-        parsed = dateparser.parse(words, default=datetime(today.year, today.month, today.day))
-    except (ValueError, OverflowError, TypeError):
-        raise InvalidInput(f"I can't read `{text}` as a date. {DATE_HINT}") from None
-    return parsed.date()
+def parse_date(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -> date:
+    """Read a date as people type it (see `bot.parsing.dates`); InvalidInput if it isn't one."""
+    return dates.parse_date(text, today=today, order=order)
+
+
+# Words after `due` that mean the person meant a date (so an unreadable one is an error,
+# not part of the title): "due someday", "due end of sprint", "due 下周五".
+_DATE_WORDS = frozenset(
+    (
+        "today", "tomorrow", "tmrw", "tmr", "tmw", "eod", "eow", "eom", "eoq", "eoy", "end",
+        "in", "next", "this", "on", "by", "someday", "sometime", "soon", "asap", "later",
+        "whenever", "tonight", "week", "month", "quarter", "year", "yesterday", "coming",
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    )
+)  # fmt: skip
 
 
 def starts_like_date(word: str) -> bool:
-    """Whether a word may begin a date (a digit, today, a weekday, a month...)."""
-    w = word.lower()
+    """Whether a word may begin a date (a digit, today, a weekday, a month, 下周五 …)."""
+    w = word.lower().strip(".,")
     return (
         w[:1].isdigit()
-        or w in {"today", "tomorrow", "in", "next"}
+        or w in _DATE_WORDS
         or w in _WEEKDAYS
-        or w.rstrip(".") in _MONTHS
+        or w in _MONTHS
+        or any("\u4e00" <= ch <= "\u9fff" for ch in w[:2])
     )
 
 

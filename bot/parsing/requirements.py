@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.errors import InvalidInput
-from bot.parsing.common import DATE_HINT, parse_date, parse_user, starts_like_date
+from bot.parsing.common import parse_user, starts_like_date
+from bot.parsing.dates import DateContext, DateOrder, DateRead, read_date
 from bot.parsing.slack_text import echo, plain
 from storage.statuses import CLOSED_REQUIREMENT, RequirementStatus
 
@@ -51,11 +52,19 @@ class Capture:
     priority: str | None = None
     owner_id: str | None = None
     due: date | None = None
+    # Why the due date was read as it was, when the phrase was open to doubt.
+    due_note: str = ""
+    due_text: str = ""
     labels: list[str] = field(default_factory=list)
 
 
-def parse_capture(text: str, *, today: date) -> Capture:
-    """Parse `<title> [P0-P3] [@owner] [due <date>] [#label …]`, in any order."""
+def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -> Capture:
+    """Parse `<title> [P0-P3] [@owner] [due <date>] [#label …]`, in any order.
+
+    `due` followed by a word that starts a date (`due someday`, `due 下周五`) must be a
+    readable date: otherwise InvalidInput says so and shows the command to type, with the
+    rest of the text kept. `due` followed by other words stays in the title."""
+    context = DateContext(today=today, order=order)
     tokens = text.split()
     capture = Capture(title="")
     title: list[str] = []
@@ -74,7 +83,9 @@ def parse_capture(text: str, *, today: date) -> Capture:
             if label not in capture.labels:
                 capture.labels.append(label)
         elif tok.lower() == "due" and i + 1 < len(tokens) and starts_like_date(tokens[i + 1]):
-            capture.due, used = _longest_date(tokens[i + 1 : i + 4], today=today)
+            found, used = _longest_date(tokens, i + 1, context=context)
+            capture.due, capture.due_note = found.value, found.note
+            capture.due_text = " ".join(tokens[i + 1 : i + 1 + used])
             i += used
         elif tok.startswith("@") and len(tok) > 1:
             raise InvalidInput(
@@ -91,14 +102,30 @@ def parse_capture(text: str, *, today: date) -> Capture:
     return capture
 
 
-def _longest_date(words: list[str], *, today: date) -> tuple[date, int]:
-    """Try the longest date phrase first (`in 3 days` before `in`)."""
+def _longest_date(tokens: list[str], start: int, *, context: DateContext) -> tuple[DateRead, int]:
+    """Try the longest date phrase first (`end of the month` before `end`)."""
+    words = tokens[start : start + 4]
     for n in range(len(words), 0, -1):
         try:
-            return parse_date(" ".join(words[:n]), today=today), n
+            return read_date(" ".join(words[:n]), context=context), n
         except InvalidInput:
             continue
-    raise InvalidInput(f"I can't read the date after `due`. {DATE_HINT}")
+    # Say which words were not a date, and give back the whole command with one that is.
+    size = 1
+    if words[0].lower() in ("end", "in", "next", "this", "by", "on"):
+        size = next((k for k, w in enumerate(words[1:3], 1) if _grammar(w)), min(3, len(words)))
+    unread = " ".join(words[:size])
+    kept = tokens[: start - 1] + tokens[start + size :]
+    retry = " ".join([*kept, "due", "friday"])
+    raise InvalidInput(
+        f"I couldn't read `due {echo(unread, 40)}` as a date. Try `due friday` or "
+        f"`due 2026-12-04`, e.g. `/req new {echo(retry, 150)}`. Nothing was saved."
+    )
+
+
+def _grammar(token: str) -> bool:
+    """A token the capture grammar reads itself (priority, mention, label)."""
+    return bool(_PRIORITY.match(token) or token.startswith(("<@", "<#", "#")))
 
 
 def validate_title(title: str) -> str:

@@ -9,6 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import InvalidInput
+from bot.parsing.blockers import is_blocker
 from bot.parsing.slack_text import echo, plain
 from bot.scheduling.recurrence import CODES, DAILY, WEEKDAYS, parse_hhmm
 
@@ -19,11 +20,6 @@ DEFAULT_QUESTIONS = (
 )
 MEMBER_ZONES = "member-zones"
 SCHEDULE_USAGE = "/standup schedule weekdays 09:30 Europe/Berlin"
-# Answers to the blockers question that mean "no blocker".
-NONE_ANSWERS = {
-    "none", "no", "nope", "-", "n/a", "na", "nothing", "nil", "no blockers", "none so far",
-    "all good", "无", "没有",
-}  # fmt: skip
 AWAY_EMOJI = {":palm_tree:", ":face_with_thermometer:"}
 AWAY_WORDS = re.compile(r"\b(vacation|holiday|holidays|ooo|out of office|sick|leave)\b", re.I)
 _DAY_NAMES = {name: code for code in CODES for name in (code.lower(),)}
@@ -111,9 +107,8 @@ def parse_when(args: list[str], *, default_zone: str, usage: str = SCHEDULE_USAG
 
 
 def is_none(answer: str) -> bool:
-    """True when a blockers answer says there is no blocker."""
-    text = answer.strip().strip(".!。！").strip().lower()
-    return not text or text in NONE_ANSWERS
+    """True when a blockers answer says there is no blocker (see `bot.parsing.blockers`)."""
+    return not is_blocker(answer)
 
 
 def blocker_index(questions: list[str]) -> int | None:

@@ -7,7 +7,6 @@ occurrence happens once.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,14 +39,13 @@ class Ticker:
         self.tick_every, self.deliver_every = tick_every, deliver_every
         self.scheduler = BackgroundScheduler(
             timezone="UTC",
-            # Never drop a late run (APScheduler's default grace is 1 s). A run that comes while
-            # the last one still works returns at once (see _guarded), so APScheduler may start
-            # it (2 instances) instead of warning "maximum number of running instances reached".
-            job_defaults={"coalesce": True, "max_instances": 2, "misfire_grace_time": None},
+            # Never drop a late run (APScheduler's default grace is 1 s), never stack them.
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
 
     def start(self) -> None:
         """Register the jobs (here and only here) and start the background thread."""
+        _quiet_skips()
         # APScheduler keeps wall time; the injected clock may run ahead (the sandbox's).
         first = datetime.now(UTC)
         self.scheduler.add_job(
@@ -93,17 +91,28 @@ class Ticker:
 
     @staticmethod
     def _guarded(job: Callable[[], Any]) -> Callable[[], None]:
-        busy = threading.Lock()
-
         def run() -> None:
-            if not busy.acquire(blocking=False):
-                return  # the running one picks up whatever is new; never stack them
             # A job must survive a database blip: log it and let the next interval retry.
             try:
                 job()
             except Exception:
                 log.exception("scheduled job %s failed", getattr(job, "__name__", job))
-            finally:
-                busy.release()
 
         return run
+
+
+class _SkipFilter(logging.Filter):
+    """Drops APScheduler's "skipped: maximum number of running instances reached" warning.
+
+    A delivery pacing a fan-out outlives its 1 s interval; the skipped run is the intended
+    behaviour (max_instances=1: the running one picks up whatever is new), not a problem.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances" not in str(record.msg)
+
+
+def _quiet_skips() -> None:
+    logger = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, _SkipFilter) for f in logger.filters):
+        logger.addFilter(_SkipFilter())

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.parsing.dates import DateOrder, order_for_locale
 from bot.parsing.standups import away_reason
 from storage.standups import Person
 
@@ -26,6 +29,8 @@ def remember(*, session: Session, team_id: str, users: list[dict[str, Any]], now
             profile.get("display_name") or user.get("real_name") or user.get("name") or user["id"]
         )
         person.tz = user.get("tz") or person.tz
+        # Only users.info with include_locale carries it; user_change events do not.
+        person.locale = str(user.get("locale") or "")[:16] or person.locale
         person.is_bot = bool(user.get("is_bot") or user["id"] == "USLACKBOT")
         person.deleted = bool(user.get("deleted"))
         person.status_text = str(profile.get("status_text") or "")[:200]
@@ -67,3 +72,33 @@ def name_of(people: dict[str, Person], user_id: str) -> str:
     """A display name for public text (no @-mention, so nobody is pinged)."""
     person = people.get(user_id)
     return person.name if person else f"<@{user_id}>"
+
+
+@dataclass(frozen=True)
+class Writing:
+    """How a person writes dates: their zone (for "today"), their numeric date order, and
+    whether Slack has told us their locale yet (False: ask users.info after the ack)."""
+
+    zone: ZoneInfo
+    order: DateOrder
+    locale_known: bool
+
+
+def writing_of(
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    default_zone: ZoneInfo,
+    default_order: DateOrder,
+) -> Writing:
+    """The person's own Slack zone and locale's date order, else the workspace defaults."""
+    person = session.get(Person, (team_id, user_id))
+    zone = default_zone
+    if person is not None and person.tz:
+        try:
+            zone = ZoneInfo(person.tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = default_zone  # Slack sent a zone this machine doesn't know
+    locale = person.locale if person is not None else None
+    return Writing(zone, order_for_locale(locale, default_order), bool(locale))

@@ -15,7 +15,7 @@ from bot.outbox import store as outbox
 from bot.parsing.standups import DEFAULT_QUESTIONS, MEMBER_ZONES, blocker_index, is_none, plan_index
 from bot.readmodels import Tally
 from bot.scheduling.recurrence import parse_hhmm
-from bot.services import blockers, people
+from bot.services import blockers, people, standup_blockers
 from bot.services.actor import Actor
 from bot.views import standups as views
 from storage.db import insert_ignore
@@ -273,15 +273,7 @@ def answer(
         mine.edited_at = now
     blocker = _blocker_from(session, run, mine, at, now)
     session.flush()
-    known = people.known(session=session, team_id=team_id, user_ids=[user_id])
-    text, blocks = views.reply(
-        name=people.name_of(known, user_id),
-        questions=run.questions,
-        answers=mine.answers or [],
-        blocker_ref=blocker.ref if blocker else None,
-        late=mine.late,
-        edited=not first,
-    )
+    text, blocks = standup_blockers.reply_view(session, run, mine, blocker)
     reply_key = _key(run, user_id, "reply")
     if outbox.by_key(session, reply_key) is None:
         outbox.enqueue(
@@ -314,6 +306,9 @@ def _blocker_from(
     said = (mine.answers or [])[at] if at is not None else ""
     existing = session.get(Blocker, mine.blocker_id) if mine.blocker_id else None
     if is_none(said):
+        if existing is not None and existing.status == BlockerStatus.OPEN:
+            # The answer was edited to "no blockers": the blocker it made goes with it.
+            standup_blockers.withdraw(session, existing, mine.user_id, now)
         return existing
     if existing is not None:
         if existing.status == BlockerStatus.OPEN and existing.text != said:
@@ -348,3 +343,22 @@ def _settle_dm(session: Session, run: StandupRun, user_id: str, view: Any, now: 
     if outbox.by_key(session, prompt_key) is not None:
         text, blocks = view(channel_id=run.channel_id, day=run.day, run_id=run.id)
         outbox.enqueue_edit(session=session, of_key=prompt_key, text=text, blocks=blocks, now=now)
+
+
+def not_a_blocker(
+    *, session: Session, team_id: str, run_id: int, author_id: str, user_id: str, now: datetime
+) -> Blocker:
+    """*Not a blocker* on a thread reply: close the blocker and show the reply without it."""
+    blocker, mine, run = standup_blockers.not_a_blocker(
+        session=session,
+        team_id=team_id,
+        run_id=run_id,
+        author_id=author_id,
+        user_id=user_id,
+        now=now,
+    )
+    text, blocks = standup_blockers.reply_view(session, run, mine, blocker)
+    outbox.enqueue_edit(
+        session=session, of_key=_key(run, author_id, "reply"), text=text, blocks=blocks, now=now
+    )
+    return blocker

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.ids import ActionId, BlockId, CallbackId
+from bot.parsing.dates import say_date
 from bot.parsing.requirements import STATUSES, TITLE_MAX
 from bot.readmodels import Page
 from bot.views.blocks import (
@@ -49,7 +50,7 @@ def status_label(status: str) -> str:
 def _due(due: date | None, today: date | None) -> str:
     if due is None:
         return "—"
-    text = due.strftime("%a %d %b %Y")
+    text = say_date(due)
     if today is not None and due < today:
         return f"{text} ⚠️ overdue"
     return text
@@ -62,6 +63,11 @@ def _who(user_id: str | None) -> str:
 def card_text(req: Requirement) -> str:
     """Notification fallback text of a card."""
     return f"{req.ref}: {escape(truncate(req.title, 200))}"
+
+
+def due_note(said: str, read: date, note: str) -> str:
+    """How a doubtful date phrase was read: "`01/02/2027` read as day/month: Mon 1 Feb 2027"."""
+    return f"`{escape(truncate(said, 60))}` {escape(note)}: *{say_date(read)}*."
 
 
 def card(req: Requirement, *, today: date | None = None, with_actions: bool = True) -> list[Block]:

@@ -106,8 +106,11 @@ def reply(
     blocker_ref: str | None,
     late: bool,
     edited: bool,
+    undo: str | None = None,
+    withdrawn: bool = False,
 ) -> Any:
-    """One person's answers as a thread reply."""
+    """One person's answers as a thread reply. `undo` (the button value `run:user`) adds the
+    *Not a blocker* button next to an open blocker; `withdrawn` says it was taken back."""
     lines = []
     for question, answer in zip(questions, answers, strict=False):
         shown = escape(truncate(answer.strip(), 900)) or "_—_"
@@ -116,12 +119,16 @@ def reply(
     notes = []
     if blocker_ref:
         notes.append(f"🚧 Recorded as *{blocker_ref}* (`/blocker list`)")
+    if withdrawn:
+        notes.append("not a blocker")
     if late:
         notes.append("answered late")
     if edited:
         notes.append("edited")
     if notes:
         blocks.append(context(" · ".join(notes)))
+    if blocker_ref and undo:
+        blocks.append(actions(button("Not a blocker", ActionId.STANDUP_NOT_BLOCKER, undo)))
     return f"Standup from {name}", blocks
 
 

@@ -11,13 +11,14 @@ from slack_sdk import WebClient
 
 from bot.deps import Session
 from bot.errors import InvalidInput
-from bot.parsing.common import parse_date, parse_ref, parse_user
+from bot.parsing.common import parse_ref, parse_user
+from bot.parsing.dates import DateContext, read_date, say_date
 from bot.parsing.requirements import parse_capture, parse_list_filter, parse_priority, parse_status
-from bot.parsing.slack_text import plain
+from bot.parsing.slack_text import echo, plain
 from bot.services import requirements as reqs
 from bot.services.requirements import AdminCheck
 from bot.views import requirements as views
-from bot.views.blocks import Block, message
+from bot.views.blocks import Block, context, message
 from handlers import slack_api
 from handlers.commands.router import ALREADY_DONE, Call, route
 from handlers.common import deps_of, ephemeral
@@ -47,7 +48,10 @@ def verb_new(call: Call) -> Block | None:
             trigger_id=call.trigger_id, view=views.modal(channel_id=call.actor.channel_id)
         )
         return None
-    cap = parse_capture(call.rest, today=call.today)
+    # Only a capture with a due date needs the person's zone and date order (one read).
+    dated = "due" in call.rest.lower().split()
+    ctx = call.dates() if dated else DateContext(today=call.today)
+    cap = parse_capture(call.rest, today=ctx.today, order=ctx.order)
     now = call.now
     with call.transaction() as session:
         if not call.first_time(session):
@@ -62,7 +66,10 @@ def verb_new(call: Call) -> Block | None:
             due=cap.due,
             labels=cap.labels,
         )
-    return message(views.card_text(req), views.card(req, today=call.today), in_channel=True)
+    blocks = views.card(req, today=call.today)
+    if cap.due is not None and cap.due_note:
+        blocks.append(context(views.due_note(cap.due_text, cap.due, cap.due_note)))
+    return message(views.card_text(req), blocks, in_channel=True)
 
 
 def verb_list(call: Call) -> Block:
@@ -194,10 +201,13 @@ def verb_due(call: Call) -> Block:
         raise InvalidInput(
             "When is it due? Type `/req due REQ-3 friday` or a date like `2026-12-04`."
         )
-    due = parse_date(" ".join(call.args[1:]), today=call.today)
+    said = " ".join(call.args[1:])
+    read = read_date(said, context=call.dates())
+    due = read.value
     with call.transaction() as session:
         req = reqs.set_due(session=session, actor=call.actor, now=call.now, number=number, due=due)
-    return _updated(req, call, f"is due {due.isoformat()}")
+    what = f"is due {say_date(due, today=call.today)}"
+    return _updated(req, call, what + (f" (`{echo(said, 40)}` {read.note})" if read.note else ""))
 
 
 def verb_vote(call: Call) -> Block:

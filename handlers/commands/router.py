@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -17,11 +17,13 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps, Session
+from bot.parsing.dates import DateContext
 from bot.parsing.slack_text import echo, normalize
 from bot.parsing.verbs import looks_like_verb, nearest
-from bot.services import deliveries
+from bot.services import deliveries, people
 from bot.services.actor import Actor
 from bot.views.blocks import Block, message
+from handlers import slack_api
 from handlers.common import actor_of, deps_of
 
 
@@ -38,6 +40,7 @@ class Call:
     trigger_id: str
     # The whole text after the command, verb included (for a command's default verb).
     text: str = ""
+    _dates: DateContext | None = field(default=None, repr=False)
 
     @property
     def deps(self) -> Deps:
@@ -69,6 +72,33 @@ class Call:
     def today(self) -> date:
         """Today in the actor's zone."""
         return self.actor.today(self.now)
+
+    def dates(self) -> DateContext:
+        """How this person's dates read: today in their own Slack zone, numeric dates in their
+        locale's order (else TEAMLOOP_TIMEZONE / TEAMLOOP_DATE_ORDER).
+
+        Read from the people table on first use only (most commands have no date); from then
+        on `actor.zone` is the person's zone too, so "in the past" checks agree. A person whose
+        locale is not stored yet is looked up with users.info after the ack."""
+        if self._dates is None:
+            settings = self.deps.settings
+            with self.transaction() as session:
+                writing = people.writing_of(
+                    session=session,
+                    team_id=self.actor.team_id,
+                    user_id=self.actor.user_id,
+                    default_zone=settings.zone,
+                    default_order=settings.teamloop_date_order,
+                )
+            self.actor = replace(self.actor, zone=writing.zone)
+            self._dates = DateContext(today=self.today, order=writing.order)
+            if not writing.locale_known:
+                deps, client, actor = self.deps, self.client, self.actor
+                deps.defer(
+                    lambda: slack_api.learn_person(client, deps, actor.team_id, actor.user_id),
+                    answer=None,
+                )
+        return self._dates
 
 
 Verb = Callable[[Call], Block | None]

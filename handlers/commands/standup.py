@@ -9,7 +9,8 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput, NotFound
-from bot.parsing.common import parse_date
+from bot.parsing.dates import read_date, say_date
+from bot.parsing.slack_text import echo
 from bot.parsing.standups import parse_questions, parse_when
 from bot.services import standup_runs, standups
 from bot.views import standups as views
@@ -118,11 +119,14 @@ def away(call: Call) -> Block:
         raise InvalidInput(
             "Until when? Type `/standup away until friday` (or a date like 2026-12-04)."
         )
-    until = parse_date(" ".join(words), today=call.today)
+    read = read_date(" ".join(words), context=call.dates())
+    until = read.value
     with call.transaction() as session:
         standups.set_away(session=session, actor=call.actor, now=call.now, until=until)
+    how = f" (`{echo(' '.join(words), 40)}` {read.note})" if read.note else ""
     return message(
-        f"Enjoy! No standup prompts until {until:%A %d %B} (included). `/standup back` undoes it."
+        f"Enjoy! No standup prompts until {say_date(until, today=call.today)} (included){how}. "
+        "`/standup back` undoes it."
     )
 
 

@@ -133,3 +133,30 @@ def handle_setup_submit(
         )
 
     deps.defer(work, answer=None)
+
+
+def handle_not_blocker_button(
+    ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    """*Not a blocker* under a standup answer: its author takes the blocker back."""
+    ack()
+    deps = deps_of(context)
+    run_id, _, author = str(body["actions"][0].get("value") or "").partition(":")
+    answer = ephemeral(respond)
+    if not run_id.isdigit() or not author:
+        answer("That button is out of date. Type `/blocker list` to see the open blockers.")
+        return
+
+    def work() -> None:
+        with deps.transaction() as session:
+            blocker = standup_runs.not_a_blocker(
+                session=session,
+                team_id=team_of(context),
+                run_id=int(run_id),
+                author_id=author,
+                user_id=body["user"]["id"],
+                now=deps.clock.now(),
+            )
+        answer(f"{blocker.ref} is gone: your answer is not a blocker. Nothing will remind you.")
+
+    deps.defer(work, answer=answer)
