@@ -1,4 +1,5 @@
-"""`python -m bot …` (also `teamloop …`): run, sandbox, db upgrade, jobs run-due, export."""
+"""`python -m bot …` (also `teamloop …`): run, sandbox, db upgrade, search rebuild, jobs run-due,
+export."""
 
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations")
+    search = sub.add_parser("search", help="full-text search maintenance")
+    search_sub = search.add_subparsers(dest="search_command", required=True)
+    search_sub.add_parser("rebuild", help="recompute the search index from the stored items")
     jobs = sub.add_parser("jobs", help="scheduled work")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
     due = jobs_sub.add_parser(
@@ -98,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         upgrade(settings.database_url)
         print("database is up to date")
         return 0
+    if command == "search":
+        return _rebuild_search(settings)
     if command == "doctor":
         from bot.runtime.doctor import run as doctor
 
@@ -123,6 +129,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except KeyboardInterrupt:
         return 0  # stopped while starting up: `finally` blocks already undid what had begun
+
+
+def _rebuild_search(settings: Settings) -> int:
+    from bot.services import search
+    from storage.db import make_engine, make_session_factory, transaction
+
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            count = search.rebuild(session=session)
+    finally:
+        engine.dispose()
+    print(f"search index rebuilt: {count} items")
+    return 0
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

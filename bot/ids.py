@@ -10,6 +10,8 @@ class ActionId(StrEnum):
     REQ_STATUS = "req_status"
     REQ_VOTE = "req_vote"
     REQ_LIST_PAGE = "req_list_page"
+    REQ_MERGE = "req_merge"
+    REQ_NOT_DUPLICATE = "req_not_duplicate"
     # Inputs inside the requirement modal.
     REQ_TITLE = "req_title_input"
     REQ_DESCRIPTION = "req_description_input"
@@ -19,6 +21,7 @@ class ActionId(StrEnum):
     REQ_LABELS = "req_labels_input"
     FB_PROMOTE = "fb_promote"
     FB_LINK = "fb_link"
+    FB_LINK_SUGGESTED = "fb_link_suggested"
     BLK_RESOLVE = "blk_resolve"
     RSK_EDIT = "rsk_edit"
     RSK_CLOSE = "rsk_close"

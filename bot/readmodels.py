@@ -14,6 +14,7 @@ from datetime import date, datetime
 from storage.anonymous import AnonymousFeedback
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
+from storage.search_text import Term
 
 
 # -- requirements ---------------------------------------------------------------------------------
@@ -132,6 +133,59 @@ class Tally:
     waiting: int
     skipped: int
     away: int
+
+
+# -- search and duplicates ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Hit:
+    """One result, as a view shows it (anonymous feedback carries no author)."""
+
+    kind: str
+    ref: str
+    text: str
+    status: str
+    channel_id: str
+    votes: int = 0
+
+
+@dataclass(frozen=True)
+class Results:
+    """Ranked hits, the terms to highlight, and how many hits were kept out for privacy."""
+
+    query: str
+    terms: list[Term]
+    hits: list[Hit]
+    more: bool = False
+    fuzzy: bool = False
+    hidden: int = 0
+    kinds: tuple[str, ...] = ("requirement", "feedback", "blocker")
+
+
+@dataclass(frozen=True)
+class Similar:
+    """An open requirement that looks like the new text, and how much (0..1)."""
+
+    requirement: Requirement
+    score: float
+
+
+@dataclass(frozen=True)
+class Captured:
+    """A requirement just captured, and the open one it looks like (if any)."""
+
+    requirement: Requirement
+    looks_like: Similar | None
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The outcome of a merge, for the answer."""
+
+    duplicate: Requirement
+    target: Requirement
+    votes: int
+    feedback: int
+    blockers: int
 
 
 # -- anonymous feedback ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from handlers.commands.digest import handle_digest
 from handlers.commands.feedback import handle_feedback
 from handlers.commands.req import handle_req
 from handlers.commands.risk import handle_risk
+from handlers.commands.search import handle_search
 from handlers.commands.standup import handle_standup
 from handlers.errors import on_error
 from handlers.events.home import handle_home_blk_resolve, handle_home_opened, handle_home_req_done
@@ -35,6 +36,11 @@ from handlers.interactions.item_actions import (
     handle_risk_close,
     handle_risk_edit,
     handle_risk_submit,
+)
+from handlers.interactions.merge_actions import (
+    handle_link_suggested,
+    handle_merge,
+    handle_not_duplicate,
 )
 from handlers.interactions.reminder_actions import (
     handle_done,
@@ -70,6 +76,7 @@ def register(app: App, deps: Deps) -> None:
     app.command("/risk")(handle_risk)
     app.command("/standup")(handle_standup)
     app.command("/digest")(handle_digest)
+    app.command("/search")(handle_search)
 
     app.shortcut(CallbackId.CAPTURE_REQUIREMENT)(handle_capture_shortcut)
     app.view(CallbackId.REQ_MODAL)(handle_modal_submit)
@@ -87,6 +94,9 @@ def register(app: App, deps: Deps) -> None:
     app.action(ActionId.REQ_ASSIGN_ME)(handle_assign_me)
     app.action(ActionId.REQ_VOTE)(handle_vote)
     app.action(ActionId.REQ_STATUS)(handle_status)
+    app.action(ActionId.REQ_MERGE)(handle_merge)
+    app.action(ActionId.REQ_NOT_DUPLICATE)(handle_not_duplicate)
+    app.action(ActionId.FB_LINK_SUGGESTED)(handle_link_suggested)
     app.action(ActionId.REQ_LIST_PAGE + "_prev")(handle_page)
     app.action(ActionId.REQ_LIST_PAGE + "_next")(handle_page)
 

@@ -25,9 +25,15 @@ class RequirementStatus(StrEnum):
     IN_REVIEW = "in_review"
     DONE = "done"
     REJECTED = "rejected"
+    # Closed by a merge into the requirement it repeats (`/req merge`).
+    DUPLICATE = "duplicate"
 
 
-CLOSED_REQUIREMENT = (RequirementStatus.DONE, RequirementStatus.REJECTED)
+CLOSED_REQUIREMENT = (
+    RequirementStatus.DONE,
+    RequirementStatus.REJECTED,
+    RequirementStatus.DUPLICATE,
+)
 
 
 class BlockerStatus(StrEnum):

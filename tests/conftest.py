@@ -79,7 +79,8 @@ def sandbox_start(pytestconfig: pytest.Config) -> datetime:
 
 def _pg_schema_url(base: str, schema: str) -> str:
     sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options=-csearch_path%3D{schema}"
+    # `public` stays on the path for extensions (pg_trgm lives there, once per database).
+    return f"{base}{sep}options=-csearch_path%3D{schema},public"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -146,7 +146,8 @@ def validate_title(title: str) -> str:
     return title
 
 
-STATUSES = tuple(RequirementStatus)
+# `duplicate` is set only by a merge (`/req merge`), never picked from the status menu.
+STATUSES = tuple(s for s in RequirementStatus if s is not RequirementStatus.DUPLICATE)
 
 CLOSED_STATUSES = CLOSED_REQUIREMENT
 

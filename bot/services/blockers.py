@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.errors import InvalidInput, NotAllowed
 from bot.parsing.common import shorten
 from bot.parsing.items import TEXT_MAX
-from bot.services import items, requirements
+from bot.services import items, requirements, search_index
 from bot.services.actor import Actor
 from storage.items import Blocker
 from storage.statuses import BlockerStatus
@@ -58,8 +58,28 @@ def create(
     )
     session.add(blk)
     session.flush()
+    search_index.add(
+        session,
+        team_id=blk.team_id,
+        kind=KIND,
+        item_id=blk.id,
+        channel_id=blk.channel_id,
+        text=text,
+    )
     items.change(session, blk, KIND, actor.user_id, "created", None, shorten(text, 200), now)
     return blk
+
+
+def reindex(*, session: Session, blocker: Blocker) -> None:
+    """Keep the search index in step after the blocker's text changed."""
+    search_index.index(
+        session,
+        team_id=blocker.team_id,
+        kind=KIND,
+        item_id=blocker.id,
+        channel_id=blocker.channel_id,
+        text=blocker.text,
+    )
 
 
 def capture_message(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.errors import InvalidInput
 from bot.parsing.common import first_line, shorten
 from bot.parsing.items import KINDS, TEXT_MAX, detect_kind
-from bot.services import items, requirements
+from bot.services import items, requirements, search_index
 from bot.services.actor import Actor
 from storage.items import Feedback
 from storage.models import Requirement
@@ -65,6 +65,9 @@ def create(
     )
     session.add(fb)
     session.flush()
+    search_index.add(
+        session, team_id=fb.team_id, kind=KIND, item_id=fb.id, channel_id=fb.channel_id, text=text
+    )
     who = actor.user_id
     items.change(session, fb, KIND, who, "created", None, shorten(text, 200), now)
     if req is not None:

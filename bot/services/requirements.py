@@ -12,7 +12,7 @@ from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.parsing.common import first_line, shorten
 from bot.parsing.requirements import CLOSED_STATUSES, LABELS_MAX, ListFilter, validate_title
 from bot.readmodels import Detail, Page
-from bot.services import counters, items
+from bot.services import counters, items, search_index
 from bot.services import requirement_queries as store
 from bot.services.actor import Actor
 from storage.models import Requirement, RequirementVote
@@ -35,6 +35,19 @@ def _change(
 ) -> None:
     items.change(session, req, KIND, actor_id, field, old, new, now)
     req.updated_at = now
+
+
+def record(
+    session: Session,
+    req: Requirement,
+    actor_id: str | None,
+    field: str,
+    old: object,
+    new: object,
+    now: datetime,
+) -> None:
+    """Record one change of a requirement in its history (and touch `updated_at`)."""
+    _change(session, req, actor_id, field, old, new, now)
 
 
 def _check_due(due: date | None, actor: Actor, now: datetime) -> None:
@@ -100,6 +113,14 @@ def create(
         "closed_at": None,
     }
     req = Requirement(id=store.insert_requirement(session, values), **values)
+    search_index.add(
+        session,
+        team_id=req.team_id,
+        kind=KIND,
+        item_id=req.id,
+        channel_id=req.channel_id,
+        text=search_index.requirement_text(req.title, req.description),
+    )
     _change(session, req, actor.user_id, "created", None, req.title, now)
     return req
 
@@ -168,7 +189,8 @@ def show(*, session: Session, actor: Actor, number: int, changes: int = 8) -> De
     )
 
 
-def _may_close(req: Requirement, actor: Actor, is_admin: AdminCheck) -> None:
+def may_close(req: Requirement, actor: Actor, is_admin: AdminCheck) -> None:
+    """Closing, reopening and merging are for the owner, the requester and admins."""
     if actor.user_id in (req.owner_id, req.requester_id):
         return
     if is_admin(actor.user_id):
@@ -205,7 +227,7 @@ def close(
     is_admin: AdminCheck,
 ) -> Requirement:
     """Close as done or rejected, with an optional reason."""
-    if outcome not in CLOSED_STATUSES:
+    if outcome not in ("done", "rejected"):  # `duplicate` comes only from a merge
         raise InvalidInput("Close as `done` or `rejected`, e.g. `/req close REQ-3 rejected dup`.")
     req = get(session=session, actor=actor, number=number, for_update=True)
     if req.status in CLOSED_STATUSES:
@@ -226,7 +248,7 @@ def _move(
         raise InvalidInput(f"{req.ref} is already {status.replace('_', ' ')}.")
     closing = status in CLOSED_STATUSES
     if closing or req.status in CLOSED_STATUSES:
-        _may_close(req, actor, is_admin)
+        may_close(req, actor, is_admin)
     old = req.status
     req.status = status
     _change(session, req, actor.user_id, "status", old, status, now)

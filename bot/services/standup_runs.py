@@ -313,6 +313,7 @@ def _blocker_from(
     if existing is not None:
         if existing.status == BlockerStatus.OPEN and existing.text != said:
             existing.text = said
+            blockers.reindex(session=session, blocker=existing)
         return existing
     actor = Actor(team_id=run.team_id, user_id=mine.user_id, channel_id=run.channel_id)
     created = blockers.create(session=session, actor=actor, now=now, text=said[:2000])

@@ -314,12 +314,12 @@ praise, question), linked to REQ-3 when named
 • `/feedback anonymous <text>` — no name is kept anywhere; it appears with other anonymous \
 feedback in a later digest, never now. You get a private code: `/feedback replies <code>` shows \
 the answers
-• `/feedback list` — recent feedback here
+• `/feedback list` — recent feedback here · `/feedback search export slow` — find feedback
 React with :speech_balloon: or use the *Capture feedback* shortcut on a message."""
 
 BLOCKER_HELP = """*Blockers*
 • `/blocker Waiting on API keys REQ-3 @bob` — report (owner and requirement optional)
-• `/blocker list` — open blockers here, with their age
+• `/blocker list` — open blockers here, with their age · `/blocker search api keys`
 • `/blocker resolve BLK-2` — the reporter, the owner or an admin
 React with :construction: or use the *Report blocker* shortcut on a message."""
 

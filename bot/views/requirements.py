@@ -38,6 +38,7 @@ STATUS_LABELS: dict[str, str] = {
     RequirementStatus.IN_REVIEW: "👀 In review",
     RequirementStatus.DONE: "✅ Done",
     RequirementStatus.REJECTED: "🚫 Rejected",
+    RequirementStatus.DUPLICATE: "🔁 Duplicate",
 }
 PRIORITIES = ("P0", "P1", "P2", "P3")
 
@@ -250,8 +251,10 @@ def modal(
     source_channel_id: str | None = None,
     source_ts: str | None = None,
     thread_ts: str | None = None,
+    similar: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The capture form (from `/req new` alone or the message shortcut).
+    """The capture form (from `/req new` alone or the message shortcut); `similar` lines
+    (already escaped mrkdwn) say which open requirements look like the prefilled title.
 
     `thread_ts` is the thread parent's ts of the message (its own ts when top level): the
     confirmation goes into that thread.
@@ -286,6 +289,7 @@ def modal(
         "private_metadata": encode(meta),
         "blocks": [
             _input(BlockId.REQ_TITLE, "Title", title_input),
+            *([context(" · ".join(similar) + " — vote there instead?")] if similar else []),
             _input(BlockId.REQ_DESCRIPTION, "Description", desc_input, optional=True),
             _input(
                 BlockId.REQ_PRIORITY,
@@ -342,6 +346,8 @@ in_review, done, rejected
 • `/req assign REQ-3 @bob` · `/req priority REQ-3 P1` · `/req due REQ-3 2026-12-04`
 • `/req close REQ-3 [done|rejected] [why]` — owner, requester or an admin
 • `/req vote REQ-3` · `/req search invoices csv` · `/req help`
+• `/req merge REQ-45 into REQ-41` — votes, feedback and blockers move; REQ-45 closes as a \
+duplicate (`/search <words>` looks at every kind)
 Dates: `2026-12-04`, `today`, `tomorrow`, `friday`, `in 3 days`.
 You can also react with :bulb: to a message, or use the *Capture requirement* shortcut."""
 

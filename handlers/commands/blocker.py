@@ -14,6 +14,7 @@ from bot.services import blockers
 from bot.views import items as views
 from bot.views.blocks import Block, message
 from handlers import slack_api
+from handlers.commands import search as search_cmd
 from handlers.commands.router import ALREADY_DONE, Call, Verb, route
 from handlers.common import ephemeral
 
@@ -88,4 +89,9 @@ def show_help(call: Call) -> Block:
     return views.help_message("How to use /blocker", views.BLOCKER_HELP)
 
 
-VERBS: dict[str, Verb] = {"help": show_help, "list": list_open, "resolve": resolve}
+VERBS: dict[str, Verb] = {
+    "help": show_help,
+    "list": list_open,
+    "resolve": resolve,
+    "search": search_cmd.verb(("blocker",)),
+}

@@ -11,10 +11,12 @@ from bot.deps import Session
 from bot.errors import InvalidInput
 from bot.parsing.anonymous import split_first, verdict
 from bot.parsing.items import KINDS, split_item
-from bot.services import feedback
+from bot.services import duplicates, feedback
 from bot.services.actor import Actor
+from bot.views import duplicates as dup_views
 from bot.views import items as views
 from bot.views.blocks import Block, message
+from handlers.commands import search as search_cmd
 from handlers.commands.anonymous import anonymous_verb, replies
 from handlers.commands.router import ALREADY_DONE, Call, Verb, route
 
@@ -51,12 +53,16 @@ def capture(call: Call) -> Block | None:
             kind=kind,
             requirement_number=item.requirement,
         )
+        suggested = (
+            duplicates.suggest_requirement(session=session, actor=call.actor, text=fb.text)
+            if item.requirement is None
+            else None
+        )
     linked = f"REQ-{item.requirement}" if item.requirement else None
-    return message(
-        views.card_text(fb.ref, fb.text),
-        views.feedback_card(fb, linked=linked),
-        in_channel=True,
-    )
+    blocks = views.feedback_card(fb, linked=linked)
+    if suggested is not None:
+        blocks += dup_views.suggestion_blocks(fb.number, suggested)
+    return message(views.card_text(fb.ref, fb.text), blocks, in_channel=True)
 
 
 def list_recent(call: Call) -> Block | None:
@@ -83,4 +89,9 @@ def show_help(call: Call) -> Block:
     return views.help_message("How to use /feedback", views.FEEDBACK_HELP)
 
 
-VERBS: dict[str, Verb] = {"help": show_help, "list": list_recent, "replies": replies}
+VERBS: dict[str, Verb] = {
+    "help": show_help,
+    "list": list_recent,
+    "replies": replies,
+    "search": search_cmd.verb(("feedback",)),
+}

@@ -15,11 +15,15 @@ from bot.parsing.common import parse_ref, parse_user
 from bot.parsing.dates import DateContext, read_date, say_date
 from bot.parsing.requirements import parse_capture, parse_list_filter, parse_priority, parse_status
 from bot.parsing.slack_text import echo, plain
+from bot.services import duplicates
 from bot.services import requirements as reqs
 from bot.services.requirements import AdminCheck
+from bot.views import duplicates as dup_views
 from bot.views import requirements as views
 from bot.views.blocks import Block, context, message
 from handlers import slack_api
+from handlers.commands import search as search_cmd
+from handlers.commands.merge import verb_merge
 from handlers.commands.router import ALREADY_DONE, Call, route
 from handlers.common import deps_of, ephemeral
 
@@ -56,7 +60,7 @@ def verb_new(call: Call) -> Block | None:
     with call.transaction() as session:
         if not call.first_time(session):
             return message(ALREADY_DONE)
-        req = reqs.create(
+        got = duplicates.capture(
             session=session,
             actor=call.actor,
             now=now,
@@ -66,9 +70,11 @@ def verb_new(call: Call) -> Block | None:
             due=cap.due,
             labels=cap.labels,
         )
-    blocks = views.card(req, today=call.today)
+    req, blocks = got.requirement, views.card(got.requirement, today=call.today)
     if cap.due is not None and cap.due_note:
         blocks.append(context(views.due_note(cap.due_text, cap.due, cap.due_note)))
+    if got.looks_like is not None:
+        blocks += dup_views.hint_blocks(req.number, got.looks_like)
     return message(views.card_text(req), blocks, in_channel=True)
 
 
@@ -79,20 +85,6 @@ def verb_list(call: Call) -> Block:
         page = reqs.find(session=session, actor=call.actor, flt=flt)
     return views.listing_message(
         page, pager={"v": "list", "q": call.rest}, mine=flt.mine, today=call.today
-    )
-
-
-def verb_search(call: Call) -> Block:
-    """Requirements whose title or description has all the words."""
-    words = [w for w in plain(call.rest).split() if len(w) >= 2][:8]
-    if not words:
-        raise InvalidInput("Search for what? Type `/req search invoices csv`.")
-    with call.transaction() as session:
-        page = reqs.find(
-            session=session, actor=call.actor, flt=parse_list_filter("all"), words=words
-        )
-    return views.listing_message(
-        page, pager={"v": "search", "q": " ".join(words)}, mine=False, today=call.today
     )
 
 
@@ -235,6 +227,7 @@ VERBS: dict[str, Callable[[Call], Block | None]] = {
     "due": verb_due,
     "close": verb_close,
     "vote": verb_vote,
-    "search": verb_search,
+    "search": search_cmd.verb(("requirement",)),
+    "merge": verb_merge,
     "help": verb_help,
 }

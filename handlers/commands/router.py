@@ -148,11 +148,17 @@ def route(
     respond: Respond,
     *,
     default: Verb | None = None,
+    words_only: bool = False,
 ) -> None:
-    """Run the command's verb (`help` when none) and ack with its answer."""
+    """Run the command's verb (`help` when none) and ack with its answer.
+
+    Text that starts like a verb the command lacks is refused with the nearest verb, not
+    handed to `default`, unless `words_only` (every word is a search word, as in `/search`).
+    """
     verb, call = parse_call(command, context, client, respond)
     handler = verbs.get(verb or "help")
-    if handler is None and default is not None and not looks_like_verb(call.text.split(), verbs):
+    guessed = not words_only and looks_like_verb(call.text.split(), verbs)
+    if handler is None and default is not None and not guessed:
         handler = default
     if handler is None:
         ack(message(unknown_verb(command.get("command", ""), verb, call.text, verbs, default)))

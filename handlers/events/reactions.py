@@ -11,8 +11,9 @@ from slack_sdk import WebClient
 
 from bot.ids import Reaction
 from bot.parsing.messages import message_text
-from bot.services import blockers, feedback
+from bot.services import blockers, duplicates, feedback
 from bot.services import requirements as reqs
+from bot.views import duplicates as dup_views
 from bot.views import items as item_views
 from bot.views import requirements as views
 from handlers import slack_api
@@ -77,12 +78,19 @@ def handle_reaction(event: dict[str, Any], context: BoltContext, client: WebClie
                 text=f"That message is already {req.ref}.",
             )
             return
+        blocks = views.card(req, today=actor.today(deps.clock.now()))
+        with deps.transaction() as session:
+            alike = duplicates.similar(
+                session=session, actor=actor, text=req.title, exclude_id=req.id
+            )
+        if alike:
+            blocks += dup_views.hint_blocks(req.number, alike[0])
         slack_api.post(
             client,
             channel=channel,
             thread_ts=msg.get("thread_ts") or ts,
             text=views.confirmation(req),
-            blocks=views.card(req, today=actor.today(deps.clock.now())),
+            blocks=blocks,
         )
 
     deps.defer(capture, answer=None)

@@ -15,8 +15,9 @@ from bot.parsing.common import first_line
 from bot.parsing.messages import message_text
 from bot.parsing.requirements import parse_label
 from bot.parsing.slack_text import normalize
-from bot.services import deliveries
+from bot.services import deliveries, duplicates
 from bot.services import requirements as reqs
+from bot.views import duplicates as dup_views
 from bot.views import requirements as views
 from handlers import slack_api
 from handlers.common import actor_of, day_of, delivery_key, deps_of, metadata_of
@@ -24,12 +25,18 @@ from handlers.common import actor_of, day_of, delivery_key, deps_of, metadata_of
 log = logging.getLogger(__name__)
 
 
-def handle_capture_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
-    """Open the form prefilled from the message; the permalink is fetched on submit."""
+def handle_capture_shortcut(
+    ack: Ack, shortcut: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Open the form prefilled from the message (saying which open requirements look like
+    it); the permalink is fetched on submit."""
     ack()
     msg = shortcut.get("message") or {}
     text = message_text(msg)
     channel = (shortcut.get("channel") or {}).get("id", "")
+    actor = actor_of(context, user_id=shortcut["user"]["id"], channel_id=channel)
+    with deps_of(context).transaction() as session:
+        alike = duplicates.similar(session=session, actor=actor, text=first_line(text))
     client.views_open(
         trigger_id=shortcut["trigger_id"],
         view=views.modal(
@@ -39,6 +46,7 @@ def handle_capture_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClien
             source_channel_id=channel,
             source_ts=shortcut.get("message_ts") or msg.get("ts"),
             thread_ts=msg.get("thread_ts"),
+            similar=[dup_views.looks_like(s) for s in alike],
         ),
     )
 

@@ -1,0 +1,134 @@
+"""Full-text search on the database's own engine, over one table of search documents.
+
+`search_docs` holds one row per requirement, feedback and blocker: its folded words
+(`storage.search_text.index_text`) and folded plain text. The engines index that table:
+
+- SQLite: FTS5 `search_fts` (unicode61, remove_diacritics 2) over the words and the
+  channel (a column of its own, so the duplicate check can stay inside one channel), and
+  FTS5 `search_tri` (trigram) over the plain text for fuzzy matching; triggers on
+  `search_docs` keep both in step inside the writing transaction.
+- PostgreSQL: a stored `tsvector` column (`simple` configuration) with a GIN index, and a
+  `pg_trgm` GIN index on the plain text.
+
+This module holds the table and what a document is; the queries are in
+`bot.services.search_index`. `rebuild` stays here, since migration 0008 indexes the items
+already stored with it (and `python -m bot search rebuild` does the same at any time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, delete, insert, select
+from sqlalchemy import text as sql
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from storage.items import Blocker, Feedback
+from storage.models import Base, Requirement
+from storage.search_text import fold, index_text
+
+KINDS = ("requirement", "feedback", "blocker")
+_TEXT_MAX = 4000
+
+
+class SearchDoc(Base):
+    """What the full-text indexes see of one item (kept in step by the item's writes)."""
+
+    __tablename__ = "search_docs"
+    __table_args__ = (
+        UniqueConstraint("kind", "item_id", name="uq_search_docs_kind_item"),
+        Index("ix_search_docs_team_channel", "team_id", "channel_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[int] = mapped_column(Integer)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    words: Mapped[str] = mapped_column(Text)
+    plain: Mapped[str] = mapped_column(Text)
+    # Requirements only: each word prefixed with the channel id, so the duplicate check
+    # reads only one channel's postings instead of the whole workspace's.
+    scoped: Mapped[str] = mapped_column(Text, default="")
+
+
+INSERT = insert(SearchDoc)
+
+
+def doc_values(
+    *, team_id: str, kind: str, item_id: int, channel_id: str, text: str
+) -> dict[str, Any]:
+    """The search document of one item's text."""
+    text = text[:_TEXT_MAX]
+    words = index_text(text)
+    return {
+        "team_id": team_id,
+        "kind": kind,
+        "item_id": item_id,
+        "channel_id": channel_id,
+        "words": words,
+        "plain": fold(text),
+        "scoped": scoped(channel_id, words.split()) if kind == "requirement" else "",
+    }
+
+
+def scoped(channel_id: str, tokens: Sequence[str]) -> str:
+    prefix = channel_id.lower()
+    return " ".join(prefix + t for t in tokens)
+
+
+def requirement_text(title: str, description: str) -> str:
+    """The searchable text of a requirement."""
+    return f"{title}\n{description}" if description else title
+
+
+def _documents(session: Session) -> Iterable[dict[str, Any]]:
+    for r in session.execute(
+        select(
+            Requirement.id,
+            Requirement.team_id,
+            Requirement.channel_id,
+            Requirement.title,
+            Requirement.description,
+        )
+    ):
+        yield doc_values(
+            team_id=r.team_id,
+            kind="requirement",
+            item_id=r.id,
+            channel_id=r.channel_id,
+            text=requirement_text(r.title, r.description),
+        )
+    for kind, model in (("feedback", Feedback), ("blocker", Blocker)):
+        for row in session.execute(select(model.id, model.team_id, model.channel_id, model.text)):
+            yield doc_values(
+                team_id=row.team_id,
+                kind=kind,
+                item_id=row.id,
+                channel_id=row.channel_id,
+                text=row.text,
+            )
+
+
+def rebuild(session: Session, *, batch: int = 2000) -> int:
+    """Recompute every search document from the items; returns how many were written."""
+    conn = session.connection()
+    conn.execute(delete(SearchDoc))
+    if conn.dialect.name == "sqlite":
+        # External-content FTS tables: clear them outright rather than row by row.
+        for table in ("search_fts", "search_tri"):
+            conn.execute(sql(f"INSERT INTO {table}({table}) VALUES ('delete-all')"))
+    count, chunk = 0, []
+    for values in _documents(session):
+        chunk.append(values)
+        if len(chunk) >= batch:
+            conn.execute(INSERT, chunk)
+            count, chunk = count + len(chunk), []
+    if chunk:
+        conn.execute(INSERT, chunk)
+        count += len(chunk)
+    if conn.dialect.name == "sqlite":
+        for table in ("search_fts", "search_tri"):
+            conn.execute(sql(f"INSERT INTO {table}({table}) VALUES ('rebuild')"))
+    return count
