@@ -50,7 +50,9 @@ class ActionId(StrEnum):
     REM_SNOOZE = "rem_snooze"
     REM_DONE = "rem_done"
     REM_REASSIGN = "rem_reassign"
+    REM_STOP = "rem_stop"
     REM_OWNER = "rem_owner_input"
+    STANDUP_PAUSE = "standup_pause"
     # Anonymous feedback: the near-miss question's buttons, a lead's Reply, form inputs.
     ANON_SEND = "anon_send"
     ANON_SEND_NAMED = "anon_send_named"

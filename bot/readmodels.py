@@ -46,6 +46,19 @@ class Dashboard:
     risks: list[Risk]
     counters: dict[str, int] = field(default_factory=dict)
     hidden: int = 0
+    team: list[TeamView] = field(default_factory=list)  # channels the person leads
+
+
+@dataclass
+class TeamView:
+    """The Home tab's Team section for one channel the person leads (its standup's owner)."""
+
+    channel_id: str
+    by_owner: list[tuple[str, int]]  # (display name or "nobody", open requirements), most first
+    aging: list[Blocker]  # open blockers, oldest first
+    risks: list[Risk]  # open risks, highest score first
+    participation: Standups | None  # the last 7 days' finished standup runs
+    names: dict[str, str] = field(default_factory=dict)
 
 
 # -- digests --------------------------------------------------------------------------------------
@@ -76,6 +89,15 @@ class Standups:
         return self.answered / self.asked if self.asked else 0.0
 
 
+@dataclass(frozen=True)
+class Figures:
+    """The headline numbers of a period: open requirements and blockers at its end, done in it."""
+
+    open_requirements: int
+    done: int
+    open_blockers: int
+
+
 @dataclass
 class Digest:
     """Everything one channel's digest says."""
@@ -103,13 +125,22 @@ class Digest:
     risks_open: list[Risk]
     reviews_overdue: list[Risk]
     weeks: list[Week]
+    unowned: list[Requirement] = field(default_factory=list)  # open P0/P1 with no owner
+    previous: Figures | None = None  # the same numbers one period earlier
+    # Display names of the people listed: a channel message names them as plain text.
+    names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def figures(self) -> Figures:
+        """This period's headline numbers."""
+        return Figures(sum(self.open_by_status.values()), len(self.done), len(self.blockers_open))
 
     @property
     def active(self) -> bool:
-        """Did anything happen in the period?"""
+        """Did anything happen in the period? (Standups count only when someone answered.)"""
         return bool(
             self.created or self.moved or self.done or self.rejected or self.blockers_opened
-            or self.blockers_resolved or self.feedback or (self.standups and self.standups.runs)
+            or self.blockers_resolved or self.feedback or (self.standups and self.standups.answered)
         )  # fmt: skip
 
 

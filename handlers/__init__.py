@@ -47,6 +47,7 @@ from handlers.interactions.reminder_actions import (
     handle_reassign,
     handle_reassign_submit,
     handle_snooze,
+    handle_stop,
 )
 from handlers.interactions.req_actions import (
     handle_assign_me,
@@ -59,6 +60,7 @@ from handlers.interactions.standup_actions import (
     handle_answer_button,
     handle_answer_submit,
     handle_not_blocker_button,
+    handle_pause_button,
     handle_setup_submit,
     handle_skip_button,
 )
@@ -113,6 +115,8 @@ def register(app: App, deps: Deps) -> None:
     app.action(ActionId.REM_SNOOZE)(handle_snooze)
     app.action(ActionId.REM_DONE)(handle_done)
     app.action(ActionId.REM_REASSIGN)(handle_reassign)
+    app.action(ActionId.REM_STOP)(handle_stop)
+    app.action(ActionId.STANDUP_PAUSE)(handle_pause_button)
     app.action(ActionId.ANON_SEND)(handle_send_anonymously)
     app.action(ActionId.ANON_SEND_NAMED)(handle_send_named)
     app.action(ActionId.ANON_REPLY)(handle_reply_button)

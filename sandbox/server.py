@@ -6,7 +6,7 @@ from __future__ import annotations
 import mimetypes
 import secrets
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -115,9 +115,15 @@ class Sandbox:
         save_clock(self.deps.sessions, self.clock.now())
 
     def demo(self) -> None:
-        """A few requirements and a weekday standup in #product."""
-        for text in DEMO_REQUIREMENTS:
-            self.driver.command("/req", text, user="U0ALICE", channel="C0PRODUCT")
+        """A few requirements (captured a week ago, so the first Monday digest has the week
+        of history it waits for) and a weekday standup in #product."""
+        self.clock.advance(-timedelta(days=7))
+        try:
+            for text in DEMO_REQUIREMENTS:
+                self.driver.command("/req", text, user="U0ALICE", channel="C0PRODUCT")
+            self.settle()
+        finally:
+            self.clock.advance(timedelta(days=7))
         self.driver.command(
             "/standup", "schedule weekdays 09:30", user="U0ALICE", channel="C0PRODUCT"
         )

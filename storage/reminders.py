@@ -38,3 +38,27 @@ class Snooze(Base):
     item: Mapped[str] = mapped_column(String(80), primary_key=True)
     until: Mapped[datetime]
     by: Mapped[str] = mapped_column(String(32))
+
+
+class ReminderStop(Base):
+    """*Stop reminding me* on a reminder: this person hears no more about this item."""
+
+    __tablename__ = "reminder_stops"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    item: Mapped[str] = mapped_column(String(80), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[datetime]
+
+
+class ChannelCalendar(Base):
+    """A channel's public-holiday country (`/digest holidays DE`): nobody there is messaged
+    on those days. `country` None means no holidays are observed."""
+
+    __tablename__ = "channel_calendars"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    country: Mapped[str | None] = mapped_column(String(8))
+    set_by: Mapped[str] = mapped_column(String(32))
+    set_at: Mapped[datetime]

@@ -171,7 +171,7 @@ def test_advance_time_and_read_the_digest(page: Any, sandbox: Sandbox) -> None:
         step.click()
         expect(step).to_be_enabled(timeout=30_000)  # the step ran what became due and sent it
     digest = messages.locator(".msg", has_text="Weekly digest").last
-    expect(digest).to_contain_text("Blockers: 1 opened")
+    expect(digest).to_contain_text("1 blocker open (+1)")
     expect(page.locator("#clock-now")).to_contain_text("Mon")
     shot(page, "1-digest-arrived")
     digest.locator(".replies").click()

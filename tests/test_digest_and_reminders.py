@@ -43,6 +43,11 @@ def shown(msg: Json) -> str:
     return msg["text"] + "\n" + texts(msg.get("blocks"))
 
 
+def with_thread(team: Team, msg: Json, channel: str = PRODUCT) -> str:
+    """The message and every reply in its thread."""
+    return "\n".join(shown(m) for m in [msg, *team.env.ws.thread(channel, msg["ts"])])
+
+
 def a_week_of_work(team: Team) -> None:
     """Monday 16 to Friday 20 November 2026 in #product (and a secret channel)."""
     clock = team.env.clock
@@ -74,7 +79,7 @@ def test_weekly_digest_matches_the_store(team: Team) -> None:
     # The default Monday digest (no setup): 09:00 Berlin on 23 November.
     team.at(utc(2026, 11, 23, 8, 0))
     [digest] = digests(team)
-    text = shown(digest)
+    text = with_thread(team, digest)
     for expected in (
         "✅ Done (1)", "REQ-1", "Old audit log",
         "🆕 New (3)", "REQ-2", "SSO with Okta", "Billing export",
@@ -93,7 +98,7 @@ def test_weekly_digest_matches_the_store(team: Team) -> None:
     assert "Secret merger" not in text and "Budget frozen" not in text
     assert DAVE not in text and "dave" not in text
     # The chart: uploaded with the current flow into the digest's thread.
-    [chart] = team.env.ws.thread(PRODUCT, digest["ts"])
+    [chart] = [m for m in team.env.ws.thread(PRODUCT, digest["ts"]) if m.get("files")]
     assert chart["files"][0]["name"] == "teamloop-weekly.png"
     assert team.env.ws.files[chart["files"][0]["id"]]["content"][:4] == b"\x89PNG"
     assert team.env.ws.calls_of("files.getUploadURLExternal") and team.env.ws.calls_of(
@@ -101,8 +106,9 @@ def test_weekly_digest_matches_the_store(team: Team) -> None:
     )
     # The secret channel gets its own digest, with its own items only.
     [secret] = digests(team, SECRET_CHANNEL)
-    assert "Secret merger plan" in shown(secret) and "Budget frozen" in shown(secret)
-    assert "SSO" not in shown(secret)
+    secret_text = with_thread(team, secret, SECRET_CHANNEL)
+    assert "Secret merger plan" in secret_text and "Budget frozen" in secret_text
+    assert "SSO" not in secret_text
     # The next week has nothing in it: one line.
     team.at(utc(2026, 11, 30, 8, 0))
     quiet = digests(team)[-1]
@@ -194,7 +200,7 @@ def dm_texts(team: Team, user: str) -> list[str]:
     return [shown(m) for m in team.dms(user)]
 
 
-def test_reminders_dm_owners_once_a_day_and_escalate_in_the_channel(team: Team) -> None:
+def test_reminders_dm_owners_once_then_escalate_and_post_in_the_channel(team: Team) -> None:
     clock = team.env.clock
     clock.set(utc(2026, 11, 16, 10, 0))
     say(team, "/blocker", f"No access to prod logs {BOB_TAG}", user=CAROL)  # BLK-1: 6 days later
@@ -250,15 +256,26 @@ def test_reminders_dm_owners_once_a_day_and_escalate_in_the_channel(team: Team) 
     team.env.drain()
     assert team.rows(Risk)[0].owner_id == DAVE
 
-    # Tuesday: the blocker is snoozed (a day), the page is done; Dave now has the risk.
+    # Tuesday: the blocker is snoozed (a day), the page is done; Dave now has the risk, which
+    # is news to him; his own blocker was said yesterday and is not repeated.
     team.at(utc(2026, 11, 24, 14, 0))
     assert len(team.dms(BOB)) == 1
-    assert "RSK-1" in dm_texts(team, DAVE)[-1] and "BLK-2" in dm_texts(team, DAVE)[-1]
-    # Wednesday: the snooze is over.
+    assert "RSK-1" in dm_texts(team, DAVE)[-1] and "BLK-2" not in dm_texts(team, DAVE)[-1]
+    # Wednesday: the snooze is over, but nothing changed: the next step is 3 days after Monday.
     team.at(utc(2026, 11, 25, 14, 0))
-    assert "BLK-1" in dm_texts(team, BOB)[-1]
+    assert len(team.dms(BOB)) == 1 and len(team.dms(DAVE)) == 2
+    # Thursday: the second step, for Bob's blocker and Dave's. The channel hears only what
+    # newly crossed a line: BLK-2 is now 5 days old; REQ-1, REQ-2 and BLK-1 were said Monday.
+    team.at(utc(2026, 11, 26, 14, 0))
+    assert "BLK-1" in dm_texts(team, BOB)[-1] and "BLK-2" in dm_texts(team, DAVE)[-1]
     logged = team.rows(ReminderLog, rule="blocker_dm", item="BLK-1")
-    assert [r.day for r in logged] == [date(2026, 11, 23), date(2026, 11, 25)]
+    assert [r.day for r in logged] == [date(2026, 11, 23), date(2026, 11, 26)]
+    posts = [m for m in team.env.ws.channel_messages(PRODUCT) if "Daily reminders" in m["text"]]
+    assert len(posts) == 2 and "REQ-" not in shown(posts[1])
+    [thursday] = team.env.ws.thread(PRODUCT, posts[1]["ts"])
+    assert "BLK-2" in shown(thursday) and "BLK-1" not in shown(thursday)
+    # Channel posts name people as plain text: nobody is @-tagged.
+    assert not [m for m in [*posts, aging, thursday] if "<@" in shown(m)]
 
 
 def test_quiet_when_nothing_needs_a_nudge(team: Team) -> None:
@@ -277,6 +294,7 @@ def test_standup_owner_hears_about_three_missed_standups(team: Team) -> None:
     say(team, "/req", "new Something to keep reminders on")
     for day in (23, 24, 25):
         team.at(utc(2026, 11, day, 8, 30))
+        team.at(utc(2026, 11, day, 14, 0))  # Carol's prompt waits for 09:00 in New York
         for user in (PM, BOB, CAROL):
             team.answer(user, ["Did things", "More things", "none"], message=team.prompts(user)[-1])
     team.at(utc(2026, 11, 26, 8, 0))  # Thursday's reminders, before the standup

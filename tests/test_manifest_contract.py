@@ -73,10 +73,13 @@ def listeners_of(app: App) -> Listeners:
 def run_flows(team: Team) -> set[Call]:
     """A representative day of teamloop against the stand-in; returns the calls it made."""
     env, ws = team.env, team.env.ws
-    env.clock.set(utc(2026, 11, 20, 10, 0))  # a Friday
+    # Ten days before: the digest waits for a channel's first week of history.
+    env.clock.set(utc(2026, 11, 13, 10, 0))
     # Commands work in channels teamloop was never invited to; its digest goes there too.
     ws.add_channel(OUTSIDE, "launch", members=[PM, BOB])["members"].remove(ws.bot_user_id)
     env.req("new Launch checklist P2", channel=OUTSIDE)
+    env.req("new Roadmap review P2")
+    env.clock.set(utc(2026, 11, 20, 10, 0))  # the Friday before the digest
     for channel in (PRODUCT, SECRET_CHANNEL):
         env.req("new Audit log export P1", channel=channel)
         msg = env.driver.say("Checkout times out on Safari", user=BOB, channel=channel)
@@ -240,6 +243,7 @@ def test_tokens_revoked_stops_that_workspaces_schedules(two: oauth.Two) -> None:
     from tests.conftest import FAST
 
     alpha_ws, beta_ws = (two.directory.apis[team].ws for team in (oauth.ALPHA, oauth.BETA))
+    two.clock.set(utc(2026, 11, 16, 10, 0))  # a week before the digest: it has history
     for team, person in ((oauth.ALPHA, "U0AMY"), (oauth.BETA, "U0BEA")):
         oauth.install(two, team, person)
         two.say(team, person, "/req", "new Quarterly planning P1")

@@ -18,6 +18,14 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
+def all_in_berlin(team: Team) -> None:
+    """Carol (New York) and Dave (Tokyo) work from Berlin for this test: a 09:30 Berlin prompt
+    would otherwise wait for 08:00 in New York, and its reminder fall after Tokyo's day."""
+    for user in (CAROL, DAVE):
+        team.env.driver.set_status(user, tz="Europe/Berlin")
+    team.env.drain()
+
+
 def parent_text(team: Team) -> str:
     [parent] = team.parents()
     return parent["text"] + "\n" + texts(parent.get("blocks"))
@@ -106,6 +114,7 @@ def test_member_zones_tokyo_berlin_san_francisco_across_dst(team: Team) -> None:
 
 # -- a day of answers ------------------------------------------------------------------------
 def test_answers_thread_blockers_skip_reminder_late_and_edit(team: Team) -> None:
+    all_in_berlin(team)
     team.env.clock.set(utc(2026, 11, 22, 12, 0))
     team.cmd("schedule weekdays 09:30 Europe/Berlin")
     team.at(utc(2026, 11, 23, 8, 30))
@@ -197,6 +206,7 @@ def test_answer_form_checks_every_question(team: Team) -> None:
 
 
 def test_away_and_vacation_status_skip_the_prompt(team: Team) -> None:
+    all_in_berlin(team)
     team.env.clock.set(utc(2026, 11, 22, 12, 0))
     team.cmd("schedule weekdays 09:30 Europe/Berlin")
     assert (
@@ -279,6 +289,7 @@ def test_setup_form(team: Team) -> None:
 
 
 def test_a_restart_in_the_middle_of_a_run_sends_nothing_twice(team: Team) -> None:
+    all_in_berlin(team)
     team.env.clock.set(utc(2026, 11, 22, 12, 0))
     team.cmd("schedule weekdays 09:30 Europe/Berlin")
     team.env.clock.set(utc(2026, 11, 23, 8, 30))

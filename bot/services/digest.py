@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.parsing.requirements import STATUSES
-from bot.readmodels import Digest, Standups, Week
+from bot.readmodels import Digest, Figures, Standups, Week
 from bot.services import feedback as feedback_service
+from bot.services import people
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
 from storage.scheduling import Occurrence, Schedule
@@ -64,7 +65,13 @@ def build(
     risks = _open_risks(session, team_id, channel_id)
     by_status = sorted(Counter(r.status for r in open_reqs).items(), key=_status_order)
     voted = sorted((r for r in open_reqs if r.votes), key=lambda r: (-r.votes, r.number))
+    listed = [r.owner_id for r in open_reqs + created + closed if r.owner_id]
+    listed += [u for b in opened + still_open for u in (b.owner_id, b.reporter_id) if u]
+    listed += [r.owner_id for r in risks if r.owner_id]
+    listed += [f.author_id for f in fb if f.author_id and not f.anonymous]
+    known = people.known(session=session, team_id=team_id, user_ids=sorted(set(listed)))
     return Digest(
+        names={u: p.name for u, p in known.items()},
         channel_id=channel_id,
         since=since,
         until=until,
@@ -84,11 +91,52 @@ def build(
         feedback_by_kind=dict(sorted(Counter(f.kind for f in fb).items())),
         most_linked=_most_linked(session, team_id, channel_id),
         most_voted=voted[:3],
-        standups=_standups(session, team_id, channel_id, since, until),
+        standups=_standups(session, team_id, channel_id, since, until, zone),
         risks_open=risks,
         reviews_overdue=[r for r in risks if r.review_date and r.review_date < today],
         weeks=_weeks(session, team_id, channel_id, until, zone),
+        unowned=[r for r in open_reqs if r.priority in ("P0", "P1") and r.owner_id is None],
+        previous=_figures_at(session, team_id, channel_id, since),
     )
+
+
+def _figures_at(session: Session, team_id: str, channel_id: str, at: datetime) -> Figures:
+    """The headline numbers as they stood at `at` (the previous period's end)."""
+    week_before = at - timedelta(days=7)
+    where = (Requirement.team_id == team_id, Requirement.channel_id == channel_id)
+    open_then = session.scalar(
+        select(func.count())
+        .where(*where, Requirement.created_at <= at)
+        .where((Requirement.closed_at.is_(None)) | (Requirement.closed_at > at))
+    )
+    done = session.scalar(
+        select(func.count())
+        .where(*where, Requirement.status == RequirementStatus.DONE)
+        .where(Requirement.closed_at > week_before, Requirement.closed_at <= at)
+    )
+    blockers = session.scalar(
+        select(func.count())
+        .where(Blocker.team_id == team_id, Blocker.channel_id == channel_id)
+        .where(Blocker.opened_at <= at)
+        .where((Blocker.resolved_at.is_(None)) | (Blocker.resolved_at > at))
+    )
+    return Figures(int(open_then or 0), int(done or 0), int(blockers or 0))
+
+
+def first_item_at(*, session: Session, team_id: str, channel_id: str) -> datetime | None:
+    """When the channel's first item (requirement, blocker, feedback or risk) was captured."""
+    columns = (
+        (Requirement.created_at, Requirement.team_id, Requirement.channel_id),
+        (Blocker.opened_at, Blocker.team_id, Blocker.channel_id),
+        (Feedback.created_at, Feedback.team_id, Feedback.channel_id),
+        (Risk.created_at, Risk.team_id, Risk.channel_id),
+    )
+    firsts = [
+        session.scalar(select(func.min(at)).where(team == team_id, channel == channel_id))
+        for at, team, channel in columns
+    ]
+    found = [f for f in firsts if f is not None]
+    return min(found) if found else None
 
 
 def _status_order(item: tuple[str, int]) -> int:
@@ -183,9 +231,29 @@ def _most_linked(session: Session, team_id: str, channel_id: str) -> list[tuple[
     return [(by_id[i], n) for i, n in counts if i in by_id][:3]
 
 
-def _standups(
-    session: Session, team_id: str, channel_id: str, since: datetime, until: datetime
+def participation(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    since: datetime,
+    until: datetime,
+    zone: ZoneInfo,
 ) -> Standups | None:
+    """Standup participation in the runs finished in (since, until]; None without a standup."""
+    return _standups(session, team_id, channel_id, since, until, zone)
+
+
+def _standups(
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    since: datetime,
+    until: datetime,
+    zone: ZoneInfo,
+) -> Standups | None:
+    """Participation in the runs finished in the period: local days from the previous
+    digest's day up to the day before this one (today's run may still be answered)."""
     sched = session.scalar(
         select(Schedule).where(
             Schedule.team_id == team_id,
@@ -195,11 +263,11 @@ def _standups(
     )
     if sched is None:
         return None
-    first, last = since.date(), until.date()
+    first, last = since.astimezone(zone).date(), until.astimezone(zone).date()
     rows = session.execute(
         select(StandupResponse.user_id, StandupResponse.status, StandupRun.id)
         .join(StandupRun, StandupRun.id == StandupResponse.run_id)
-        .where(StandupRun.schedule_id == sched.id, StandupRun.day > first, StandupRun.day <= last)
+        .where(StandupRun.schedule_id == sched.id, StandupRun.day >= first, StandupRun.day < last)
     ).all()
     skipped_runs = session.scalar(
         select(func.count())
@@ -208,14 +276,16 @@ def _standups(
         .where(Occurrence.due_at > since, Occurrence.due_at <= until)
     )
     per_person: dict[str, tuple[int, int]] = {}
-    for user, status, _run in rows:
+    asked_runs = set()
+    for user, status, run in rows:
         if status == ResponseStatus.AWAY:
             continue  # away is not a missed standup
+        asked_runs.add(run)
         answered, asked = per_person.get(user, (0, 0))
         per_person[user] = (answered + (status == ResponseStatus.ANSWERED), asked + 1)
     return Standups(
         owner_id=(sched.config or {}).get("owner") or sched.created_by,
-        runs=len({run for _u, _s, run in rows}),
+        runs=len(asked_runs),  # a day when everyone was away or off is no run
         asked=sum(a for _ans, a in per_person.values()),
         answered=sum(ans for ans, _a in per_person.values()),
         skipped_runs=int(skipped_runs or 0),

@@ -2,33 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from bot.outbox import store as outbox
-from bot.services import anonymous, digest
+from bot.services import anonymous, calendar, digest
 from bot.services.actor import Actor
 from bot.views import anonymous as anon_views
 from bot.views import digest as views
 from bot.views.blocks import section
 from bot.views.chart import weekly_chart
-from storage.scheduling import Occurrence, Schedule
+from storage.scheduling import Occurrence, OutboxMessage, Schedule
 from storage.statuses import OccurrenceStatus
+
+HISTORY = timedelta(days=7)  # the first scheduled digest waits for a week of history
 
 
 def period_start(session: Session, schedule: Schedule | None, until: datetime) -> datetime:
-    """Since the previous digest of this schedule, else the last 7 days."""
+    """Since the previous digest this schedule posted, else the last 7 days."""
     week_ago = until - timedelta(days=7)
     if schedule is None:
         return week_ago
+    # A digest was posted (not only an anonymous batch while the digest waited).
+    posted = exists().where(
+        OutboxMessage.occurrence_id == Occurrence.id,
+        OutboxMessage.thread_key.is_(None),
+        OutboxMessage.dedupe_key.not_like("%:anonymous%"),
+    )
     previous = session.scalar(
         select(Occurrence.due_at)
         .where(Occurrence.schedule_id == schedule.id, Occurrence.status == OccurrenceStatus.DONE)
-        .where(Occurrence.due_at < until)
+        .where(Occurrence.due_at < until, posted)
         .order_by(Occurrence.due_at.desc())
         .limit(1)
     )
@@ -75,18 +84,11 @@ def post(
             blocks=more_blocks,
         )
     if release_anonymous:
-        batch = anonymous.release(
-            session=session, team_id=team_id, channel_id=channel_id, today=until.date()
-        )
-        for n, (anon_text, anon_blocks) in enumerate(anon_views.batch_messages(batch, channel_id)):
-            queued += send(
-                dedupe_key=f"{key}:anonymous{n}", target=channel_id, text=anon_text,
-                blocks=anon_blocks,
-            )  # fmt: skip
+        queued += _release_anonymous(session, team_id, channel_id, until, key, send)
     if not data.active:
         return queued
     bars = views.text_bars(data.weeks)
-    png = weekly_chart(data.weeks, title="Last 8 weeks: requirements and open blockers")
+    png = weekly_chart(data.weeks, title="Requirements, last 8 weeks")
     queued += send(
         dedupe_key=f"{key}:chart",
         target=channel_id,
@@ -102,12 +104,41 @@ def post(
         },
     )
     private = views.participation_dm(data)
-    if private is not None and data.standups is not None and data.standups.owner_id:
+    owner = data.standups.owner_id if data.standups is not None else None
+    if private is not None and owner:
+        cal = calendar.for_channel(
+            session=session, team_id=team_id, channel_id=channel_id, zone=zone
+        )
+        # In the owner's working hours; not at all while they are away or off.
+        at = calendar.slot(session=session, calendar=cal, team_id=team_id, user_id=owner, now=now)
+        if at is not None:
+            queued += send(
+                dedupe_key=f"{key}:participation",
+                target=owner,
+                text=private[0],
+                blocks=private[1],
+                not_before=at,
+            )
+    return queued
+
+
+def _release_anonymous(
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    until: datetime,
+    key: str,
+    send: Callable[..., bool],
+) -> int:
+    """Queue the anonymous feedback batch a scheduled digest releases (its own top-level
+    posts, never part of the digest itself)."""
+    batch = anonymous.release(
+        session=session, team_id=team_id, channel_id=channel_id, today=until.date()
+    )
+    queued = 0
+    for n, (anon_text, anon_blocks) in enumerate(anon_views.batch_messages(batch, channel_id)):
         queued += send(
-            dedupe_key=f"{key}:participation",
-            target=data.standups.owner_id,
-            text=private[0],
-            blocks=private[1],
+            dedupe_key=f"{key}:anonymous{n}", target=channel_id, text=anon_text, blocks=anon_blocks
         )
     return queued
 
@@ -115,15 +146,39 @@ def post(
 def on_occurrence(
     *, session: Session, schedule: Schedule, occurrence: Occurrence, now: datetime
 ) -> int:
-    """The scheduler's digest handler: what changed since the previous digest."""
+    """The scheduler's digest handler: what changed since the previous digest. Nothing while
+    the channel's first item is less than a week old (it is still news), nor on a public
+    holiday of the channel's country (the next digest covers both weeks). A channel with only
+    anonymous feedback has no first item to wait for: that feedback has its own hold."""
+    first = digest.first_item_at(
+        session=session, team_id=schedule.team_id, channel_id=schedule.channel_id
+    )
+    zone = ZoneInfo(occurrence.zone)
+    key = f"digest:{schedule.id}:{occurrence.due_at:%Y%m%dT%H%MZ}"
+    country = calendar.country_of(
+        session=session, team_id=schedule.team_id, channel_id=schedule.channel_id
+    )
+    too_new = (
+        first is not None
+        and first.astimezone(zone).date() > (occurrence.due_at - HISTORY).astimezone(zone).date()
+    )
+    if too_new or calendar.is_holiday(country, occurrence.due_at.astimezone(zone).date()):
+        # No digest; anonymous feedback keeps its own schedule (its hold must not grow).
+        send = partial(
+            outbox.enqueue, session=session, team_id=schedule.team_id, now=now,
+            occurrence_id=occurrence.id,
+        )  # fmt: skip
+        return _release_anonymous(
+            session, schedule.team_id, schedule.channel_id, occurrence.due_at, key, send
+        )
     return post(
         session=session,
         team_id=schedule.team_id,
         channel_id=schedule.channel_id,
         until=occurrence.due_at,
         since=period_start(session, schedule, occurrence.due_at),
-        zone=ZoneInfo(occurrence.zone),
-        key=f"digest:{schedule.id}:{occurrence.due_at:%Y%m%dT%H%MZ}",
+        zone=zone,
+        key=key,
         now=now,
         occurrence_id=occurrence.id,
         release_anonymous=True,

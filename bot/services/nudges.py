@@ -11,7 +11,7 @@ from bot.errors import InvalidInput
 from bot.parsing.common import parse_ref
 from bot.services import blockers, items, requirements, risks
 from bot.services.actor import Actor
-from storage.reminders import Snooze
+from storage.reminders import ReminderStop, Snooze
 
 AdminCheck = Callable[[str], bool]
 
@@ -31,6 +31,14 @@ def snooze(*, session: Session, actor: Actor, now: datetime, ref: str) -> dateti
     row.until, row.by = until, actor.user_id
     session.add(row)
     return until
+
+
+def stop(*, session: Session, actor: Actor, now: datetime, ref: str) -> None:
+    """*Stop reminding me*: the actor hears no more reminders about `ref` (others still do)."""
+    _split(ref)
+    key = (actor.team_id, ref, actor.user_id)
+    if session.get(ReminderStop, key) is None:
+        session.add(ReminderStop(team_id=actor.team_id, item=ref, user_id=actor.user_id, at=now))
 
 
 def finish(*, session: Session, actor: Actor, now: datetime, ref: str, is_admin: AdminCheck) -> str:

@@ -1,5 +1,12 @@
-"""The daily risk reminders of a channel: who gets nudged about what, at most once a day per
-item and rule, one DM per person, and a channel post only for what the team must see."""
+"""The daily risk reminders of a channel: who gets nudged about what, one DM per person, and a
+channel post only for what the team must see.
+
+Quiet by default: an item is reminded when it first crosses a rule's threshold, then again
+only on an escalating cadence (DMs: 3 days later, then weekly; the channel: weekly) or when
+the item changed. A DM leaves in its recipient's working hours, on their working days, never
+on the team's public holidays or while they are away (`bot.services.calendar`); what cannot
+leave within a day is not claimed, so the next run reminds it. The channel hears nothing on
+days off, and names people as plain text (nobody is @-tagged)."""
 
 from __future__ import annotations
 
@@ -9,19 +16,19 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.outbox import store as outbox
 from bot.readmodels import Nudge
+from bot.services import calendar, people, streaks
 from bot.views import reminders as views
 from storage.db import insert_ignore
 from storage.items import Blocker, Risk
 from storage.models import Requirement
-from storage.reminders import ReminderLog, Snooze
+from storage.reminders import ReminderLog, ReminderStop, Snooze
 from storage.scheduling import Occurrence, Schedule
-from storage.standups import StandupResponse, StandupRun
-from storage.statuses import CLOSED_REQUIREMENT, BlockerStatus, ResponseStatus, RiskStatus
+from storage.statuses import CLOSED_REQUIREMENT, BlockerStatus, RiskStatus
 
 DEFAULTS = {
     "blocker_dm_days": 2,
@@ -31,6 +38,18 @@ DEFAULTS = {
     "risk_score": 15,
     "standup_streak": 3,
 }
+# Days between two reminders of one item under one rule, by how often it was reminded
+# already: a DM on day 0, 3 days later, then weekly; the channel weekly.
+DM_GAPS = (3, 7)
+CHANNEL_GAPS = (7,)
+NEVER_AGAIN = (100_000,)
+
+
+def escalation_due(sent: int, last: date | None, today: date, gaps: tuple[int, ...]) -> bool:
+    """May an item reminded `sent` times (the last on `last`) be reminded again `today`?"""
+    if sent == 0 or last is None:
+        return True
+    return (today - last).days >= gaps[min(sent, len(gaps)) - 1]
 
 
 @dataclass
@@ -38,6 +57,8 @@ class Found:
     """What one run reminds: per person (DM) and for the channel."""
 
     dms: dict[str, list[Nudge]] = field(default_factory=lambda: defaultdict(list))
+    pauses: dict[str, int] = field(default_factory=dict)  # user: standups missed in a row
+    slots: dict[str, datetime] = field(default_factory=dict)  # user: when their DM may leave
     overdue: list[Requirement] = field(default_factory=list)
     unowned: list[Requirement] = field(default_factory=list)
     aging: list[Blocker] = field(default_factory=list)
@@ -56,10 +77,45 @@ def run(*, session: Session, schedule: Schedule, occurrence: Occurrence, now: da
     limits = thresholds(schedule)
     team, channel = schedule.team_id, schedule.channel_id
     snoozed = _snoozed(session, team, now)
+    stopped: set[tuple[str, str]] = set(
+        session.execute(
+            select(ReminderStop.item, ReminderStop.user_id).where(ReminderStop.team_id == team)
+        )
+    )
+    cal = calendar.for_channel(session=session, team_id=team, channel_id=channel, zone=zone)
+    found = Found()
 
-    def once(rule: str, item: str, to: str) -> bool:
-        """Claim today's reminder of `item` under `rule` (False: already sent, or snoozed)."""
-        if item in snoozed:
+    def may_reach(to: str) -> bool:
+        if to[:1] not in ("U", "W"):  # the channel: only on its working days
+            return cal.working_day(today)
+        if to not in found.slots:
+            at = calendar.slot(session=session, calendar=cal, team_id=team, user_id=to, now=now)
+            if at is None:
+                return False
+            found.slots[to] = at
+        return True
+
+    def once(
+        rule: str,
+        item: str,
+        to: str,
+        changed: datetime | None = None,
+        gaps: tuple[int, ...] | None = None,
+    ) -> bool:
+        """Claim today's reminder of `item` under `rule`: False when snoozed, stopped by the
+        recipient, outside their time, already said today, or not due on the cadence."""
+        if item in snoozed or (item, to) in stopped or not may_reach(to):
+            return False
+        last_day, last_at, sent = session.execute(
+            select(func.max(ReminderLog.day), func.max(ReminderLog.at), func.count())
+            .where(ReminderLog.team_id == team, ReminderLog.rule == rule)
+            # Per recipient: a new owner hears about the item as news.
+            .where(ReminderLog.item == item, ReminderLog.sent_to == to)
+        ).one()
+        is_dm = to[:1] in ("U", "W")
+        cadence = gaps or (DM_GAPS if is_dm else CHANNEL_GAPS)
+        news = changed is not None and last_at is not None and changed > last_at
+        if not news and not escalation_due(int(sent), last_day, today, cadence):
             return False
         values = {
             "team_id": team,
@@ -74,11 +130,13 @@ def run(*, session: Session, schedule: Schedule, occurrence: Occurrence, now: da
             is not None
         )
 
-    found = Found()
     _blockers(session, team, channel, now, limits, once, found)
     _requirements(session, team, channel, now, today, limits, once, found)
     _risks(session, team, channel, today, limits, once, found)
-    _standups(session, schedule, today, limits, once, found)
+    streaks.check(
+        session=session, schedule=schedule, today=today, now=now, streak=limits["standup_streak"],
+        once=once, found=found, never_again=NEVER_AGAIN,
+    )  # fmt: skip
     return _queue(session, schedule, occurrence, today, now, found)
 
 
@@ -135,8 +193,15 @@ def _requirements(
     for req in rows:
         due = req.due_date
         owner = req.owner_id
-        if due is not None and today <= due <= soon and owner and once("due_soon", req.ref, owner):
+        changed = req.updated_at
+        if (
+            due is not None
+            and today <= due <= soon
+            and owner
+            and once("due_soon", req.ref, owner, changed)
+        ):
             found.dms[owner].append(views.due_nudge(req, today))
+        # The channel: once per escalation step, whatever changed in between.
         if due is not None and due < today and once("overdue", req.ref, channel):
             found.overdue.append(req)
         urgent = req.priority in ("P0", "P1") and req.owner_id is None
@@ -167,52 +232,6 @@ def _risks(
             found.dms[who].append(views.risk_nudge(risk, review_due=review_due))
 
 
-def _standups(
-    session: Session,
-    schedule: Schedule,
-    today: date,
-    limits: dict[str, int],
-    once: Any,
-    found: Found,
-) -> None:
-    """Three missed standups, or blockers three runs in a row: the standup's owner only."""
-    sched = session.scalar(
-        select(Schedule).where(
-            Schedule.team_id == schedule.team_id,
-            Schedule.channel_id == schedule.channel_id,
-            Schedule.kind == "standup",
-        )
-    )
-    if sched is None:
-        return
-    owner = (sched.config or {}).get("owner") or sched.created_by
-    streak = limits["standup_streak"]
-    runs = list(
-        session.scalars(
-            select(StandupRun.id)
-            # Today's run may still be answered: only finished days count.
-            .where(StandupRun.schedule_id == sched.id, StandupRun.day < today)
-            .order_by(StandupRun.day.desc())
-            .limit(streak)
-        )
-    )
-    if not owner or len(runs) < streak:
-        return
-    history: dict[str, list[StandupResponse]] = defaultdict(list)
-    for resp in session.scalars(select(StandupResponse).where(StandupResponse.run_id.in_(runs))):
-        history[resp.user_id].append(resp)
-    for user, rows in sorted(history.items()):
-        if len(rows) < streak:
-            continue
-        item = f"standup:{sched.id}:{user}"
-        missed = all(r.status == ResponseStatus.PROMPTED for r in rows)
-        blocked = all(r.blocker_id is not None for r in rows)
-        if missed and once("standup_missed", item, owner):
-            found.dms[owner].append(views.person_nudge(user, sched.channel_id, missed=streak))
-        elif blocked and once("standup_blocked", item, owner):
-            found.dms[owner].append(views.person_nudge(user, sched.channel_id, blocked=streak))
-
-
 def _queue(
     session: Session,
     schedule: Schedule,
@@ -233,12 +252,34 @@ def _queue(
             text=text,
             blocks=blocks,
             now=now,
+            not_before=found.slots.get(user),
+            occurrence_id=occurrence.id,
+        )
+    for user, missed in sorted(found.pauses.items()):
+        text, blocks = views.pause_offer(channel_id=schedule.channel_id, missed=missed)
+        queued += outbox.enqueue(
+            session=session,
+            team_id=schedule.team_id,
+            dedupe_key=f"{key}:pause:{user}",
+            target=user,
+            text=text,
+            blocks=blocks,
+            now=now,
+            not_before=found.slots.get(user),
             occurrence_id=occurrence.id,
         )
     if not (found.overdue or found.unowned or found.aging):
         return queued
+    named = [r.owner_id for r in found.overdue if r.owner_id]
+    named += [u for b in found.aging for u in (b.owner_id, b.reporter_id) if u]
+    known = people.known(session=session, team_id=schedule.team_id, user_ids=sorted(set(named)))
+    names = {u: people.name_of(known, u) for u in named if u in known}
     text, blocks = views.channel_post(
-        overdue=found.overdue, unowned=found.unowned, aging=len(found.aging), today=today
+        overdue=found.overdue,
+        unowned=found.unowned,
+        aging=len(found.aging),
+        today=today,
+        names=names,
     )
     queued += outbox.enqueue(
         session=session,
@@ -251,7 +292,7 @@ def _queue(
         occurrence_id=occurrence.id,
     )
     if found.aging:
-        text, blocks = views.aging_blockers(found.aging, now)
+        text, blocks = views.aging_blockers(found.aging, now, names=names)
         queued += outbox.enqueue(
             session=session,
             team_id=schedule.team_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ from bot.outbox import store as outbox
 from bot.parsing.standups import DEFAULT_QUESTIONS, MEMBER_ZONES, blocker_index, is_none, plan_index
 from bot.readmodels import Tally
 from bot.scheduling.recurrence import parse_hhmm
-from bot.services import blockers, people, standup_blockers
+from bot.services import blockers, calendar, people, standup_blockers
 from bot.services.actor import Actor
 from bot.views import standups as views
 from storage.db import insert_ignore
@@ -79,9 +79,9 @@ def _participants(config: dict[str, Any]) -> list[str]:
 
 
 def open_run(*, session: Session, schedule: Schedule, day: date, now: datetime) -> StandupRun:
-    """The schedule's run of `day`, created (with its thread parent queued) the first time."""
+    """The schedule's run of `day`, created the first time (its thread: `ensure_thread`)."""
     parent_key = f"standup:{schedule.id}:{day.isoformat()}:parent"
-    created = insert_ignore(
+    insert_ignore(
         session,
         StandupRun,
         {
@@ -100,30 +100,54 @@ def open_run(*, session: Session, schedule: Schedule, day: date, now: datetime) 
         .where(StandupRun.schedule_id == schedule.id, StandupRun.day == day)
         .with_for_update()
     ).one()
-    if created is not None:
-        text, blocks = views.parent(day=day, tally=Tally([], 0, 0, 0))
-        outbox.enqueue(
-            session=session,
-            team_id=run.team_id,
-            dedupe_key=parent_key,
-            target=run.channel_id,
-            text=text,
-            blocks=blocks,
-            now=now,
-        )
     return run
+
+
+def ensure_thread(*, session: Session, run: StandupRun, now: datetime) -> None:
+    """Queue the day's thread parent, once: only when somebody is prompted or answers, so a
+    day when everyone is away or off posts nothing in the channel."""
+    if outbox.by_key(session, run.parent_key) is not None:
+        return
+    text, blocks = views.parent(day=run.day, tally=Tally([], 0, 0, 0))
+    outbox.enqueue(
+        session=session,
+        team_id=run.team_id,
+        dedupe_key=run.parent_key,
+        target=run.channel_id,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
 
 
 def prompt(
     *, session: Session, schedule: Schedule, run: StandupRun, users: Iterable[str], now: datetime
 ) -> int:
-    """Ask each of `users` once per run, unless away (by command or by Slack status)."""
+    """Ask each of `users` once per run, unless away (by command or by Slack status) or off
+    (their weekend or a public holiday): in their working hours, in their own zone."""
     users = list(users)
     known = people.known(session=session, team_id=run.team_id, user_ids=users)
     minutes = int((schedule.config or {}).get("reminder_minutes", DEFAULT_REMINDER_MINUTES))
+    cal = calendar.for_channel(
+        session=session,
+        team_id=run.team_id,
+        channel_id=run.channel_id,
+        zone=ZoneInfo((schedule.config or {}).get("zone") or schedule.zones[0]),
+    )
     queued = 0
     for user in users:
         reason = _away(session, run, known.get(user), user, now)
+        at = None
+        if reason is None:
+            at = calendar.slot(
+                session=session,
+                calendar=cal,
+                team_id=run.team_id,
+                user_id=user,
+                now=now,
+                person=known.get(user),
+            )
+            reason = "not a working day for them" if at is None else None
         values = {
             "team_id": run.team_id,
             "run_id": run.id,
@@ -135,8 +159,9 @@ def prompt(
         }
         if insert_ignore(session, StandupResponse, values, conflict=["run_id", "user_id"]) is None:
             continue  # asked already (another zone's occurrence, or /standup now)
-        if reason:
+        if reason or at is None:
             continue
+        ensure_thread(session=session, run=run, now=now)
         text, blocks = views.prompt(
             channel_id=run.channel_id, day=run.day, questions=run.questions, run_id=run.id
         )
@@ -148,8 +173,18 @@ def prompt(
             text=text,
             blocks=blocks,
             now=now,
+            not_before=at,
         )
-        if minutes > 0:
+        later = calendar.same_day_slot(
+            session=session,
+            calendar=cal,
+            team_id=run.team_id,
+            user_id=user,
+            person=known.get(user),
+            after=at,
+            minutes=minutes,
+        )
+        if later is not None:
             text, blocks = views.reminder(channel_id=run.channel_id, day=run.day, run_id=run.id)
             outbox.enqueue(
                 session=session,
@@ -159,7 +194,7 @@ def prompt(
                 text=text,
                 blocks=blocks,
                 now=now,
-                not_before=now + timedelta(minutes=minutes),
+                not_before=later,
             )
     refresh_parent(session=session, run=run, now=now)
     return queued
@@ -170,7 +205,11 @@ def _away(
 ) -> str | None:
     away = session.get(Away, (run.team_id, user))
     if away is not None and away.until >= run.day:
-        return f"away until {away.until.isoformat()}"
+        return (
+            "standups paused"
+            if away.until == calendar.PAUSED_UNTIL
+            else f"away until {away.until.isoformat()}"
+        )
     return people.status_away(person, now)
 
 
@@ -188,6 +227,8 @@ def refresh_parent(*, session: Session, run: StandupRun, now: datetime) -> None:
         skipped=sum(r.status == ResponseStatus.SKIPPED for r in rows),
         away=sum(r.status == ResponseStatus.AWAY for r in rows),
     )
+    if outbox.by_key(session, run.parent_key) is None:
+        return  # nobody was prompted: no thread
     text, blocks = views.parent(day=run.day, tally=tally)
     outbox.enqueue_edit(session=session, of_key=run.parent_key, text=text, blocks=blocks, now=now)
 
@@ -275,6 +316,7 @@ def answer(
     session.flush()
     text, blocks = standup_blockers.reply_view(session, run, mine, blocker)
     reply_key = _key(run, user_id, "reply")
+    ensure_thread(session=session, run=run, now=now)
     if outbox.by_key(session, reply_key) is None:
         outbox.enqueue(
             session=session,

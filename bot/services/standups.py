@@ -13,7 +13,7 @@ from bot.errors import InvalidInput, NotFound
 from bot.parsing.standups import DEFAULT_QUESTIONS, MEMBER_ZONES, When
 from bot.readmodels import Tally
 from bot.scheduling.recurrence import WEEKDAYS, next_instant
-from bot.services import people, schedules
+from bot.services import calendar, people, schedules
 from bot.services.actor import Actor
 from bot.services.counters import ensure_workspace
 from bot.services.standup_runs import DEFAULT_REMINDER_MINUTES, questions_of
@@ -127,6 +127,11 @@ def set_away(*, session: Session, actor: Actor, now: datetime, until: date | Non
         row = Away(team_id=actor.team_id, user_id=actor.user_id)
         session.add(row)
     row.until, row.set_at = until, now
+
+
+def pause(*, session: Session, actor: Actor, now: datetime) -> None:
+    """*Pause my standups*: no prompts for the actor until `/standup back`."""
+    set_away(session=session, actor=actor, now=now, until=calendar.PAUSED_UNTIL)
 
 
 def membership_changed(

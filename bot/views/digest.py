@@ -10,8 +10,8 @@ from bot.views.items import KIND_EMOJI, blocker_line, feedback_line, risk_line
 from bot.views.requirements import line, status_label
 
 Message = tuple[str, list[Block]]
-SHOWN = 8  # items listed per part before "and N more"
-MAIN_BLOCKS = 20  # keep the channel message short; the rest goes in its thread
+ATTENTION = 5  # items in the channel message per list; all of them are in the thread
+MAIN_BLOCKS = 20  # blocks per thread message (Block Kit allows 50)
 SECTION_CHARS = 2800
 
 
@@ -20,15 +20,27 @@ def _span(d: Digest) -> str:
     return f"{first.day} {first:%b} – {d.today.day} {d.today:%b}"
 
 
-def _listing(title: str, lines: Sequence[str]) -> Block:
-    shown, text = 0, f"*{title}*"
-    for item in lines[:SHOWN]:
-        if len(text) + len(item) + 40 > SECTION_CHARS:
-            break
+def _listing(title: str, lines: Sequence[str]) -> list[Block]:
+    """Every line, in as many sections as Block Kit's 3000 characters need: a thread lists
+    everything, so no "…and N more" there."""
+    blocks: list[Block] = []
+    text = f"*{title}*"
+    for item in lines:
+        if len(text) + len(item) + 4 > SECTION_CHARS:
+            blocks.append(section(text))
+            text = f"*{title}, continued*"
         text += "\n• " + item
-        shown += 1
+    blocks.append(section(text))
+    return blocks
+
+
+def _top(title: str, lines: Sequence[str], *, shown: int = ATTENTION) -> Block:
+    """At most `shown` lines; the rest is in the thread, and the message says so."""
+    text = f"*{title}*"
+    for item in lines[:shown]:
+        text += "\n• " + truncate(item, 400)
     if len(lines) > shown:
-        text += f"\n_…and {len(lines) - shown} more_"
+        text += f"\n_…and {len(lines) - shown} more in the thread_"
     return section(text)
 
 
@@ -48,23 +60,65 @@ def quiet(d: Digest, open_reqs: int) -> Message:
     return text, [section(text)]
 
 
+def _delta(now: int, before: int | None) -> str:
+    if before is None:
+        return ""
+    change = now - before
+    return f" ({change:+d})" if change else " (=)"
+
+
+def headline(d: Digest) -> str:
+    """3 to 5 numbers with their change since the previous period."""
+    f, p = d.figures, d.previous
+    before = (p.open_requirements, p.done, p.open_blockers) if p else (None, None, None)
+    parts = [
+        f"*{f.open_requirements}* open{_delta(f.open_requirements, before[0])}",
+        f"*{len(d.created)}* new",
+        f"*{f.done}* done{_delta(f.done, before[1])}",
+        f"*{f.open_blockers}* blocker{'' if f.open_blockers == 1 else 's'} open"
+        + _delta(f.open_blockers, before[2]),
+    ]
+    if d.standups is not None and d.standups.asked:
+        parts.append(f"*{round(d.standups.rate * 100)}%* standup answers")
+    return " · ".join(parts)
+
+
+def needs_attention(d: Digest) -> list[str]:
+    """Ranked: P0/P1 overdue, then the oldest blockers, then P0/P1 without owner, then the
+    rest of the overdue work."""
+    names = d.names
+    urgent = [r for r in d.overdue if r.priority in ("P0", "P1")]
+    lines = [line(r, today=d.today, names=names) for r in urgent]
+    lines += [blocker_line(b, d.until, names) for b in d.blockers_open]
+    lines += [line(r, today=d.today, names=names) + " · needs an owner" for r in d.unowned]
+    lines += [line(r, today=d.today, names=names) for r in d.overdue if r not in urgent]
+    return lines
+
+
 def messages(d: Digest, *, bars: bool = False) -> list[Message]:
-    """The digest: the main message first, then thread replies (each within Block Kit limits)."""
+    """The digest: the channel message first (a headline, what needs attention, what shipped),
+    then thread replies holding everything else (each within Block Kit limits)."""
     open_reqs = sum(d.open_by_status.values())
     if not d.active:
         return [quiet(d, open_reqs)]
-    parts = _requirements(d) + _blockers(d) + _feedback(d) + _standups(d.standups) + _risks(d)
-    if bars:
-        parts.append(section(text_bars(d.weeks)))
-    summary = (
-        f"{_plural(len(d.created), 'new requirement')}, {len(d.done)} done, "
-        f"{_plural(len(d.blockers_opened), 'blocker')} opened, {len(d.blockers_resolved)} "
-        f"resolved, {len(d.feedback)} feedback"
+    summary = headline(d)
+    main: list[Block] = [header(f"Weekly digest · {_span(d)}"), section(summary)]
+    attention = needs_attention(d)
+    if attention:
+        main.append(_top(f"👀 Needs attention ({len(attention)})", attention))
+    if d.done:
+        main.append(_top(f"✅ Shipped ({len(d.done)})", [line(r, names=d.names) for r in d.done]))
+    main.append(
+        context("New, moved, due soon, blockers, feedback, standups and risks: in the thread.")
     )
-    head = [header(f"Weekly digest · {_span(d)}"), context(f"<#{d.channel_id}> · {summary}")]
-    main = head + parts[: MAIN_BLOCKS - len(head)]
-    rest = parts[MAIN_BLOCKS - len(head) :]
-    out = [(f"Weekly digest for <#{d.channel_id}>: {summary}", main)]
+    if bars:
+        main.append(section(text_bars(d.weeks)))
+    rest: list[Block] = []
+    if len(attention) > ATTENTION:
+        rest += _listing(f"👀 Needs attention ({len(attention)})", attention)
+    rest += _requirements(d) + _blockers(d) + _feedback(d) + _standups(d.standups) + _risks(d)
+    plain_summary = summary.replace("*", "")
+    out = [(f"Weekly digest for <#{d.channel_id}>: {plain_summary}", main)]
     for n in range(0, len(rest), MAIN_BLOCKS):
         out.append(("Weekly digest, continued", rest[n : n + MAIN_BLOCKS]))
     return out
@@ -73,24 +127,33 @@ def messages(d: Digest, *, bars: bool = False) -> list[Message]:
 def _requirements(d: Digest) -> list[Block]:
     blocks: list[Block] = []
     if d.done:
-        blocks.append(_listing(f"✅ Done ({len(d.done)})", [line(r) for r in d.done]))
+        blocks.extend(
+            _listing(f"✅ Done ({len(d.done)})", [line(r, names=d.names) for r in d.done])
+        )
     if d.created:
-        blocks.append(_listing(f"🆕 New ({len(d.created)})", [line(r) for r in d.created]))
+        blocks.extend(
+            _listing(f"🆕 New ({len(d.created)})", [line(r, names=d.names) for r in d.created])
+        )
     if d.moved:
         moved = [
             f"*{r.ref}* {escape(truncate(r.title, 100))}: {status_label(old)} → {status_label(new)}"
             for r, old, new in d.moved
         ]
-        blocks.append(_listing(f"➡️ Moved forward ({len(d.moved)})", moved))
+        blocks.extend(_listing(f"➡️ Moved forward ({len(d.moved)})", moved))
     if d.rejected:
-        blocks.append(_listing(f"Rejected ({len(d.rejected)})", [line(r) for r in d.rejected]))
+        blocks.extend(
+            _listing(f"Rejected ({len(d.rejected)})", [line(r, names=d.names) for r in d.rejected])
+        )
     if d.overdue:
-        blocks.append(
-            _listing(f"⏰ Overdue ({len(d.overdue)})", [line(r, today=d.today) for r in d.overdue])
+        blocks.extend(
+            _listing(
+                f"⏰ Overdue ({len(d.overdue)})",
+                [line(r, today=d.today, names=d.names) for r in d.overdue],
+            )
         )
     if d.due_next_week:
-        due = [line(r, today=d.today) for r in d.due_next_week]
-        blocks.append(_listing(f"📅 Due in the next 7 days ({len(due)})", due))
+        due = [line(r, today=d.today, names=d.names) for r in d.due_next_week]
+        blocks.extend(_listing(f"📅 Due in the next 7 days ({len(due)})", due))
     if d.open_by_status:
         by_status = " · ".join(f"{status_label(s)} {n}" for s, n in d.open_by_status.items())
         by_priority = " · ".join(f"{p} {n}" for p, n in d.open_by_priority.items())
@@ -107,7 +170,9 @@ def _blockers(d: Digest) -> list[Block]:
     )
     if not d.blockers_open:
         return [section(f"*{head}*")]
-    return [_listing(head + " (oldest first)", [blocker_line(b, d.until) for b in d.blockers_open])]
+    return _listing(
+        head + " (oldest first)", [blocker_line(b, d.until, d.names) for b in d.blockers_open]
+    )
 
 
 def _feedback(d: Digest) -> list[Block]:
@@ -119,15 +184,18 @@ def _feedback(d: Digest) -> list[Block]:
             f"{KIND_EMOJI.get(k, '')} {n} {k if n == 1 or k == 'praise' else k + 's'}"
             for k, n in d.feedback_by_kind.items()
         )
-        blocks.append(
+        blocks.extend(
             _listing(
-                f"💬 Feedback ({len(d.feedback)}): {kinds}", [feedback_line(f) for f in d.feedback]
+                f"💬 Feedback ({len(d.feedback)}): {kinds}",
+                [feedback_line(f, names=d.names) for f in d.feedback],
             )
         )
-    top = [f"{line(r)} · {_plural(n, 'piece')} of feedback" for r, n in d.most_linked]
-    top += [line(r) for r in d.most_voted if r not in [x for x, _n in d.most_linked]]
+    top = [
+        f"{line(r, names=d.names)} · {_plural(n, 'piece')} of feedback" for r, n in d.most_linked
+    ]
+    top += [line(r, names=d.names) for r in d.most_voted if r not in [x for x, _n in d.most_linked]]
     if top:
-        blocks.append(_listing("Most asked for", top[:5]))
+        blocks.extend(_listing("Most asked for", top[:5]))
     return blocks
 
 
@@ -146,15 +214,15 @@ def _standups(s: Standups | None) -> list[Block]:
 def _risks(d: Digest) -> list[Block]:
     blocks: list[Block] = []
     if d.risks_open:
-        blocks.append(
+        blocks.extend(
             _listing(
                 f"⚠️ Open risks ({len(d.risks_open)}), highest score first",
-                [risk_line(r) for r in d.risks_open],
+                [risk_line(r, d.names) for r in d.risks_open],
             )
         )
     if d.reviews_overdue:
-        overdue = [risk_line(r) for r in d.reviews_overdue]
-        blocks.append(_listing(f"Risk reviews overdue ({len(overdue)})", overdue))
+        overdue = [risk_line(r, d.names) for r in d.reviews_overdue]
+        blocks.extend(_listing(f"Risk reviews overdue ({len(overdue)})", overdue))
     return blocks
 
 
@@ -185,4 +253,4 @@ def participation_dm(d: Digest) -> Message | None:
         )
     ]
     text = f"Standup participation in <#{d.channel_id}> ({_span(d)}), only shown to you"
-    return text, [section(f"*{text}*"), _listing("Answered / asked", rows)]
+    return text, [section(f"*{text}*"), *_listing("Answered / asked", rows)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -43,9 +43,19 @@ def age(since: datetime, now: datetime) -> str:
 
 
 # -- feedback ---------------------------------------------------------------------------------
-def feedback_line(fb: Feedback, linked: str | None = None) -> str:
+def named(user_id: str | None, names: Mapping[str, str] | None) -> str:
+    """A person for a listing: a mention, or with `names` (user id: display name) plain text
+    for channel posts that must not @-tag anyone."""
+    if names is None or user_id is None:
+        return _who(user_id)
+    return escape(names.get(user_id, "someone"))
+
+
+def feedback_line(
+    fb: Feedback, linked: str | None = None, names: Mapping[str, str] | None = None
+) -> str:
     """One line of a feedback listing (never names an anonymous author)."""
-    who = "anonymous" if fb.anonymous else _who(fb.author_id)
+    who = "anonymous" if fb.anonymous else named(fb.author_id, names)
     parts = [f"*{fb.ref}* {KIND_EMOJI.get(fb.kind, '')} {escape(truncate(fb.text, 200))}", who]
     if linked:
         parts.append(f"→ {linked}")
@@ -95,11 +105,12 @@ def link_modal(number: int, channel_id: str) -> dict[str, Any]:
 
 
 # -- blockers ---------------------------------------------------------------------------------
-def blocker_line(blk: Blocker, now: datetime) -> str:
-    """One line of a blocker listing: ref, text, owner, age."""
+def blocker_line(blk: Blocker, now: datetime, names: Mapping[str, str] | None = None) -> str:
+    """One line of a blocker listing: ref, text, owner, age. With `names` (user id: display
+    name) people are plain text, for channel posts that must not @-tag anyone."""
     return (
-        f"*{blk.ref}* {escape(truncate(blk.text, 200))} · owner {_who(blk.owner_id)}"
-        f" · reported by {_who(blk.reporter_id)} · open {age(blk.opened_at, now)}"
+        f"*{blk.ref}* {escape(truncate(blk.text, 200))} · owner {named(blk.owner_id, names)}"
+        f" · reported by {named(blk.reporter_id, names)} · open {age(blk.opened_at, now)}"
     )
 
 
@@ -129,12 +140,12 @@ def blocker_list(rows: Sequence[Blocker], now: datetime) -> list[Block]:
 
 
 # -- risks ------------------------------------------------------------------------------------
-def risk_line(risk: Risk) -> str:
+def risk_line(risk: Risk, names: Mapping[str, str] | None = None) -> str:
     """One line of the register: score first."""
     review = f" · review {risk.review_date.isoformat()}" if risk.review_date else ""
     return (
         f"*{risk.ref}* score *{risk.score}* (L{risk.likelihood}×I{risk.impact}) "
-        f"{escape(truncate(risk.text, 200))} · owner {_who(risk.owner_id)}{review}"
+        f"{escape(truncate(risk.text, 200))} · owner {named(risk.owner_id, names)}{review}"
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -64,6 +64,19 @@ def person_nudge(user_id: str, channel_id: str, *, missed: int = 0, blocked: int
     return Nudge(None, channel_id, text + " Maybe check in?")
 
 
+def pause_offer(*, channel_id: str, missed: int) -> tuple[str, list[Block]]:
+    """To someone who missed standups in a row, once per streak: pause them?"""
+    text = (
+        f"You have not answered the last {missed} standups in <#{channel_id}>. "
+        "Pause your standups? You can resume any time with `/standup back`. If the next ones "
+        "go unanswered too, I will pause them for you."
+    )
+    return "Pause your standups?", [
+        section(text),
+        actions(button("Pause my standups", ActionId.STANDUP_PAUSE, channel_id, style="primary")),
+    ]
+
+
 def dm(nudges: Sequence[Nudge], *, channel_id: str, today: date) -> tuple[str, list[Block]]:
     """One person's reminders of a run, in one DM."""
     title = f"Reminders from <#{channel_id}> · {today:%a %d %b}"
@@ -77,6 +90,7 @@ def dm(nudges: Sequence[Nudge], *, channel_id: str, today: date) -> tuple[str, l
                     button("Snooze 1 day", ActionId.REM_SNOOZE, value),
                     button(nudge.done_label, ActionId.REM_DONE, value, style="primary"),
                     button("Reassign", ActionId.REM_REASSIGN, value),
+                    button("Stop reminding me", ActionId.REM_STOP, value),
                 )
             )
     if len(nudges) > DM_ITEMS:
@@ -86,16 +100,27 @@ def dm(nudges: Sequence[Nudge], *, channel_id: str, today: date) -> tuple[str, l
 
 
 def channel_post(
-    *, overdue: Sequence[Requirement], unowned: Sequence[Requirement], aging: int, today: date
+    *,
+    overdue: Sequence[Requirement],
+    unowned: Sequence[Requirement],
+    aging: int,
+    today: date,
+    names: Mapping[str, str] | None = None,
 ) -> tuple[str, list[Block]]:
-    """What the whole channel should see today."""
+    """What the whole channel should see today: items that newly crossed a threshold (or
+    reached their next escalation step). People are named as plain text (`names`: user id to
+    display name), never @-tagged."""
+    names = names or {}
     blocks: list[Block] = [section(f"*Daily reminders · {today:%A %d %B}*")]
     if overdue:
         blocks.append(
-            section("*⏰ Overdue*\n" + "\n".join(line(r, today=today) for r in overdue[:15]))
+            section(
+                "*⏰ Overdue*\n"
+                + "\n".join(line(r, today=today, names=names) for r in overdue[:15])
+            )
         )
     if unowned:
-        listed = "\n".join(line(r, today=today) for r in unowned[:15])
+        listed = "\n".join(line(r, today=today, names=names) for r in unowned[:15])
         blocks.append(section("*🙋 P0/P1 with no owner* (`/req assign REQ-n @someone`)\n" + listed))
     if aging:
         blocks.append(
@@ -109,9 +134,11 @@ def channel_post(
     return f"Daily reminders: {summary}", fit_message(blocks)
 
 
-def aging_blockers(rows: Sequence[Blocker], now: datetime) -> tuple[str, list[Block]]:
-    """The thread reply listing blockers open too long."""
-    listed = "\n".join(blocker_line(b, now) for b in rows[:20])
+def aging_blockers(
+    rows: Sequence[Blocker], now: datetime, *, names: Mapping[str, str] | None = None
+) -> tuple[str, list[Block]]:
+    """The thread reply listing blockers open too long (people as plain text, no @-tags)."""
+    listed = "\n".join(blocker_line(b, now, names or {}) for b in rows[:20])
     text = f"Blockers open for 5 days or more ({len(rows)})"
     return text, [section(f"*🚧 {text}*\n{listed}")]
 
@@ -141,7 +168,10 @@ DIGEST_HELP = """*Digest and reminders*
 • `/digest off` — no weekly digest here
 • `/digest reminders 09:00 Europe/Berlin` — when the daily reminders run; \
 `/digest reminders off` stops them
+• `/digest holidays DE` — no standups, reminders or posts on that country's public holidays \
+(`/digest holidays off`)
 • `/digest status` — both schedules
 Without setup, a channel with items gets reminders daily at 09:00 and the digest on Mondays \
-at 09:00 (in the workspace's zone). Reminders go by DM to owners; only overdue work, P0/P1 \
-without an owner and blockers open 5+ days are posted here."""
+at 09:00 (in the workspace's zone). Reminders go by DM to owners, in their working hours and \
+zone, once and then on an escalating cadence; only overdue work, P0/P1 without an owner and \
+blockers open 5+ days are posted here, when they first cross the line (then weekly)."""

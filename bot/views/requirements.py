@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -114,13 +114,19 @@ def card_actions(req: Requirement) -> Block:
     )
 
 
-def line(req: Requirement, *, today: date | None = None) -> str:
-    """One line of a listing."""
+def line(
+    req: Requirement, *, today: date | None = None, names: Mapping[str, str] | None = None
+) -> str:
+    """One line of a listing. With `names` (user id: display name) owners are plain text, for
+    channel posts that must not @-tag anyone."""
+    owner = _who(req.owner_id)
+    if names is not None:
+        owner = escape(names.get(req.owner_id, "someone")) if req.owner_id else "_nobody yet_"
     parts = [
         f"*{req.ref}* {escape(truncate(req.title, 120))}",
         req.priority,
         status_label(req.status),
-        _who(req.owner_id),
+        owner,
     ]
     if req.due_date:
         parts.append("due " + _due(req.due_date, today))

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.errors import InvalidInput
 from bot.parsing.standups import parse_days, parse_when
 from bot.scheduling.recurrence import CODES, DAILY, next_instant
+from bot.services import calendar as work_calendar
 from bot.services import digest_post, schedules
 from bot.views import reminders as views
 from bot.views import standups as standup_views
@@ -117,6 +118,31 @@ def reminders(call: Call) -> Block | None:
     return None
 
 
+def holidays(call: Call) -> Block:
+    """`holidays <country code>` or `holidays off`: nobody here is messaged on those days."""
+    if not call.args:
+        raise InvalidInput(
+            "Which country? Type `/digest holidays DE` (a two-letter code), or "
+            "`/digest holidays off`."
+        )
+    country = None if call.args[0].lower() == "off" else work_calendar.check_country(call.args[0])
+    with call.transaction() as session:
+        work_calendar.set_country(
+            session=session,
+            team_id=call.actor.team_id,
+            channel_id=call.actor.channel_id,
+            country=country,
+            by=call.actor.user_id,
+            now=call.now,
+        )
+    if country is None:
+        return message("No public holidays observed here any more.")
+    return message(
+        f"Public holidays of {country} are days off here: no standups, reminders or channel "
+        "posts on them. `/digest holidays off` undoes it."
+    )
+
+
 def status(call: Call) -> Block:
     """Both schedules of this channel."""
     with call.transaction() as session:
@@ -154,6 +180,7 @@ VERBS: dict[str, Verb] = {
     "schedule": schedule,
     "off": off,
     "reminders": reminders,
+    "holidays": holidays,
     "status": status,
     "help": help_,
 }

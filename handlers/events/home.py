@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot.services import home, nudges
+from bot.services import home, lead, nudges
 from bot.views.home import home_view
 from handlers import slack_api
 from handlers.common import actor_of, deps_of, number_of, team_of
@@ -20,14 +20,23 @@ def publish_home(context: BoltContext, client: WebClient, user_id: str) -> None:
     """Build and publish one person's Home tab."""
     deps = deps_of(context)
     now = deps.clock.now()
+    is_private = slack_api.privacy_check(client)
     with deps.transaction() as session:
         board = home.dashboard(
             session=session,
             team_id=team_of(context),
             user_id=user_id,
             now=now,
-            is_private=slack_api.privacy_check(client),
+            is_private=is_private,
         )
+        led = lead.led_channels(session=session, team_id=team_of(context), user_id=user_id)
+    # Slack is asked which channels are private outside any transaction.
+    public = [c for c in led if not is_private(c)][: lead.CHANNELS]
+    with deps.transaction() as session:
+        board.team = lead.team_views(
+            session=session, team_id=team_of(context), channel_ids=public, now=now,
+            zone=deps.settings.zone,
+        )  # fmt: skip
     today = now.astimezone(deps.settings.zone).date()
     client.views_publish(user_id=user_id, view=home_view(board, today=today, now=now))
 

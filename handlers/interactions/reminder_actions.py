@@ -31,6 +31,17 @@ def handle_snooze(ack: Ack, body: dict[str, Any], context: BoltContext, respond:
     ephemeral(respond)(f"Snoozed {ref}: no reminders about it until {until:%a %d %b %H:%M} UTC.")
 
 
+def handle_stop(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """No more reminders about the item to this person."""
+    ack()
+    ref, channel = _target(body)
+    deps = deps_of(context)
+    actor = actor_of(context, user_id=body["user"]["id"], channel_id=channel)
+    with deps.transaction() as session:
+        nudges.stop(session=session, actor=actor, now=deps.clock.now(), ref=ref)
+    ephemeral(respond)(f"OK, no more reminders to you about {ref}. The digest still lists it.")
+
+
 def handle_done(
     ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:

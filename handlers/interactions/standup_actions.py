@@ -45,6 +45,19 @@ def handle_answer_button(
     client.views_open(trigger_id=body["trigger_id"], view=views.answer_modal(**form))
 
 
+def handle_pause_button(
+    ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    """*Pause my standups*: no prompts until `/standup back`."""
+    ack()
+    deps = deps_of(context)
+    channel = str(body["actions"][0]["value"])
+    actor = actor_of(context, user_id=body["user"]["id"], channel_id=channel)
+    with deps.transaction() as session:
+        standups.pause(session=session, actor=actor, now=deps.clock.now())
+    ephemeral(respond)("Paused: no standup prompts until you type `/standup back`.")
+
+
 def handle_skip_button(
     ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond
 ) -> None:
