@@ -253,6 +253,8 @@ def test_scheduled_messages_carry_no_live_mention_either(team: Team) -> None:
     team.answer(BOB, [form_hostile, form_hostile, form_hostile])
     team.deliver()
     team.at(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    env.driver.command("/digest", "now", user=PM, channel=PRODUCT)  # the first comes a week on
+    env.drain()
     team.deliver()
     team.at(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
     team.deliver()
