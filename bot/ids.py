@@ -113,3 +113,23 @@ class Reaction(StrEnum):
     REQUIREMENT = "bulb"
     FEEDBACK = "speech_balloon"
     BLOCKER = "construction"
+
+
+class DmAction(StrEnum):
+    """Buttons of the DM's capture offer (their block id carries the offered message's ts)."""
+
+    REQUIREMENT = "dm_capture_requirement"
+    FEEDBACK = "dm_capture_feedback"
+    ANONYMOUS = "dm_capture_anonymous"
+    BLOCKER = "dm_capture_blocker"
+    OFFER_BLOCK = "dm_offer"
+
+
+class Turn(StrEnum):
+    """What a typed standup message led to (`ChatTurn.kind`)."""
+
+    ASK = "ask"  # the next question is asked
+    ANSWERED = "answered"  # all answers are in: recorded like the form's
+    EDITED = "edited"  # an edited message changed a recorded answer
+    DRAFT_EDITED = "draft_edited"  # an edited message changed an answer not yet recorded
+    SKIPPED = "skipped"

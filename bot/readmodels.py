@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.ids import Turn
 from storage.anonymous import AnonymousFeedback
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
@@ -164,6 +165,23 @@ class Tally:
     waiting: int
     skipped: int
     away: int
+
+
+# -- the app's DM ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChatTurn:
+    """What teamloop answers in the DM after a typed standup message.
+
+    `kind` says what happened; `number` (1-based) and `question` name the question asked
+    next (for `Turn.ASK`); `day` and `channel_id` say which standup it is."""
+
+    kind: Turn
+    channel_id: str
+    day: date
+    number: int = 0
+    total: int = 0
+    question: str = ""
+    late: bool = False
 
 
 # -- search and duplicates ------------------------------------------------------------------------

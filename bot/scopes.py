@@ -13,7 +13,8 @@ NEEDED_FOR: dict[str, str] = {
     "channels:history": "reactions and shortcuts on messages in public channels, and the "
     "outbox's check for a message already sent",
     "groups:history": "reactions and shortcuts on messages in private channels",
-    "im:history": "the outbox's check for a DM already sent (standup prompts, nudges)",
+    "im:history": "the app's DM (message.im): typed standup answers, help, capture offers; "
+    "the outbox's check for a DM already sent (standup prompts, nudges)",
     "channels:read": "standup participants and the Home tab's channel names (public channels); "
     "member_joined_channel / member_left_channel",
     "groups:read": "standup participants and the Home tab's channel names (private channels)",

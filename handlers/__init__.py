@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.ids import ActionId, CallbackId
+from bot.ids import ActionId, CallbackId, DmAction
 from handlers.commands.blocker import handle_blocker
 from handlers.commands.digest import handle_digest
 from handlers.commands.feedback import handle_feedback
@@ -14,6 +14,7 @@ from handlers.commands.risk import handle_risk
 from handlers.commands.search import handle_search
 from handlers.commands.standup import handle_standup
 from handlers.errors import on_error
+from handlers.events.dm import handle_dm_message, in_a_dm
 from handlers.events.home import handle_home_blk_resolve, handle_home_opened, handle_home_req_done
 from handlers.events.install import handle_tokens_revoked, handle_uninstalled
 from handlers.events.people import handle_member_joined, handle_member_left, handle_user_change
@@ -24,6 +25,7 @@ from handlers.interactions.anon_actions import (
     handle_send_anonymously,
     handle_send_named,
 )
+from handlers.interactions.dm_actions import handle_offer
 from handlers.interactions.item_actions import (
     handle_blocker_shortcut,
     handle_blocker_submit,
@@ -120,6 +122,8 @@ def register(app: App, deps: Deps) -> None:
     app.action(ActionId.ANON_SEND)(handle_send_anonymously)
     app.action(ActionId.ANON_SEND_NAMED)(handle_send_named)
     app.action(ActionId.ANON_REPLY)(handle_reply_button)
+    for offer in (DmAction.REQUIREMENT, DmAction.FEEDBACK, DmAction.ANONYMOUS, DmAction.BLOCKER):
+        app.action(offer)(handle_offer)
 
     app.event("reaction_added")(handle_reaction)
     app.event("app_home_opened")(handle_home_opened)
@@ -128,3 +132,5 @@ def register(app: App, deps: Deps) -> None:
     app.event("member_left_channel")(handle_member_left)
     app.event("app_uninstalled")(handle_uninstalled)
     app.event("tokens_revoked")(handle_tokens_revoked)
+    # Only DMs: the manifest subscribes message.im alone, and the matcher says so too.
+    app.event("message", matchers=[in_a_dm])(handle_dm_message)

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from slack_bolt import App, BoltRequest
 
+from sandbox import messages
 from sandbox.encoding import as_slack_sends
 from sandbox.workspace import Json, Workspace
 
@@ -266,8 +267,38 @@ class Driver:
         )  # fmt: skip
 
     def say(self, text: str, *, user: str, channel: str, thread_ts: str | None = None) -> Json:
-        """A person posts a message, stored as Slack stores it (escaped, links as markup)."""
-        return self.ws.post(channel, user=user, text=as_slack_sends(text), thread_ts=thread_ts)
+        """A person posts a plain message, escaped as Slack does; in a DM with the app (a `D`
+        channel) Slack also sends it to the app as `message.im`. Returns the stored message."""
+        msg = self.ws.post(
+            channel, user=user, text=messages.slack_escape(text), thread_ts=thread_ts
+        )
+        msg["blocks"] = messages.rich_text(text)
+        if channel.startswith("D"):
+            self.event(messages.typed(self.ws, msg, channel))
+        return msg
+
+    def edit(self, msg: Json, text: str, *, channel: str) -> Reply:
+        """The author edits a message; Slack sends `message_changed` (DMs with the app)."""
+        before = dict(msg)
+        with self.ws.lock:
+            msg.update(text=messages.slack_escape(text), blocks=messages.rich_text(text),
+                       edited={"user": msg["user"], "ts": self.ws.next_ts()})  # fmt: skip
+        return self.event(messages.changed(self.ws, channel, before, msg))
+
+    def delete(self, msg: Json, *, channel: str) -> Reply:
+        """The author deletes a message; Slack sends `message_deleted`."""
+        with self.ws.lock:
+            self.ws.messages[channel].remove(msg)
+        return self.event(messages.deleted(self.ws, channel, msg))
+
+    def share_file(self, name: str, *, user: str, channel: str, comment: str = "") -> Reply:
+        """A person uploads a file (with an optional comment); Slack sends `file_share`."""
+        msg = self.ws.post(channel, user=user, text=messages.slack_escape(comment))
+        return self.event(messages.file_share(self.ws, channel, msg, name))
+
+    def echo(self, msg: Json, *, channel: str) -> Reply:
+        """Slack sends an app's own DM posts (and other apps') back to it as `message.im`."""
+        return self.event(messages.typed(self.ws, msg, channel))
 
     def app_says(self, channel: str, message: Json, *, thread_ts: str | None = None) -> Json:
         """Another app posts `message` (e.g. `text` empty, content in `attachments` or `blocks`,

@@ -64,9 +64,6 @@ def render_message(index: int, msg: Json, ws: Workspace, *, ephemeral: bool = Fa
     who = ws.users.get(msg.get("user", ""), {}).get("name", msg.get("user", "?"))
     tag = " (only visible to you)" if ephemeral else ""
     head = f"[{index}] {who}{tag}:"
-    body = (
-        block_lines(msg.get("blocks") or [], ws)
-        if msg.get("blocks")
-        else [mrkdwn(msg.get("text", ""), ws)]
-    )
+    # A typed message's rich_text block draws nothing here: its text is the message's text.
+    body = block_lines(msg.get("blocks") or [], ws) or [mrkdwn(msg.get("text", ""), ws)]
     return "\n".join([head, *("    " + line for line in body)])

@@ -24,6 +24,7 @@ HELP = """Type a slash command (/req new Export invoices P1 @bob due friday), or
   :say <text>            post a message        :react <n> [emoji]   react (default bulb)
   :shortcut <n>          capture message n      :click <n> <button>  press a button
   :as <name>             act as someone else    :in <#channel>       switch channel
+  :in dm                 your DM with teamloop (type help, standup answers)
   :show                  reprint the channel    :quit"""
 
 
@@ -95,7 +96,9 @@ class Repl:
         while True:
             ws = self.box.ws
             who = ws.users[self.box.user]["name"]
-            line = self.prompt(f"{who} in #{ws.channels[self.box.channel]['name']}> ")
+            channel = ws.channels.get(self.box.channel)
+            where = f"#{channel['name']}" if channel else "the DM with teamloop"
+            line = self.prompt(f"{who} in {where}> ")
             if line is None or line.strip() in (":quit", ":q"):
                 return
             try:
@@ -136,7 +139,12 @@ class Repl:
             n, _, label = rest.partition(" ")
             self.click(msgs[int(n)], label.strip().lower())
         elif verb == ":as":
+            in_dm = box.channel == box.ws.dm_channel(box.user)
             box.user = next(u for u, v in box.ws.users.items() if v["name"] == rest.strip("@ "))
+            if in_dm:  # a DM is one person's: follow to the new person's
+                box.channel, self.seen = box.ws.dm_channel(box.user), 0
+        elif verb == ":in" and rest.strip().lower() == "dm":
+            box.channel, self.seen = box.ws.dm_channel(box.user), 0
         elif verb == ":in":
             box.channel = next(
                 c for c, v in box.ws.channels.items() if v["name"] == rest.strip("# ")

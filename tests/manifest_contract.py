@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 
 from tests.manifest_yaml import loads
 
@@ -76,8 +76,28 @@ CLOSURE_NAMES = {"command": "command", "event": "event_type", "shortcut": "callb
                  "action": "constraints", "view_submission": "callback_id"}  # fmt: skip
 
 
+# A `message` event's channel_type -> the event the manifest subscribes for it.
+MESSAGE_TOPICS = {"channel": "message.channels", "group": "message.groups", "im": "message.im",
+                  "mpim": "message.mpim", "app_home": "message.app_home"}  # fmt: skip
+
+
+def message_topics(listener: Any) -> set[str]:
+    """The `message.*` events a `message` listener accepts, by probing it (every matcher,
+    custom ones too) with a message from each kind of conversation."""
+    topics = set()
+    for channel_type, topic in MESSAGE_TOPICS.items():
+        event = {"type": "message", "channel_type": channel_type, "channel": "D0PROBE",
+                 "user": "U0PROBE", "text": "probe", "ts": "1.000001"}  # fmt: skip
+        body = {"type": "event_callback", "team_id": "T0PROBE", "event": event}
+        request = BoltRequest(body=body, mode="socket_mode")
+        if all(m.matches(request, BoltResponse(status=200)) for m in listener.matchers):
+            topics.add(topic)
+    return topics
+
+
 def registered(app: App) -> Listeners:
-    """Read every listener of the real app: its kind and the name it matches."""
+    """Read every listener of the real app: its kind and the name it matches (a `message`
+    listener as the `message.*` events it accepts)."""
     found = Listeners()
     for listener in app._listeners:
         for matcher in listener.matchers:
@@ -88,6 +108,9 @@ def registered(app: App) -> Listeners:
             name = inspect.getclosurevars(func).nonlocals.get(CLOSURE_NAMES[kind])
             if not isinstance(name, str) or not func(body=_probe(kind, name)):
                 raise AssertionError(f"cannot read the {kind} listener {listener!r}")
+            if kind == "event" and name == "message":
+                found.events.update(message_topics(listener))
+                continue
             {
                 "command": found.commands,
                 "event": found.events,

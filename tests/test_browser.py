@@ -156,6 +156,32 @@ def test_answer_a_standup_from_the_dm(page: Any) -> None:
     shot(page, "3-standup-thread")
 
 
+def test_type_a_standup_and_ask_for_help_in_the_dm(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    type_in(page, "/standup now")
+    page.click("#nav-dm")
+    messages = page.locator("#messages")
+    expect(messages).to_contain_text("Or type your answers here", timeout=15_000)
+    type_in(page, "Shipped the CSV export")
+    expect(messages).to_contain_text("2/3 · What will you do today?", timeout=15_000)
+    type_in(page, "Pagination for the admin list")
+    expect(messages).to_contain_text("3/3 · Anything blocking you?", timeout=15_000)
+    type_in(page, "none")
+    expect(messages).to_contain_text("is in the thread in", timeout=15_000)
+    shot(page, "1-standup-typed-in-the-dm")
+    type_in(page, "help")
+    expect(messages).to_contain_text("What teamloop can do", timeout=15_000)
+    type_in(page, "Dark mode for the dashboard")
+    expect(page.locator("#messages .msg", has_text="Capture this?")).to_be_visible(timeout=15_000)
+    shot(page, "2-help-and-capture-offer")
+    page.click("[data-channel=C0PRODUCT]")
+    parent = page.locator("#messages .msg", has_text="Standup ·").last
+    expect(parent).to_contain_text("1 answered", timeout=15_000)
+    parent.locator(".replies").click()
+    expect(page.locator("#thread")).to_contain_text("Pagination for the admin list")
+
+
 def test_advance_time_and_read_the_digest(page: Any, sandbox: Sandbox) -> None:
     from playwright.sync_api import expect
 

@@ -110,6 +110,8 @@ def test_terminal_sandbox_session(tmp_path: Path) -> None:
                 "",
                 "ops",
                 "/req list",
+                ":in dm",
+                ":say help",
                 ":quit",
             ]
         )
@@ -128,3 +130,4 @@ def test_terminal_sandbox_session(tmp_path: Path) -> None:
     assert "== REQ-3 · Team calendar ==" in shown and "*Owner*: @bob" in shown
     assert "Requirements in this channel (3)" in shown
     assert "(only visible to you)" in shown
+    assert "What teamloop can do" in shown and "REQ-3 Team calendar" in shown  # the DM

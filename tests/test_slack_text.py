@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.parsing.slack_text import Link, decode, echo, plain
 from bot.parsing.verbs import looks_like_verb, nearest
+from sandbox.encoding import as_slack_sends
 from storage.items import Blocker, Feedback, Risk
 from storage.models import Requirement
 from tests.conftest import BOB, PM, PRODUCT, Env, Team, texts
@@ -152,7 +153,8 @@ def test_no_message_carries_a_live_mention_or_hidden_link_the_user_typed(env: En
         reply = env.driver.command(command, text, user=PM, channel=PRODUCT)
         assert reply.status == 200
         env.drain()
-    said = env.driver.say(MENTIONING, user=BOB, channel=PRODUCT)
+    # A message whose mentions were autocompleted: Slack keeps them as markup.
+    said = env.ws.post(PRODUCT, user=BOB, text=as_slack_sends(MENTIONING))
     for reaction in ("bulb", "speech_balloon", "construction"):
         env.driver.react(reaction, user=PM, channel=PRODUCT, ts=said["ts"])
     env.drain()

@@ -25,7 +25,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.ids import ActionId, CallbackId
+from bot.ids import ActionId, CallbackId, DmAction
 from bot.parsing.anonymous import split_first, verdict
 from storage.scheduling import OutboxMessage, SchedulerState
 from storage.statuses import OutboxStatus
@@ -76,7 +76,8 @@ def describe(body: bytes, content_type: str) -> tuple[str, str]:
     return str(data.get("type") or "other"), team
 
 
-ANON_ACTIONS = {ActionId.ANON_SEND, ActionId.ANON_SEND_NAMED}
+# The DM's "Anonymous feedback" offer too: whoever presses it means to send anonymously.
+ANON_ACTIONS = {ActionId.ANON_SEND, ActionId.ANON_SEND_NAMED, DmAction.ANONYMOUS}
 
 
 def is_anonymous(data: dict[str, Any]) -> bool:

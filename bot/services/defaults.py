@@ -49,7 +49,9 @@ def ensure(*, session: Session, zone: str, now: datetime) -> int:
     since = mark.at - SLACK if mark is not None else None
     created = 0
     for (team_id, channel_id), first in sorted(_channels_since(session, since).items()):
-        for kind in ("reminders", "digest"):
+        # A digest reports to a team; items captured in someone's DM with the app have none.
+        kinds = ("reminders",) if channel_id.startswith("D") else ("reminders", "digest")
+        for kind in kinds:
             created += schedules.ensure_default(
                 session=session,
                 team_id=team_id,

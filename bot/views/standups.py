@@ -45,6 +45,10 @@ def prompt(*, channel_id: str, day: date, questions: Sequence[str], run_id: int)
             button("Answer", ActionId.STANDUP_ANSWER, str(run_id), style="primary"),
             button("Skip today", ActionId.STANDUP_SKIP, str(run_id)),
         ),
+        context(
+            "Or type your answers here: one message per question, or all at once "
+            "(numbered or one per line). `skip` skips today."
+        ),
     ]
     return f"Standup for <#{channel_id}>: time for your update", blocks
 

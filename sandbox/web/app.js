@@ -73,7 +73,7 @@ function mrkdwn(src) {
   s = s.replace(/(^|[\s(>])\*([^*\n]+)\*(?=[\s).,:;!?<]|$)/g, "$1<b>$2</b>");
   s = s.replace(/(^|[\s(>])_([^_\n]+)_(?=[\s).,:;!?<]|$)/g, "$1<i>$2</i>");
   s = s.replace(/(^|[\s(>])~([^~\n]+)~(?=[\s).,:;!?<]|$)/g, "$1<s>$2</s>");
-  s = s.replace(/^&gt; ?(.*)$/gm, "<blockquote>$1</blockquote>");
+  s = s.replace(/^(?:&gt;|>) ?(.*)$/gm, "<blockquote>$1</blockquote>");
   s = emoji(s).replace(/\n/g, "<br>");
   return s.replace(/\u0000(\d+)\u0000/g, (m, i) => codes[Number(i)]);
 }
@@ -136,6 +136,10 @@ function blocks(list, ctx) {
     else if (b.type === "image") {
       div.className = "bk-image";
       div.innerHTML = `<img src="${esc(b.image_url)}" alt="${esc(b.alt_text || "")}">`;
+    } else if (b.type === "rich_text") { // what a person typed, as Slack's clients send it
+      const words = [], walk = (n) => { if (n.type === "text" || n.type === "link") words.push(n.text || n.url || ""); (n.elements || []).forEach(walk); };
+      walk(b); div.className = "bk-section";
+      div.innerHTML = `<div class="bk-text">${esc(words.join("")).replace(/\n/g, "<br>")}</div>`;
     } else if (b.type === "actions") {
       div.className = "bk-actions";
       for (const e of b.elements || []) div.appendChild(element(e, ctx));
