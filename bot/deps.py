@@ -10,11 +10,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.errors import UserError
+from bot.errors import UserError, cannot_reach
 from storage.db import transaction
 
 if TYPE_CHECKING:  # slack_sdk's OAuth stores load only in OAuth mode (bot/app.py)
@@ -88,6 +89,15 @@ class Deps:
             except UserError as exc:
                 if answer is not None:
                     answer(exc.message)
+            except SlackApiError as exc:
+                # A channel Slack won't let us into is the user's to fix, not a crash.
+                reach = cannot_reach(str(exc.response.get("error", "")))
+                if reach is None:
+                    log.exception("deferred work failed")
+                else:
+                    log.warning("deferred work: Slack says %s", reach.code)
+                if answer is not None:
+                    answer(reach.message if reach is not None else SORRY)
             except Exception:
                 log.exception("deferred work failed")
                 if answer is not None:

@@ -22,3 +22,31 @@ class NotAllowed(UserError):
 
 class InvalidInput(UserError):
     """The text could not be understood."""
+
+
+INVITE = "Invite me with `/invite @teamloop`, then type it again."
+# Slack's answers for a conversation the bot can't read or post in, and what to do instead.
+_CANNOT_REACH = {
+    "not_in_channel": f"I'm not in this channel. {INVITE}",
+    "channel_not_found": (
+        "I can't reach this conversation (a private channel I'm not in, or a DM between "
+        f"people). {INVITE} Or use a channel I'm in."
+    ),
+    "is_archived": "This channel is archived, so I can't post here. Use an active channel.",
+    "restricted_action": (
+        "Apps may not post in this channel. Ask an admin to allow teamloop, or use another channel."
+    ),
+}
+
+
+class CannotReach(UserError):
+    """Slack won't let the bot read or post where it was asked to (`code` is Slack's error)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(_CANNOT_REACH.get(code, _CANNOT_REACH["channel_not_found"]))
+        self.code = code
+
+
+def cannot_reach(code: str | None) -> CannotReach | None:
+    """The user error for a Slack error code about reaching a channel, else None."""
+    return CannotReach(code) if code in _CANNOT_REACH else None

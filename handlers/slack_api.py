@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.errors import CannotReach
 from bot.services import people
 from bot.services.actor import Actor
 
@@ -43,6 +44,38 @@ def post_ephemeral(
 ) -> None:
     """An answer only `user` sees, in a channel."""
     client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+
+
+def require_reach(client: WebClient, channel: str, *, read: bool, user: str) -> None:
+    """Raise CannotReach unless the bot may post in `channel` (and read it, with `read`).
+
+    Slash commands work everywhere, so this runs before anything is saved or promised: a
+    private channel or a DM between people the bot is not in answers `channel_not_found`,
+    an archived one can't be posted in, and reading a public channel needs membership
+    (posting there works with chat:write.public). A DM (`D…`) is reachable only when it is
+    the bot's own DM with `user` (conversations.open names it; no im:read needed).
+    """
+    if channel.startswith("D"):
+        try:
+            own = (client.conversations_open(users=user).get("channel") or {}).get("id")
+        except SlackApiError:
+            own = None
+        if own != channel:
+            raise CannotReach("channel_not_found")
+        return
+    try:
+        info = client.conversations_info(channel=channel).get("channel") or {}
+    except SlackApiError as exc:
+        raise CannotReach(str(exc.response.get("error", "channel_not_found"))) from None
+    if info.get("is_archived"):
+        raise CannotReach("is_archived")
+    member = bool(info.get("is_member"))
+    if info.get("is_im") or member:
+        return
+    if info.get("is_private") or info.get("is_mpim"):
+        raise CannotReach("channel_not_found")
+    if read:
+        raise CannotReach("not_in_channel")
 
 
 def permalink(client: WebClient, *, channel: str, ts: str) -> str | None:
@@ -84,29 +117,49 @@ def privacy_check(client: WebClient) -> Callable[[str], bool]:
 MEMBERS_MAX = 500
 
 
-def refresh_members(client: WebClient, deps: Deps, actor: Actor) -> list[str]:
-    """The channel's members, with each one's name, zone and status stored (users.info)."""
+def refresh_members(client: WebClient, deps: Deps, actor: Actor) -> tuple[list[str], list[str]]:
+    """The channel's members Slack describes (each one's name, zone and status stored from
+    users.info), and the ones it won't describe (skipped, for the answer to name)."""
     members: list[str] = []
     for page in client.conversations_members(channel=actor.channel_id, limit=200):
         members.extend(page.get("members") or [])
         if len(members) >= MEMBERS_MAX:
             break
-    refresh_people(client, deps, actor.team_id, members[:MEMBERS_MAX])
-    return members[:MEMBERS_MAX]
+    skipped = refresh_people(client, deps, actor.team_id, members[:MEMBERS_MAX])
+    return [m for m in members[:MEMBERS_MAX] if m not in skipped], skipped
 
 
-def refresh_people(client: WebClient, deps: Deps, team_id: str, user_ids: list[str]) -> None:
-    """Store each person's name, zone, locale and status from users.info."""
-    users = [client.users_info(user=u, include_locale=True).get("user") or {} for u in user_ids]
+def refresh_people(client: WebClient, deps: Deps, team_id: str, user_ids: list[str]) -> list[str]:
+    """Store each person's name, zone, locale and status from users.info; returns the ids
+    Slack would not describe (`user_not_found` for shared-channel guests and deleted users,
+    or any other error), which are skipped so one bad lookup never stops the rest."""
+    users: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    for user_id in user_ids:
+        try:
+            users.append(client.users_info(user=user_id, include_locale=True).get("user") or {})
+        except SlackApiError as exc:
+            log.warning("users.info %s: %s; skipped", user_id, exc.response.get("error"))
+            skipped.append(user_id)
     with deps.transaction() as session:
         people.remember(session=session, team_id=team_id, users=users, now=deps.clock.now())
+    return skipped
+
+
+def skipped_note(skipped: list[str]) -> str:
+    """A sentence naming the members Slack would not describe ("" when none)."""
+    if not skipped:
+        return ""
+    names = ", ".join(f"<@{u}>" for u in skipped[:10]) + (" and others" if skipped[10:] else "")
+    return (
+        f" I left out {names}: Slack won't tell me about them (a guest from another "
+        "organization, or a deleted account)."
+    )
 
 
 def learn_person(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
     """Store one person's zone and locale (after the ack), so their next date reads right.
 
     A person Slack won't describe (external, deleted) keeps the workspace defaults."""
-    try:
-        refresh_people(client, deps, team_id, [user_id])
-    except SlackApiError as exc:
-        log.warning("users.info for %s failed (%s); dates use the defaults", user_id, exc)
+    if refresh_people(client, deps, team_id, [user_id]):
+        log.warning("users.info for %s failed; dates use the defaults", user_id)

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from slack_bolt import App, BoltRequest
 
 from sandbox import messages
+from sandbox.encoding import as_slack_sends
 from sandbox.workspace import Json, Workspace
 
 SAMPLES = Path(__file__).with_name("samples")
@@ -146,8 +147,20 @@ class Driver:
         }
 
     # -- slash commands ----------------------------------------------------------------------
-    def command(self, command: str, text: str, *, user: str, channel: str, **kw: Any) -> Reply:
-        """Send `/command text` as `user` in `channel`."""
+    def command(
+        self,
+        command: str,
+        text: str,
+        *,
+        user: str,
+        channel: str,
+        as_sent: bool = False,
+        times: int = 1,
+        **kw: Any,
+    ) -> Reply:
+        """Send `/command text` as `user` in `channel`: `text` is what the person typed
+        (escaped here as Slack does), or with `as_sent` exactly what Slack delivers. With
+        `times` the same request (same trigger id) arrives that often; the last reply counts."""
         body = template("SlashCommandPayload")
         body.update(
             team_id=self.ws.team_id,
@@ -160,13 +173,15 @@ class Driver:
             user_id=user,
             user_name=self.ws.users.get(user, {}).get("name", user),
             command=command,
-            text=text,
+            # What the person typed, escaped and marked up as Slack delivers it.
+            text=text if as_sent else as_slack_sends(text),
             trigger_id=self.ws.trigger_for(user),
             response_url=self._response_url(channel, user),
             is_enterprise_install="false",
         )
-        reply = self.send(urlencode(body), "application/x-www-form-urlencoded", **kw)
-        self._apply(reply, channel, user)
+        for _ in range(times):
+            reply = self.send(urlencode(body), "application/x-www-form-urlencoded", **kw)
+            self._apply(reply, channel, user)
         return reply
 
     # -- events ------------------------------------------------------------------------------
@@ -285,6 +300,15 @@ class Driver:
         """Slack sends an app's own DM posts (and other apps') back to it as `message.im`."""
         return self.event(messages.typed(self.ws, msg, channel))
 
+    def app_says(self, channel: str, message: Json, *, thread_ts: str | None = None) -> Json:
+        """Another app posts `message` (e.g. `text` empty, content in `attachments` or `blocks`,
+        `subtype: bot_message`), stored as Slack keeps it: no `user`, its own `bot_id`."""
+        msg = self.ws.post(channel, user="", text=message.get("text", ""), thread_ts=thread_ts)
+        with self.ws.lock:
+            msg.pop("user", None)
+            msg.update({k: v for k, v in message.items() if k not in ("ts", "thread_ts")})
+        return msg
+
     # -- interactivity -----------------------------------------------------------------------
     def _interact(self, body: Json) -> Reply:
         return self.send(
@@ -358,8 +382,12 @@ class Driver:
         )
         return self._interact(body)
 
-    def submit(self, view_id: str, values: dict[str, dict[str, Json]], *, user: str) -> Reply:
-        """Submit an open modal with `{block_id: {action_id: value-object}}`."""
+    def submit(
+        self, view_id: str, values: dict[str, dict[str, Json]], *, user: str, times: int = 1
+    ) -> Reply:
+        """Submit an open modal with `{block_id: {action_id: value-object}}`. With `times`,
+        the person pressed Submit again before Slack closed the form: the same view (id and
+        hash) arrives that often; the last reply counts."""
         view = self.ws.views[view_id]
         body = template("ViewSubmissionPayload")
         self._team(body)
@@ -370,7 +398,8 @@ class Driver:
             view={**body["view"], **view, "state": {"values": values}},
             response_urls=[],
         )
-        reply = self._interact(body)
+        for _ in range(times):
+            reply = self._interact(body)
         if reply.status == 200 and not reply.json().get("response_action"):
             with self.ws.lock:
                 self.ws.views.pop(view_id, None)

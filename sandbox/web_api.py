@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sandbox.files_api import FilesApi
+from sandbox.conversations_api import ConversationsApi
 from sandbox.spec import check_call, methods
 from sandbox.workspace import ApiCall, Fault, Json, Limits, Workspace
 
@@ -37,7 +37,7 @@ def _rate_limited(seconds: int) -> tuple[str, list[tuple[str, str]], Json]:
     )
 
 
-class WebApi(FilesApi):
+class WebApi(ConversationsApi):
     """Dispatches `/api/<method>` to handlers over a Workspace."""
 
     def __init__(self, workspace: Workspace) -> None:
@@ -120,6 +120,10 @@ class WebApi(FilesApi):
             fault.release.wait(fault.delay)  # a real stall: the client's timeout must fire
         if error is not None:
             return "200 OK", [], {"ok": False, "error": error}
+        denied = self._unreachable(method, args)
+        if denied is not None:
+            call.error = denied
+            return "200 OK", [], {"ok": False, "error": denied}
         headers = [("x-oauth-scopes", ",".join(self.ws.scopes))] if method == "auth.test" else []
         try:
             return "200 OK", headers, self.handlers[method](args)
@@ -178,13 +182,6 @@ class WebApi(FilesApi):
             "is_enterprise_install": False,
         }
 
-    def _channel(self, channel: str) -> str:
-        if channel.startswith("U"):
-            return self.ws.dm_channel(channel)
-        if channel not in self.ws.channels and not channel.startswith("D"):
-            raise KeyError(channel)
-        return channel
-
     def chat_post_message(self, args: Json) -> Json:
         """Post as the bot."""
         channel = self._channel(args["channel"])
@@ -239,62 +236,6 @@ class WebApi(FilesApi):
             "channel": args["channel"],
             "permalink": self.ws.permalink(args["channel"], args["message_ts"]),
         }
-
-    def conversations_history(self, args: Json) -> Json:
-        """Top-level messages, newest first, bounded by latest/oldest."""
-        msgs = self.ws.channel_messages(self._channel(args["channel"]))
-        latest, oldest = args.get("latest"), args.get("oldest")
-        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
-        if latest:
-            msgs = [m for m in msgs if (m["ts"] <= latest if inclusive else m["ts"] < latest)]
-        if oldest:
-            msgs = [m for m in msgs if m["ts"] >= oldest]
-        if str(args.get("include_all_metadata", "")).lower() not in ("1", "true"):
-            msgs = [{k: v for k, v in m.items() if k != "metadata"} for m in msgs]
-        limit = int(args.get("limit") or 100)
-        page = list(reversed(msgs))[:limit]
-        return {
-            "ok": True,
-            "messages": page,
-            "has_more": len(msgs) > limit,
-            "pin_count": 0,
-            "response_metadata": {"next_cursor": ""},
-        }
-
-    def conversations_replies(self, args: Json) -> Json:
-        """A thread: the parent then its replies (a reply's ts gives just that reply)."""
-        channel = self._channel(args["channel"])
-        msg = self.ws.find(channel, args.get("ts", ""))
-        if msg is None:
-            return {"ok": False, "error": "thread_not_found"}
-        if msg.get("thread_ts") not in (None, msg["ts"]):
-            return {"ok": True, "messages": [msg], "has_more": False}
-        return {
-            "ok": True,
-            "messages": [msg, *self.ws.thread(channel, msg["ts"])],
-            "has_more": False,
-        }
-
-    def conversations_info(self, args: Json) -> Json:
-        """A channel's info."""
-        chan = self.ws.channels[args["channel"]]
-        info = {k: v for k, v in chan.items() if k != "members"}
-        return {"ok": True, "channel": {**info, "num_members": len(chan["members"])}}
-
-    def conversations_members(self, args: Json) -> Json:
-        """A channel's member ids."""
-        return {
-            "ok": True,
-            "members": list(self.ws.channels[args["channel"]]["members"]),
-            "response_metadata": {"next_cursor": ""},
-        }
-
-    def conversations_open(self, args: Json) -> Json:
-        """Open (or find) the DM with a user."""
-        user = str(args.get("users", "")).split(",")[0]
-        if user not in self.ws.users:
-            return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "channel": {"id": self.ws.dm_channel(user)}}
 
     def users_info(self, args: Json) -> Json:
         """A member's profile."""

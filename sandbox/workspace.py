@@ -175,15 +175,23 @@ class Workspace:
         *,
         members: list[str] | None = None,
         is_private: bool = False,
+        bot_member: bool = True,
+        is_archived: bool = False,
+        is_im: bool = False,
+        posting_restricted: bool = False,
     ) -> Json:
-        """Add a channel (the bot is a member)."""
+        """Add a channel (the bot is a member unless `bot_member=False`; `is_im` makes a DM
+        between the members, e.g. two people; `posting_restricted` answers posts with
+        `restricted_action`)."""
         chan = {
             "id": channel_id,
             "name": name,
-            "is_channel": not is_private,
-            "is_private": is_private,
-            "is_im": False,
-            "members": [*(members or []), self.bot_user_id],
+            "is_channel": not is_private and not is_im,
+            "is_private": is_private or is_im,
+            "is_im": is_im,
+            "is_archived": is_archived,
+            "members": [*(members or []), *([self.bot_user_id] if bot_member else [])],
+            "posting_restricted": posting_restricted,
         }
         with self.lock:
             self.channels[channel_id] = chan

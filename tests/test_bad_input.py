@@ -63,14 +63,19 @@ def test_chinese_and_emoji_titles_are_kept(env: Env) -> None:
 
 
 def test_user_text_cannot_ping_channel(env: Env) -> None:
-    env.req("new Tell <!channel> and <!here|here> & <!everyone> <@U0BOB|bob> x")
+    # The driver sends it as Slack does: `&amp;`, `&lt;Beta&gt;`, the mentions as markup.
+    env.req("new Tell <!channel> and <!here|here> & <!everyone> <Beta> <@U0BOB|bob> x")
     card = env.channel()[-1]
     # Slack parses mentions in mrkdwn and in the fallback text; plain_text shows them literally.
     shown = texts(card["blocks"], kinds=("mrkdwn",)) + "\n" + card["text"]
     for ping in ("<!channel>", "<!here", "<!everyone>"):
         assert ping not in shown
-    assert "&lt;!channel&gt;" in shown and "&amp;" in shown
-    assert "Tell <!channel>" in texts(card["blocks"], kinds=("plain_text",))
+    # Stored plain, shown escaped once: `&amp;` (never `&amp;amp;`), `&lt;Beta&gt;`.
+    assert "Tell @channel and here &amp; @everyone &lt;Beta&gt; x" in shown
+    assert "&amp;amp;" not in shown
+    assert "Tell @channel and here & @everyone <Beta> x" in texts(
+        card["blocks"], kinds=("plain_text",)
+    )
     assert not [
         c for c in env.ws.calls if c.args.get("link_names") or c.args.get("parse") == "full"
     ]

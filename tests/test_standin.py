@@ -124,8 +124,9 @@ def test_history_and_replies(standin: tuple[Workspace, Served], client: WebClien
     assert [m["text"] for m in hist["messages"]] == ["parent"]
     replies = client.conversations_replies(channel=PRODUCT, ts=parent["ts"])
     assert [m["text"] for m in replies["messages"]] == ["parent", "child"]
-    assert (
-        client.conversations_replies(channel=PRODUCT, ts=child["ts"])["messages"][0]["text"]
-        == "child"
-    )
+    # Asked with a reply's ts, Slack answers with the whole thread, parent first.
+    of_reply = client.conversations_replies(channel=PRODUCT, ts=child["ts"], limit=1)
+    assert [m["text"] for m in of_reply["messages"]] == ["parent"] and of_reply["has_more"]
+    of_reply = client.conversations_replies(channel=PRODUCT, ts=child["ts"])
+    assert [m["text"] for m in of_reply["messages"]] == ["parent", "child"]
     assert WebApi  # type: ignore[truthy-function]  # the WSGI app under test

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
 
 
 class Posted(Protocol):
@@ -21,7 +25,22 @@ class Posted(Protocol):
 
 
 def find_posted(client: WebClient, channel: str, claim: Posted) -> str | None:
-    """The ts of the message carrying this row's dedupe key in its metadata, if Slack has it."""
+    """The ts of the message carrying this row's dedupe key in its metadata, if Slack has it.
+
+    A public channel teamloop posts in without being a member (chat:write.public) can't be
+    read (`not_in_channel`): then nothing can be checked and None is returned, so the row is
+    sent again (at most one duplicate there, rather than a digest lost for good).
+    """
+    try:
+        return _find_posted(client, channel, claim)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "not_in_channel":
+            raise
+        log.warning("outbox %s: can't read %s to check; sending again", claim.dedupe_key, channel)
+        return None
+
+
+def _find_posted(client: WebClient, channel: str, claim: Posted) -> str | None:
     assert claim.uncertain_since is not None
     oldest = f"{claim.uncertain_since.timestamp() - 60:.6f}"
     cursor = None

@@ -10,6 +10,7 @@ from dateutil.relativedelta import weekday as rd_weekday
 from bot.errors import InvalidInput
 from bot.parsing import dates
 from bot.parsing.dates import DATE_HINT, DateOrder
+from bot.parsing.slack_text import echo
 
 __all__ = ["DATE_HINT", "DateOrder", "parse_date", "parse_ref", "parse_user", "starts_like_date"]
 
@@ -90,4 +91,4 @@ def parse_ref(token: str, prefix: str) -> int:
         raw = raw[len(prefix) + 1 :]
     if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 9 and int(raw) > 0:
         return int(raw)
-    raise InvalidInput(f"`{shorten(token)}` is not an id. Type it like `{prefix}-12`.")
+    raise InvalidInput(f"`{echo(token)}` is not an id. Type it like `{prefix}-12`.")

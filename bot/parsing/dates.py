@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import InvalidInput
+from bot.parsing.slack_text import echo
 
 if TYPE_CHECKING:
     from dateparser.date import DateDataParser
@@ -149,9 +150,9 @@ def parse_date(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -> d
 
 
 def _keep(text: str) -> str:
-    # The user's text is echoed in an error: keep it whole unless it is very long.
-    text = " ".join(text.split())
-    return text if len(text) <= 60 else text[:59] + "…"
+    # The user's text is echoed in an error: keep it whole unless it is very long, and
+    # never let it form a mention or a link (Slack's markup read as plain, then escaped).
+    return echo(" ".join(text.split()), 60)
 
 
 def _shortcut(words: str, today: date) -> DateRead | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.errors import InvalidInput
 from bot.parsing.common import parse_user
+from bot.parsing.slack_text import plain
 
 TEXT_MAX = 3000
 KINDS = ("idea", "problem", "praise", "question")
@@ -55,7 +56,7 @@ def split_item(raw: str, *, example: str) -> ItemText:
         else:
             break
         words.pop()
-    text = " ".join(words).strip()
+    text = plain(" ".join(words)).strip()
     if not text:
         raise InvalidInput(f"Say what it is about. Type `{example}`.")
     if len(text) > TEXT_MAX:

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.errors import InvalidInput
-from bot.parsing.common import parse_user, shorten, starts_like_date
+from bot.parsing.common import parse_user, starts_like_date
 from bot.parsing.dates import DateContext, DateOrder, DateRead, read_date
+from bot.parsing.slack_text import echo, plain
 from storage.statuses import CLOSED_REQUIREMENT, RequirementStatus
 
 TITLE_MAX = 200
@@ -88,7 +89,8 @@ def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -
             i += used
         elif tok.startswith("@") and len(tok) > 1:
             raise InvalidInput(
-                f"I can't tell who `{tok[:40]}` is. Pick the person from Slack's @-autocomplete "
+                f"I can't tell who `{echo(tok, 40)}` is. Pick the person from Slack's "
+                "@-autocomplete "
                 "so the mention turns blue."
             )
         else:
@@ -96,7 +98,7 @@ def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -
         i += 1
     if len(capture.labels) > LABELS_MAX:
         raise InvalidInput(f"At most {LABELS_MAX} labels per requirement.")
-    capture.title = validate_title(" ".join(title))
+    capture.title = validate_title(plain(" ".join(title)))
     return capture
 
 
@@ -116,8 +118,8 @@ def _longest_date(tokens: list[str], start: int, *, context: DateContext) -> tup
     kept = tokens[: start - 1] + tokens[start + size :]
     retry = " ".join([*kept, "due", "friday"])
     raise InvalidInput(
-        f"I couldn't read `due {shorten(unread, 40)}` as a date. Try `due friday` or "
-        f"`due 2026-12-04`, e.g. `/req new {shorten(retry, 150)}`. Nothing was saved."
+        f"I couldn't read `due {echo(unread, 40)}` as a date. Try `due friday` or "
+        f"`due 2026-12-04`, e.g. `/req new {echo(retry, 150)}`. Nothing was saved."
     )
 
 
@@ -168,7 +170,7 @@ def parse_status(text: str) -> RequirementStatus:
     key = _STATUS_ALIASES.get(key.replace("_", ""), key)
     if key in STATUSES:
         return RequirementStatus(key)
-    raise InvalidInput(f"`{shorten(text)}` is not a status. Use one of: {', '.join(STATUSES)}.")
+    raise InvalidInput(f"`{echo(text)}` is not a status. Use one of: {', '.join(STATUSES)}.")
 
 
 @dataclass
@@ -209,7 +211,5 @@ def parse_list_filter(text: str) -> ListFilter:
             try:
                 flt.status = parse_status(tok)
             except InvalidInput:
-                raise InvalidInput(
-                    f"I don't know the filter `{shorten(tok)}`. {LIST_HINT}"
-                ) from None
+                raise InvalidInput(f"I don't know the filter `{echo(tok)}`. {LIST_HINT}") from None
     return flt

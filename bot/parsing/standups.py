@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import InvalidInput
 from bot.parsing.blockers import is_blocker
+from bot.parsing.slack_text import echo, plain
 from bot.scheduling.recurrence import CODES, DAILY, WEEKDAYS, parse_hhmm
 
 DEFAULT_QUESTIONS = (
@@ -63,11 +64,13 @@ def parse_days(text: str) -> str:
 def parse_time(text: str) -> str:
     """`9:30` or `09:30` as "09:30"."""
     if not re.fullmatch(r"\d{1,2}:\d{2}", text.strip()):
-        raise InvalidInput(f"`{text}` is not a time. Use 24-hour HH:MM, like `09:30`.")
+        raise InvalidInput(f"`{echo(text)}` is not a time. Use 24-hour HH:MM, like `09:30`.")
     try:
         at = parse_hhmm(text.strip())
     except ValueError as exc:
-        raise InvalidInput(f"`{text}` is not a time. Use 24-hour HH:MM, like `09:30`.") from exc
+        raise InvalidInput(
+            f"`{echo(text)}` is not a time. Use 24-hour HH:MM, like `09:30`."
+        ) from exc
     return f"{at.hour:02d}:{at.minute:02d}"
 
 
@@ -77,7 +80,7 @@ def parse_zone(text: str) -> str:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInput(
-            f"`{text}` is not a time zone. Use an IANA name like `Europe/Berlin`, "
+            f"`{echo(text)}` is not a time zone. Use an IANA name like `Europe/Berlin`, "
             f"or `{MEMBER_ZONES}` for each person's own zone."
         ) from exc
     return text
@@ -136,7 +139,7 @@ def away_reason(*, emoji: str, text: str, expiration: int, now: datetime) -> str
 
 def parse_questions(text: str) -> list[str]:
     """`q1 | q2 | q3` as a list (1 to 5 questions, each up to 150 characters)."""
-    questions = [q.strip() for q in text.split("|") if q.strip()]
+    questions = [q.strip() for q in plain(text).split("|") if q.strip()]
     if not questions:
         raise InvalidInput(
             "Give the questions separated by |, e.g. "

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.parsing.slack_text import escape
+
+__all__ = ["escape"]
+
 Block = dict[str, Any]
 
 MAX_MESSAGE_BLOCKS = 50
@@ -17,11 +21,6 @@ OPTION_TEXT_MAX = 75
 MODAL_TITLE_MAX = 24
 CONTEXT_TEXT_MAX = 2000
 FALLBACK_TEXT_MAX = 3000
-
-
-def escape(text: str) -> str:
-    """Escape user text for mrkdwn: `&`, `<`, `>` only, so it can never form a mention."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def truncate(text: str, limit: int) -> str:

@@ -243,11 +243,25 @@ def anonymous_switch() -> Block:
 
 
 def capture_modal(
-    kind: str, *, channel_id: str, text: str, source_ts: str | None, author_id: str | None
+    kind: str,
+    *,
+    channel_id: str,
+    text: str,
+    source_ts: str | None,
+    author_id: str | None,
+    thread_ts: str | None = None,
 ) -> dict[str, Any]:
-    """The feedback or blocker form, prefilled from a message."""
+    """The feedback or blocker form, prefilled from a message (`text` is plain).
+
+    `thread_ts` is the message's thread parent (the confirmation goes there).
+    """
     is_feedback = kind == "feedback"
-    meta = {"channel": channel_id, "source_ts": source_ts, "author": author_id}
+    meta = {
+        "channel": channel_id,
+        "source_ts": source_ts,
+        "author": author_id,
+        "thread": thread_ts or source_ts,
+    }
     body = text_input(ActionId.ITEM_TEXT, "What is it about?", multiline=True)
     if text:
         body["initial_value"] = truncate(text, 3000)
@@ -292,6 +306,11 @@ def capture_modal(
         "private_metadata": encode(meta),
         "blocks": blocks,
     }
+
+
+def card_text(ref: str, text: str) -> str:
+    """A card's top-level `text`: Slack notifies with it, so user text is escaped here too."""
+    return f"{ref}: {escape(truncate(text, 100))}"
 
 
 def confirmation(ref: str, text: str, command: str) -> str:

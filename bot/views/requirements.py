@@ -256,13 +256,19 @@ def modal(
     description: str = "",
     source_channel_id: str | None = None,
     source_ts: str | None = None,
+    thread_ts: str | None = None,
     similar: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The capture form (from `/req new` alone or the message shortcut); `similar` lines
-    (already escaped mrkdwn) say which open requirements look like the prefilled title."""
+    (already escaped mrkdwn) say which open requirements look like the prefilled title.
+
+    `thread_ts` is the thread parent's ts of the message (its own ts when top level): the
+    confirmation goes into that thread.
+    """
     meta: dict[str, Any] = {"channel": channel_id}
     if source_ts:
         meta.update(source_channel=source_channel_id, source_ts=source_ts)
+        meta.update(thread=thread_ts or source_ts)
     title_input: Block = {
         "type": "plain_text_input",
         "action_id": ActionId.REQ_TITLE,

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import InvalidInput
 from bot.parsing.anonymous import Verdict, split_first
 from bot.parsing.items import KINDS
+from bot.parsing.slack_text import plain
 from bot.services import anonymous
 from bot.views import anonymous as views
 from bot.views.blocks import Block
@@ -109,7 +110,7 @@ def anonymous_verb(call: Call, verdict: Verdict, word: str, rest: str) -> Block 
         call.context,
         call.client,
         channel_id=call.actor.channel_id,
-        text=after if kind else rest,
+        text=plain(after if kind else rest),  # stored as read, like every item
         kind=kind,
         answer=lambda body: respond(**body, replace_original=False),
         error=ephemeral(respond),
@@ -119,7 +120,8 @@ def anonymous_verb(call: Call, verdict: Verdict, word: str, rest: str) -> Block 
 
 def replies(call: Call) -> Block | None:
     """`/feedback replies <code> [reply]` (the sender), `/feedback replies AN-XXXXXX` (a lead)."""
-    code, text = split_first(call.rest)
+    code, raw = split_first(call.rest)
+    text = plain(raw)
     if not code:
         raise InvalidInput(REPLIES_USAGE)
     deps, team_id, today = call.deps, team_of(call.context), call.now.date()

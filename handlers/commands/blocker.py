@@ -8,14 +8,14 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
-from bot.parsing.common import parse_ref, shorten
+from bot.parsing.common import parse_ref
 from bot.parsing.items import split_item
 from bot.services import blockers
 from bot.views import items as views
 from bot.views.blocks import Block, message
 from handlers import slack_api
 from handlers.commands import search as search_cmd
-from handlers.commands.router import Call, Verb, route
+from handlers.commands.router import ALREADY_DONE, Call, Verb, route
 from handlers.common import ephemeral
 
 
@@ -30,6 +30,8 @@ def capture(call: Call) -> Block:
     """`/blocker <text> [REQ-n] [@owner]`: record it and post its card."""
     item = split_item(call.text, example="/blocker Waiting on API keys REQ-3 @bob")
     with call.transaction() as session:
+        if not call.first_time(session):
+            return message(ALREADY_DONE)
         blk = blockers.create(
             session=session,
             actor=call.actor,
@@ -39,7 +41,7 @@ def capture(call: Call) -> Block:
             requirement_number=item.requirement,
         )
     return message(
-        f"{blk.ref}: {shorten(blk.text, 100)}",
+        views.card_text(blk.ref, blk.text),
         views.blocker_card(blk, call.now),
         in_channel=True,
     )

@@ -17,6 +17,7 @@ from bot.views import reminders as views
 from bot.views import standups as standup_views
 from bot.views.blocks import Block, message
 from bot.views.items import help_message
+from handlers import slack_api
 from handlers.commands.router import Call, Verb, route
 from handlers.common import deps_of, ephemeral
 
@@ -31,16 +32,36 @@ def handle_digest(
     route(VERBS, ack, command, context, client, respond)
 
 
-def now(call: Call) -> Block:
-    """Post the digest now (built after the ack: the chart takes a moment)."""
+def now(call: Call) -> None:
+    """Post the digest now, after the ack: first whether the bot can post here at all (so a
+    digest that would die in the outbox is never promised), then the digest is queued."""
     deps = deps_of(call.context)
+    answer = ephemeral(call.respond)
 
     def work() -> None:
+        slack_api.require_reach(
+            call.client, call.actor.channel_id, read=False, user=call.actor.user_id
+        )
         with deps.transaction() as session:
             digest_post.post_now(session=session, actor=call.actor, now=deps.clock.now())
+        answer("Putting this channel's digest together; it will appear here in a moment.")
 
-    deps.defer(work, answer=ephemeral(call.respond))
-    return message("Putting this channel's digest together; it will appear here in a moment.")
+    deps.defer(work, answer=answer)
+
+
+def _set_later(call: Call, kind: str, weekdays: str, local_time: str, zone: str, done: str) -> None:
+    """After the ack: only where teamloop can post (no schedule that could never post), save
+    the schedule, then answer `done`."""
+    answer = ephemeral(call.respond)
+
+    def work() -> None:
+        slack_api.require_reach(
+            call.client, call.actor.channel_id, read=False, user=call.actor.user_id
+        )
+        _set(call, kind, weekdays, local_time, zone)
+        answer(done)
+
+    deps_of(call.context).defer(work, answer=answer)
 
 
 def _set(call: Call, kind: str, weekdays: str, local_time: str, zone: str) -> None:
@@ -56,7 +77,7 @@ def _set(call: Call, kind: str, weekdays: str, local_time: str, zone: str) -> No
         )
 
 
-def schedule(call: Call) -> Block:
+def schedule(call: Call) -> None:
     """`schedule <weekday> <HH:MM> [<zone>]`."""
     if not call.args:
         raise InvalidInput(f"When? Type `{SCHEDULE_USAGE}`.")
@@ -66,11 +87,9 @@ def schedule(call: Call) -> Block:
     when = parse_when(call.args, default_zone=call.actor.zone.key, usage=SCHEDULE_USAGE)
     if when.zone is None:
         raise InvalidInput(f"Give a time zone like Europe/Berlin: `{SCHEDULE_USAGE}`.")
-    _set(call, "digest", weekday, when.local_time, when.zone)
     day = calendar.day_name[CODES.index(weekday)]
-    return message(
-        f"The weekly digest will be posted here on {day} at {when.local_time} ({when.zone})."
-    )
+    done = f"The weekly digest will be posted here on {day} at {when.local_time} ({when.zone})."
+    _set_later(call, "digest", weekday, when.local_time, when.zone, done)
 
 
 def off(call: Call) -> Block:
@@ -84,7 +103,7 @@ def _off(call: Call, kind: str) -> None:
         schedules.turn_off(session=session, actor=call.actor, kind=kind, now=call.now)
 
 
-def reminders(call: Call) -> Block:
+def reminders(call: Call) -> Block | None:
     """`reminders <HH:MM> [<zone>]` or `reminders off`."""
     if call.args[:1] == ["off"]:
         _off(call, "reminders")
@@ -94,8 +113,9 @@ def reminders(call: Call) -> Block:
     when = parse_when(call.args, default_zone=call.actor.zone.key, usage=REMINDERS_USAGE)
     if when.zone is None:
         raise InvalidInput(f"Give a time zone like Europe/Berlin: `{REMINDERS_USAGE}`.")
-    _set(call, "reminders", DAILY, when.local_time, when.zone)
-    return message(f"Daily reminders will run at {when.local_time} ({when.zone}).")
+    done = f"Daily reminders will run at {when.local_time} ({when.zone})."
+    _set_later(call, "reminders", DAILY, when.local_time, when.zone, done)
+    return None
 
 
 def holidays(call: Call) -> Block:

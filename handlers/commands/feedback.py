@@ -10,7 +10,6 @@ from slack_sdk import WebClient
 from bot.deps import Session
 from bot.errors import InvalidInput
 from bot.parsing.anonymous import split_first, verdict
-from bot.parsing.common import shorten
 from bot.parsing.items import KINDS, split_item
 from bot.services import duplicates, feedback
 from bot.services.actor import Actor
@@ -19,7 +18,7 @@ from bot.views import items as views
 from bot.views.blocks import Block, message
 from handlers.commands import search as search_cmd
 from handlers.commands.anonymous import anonymous_verb, replies
-from handlers.commands.router import Call, Verb, route
+from handlers.commands.router import ALREADY_DONE, Call, Verb, route
 
 
 def handle_feedback(
@@ -44,6 +43,8 @@ def capture(call: Call) -> Block | None:
     if item.owner_id:
         raise InvalidInput("Feedback has no owner; leave out the @mention, or use `/blocker`.")
     with call.transaction() as session:
+        if not call.first_time(session):
+            return message(ALREADY_DONE)
         fb = feedback.create(
             session=session,
             actor=call.actor,
@@ -61,7 +62,7 @@ def capture(call: Call) -> Block | None:
     blocks = views.feedback_card(fb, linked=linked)
     if suggested is not None:
         blocks += dup_views.suggestion_blocks(fb.number, suggested)
-    return message(f"{fb.ref}: {shorten(fb.text, 100)}", blocks, in_channel=True)
+    return message(views.card_text(fb.ref, fb.text), blocks, in_channel=True)
 
 
 def list_recent(call: Call) -> Block | None:

@@ -11,9 +11,10 @@ from slack_sdk import WebClient
 
 from bot.deps import Session
 from bot.errors import InvalidInput
-from bot.parsing.common import parse_ref, parse_user, shorten
+from bot.parsing.common import parse_ref, parse_user
 from bot.parsing.dates import DateContext, read_date, say_date
 from bot.parsing.requirements import parse_capture, parse_list_filter, parse_priority, parse_status
+from bot.parsing.slack_text import echo, plain
 from bot.services import duplicates
 from bot.services import requirements as reqs
 from bot.services.requirements import AdminCheck
@@ -23,7 +24,7 @@ from bot.views.blocks import Block, context, message
 from handlers import slack_api
 from handlers.commands import search as search_cmd
 from handlers.commands.merge import verb_merge
-from handlers.commands.router import Call, route
+from handlers.commands.router import ALREADY_DONE, Call, route
 from handlers.common import deps_of, ephemeral
 
 
@@ -57,6 +58,8 @@ def verb_new(call: Call) -> Block | None:
     cap = parse_capture(call.rest, today=ctx.today, order=ctx.order)
     now = call.now
     with call.transaction() as session:
+        if not call.first_time(session):
+            return message(ALREADY_DONE)
         got = duplicates.capture(
             session=session,
             actor=call.actor,
@@ -123,7 +126,7 @@ def verb_close(call: Call) -> Block | None:
     if reason and reason[0].lower() in ("done", "rejected", "reject"):
         outcome = parse_status(reason[0])
         reason = reason[1:]
-    why = " ".join(reason) or None
+    why = plain(" ".join(reason)) or None
     _after_ack(
         call,
         "is closed",
@@ -196,9 +199,7 @@ def verb_due(call: Call) -> Block:
     with call.transaction() as session:
         req = reqs.set_due(session=session, actor=call.actor, now=call.now, number=number, due=due)
     what = f"is due {say_date(due, today=call.today)}"
-    return _updated(
-        req, call, what + (f" (`{shorten(said, 40)}` {read.note})" if read.note else "")
-    )
+    return _updated(req, call, what + (f" (`{echo(said, 40)}` {read.note})" if read.note else ""))
 
 
 def verb_vote(call: Call) -> Block:

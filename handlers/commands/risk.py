@@ -8,12 +8,12 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
-from bot.parsing.common import parse_ref, shorten
+from bot.parsing.common import parse_ref
 from bot.parsing.items import parse_score, split_item
 from bot.services import risks
 from bot.views import items as views
 from bot.views.blocks import Block, message
-from handlers.commands.router import Call, Verb, route
+from handlers.commands.router import ALREADY_DONE, Call, Verb, route
 
 
 def handle_risk(
@@ -31,6 +31,8 @@ def risk_new(call: Call) -> Block:
         " ".join(words), example="/risk new Vendor API may slip likelihood 4 impact 5"
     )
     with call.transaction() as session:
+        if not call.first_time(session):
+            return message(ALREADY_DONE)
         risk = risks.create(
             session=session,
             actor=call.actor,
@@ -40,7 +42,7 @@ def risk_new(call: Call) -> Block:
             impact=impact,
             owner_id=item.owner_id,
         )
-    return message(f"{risk.ref}: {shorten(risk.text, 100)}", views.risk_card(risk), in_channel=True)
+    return message(views.card_text(risk.ref, risk.text), views.risk_card(risk), in_channel=True)
 
 
 def risk_list(call: Call) -> Block:

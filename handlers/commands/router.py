@@ -17,9 +17,10 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps, Session
-from bot.parsing.common import shorten
 from bot.parsing.dates import DateContext
-from bot.services import people
+from bot.parsing.slack_text import echo, normalize
+from bot.parsing.verbs import looks_like_verb, nearest
+from bot.services import deliveries, people
 from bot.services.actor import Actor
 from bot.views.blocks import Block, message
 from handlers import slack_api
@@ -51,6 +52,16 @@ class Call:
         """One unit of work: `with call.transaction() as session: svc.fn(session=session, …)`."""
         with self.deps.transaction() as session:
             yield session
+
+    def first_time(self, session: Session) -> bool:
+        """Record this invocation's trigger id in `session`'s transaction; False when the
+        same command was delivered before (its create must not run twice)."""
+        return deliveries.first_time(
+            session=session,
+            team_id=self.actor.team_id,
+            key=f"trigger:{self.trigger_id}" if self.trigger_id else None,
+            now=self.now,
+        )
 
     @property
     def now(self) -> datetime:
@@ -97,7 +108,7 @@ def parse_call(
     command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> tuple[str, Call]:
     """The verb (first word, lower case) and the rest of a slash command."""
-    text = (command.get("text") or "").strip()
+    text = normalize(command.get("text") or "").strip()
     verb, _, rest = text.partition(" ")
     actor = actor_of(context, user_id=command["user_id"], channel_id=command["channel_id"])
     call = Call(
@@ -113,6 +124,21 @@ def parse_call(
     return verb.lower(), call
 
 
+ALREADY_DONE = "Already saved: Slack delivered this command twice, and it counts once."
+
+
+def unknown_verb(
+    name: str, verb: str, typed: str, verbs: Mapping[str, Verb], default: Verb | None
+) -> str:
+    """The answer to an unknown verb: the nearest one, and what was typed, so nothing is lost."""
+    guess = nearest(verb, verbs)
+    hint = f"Did you mean `{name} {guess}`? " if guess else ""
+    kept = f"You typed: `{name} {echo(typed, 300)}`. "
+    if default is not None:
+        kept += f"To record it as it is, start it with other words than `{echo(verb)}`. "
+    return f"I don't know `{name} {echo(verb)}`. {hint}{kept}Type `{name} help` for the verbs."
+
+
 def route(
     verbs: Mapping[str, Verb],
     ack: Ack,
@@ -122,15 +148,20 @@ def route(
     respond: Respond,
     *,
     default: Verb | None = None,
+    words_only: bool = False,
 ) -> None:
-    """Run the command's verb (`help` when none) and ack with its answer."""
+    """Run the command's verb (`help` when none) and ack with its answer.
+
+    Text that starts like a verb the command lacks is refused with the nearest verb, not
+    handed to `default`, unless `words_only` (every word is a search word, as in `/search`).
+    """
     verb, call = parse_call(command, context, client, respond)
     handler = verbs.get(verb or "help")
-    if handler is None and default is not None:
+    guessed = not words_only and looks_like_verb(call.text.split(), verbs)
+    if handler is None and default is not None and not guessed:
         handler = default
     if handler is None:
-        name = command.get("command", "")
-        ack(message(f"I don't know `{name} {shorten(verb)}`. Type `{name} help` for the verbs."))
+        ack(message(unknown_verb(command.get("command", ""), verb, call.text, verbs, default)))
         return
     answer = handler(call)
     if answer is None:

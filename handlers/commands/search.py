@@ -12,6 +12,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
+from bot.parsing.slack_text import plain
 from bot.services import search
 from bot.views.blocks import Block, message
 from bot.views.search import results_message
@@ -30,7 +31,16 @@ def handle_search(
     ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """`/search <words>` (or `/search help`): every word is a search word."""
-    route({"help": show_help}, ack, command, context, client, respond, default=search_all)
+    route(
+        {"help": show_help},
+        ack,
+        command,
+        context,
+        client,
+        respond,
+        default=search_all,
+        words_only=True,
+    )
 
 
 def show_help(call: Call) -> Block | None:
@@ -59,6 +69,7 @@ def verb(kinds: Sequence[str]) -> Callable[[Call], Block | None]:
 
 def start(call: Call, query: str, kinds: Sequence[str]) -> None:
     """Check the words now (a mistake is answered in the ack), then search after the ack."""
+    query = plain(query)  # Slack's escaped text, read as the person typed it
     if not search.terms(query):
         example = search.EXAMPLES.get(tuple(kinds), "/search invoices csv")
         raise InvalidInput(f"Search for what? Type `{example}`.")

@@ -9,8 +9,8 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput, NotFound
-from bot.parsing.common import shorten
 from bot.parsing.dates import read_date, say_date
+from bot.parsing.slack_text import echo
 from bot.parsing.standups import parse_questions, parse_when
 from bot.services import standup_runs, standups
 from bot.views import standups as views
@@ -45,7 +45,11 @@ def schedule(call: Call) -> None:
     when = parse_when(call.args, default_zone=deps.settings.zone.key)
 
     def work() -> Block:
-        members = slack_api.refresh_members(call.client, deps, call.actor)
+        # Nothing is scheduled where prompts' threads could never be posted.
+        slack_api.require_reach(
+            call.client, call.actor.channel_id, read=True, user=call.actor.user_id
+        )
+        members, skipped = slack_api.refresh_members(call.client, deps, call.actor)
         with call.transaction() as session:
             sched = standups.configure(
                 session=session, actor=call.actor, now=call.now, when=when, members=members
@@ -54,7 +58,8 @@ def schedule(call: Call) -> None:
             state = standups.status(session=session, actor=call.actor, now=call.now)
         zone = "each person's own time zone" if when.zone is None else when.zone
         return message(
-            f"Standup set: {views.describe(sched.weekdays)} at {sched.local_time}, {zone}.",
+            f"Standup set: {views.describe(sched.weekdays)} at {sched.local_time}, {zone}."
+            + slack_api.skipped_note(skipped),
             standups.status_blocks(state),
         )
 
@@ -79,16 +84,19 @@ def now(call: Call) -> None:
         )  # a clear answer before the ack when there is no standup
 
     def work() -> str:
-        slack_api.refresh_members(call.client, deps, call.actor)
+        slack_api.require_reach(
+            call.client, call.actor.channel_id, read=True, user=call.actor.user_id
+        )
+        _members, skipped = slack_api.refresh_members(call.client, deps, call.actor)
         with call.transaction() as session:
             sched = standups.get(session=session, actor=call.actor)
         with deps.transaction() as session:
             _run, queued = standup_runs.start_now(session=session, schedule=sched, now=call.now)
+        note = slack_api.skipped_note(skipped)
         if not queued:
-            return "Everyone has been asked today already (or is away)."
-        return (
-            f"Asked {queued} {'person' if queued == 1 else 'people'}; answers go to a thread here."
-        )
+            return "Everyone has been asked today already (or is away)." + note
+        people = "person" if queued == 1 else "people"
+        return f"Asked {queued} {people}; answers go to a thread here." + note
 
     _later(call, work)
 
@@ -115,7 +123,7 @@ def away(call: Call) -> Block:
     until = read.value
     with call.transaction() as session:
         standups.set_away(session=session, actor=call.actor, now=call.now, until=until)
-    how = f" (`{shorten(' '.join(words), 40)}` {read.note})" if read.note else ""
+    how = f" (`{echo(' '.join(words), 40)}` {read.note})" if read.note else ""
     return message(
         f"Enjoy! No standup prompts until {say_date(until, today=call.today)} (included){how}. "
         "`/standup back` undoes it."

@@ -10,6 +10,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.ids import Reaction
+from bot.parsing.messages import message_text
 from bot.services import blockers, duplicates, feedback
 from bot.services import requirements as reqs
 from bot.views import duplicates as dup_views
@@ -27,8 +28,10 @@ def fetch_message(client: WebClient, channel: str, ts: str) -> dict[str, Any] | 
     for msg in found.get("messages") or []:
         if msg.get("ts") == ts:
             return dict(msg)
+    # Asked with a reply's ts, Slack answers with the whole thread, parent first: ask from
+    # the reply on, so the parent and the reply are the first two.
     replies = client.conversations_replies(
-        channel=channel, ts=ts, latest=ts, inclusive=True, limit=1
+        channel=channel, ts=ts, oldest=ts, inclusive=True, limit=2
     )
     for msg in replies.get("messages") or []:
         if msg.get("ts") == ts:
@@ -61,7 +64,7 @@ def handle_reaction(event: dict[str, Any], context: BoltContext, client: WebClie
                 session=session,
                 actor=actor,
                 now=deps.clock.now(),
-                text=msg.get("text") or "",
+                text=message_text(msg),
                 source_channel_id=channel,
                 source_ts=ts,
                 permalink=permalink,
@@ -110,7 +113,7 @@ def handle_item_reaction(event: dict[str, Any], context: BoltContext, client: We
         common = {
             "actor": actor,
             "now": deps.clock.now(),
-            "text": msg.get("text") or "",
+            "text": message_text(msg),
             "source_channel_id": channel,
             "source_ts": ts,
             "permalink": permalink,

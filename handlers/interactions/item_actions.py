@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -13,7 +11,8 @@ from bot.deps import Deps
 from bot.errors import InvalidInput
 from bot.ids import ActionId
 from bot.parsing.common import parse_ref
-from bot.services import blockers, feedback, items, risks
+from bot.parsing.messages import message_text
+from bot.services import blockers, deliveries, feedback, items, risks
 from bot.services.actor import Actor
 from bot.views import items as views
 from bot.views import requirements as req_views
@@ -22,10 +21,14 @@ from handlers import slack_api
 from handlers.common import (
     action_of,
     actor_of,
+    day_of,
+    delivery_key,
     deps_of,
     ephemeral,
     form_values,
+    metadata_of,
     number_of,
+    whole,
 )
 from handlers.events.home import publish_home
 from handlers.interactions.anon_actions import is_anonymous_form, submit_form_anonymously
@@ -77,8 +80,14 @@ def handle_link_button(
 def _modal_actor(
     body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> tuple[Actor, dict[str, Any]]:
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = metadata_of(view)
     return actor_of(context, user_id=body["user"]["id"], channel_id=meta.get("channel", "")), meta
+
+
+def _first_time(session: Any, deps: Deps, actor: Actor, body: dict[str, Any]) -> bool:
+    return deliveries.first_time(
+        session=session, team_id=actor.team_id, key=delivery_key(body), now=deps.clock.now()
+    )
 
 
 def _req_number_or_none(raw: str | None) -> int | None:
@@ -106,7 +115,7 @@ def handle_link_submit(
             session=session,
             actor=actor,
             now=deps.clock.now(),
-            number=int(meta["fb"]),
+            number=whole(meta.get("fb")),
             requirement_number=number,
         )
     ack()
@@ -197,12 +206,12 @@ def handle_risk_submit(
             session=session,
             actor=actor,
             now=deps.clock.now(),
-            number=int(meta["risk"]),
-            likelihood=int(state.get(ActionId.RSK_LIKELIHOOD) or 3),
-            impact=int(state.get(ActionId.RSK_IMPACT) or 3),
+            number=whole(meta.get("risk")),
+            likelihood=whole(state.get(ActionId.RSK_LIKELIHOOD) or 3, high=5, field="likelihood"),
+            impact=whole(state.get(ActionId.RSK_IMPACT) or 3, high=5, field="impact"),
             owner_id=state.get(ActionId.ITEM_OWNER),
             mitigation=state.get(ActionId.RSK_MITIGATION) or "",
-            review_date=date.fromisoformat(review) if review else None,
+            review_date=day_of(review, field="review"),
         )
     ack()
 
@@ -230,9 +239,10 @@ def _open_capture(kind: str, ack: Ack, shortcut: dict[str, Any], client: WebClie
         view=views.capture_modal(
             kind,
             channel_id=channel,
-            text=msg.get("text") or "",
+            text=message_text(msg),
             source_ts=shortcut.get("message_ts") or msg.get("ts"),
             author_id=msg.get("user"),
+            thread_ts=msg.get("thread_ts"),
         ),
     )
 
@@ -259,6 +269,9 @@ def handle_feedback_submit(
         return
     source_ts = meta.get("source_ts")
     with deps.transaction() as session:
+        if not _first_time(session, deps, actor, body):
+            ack()  # the same submit pressed twice: the first one created it
+            return
         fb = feedback.create(
             session=session,
             actor=actor,
@@ -271,7 +284,7 @@ def handle_feedback_submit(
             source_ts=source_ts,
         )
     ack()
-    _confirm_capture(deps, client, actor, fb, source_ts, command="/feedback list")
+    _confirm_capture(deps, client, actor, fb, meta, command="/feedback list")
 
 
 def handle_blocker_submit(
@@ -283,6 +296,9 @@ def handle_blocker_submit(
     state = form_values(view)
     source_ts = meta.get("source_ts")
     with deps.transaction() as session:
+        if not _first_time(session, deps, actor, body):
+            ack()  # the same submit pressed twice: the first one created it
+            return
         blk = blockers.create(
             session=session,
             actor=actor,
@@ -295,7 +311,7 @@ def handle_blocker_submit(
             source_ts=source_ts,
         )
     ack()
-    _confirm_capture(deps, client, actor, blk, source_ts, command="/blocker list")
+    _confirm_capture(deps, client, actor, blk, meta, command="/blocker list")
 
 
 def _confirm_capture(
@@ -303,11 +319,13 @@ def _confirm_capture(
     client: WebClient,
     actor: Actor,
     item: feedback.Feedback | blockers.Blocker,
-    source_ts: str | None,
+    meta: dict[str, Any],
     *,
     command: str,
 ) -> None:
-    """After the ack: keep the message's permalink and confirm in its thread."""
+    """After the ack: keep the message's permalink and confirm in its thread (the parent's)."""
+    source_ts = meta.get("source_ts")
+    thread_ts = meta.get("thread") or source_ts
 
     def confirm() -> None:
         if source_ts:
@@ -319,7 +337,7 @@ def _confirm_capture(
         slack_api.post(
             client,
             channel=actor.channel_id,
-            thread_ts=source_ts,
+            thread_ts=thread_ts,
             text=views.confirmation(item.ref, item.text, command),
         )
 

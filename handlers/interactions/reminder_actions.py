@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -13,7 +12,7 @@ from bot.ids import ActionId
 from bot.services import nudges
 from bot.views import reminders as views
 from handlers import slack_api
-from handlers.common import actor_of, deps_of, ephemeral, form_values
+from handlers.common import actor_of, deps_of, ephemeral, form_values, metadata_of
 
 
 def _target(body: dict[str, Any]) -> tuple[str, str]:
@@ -73,7 +72,7 @@ def handle_reassign_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
     """Give the item its new owner; the person who reassigned it is told."""
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = metadata_of(view)
     owner = form_values(view).get(ActionId.REM_OWNER)
     if not owner:
         raise InvalidInput("Pick the new owner.", field="owner")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +15,7 @@ from bot.services.actor import Actor
 from bot.views import requirements as views
 from bot.views.blocks import message
 from handlers import slack_api
-from handlers.common import action_of, deps_of, ephemeral, number_of
+from handlers.common import action_of, deps_of, ephemeral, metadata_of, number_of, whole
 
 
 def _on_card(
@@ -97,6 +96,10 @@ def handle_status(
     _on_card(ack, body, context, respond, change)
 
 
+# A pager goes at most this far (a forged huge offset is refused, not queried).
+PAGER_MAX = 100_000
+
+
 def handle_page(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     """Previous/next page of a listing."""
     ack()
@@ -104,13 +107,13 @@ def handle_page(ack: Ack, body: dict[str, Any], context: BoltContext, respond: R
     deps = deps_of(context)
 
     def work() -> None:
-        pager = json.loads(action.get("value") or "{}")
-        words = pager.get("q", "").split() if pager.get("v") == "search" else []
-        flt = parse_list_filter("all" if words else pager.get("q", ""))
+        pager = metadata_of({"private_metadata": action.get("value")})
+        offset = whole(pager.get("o"), low=0, high=PAGER_MAX)
+        query = str(pager.get("q") or "")
+        words = query.split() if pager.get("v") == "search" else []
+        flt = parse_list_filter("all" if words else query)
         with deps.transaction() as session:
-            page = reqs.find(
-                session=session, actor=actor, flt=flt, words=words, offset=int(pager["o"])
-            )
+            page = reqs.find(session=session, actor=actor, flt=flt, words=words, offset=offset)
         answer = views.listing_message(
             page, pager=pager, mine=flt.mine, today=actor.today(deps.clock.now())
         )

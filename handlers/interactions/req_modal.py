@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -14,13 +12,15 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import InvalidInput
 from bot.ids import ActionId, BlockId
 from bot.parsing.common import first_line
+from bot.parsing.messages import message_text
 from bot.parsing.requirements import parse_label
-from bot.services import duplicates
+from bot.parsing.slack_text import normalize
+from bot.services import deliveries, duplicates
 from bot.services import requirements as reqs
 from bot.views import duplicates as dup_views
 from bot.views import requirements as views
 from handlers import slack_api
-from handlers.common import actor_of, deps_of
+from handlers.common import actor_of, day_of, delivery_key, deps_of, metadata_of
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def handle_capture_shortcut(
     it); the permalink is fetched on submit."""
     ack()
     msg = shortcut.get("message") or {}
-    text = msg.get("text") or ""
+    text = message_text(msg)
     channel = (shortcut.get("channel") or {}).get("id", "")
     actor = actor_of(context, user_id=shortcut["user"]["id"], channel_id=channel)
     with deps_of(context).transaction() as session:
@@ -45,13 +45,17 @@ def handle_capture_shortcut(
             description=text,
             source_channel_id=channel,
             source_ts=shortcut.get("message_ts") or msg.get("ts"),
+            thread_ts=msg.get("thread_ts"),
             similar=[dup_views.looks_like(s) for s in alike],
         ),
     )
 
 
 def _value(state: dict[str, Any], block: str, action: str) -> dict[str, Any]:
-    return (state.get(block) or {}).get(action) or {}
+    found = dict((state.get(block) or {}).get(action) or {})
+    if isinstance(found.get("value"), str):
+        found["value"] = normalize(found["value"])  # typed text: only stray spaces cleaned
+    return found
 
 
 def _labels(raw: str | None) -> list[str]:
@@ -70,13 +74,18 @@ def handle_modal_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
     """Validate and store; errors show on the field, the card is posted after the ack."""
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = metadata_of(view)
     state = (view.get("state") or {}).get("values") or {}
     user_id = body["user"]["id"]
     actor = actor_of(context, user_id=user_id, channel_id=meta.get("channel", ""))
     deps = deps_of(context)
     due_raw = _value(state, BlockId.REQ_DUE, ActionId.REQ_DUE).get("selected_date")
     with deps.transaction() as session:
+        if not deliveries.first_time(
+            session=session, team_id=actor.team_id, key=delivery_key(body), now=deps.clock.now()
+        ):
+            ack()  # the same submit pressed twice: the first one created it
+            return
         req = reqs.create(
             session=session,
             actor=actor,
@@ -91,7 +100,7 @@ def handle_modal_submit(
                 or {}
             ).get("value"),
             owner_id=_value(state, BlockId.REQ_OWNER, ActionId.REQ_OWNER).get("selected_user"),
-            due=date.fromisoformat(due_raw) if due_raw else None,
+            due=day_of(due_raw, field="due"),
             labels=_labels(_value(state, BlockId.REQ_LABELS, ActionId.REQ_LABELS).get("value")),
             source_channel_id=meta.get("source_channel"),
             source_ts=meta.get("source_ts"),
@@ -109,7 +118,7 @@ def handle_modal_submit(
             slack_api.post(
                 client,
                 channel=req.source_channel_id,
-                thread_ts=req.source_ts,
+                thread_ts=meta.get("thread") or req.source_ts,
                 text=views.confirmation(updated),
                 blocks=views.card(updated, today=today),
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -14,11 +13,19 @@ from bot.parsing.standups import MEMBER_ZONES, When, parse_questions, parse_zone
 from bot.services import standup_runs, standups
 from bot.views import standups as views
 from handlers import slack_api
-from handlers.common import actor_of, deps_of, ephemeral, form_values, team_of
+from handlers.common import (
+    actor_of,
+    deps_of,
+    ephemeral,
+    form_values,
+    metadata_of,
+    team_of,
+    whole,
+)
 
 
 def _run_id(body: dict[str, Any]) -> int:
-    return int(body["actions"][0]["value"])
+    return whole(body["actions"][0].get("value"))
 
 
 def handle_answer_button(
@@ -75,7 +82,7 @@ def handle_answer_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
     """Record the answers; the thread reply and counts follow through the outbox."""
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = metadata_of(view)
     values = form_values(view)
     count = sum(1 for key in values if key.startswith(ActionId.STANDUP_Q))
     answers = [str(values.get(f"{ActionId.STANDUP_Q}{n}") or "") for n in range(count)]
@@ -84,7 +91,7 @@ def handle_answer_submit(
         standup_runs.answer(
             session=session,
             team_id=team_of(context),
-            run_id=int(meta["run"]),
+            run_id=whole(meta.get("run")),
             user_id=body["user"]["id"],
             answers=answers,
             now=deps.clock.now(),
@@ -96,7 +103,7 @@ def handle_setup_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
     """Save the settings form: checked here, stored after the ack (it asks Slack for zones)."""
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = metadata_of(view)
     actor = actor_of(context, user_id=body["user"]["id"], channel_id=meta.get("channel", ""))
     values = form_values(view)
     days = values.get(ActionId.SU_DAYS) or []
@@ -115,7 +122,7 @@ def handle_setup_submit(
     except InvalidInput as exc:
         raise InvalidInput(exc.message, field=BlockId.SU_QUESTIONS) from exc
     when = When(",".join(days), str(values.get(ActionId.SU_TIME) or "09:30"), zone)
-    reminder = int(values.get(ActionId.SU_REMINDER) or 120)
+    reminder = whole(values.get(ActionId.SU_REMINDER) or 120, low=0, high=24 * 60)
     ack()
     deps = deps_of(context)
 
