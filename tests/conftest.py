@@ -83,6 +83,22 @@ def _pg_schema_url(base: str, schema: str) -> str:
     return f"{base}{sep}options=-csearch_path%3D{schema},public"
 
 
+def _trigram_in_public(conn: Any) -> None:
+    """pg_trgm once per database, in `public`: the search migration's CREATE EXTENSION would
+    otherwise put it in the first test schema, where every other test (and a run interrupted
+    before its DROP SCHEMA) could not see it, and its DROP would take it from the others."""
+    where = conn.execute(
+        text(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+            " WHERE e.extname = 'pg_trgm'"
+        )
+    ).scalar()
+    if where is None:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+    elif where != "public":
+        conn.execute(text("ALTER EXTENSION pg_trgm SET SCHEMA public"))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
     """A migrated, empty database: a SQLite file, or a fresh PostgreSQL schema."""
@@ -99,6 +115,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
     schema = "t_" + uuid.uuid4().hex[:12]
     admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:
+        _trigram_in_public(conn)
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     url = _pg_schema_url(PG_URL, schema)
     upgrade(url)
