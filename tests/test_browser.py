@@ -198,7 +198,9 @@ def test_advance_time_and_read_the_digest(page: Any, sandbox: Sandbox) -> None:
         expect(step).to_be_enabled(timeout=30_000)  # the step ran what became due and sent it
     digest = messages.locator(".msg", has_text="Weekly digest").last
     expect(digest).to_contain_text("1 blocker open (+1)")
-    expect(page.locator("#clock-now")).to_contain_text("Mon")
+    # On a working day: a digest due before the channel's first item was a week old comes the
+    # next working morning instead (see README, "Weekly digest"), so not always on the Monday.
+    expect(page.locator("#clock-now")).to_contain_text(re.compile(r"^(Mon|Tue|Wed|Thu|Fri)"))
     shot(page, "1-digest-arrived")
     digest.locator(".replies").click()
     chart = page.locator("#thread img")
