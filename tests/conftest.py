@@ -6,7 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -73,8 +73,15 @@ def moved_real_clock(pytestconfig: pytest.Config) -> Iterator[datetime | None]:
 
 @pytest.fixture
 def sandbox_start(pytestconfig: pytest.Config) -> datetime:
-    """The instant the browser sandbox's clock starts at: `--today`, else SANDBOX_START."""
-    return _today(pytestconfig) or SANDBOX_START
+    """The instant the browser sandbox's clock starts at: `--today`, else SANDBOX_START.
+
+    A weekend `--today` starts on the Monday after: quiet by default holds `/standup now`'s
+    prompts until a working day, and the browser tests answer them at once.
+    """
+    start = _today(pytestconfig) or SANDBOX_START
+    while start.weekday() >= 5:
+        start += timedelta(days=1)
+    return start
 
 
 def _pg_schema_url(base: str, schema: str) -> str:
