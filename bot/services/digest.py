@@ -91,7 +91,14 @@ def build(
         feedback_by_kind=dict(sorted(Counter(f.kind for f in fb).items())),
         most_linked=_most_linked(session, team_id, channel_id),
         most_voted=voted[:3],
-        standups=_standups(session, team_id, channel_id, since, until, zone),
+        standups=participation(
+            session=session,
+            team_id=team_id,
+            channel_id=channel_id,
+            since=since,
+            until=until,
+            zone=zone,
+        ),
         risks_open=risks,
         reviews_overdue=[r for r in risks if r.review_date and r.review_date < today],
         weeks=_weeks(session, team_id, channel_id, until, zone),
@@ -240,20 +247,11 @@ def participation(
     until: datetime,
     zone: ZoneInfo,
 ) -> Standups | None:
-    """Standup participation in the runs finished in (since, until]; None without a standup."""
-    return _standups(session, team_id, channel_id, since, until, zone)
+    """Standup participation in the runs finished in (since, until]; None without a standup.
 
-
-def _standups(
-    session: Session,
-    team_id: str,
-    channel_id: str,
-    since: datetime,
-    until: datetime,
-    zone: ZoneInfo,
-) -> Standups | None:
-    """Participation in the runs finished in the period: local days from the previous
-    digest's day up to the day before this one (today's run may still be answered)."""
+    Runs count from the previous digest's local day up to the day before this one (today's
+    run may still be answered).
+    """
     sched = session.scalar(
         select(Schedule).where(
             Schedule.team_id == team_id,
