@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     teamloop_send_attempts: int = Field(default=5, ge=1)
     teamloop_send_lease: float = Field(default=60.0, gt=0)
     teamloop_tick_seconds: float = Field(default=20.0, gt=0)
+    # Digests and reminders due at one instant start spread over this many seconds (each
+    # channel at its own fixed offset), so 09:00 is not one burst of writes.
+    teamloop_tick_spread: float = Field(default=300.0, ge=0, le=3600)
+    # Days finished outbox rows, processed event ids and old reminder log rows are kept.
+    teamloop_retention_days: int = Field(default=30, ge=1)
     # Production: web worker processes, and the key that encrypts OAuth tokens at rest.
     teamloop_web_workers: int = Field(default=2, ge=1, le=64)
     teamloop_encryption_key: str | None = None

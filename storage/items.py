@@ -57,6 +57,9 @@ class Blocker(Base):
             "team_id", "source_channel_id", "source_ts", name="uq_blockers_source_message"
         ),
         Index("ix_blockers_team_channel_status", "team_id", "channel_id", "status"),
+        # Home tab: blockers a person reported or owns.
+        Index("ix_blockers_team_reporter", "team_id", "reporter_id"),
+        Index("ix_blockers_team_owner", "team_id", "owner_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +94,7 @@ class Risk(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "number", name="uq_risks_team_number"),
         Index("ix_risks_team_channel_status", "team_id", "channel_id", "status"),
+        Index("ix_risks_team_owner", "team_id", "owner_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

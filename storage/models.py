@@ -96,6 +96,8 @@ class Requirement(Base):
         ),
         Index("ix_requirements_team_channel_status", "team_id", "channel_id", "status"),
         Index("ix_requirements_team_owner", "team_id", "owner_id"),
+        # Home tab and `/req list mine` look up owner OR requester (one index each side).
+        Index("ix_requirements_team_requester", "team_id", "requester_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,6 +167,8 @@ class ProcessedEvent(Base):
     """Events API deliveries already handled (Slack re-delivers; dedupe on event_id)."""
 
     __tablename__ = "processed_events"
+    # The retention purge deletes by age.
+    __table_args__ = (Index("ix_processed_events_received", "received_at"),)
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
@@ -17,6 +17,9 @@ class ReminderLog(Base):
     __tablename__ = "reminder_log"
     __table_args__ = (
         UniqueConstraint("team_id", "rule", "item", "day", name="uq_reminder_log_once_a_day"),
+        # A run reads the log of its channel's items at once; the purge deletes by age.
+        Index("ix_reminder_log_team_item", "team_id", "item", "sent_to"),
+        Index("ix_reminder_log_at", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

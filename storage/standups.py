@@ -30,6 +30,8 @@ class Person(Base):
     # Epoch seconds; 0 means the status does not expire.
     status_expiration: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime]
+    # The bot's DM with them (conversations.open), kept so a restart doesn't reopen it.
+    dm_channel_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class Away(Base):

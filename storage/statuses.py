@@ -60,6 +60,11 @@ class OutboxStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# Outbox rows that are finished for good: the retention purge may delete them once old (the
+# one list of them; a status added later, e.g. an expiry, belongs here if it is final too).
+OUTBOX_FINISHED = (OutboxStatus.SENT, OutboxStatus.DEAD, OutboxStatus.CANCELLED)
+
+
 class OccurrenceStatus(StrEnum):
     """What became of one occurrence of a schedule (running only inside its transaction)."""
 

@@ -16,8 +16,9 @@ from bot.scheduling.leadership import Leadership
 from bot.scheduling.occurrences import TickReport, tick
 from bot.scheduling.registry import Kind, Registry
 from bot.scheduling.ticker import Ticker
-from bot.services import defaults, digest_post, reminders, standup_runs
+from bot.services import defaults, digest_post, reminders, retention, standup_runs
 from storage.db import transaction
+from storage.maintenance import refresh_statistics
 
 
 def default_registry() -> Registry:
@@ -25,8 +26,9 @@ def default_registry() -> Registry:
     registry = Registry()
     # A standup prompt two hours late is noise: people have started their day.
     registry.register(Kind("standup", timedelta(hours=2), standup_runs.on_occurrence))
-    registry.register(Kind("reminders", timedelta(hours=10), reminders.run))
-    registry.register(Kind("digest", timedelta(hours=12), digest_post.on_occurrence))
+    # Channel work due at one instant is spread (TEAMLOOP_TICK_SPREAD); prompts are not.
+    registry.register(Kind("reminders", timedelta(hours=10), reminders.run, spread=True))
+    registry.register(Kind("digest", timedelta(hours=12), digest_post.on_occurrence, spread=True))
     return registry
 
 
@@ -52,25 +54,29 @@ class Jobs:
     tick_every: float = 20.0
     zone: str = "UTC"
     oauth: bool = False
+    spread: timedelta = timedelta(0)
+    retention: timedelta = timedelta(days=30)
 
     def tick(self) -> TickReport | None:
         """Record and run due occurrences, if this replica is the ticker."""
         if not self.leadership.held():
             return None
-        return self._tick()
+        return self._tick(spread=self.spread)
 
-    def _tick(self) -> TickReport:
+    def _tick(self, *, spread: timedelta = timedelta(0)) -> TickReport:
         now = self.clock.now()
         with transaction(self.sessions) as session:
             defaults.ensure(session=session, zone=self.zone, now=now)
-        return tick(sessions=self.sessions, registry=self.registry, now=now)
+        return tick(sessions=self.sessions, registry=self.registry, now=now, spread=spread)
 
     def deliver(self, *, linger: float = 0.0) -> Report:
         """Send what the outbox has due."""
         return self.sender.deliver(linger=linger)
 
     def run_due(self, *, linger: float) -> tuple[TickReport, Report]:
-        """One tick as of now (whoever holds the ticker lock), then deliver."""
+        """One tick as of now (whoever holds the ticker lock), then deliver.
+
+        Unspread: `jobs run-due` runs every occurrence due at that instant, as documented."""
         ticked = self._tick()
         return ticked, self.deliver(linger=linger)
 
@@ -82,6 +88,34 @@ class Jobs:
 
         return purge_states(self.sessions.kw["bind"], now=self.clock.now())
 
+    def upkeep(self) -> dict[str, int]:
+        """Daily (and at start): planner statistics, then the retention purge, a small batch
+        per transaction. Returns rows deleted per table."""
+        refresh_statistics(self.sessions.kw["bind"])
+        return self.purge()
+
+    def purge(self) -> dict[str, int]:
+        """Delete what is older than the retention and done (bot.services.retention)."""
+        before = self.clock.now() - self.retention
+        deleted = {"outbox": 0, "processed_events": 0, "reminder_log": 0}
+        for name, purge in (
+            ("outbox", retention.purge_outbox),
+            ("processed_events", retention.purge_events),
+        ):
+            while True:
+                with transaction(self.sessions) as session:
+                    count = purge(session=session, before=before)
+                deleted[name] += count
+                if count < retention.BATCH:
+                    break
+        with self.sessions() as session:
+            ids = retention.old_reminders(session=session, before=before)
+        for start in range(0, len(ids), retention.BATCH):
+            with transaction(self.sessions) as session:
+                chunk = ids[start : start + retention.BATCH]
+                deleted["reminder_log"] += retention.delete_reminders(session=session, ids=chunk)
+        return deleted
+
     def ticker(self) -> Ticker:
         """The background scheduler running tick, deliver and housekeeping."""
         return Ticker(
@@ -90,6 +124,7 @@ class Jobs:
             clock=self.clock,
             tick_every=self.tick_every,
             maintain=self.maintain,
+            upkeep=self.upkeep,
             interrupt=self.sender.stop,
         )
 
@@ -124,4 +159,6 @@ def build_jobs(
         tick_every=settings.teamloop_tick_seconds,
         zone=settings.zone.key,
         oauth=settings.oauth_enabled,
+        spread=timedelta(seconds=settings.teamloop_tick_spread),
+        retention=timedelta(days=settings.teamloop_retention_days),
     )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,14 +46,37 @@ def _duration(delta: timedelta) -> str:
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
 
 
-def tick(*, sessions: sessionmaker[Session], registry: Registry, now: datetime) -> TickReport:
-    """Record every occurrence due in (last tick, now] and run it, each in one transaction."""
+def offset(*, team_id: str, channel_id: str, spread: timedelta) -> timedelta:
+    """A channel's fixed place within `spread`: the same every time and on every replica
+    (a hash of the channel, not a random draw), so its work starts at one known instant."""
+    millis = int(spread.total_seconds() * 1000)
+    if millis <= 0:
+        return timedelta(0)
+    return timedelta(milliseconds=zlib.crc32(f"{team_id}:{channel_id}".encode()) % millis)
+
+
+def tick(
+    *,
+    sessions: sessionmaker[Session],
+    registry: Registry,
+    now: datetime,
+    spread: timedelta = timedelta(0),
+) -> TickReport:
+    """Record every occurrence due in (last tick, now] and run it, each in one transaction.
+
+    With `spread`, an occurrence of a kind registered with `spread=True` runs once `now`
+    reaches its instant plus its channel's offset (`offset`); the window looks back `spread`
+    so none is missed, and one already recorded is left alone (the UNIQUE constraint would
+    refuse it anyway)."""
     with transaction(sessions) as session:
         state = session.get(SchedulerState, WATERMARK)
         since = state.at if state else None
         schedules = session.execute(
             select(
                 Schedule.id,
+                Schedule.team_id,
+                Schedule.channel_id,
+                Schedule.kind,
                 Schedule.weekdays,
                 Schedule.local_time,
                 Schedule.zones,
@@ -62,12 +86,32 @@ def tick(*, sessions: sessionmaker[Session], registry: Registry, now: datetime) 
             # An uninstalled workspace keeps its schedules but nothing fires for it.
             .where(~exists().where(Workspace.team_id == Schedule.team_id, _uninstalled))
         ).all()
-    due: dict[tuple[int, datetime], str] = {}
+        recorded: set[tuple[int, datetime]] = set()
+        if spread and since is not None:
+            recorded = {
+                (sid, at)
+                for sid, at in session.execute(
+                    select(Occurrence.schedule_id, Occurrence.due_at).where(
+                        Occurrence.due_at > since - spread, Occurrence.due_at <= now
+                    )
+                )
+            }
+    due: dict[tuple[int, datetime], tuple[str, datetime]] = {}
     for sched in schedules:
-        for when, zone in _due(sched, since=since, now=now):
-            due.setdefault((sched.id, when), zone)
+        kind = registry.kinds.get(sched.kind)
+        lag, back = timedelta(0), timedelta(0)
+        if spread and kind is not None and kind.spread:
+            lag = offset(team_id=sched.team_id, channel_id=sched.channel_id, spread=spread)
+            back = spread
+        start = since - back if since is not None else None
+        for when, zone in _due(sched, since=start, now=now):
+            if when + lag > now or (sched.id, when) in recorded:
+                continue  # its turn comes at a later tick, or it has run
+            due.setdefault((sched.id, when), (zone, when + lag))
     report = TickReport()
-    for (schedule_id, when), zone in sorted(due.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+    for (schedule_id, when), (zone, _turn) in sorted(
+        due.items(), key=lambda kv: (kv[1][1], kv[0][0])
+    ):
         _fire(
             sessions,
             registry,

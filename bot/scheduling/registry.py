@@ -29,6 +29,9 @@ class Kind:
     name: str
     catch_up: timedelta
     handler: OccurrenceHandler
+    # Per-channel work that may start a few minutes after its instant, at a fixed offset per
+    # channel (bot.scheduling.occurrences.offset), so one instant is not one burst of writes.
+    spread: bool = False
 
 
 @dataclass

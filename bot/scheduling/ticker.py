@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class Ticker:
-    """APScheduler running the fixed set of interval jobs: tick and deliver."""
+    """APScheduler running the fixed set of interval jobs: tick, deliver, maintain, upkeep."""
 
     def __init__(
         self,
@@ -30,10 +30,11 @@ class Ticker:
         tick_every: float = 20.0,
         deliver_every: float = 1.0,
         maintain: Callable[[], Any] | None = None,
+        upkeep: Callable[[], Any] | None = None,
         interrupt: Callable[[], Any] | None = None,
     ) -> None:
         self._tick, self._deliver, self.clock = tick, deliver, clock
-        self._maintain = maintain
+        self._maintain, self._upkeep = maintain, upkeep
         # Asks a running delivery to wrap up, so stopping never waits for a whole fan-out.
         self._interrupt = interrupt
         self.tick_every, self.deliver_every = tick_every, deliver_every
@@ -70,6 +71,16 @@ class Ticker:
                 seconds=3600,
                 id="maintain",
                 next_run_time=first + timedelta(minutes=1),
+            )
+        if self._upkeep is not None:
+            # Statistics and the retention purge: at start (a fresh store has no statistics
+            # yet), then daily. Small transactions, so it never holds up the tick or a capture.
+            self.scheduler.add_job(
+                self._guarded(self._upkeep),
+                "interval",
+                seconds=86_400,
+                id="upkeep",
+                next_run_time=first + timedelta(seconds=5),
             )
         self.scheduler.start()
 

@@ -16,17 +16,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.outbox import store as outbox
 from bot.readmodels import Nudge
 from bot.services import calendar, people, streaks
+from bot.services.reminder_claims import Claims
 from bot.views import reminders as views
-from storage.db import insert_ignore
 from storage.items import Blocker, Risk
 from storage.models import Requirement
-from storage.reminders import ReminderLog, ReminderStop, Snooze
+from storage.reminders import ReminderStop, Snooze
 from storage.scheduling import Occurrence, Schedule
 from storage.statuses import CLOSED_REQUIREMENT, BlockerStatus, RiskStatus
 
@@ -95,6 +95,13 @@ def run(*, session: Session, schedule: Schedule, occurrence: Occurrence, now: da
             found.slots[to] = at
         return True
 
+    # The log of this channel's items, read at once; today's claims written in one INSERT.
+    blockers = _open_blockers(session, team, channel)
+    reqs = _open_requirements(session, team, channel)
+    risks = _open_risks(session, team, channel)
+    claims = Claims(session=session, team_id=team, today=today, now=now)
+    claims.load([b.ref for b in blockers] + [r.ref for r in reqs] + [k.ref for k in risks])
+
     def once(
         rule: str,
         item: str,
@@ -106,37 +113,24 @@ def run(*, session: Session, schedule: Schedule, occurrence: Occurrence, now: da
         recipient, outside their time, already said today, or not due on the cadence."""
         if item in snoozed or (item, to) in stopped or not may_reach(to):
             return False
-        last_day, last_at, sent = session.execute(
-            select(func.max(ReminderLog.day), func.max(ReminderLog.at), func.count())
-            .where(ReminderLog.team_id == team, ReminderLog.rule == rule)
-            # Per recipient: a new owner hears about the item as news.
-            .where(ReminderLog.item == item, ReminderLog.sent_to == to)
-        ).one()
         is_dm = to[:1] in ("U", "W")
         cadence = gaps or (DM_GAPS if is_dm else CHANNEL_GAPS)
-        news = changed is not None and last_at is not None and changed > last_at
-        if not news and not escalation_due(int(sent), last_day, today, cadence):
-            return False
-        values = {
-            "team_id": team,
-            "rule": rule,
-            "item": item,
-            "day": today,
-            "sent_to": to,
-            "at": now,
-        }
-        return (
-            insert_ignore(session, ReminderLog, values, conflict=["team_id", "rule", "item", "day"])
-            is not None
-        )
 
-    _blockers(session, team, channel, now, limits, once, found)
-    _requirements(session, team, channel, now, today, limits, once, found)
-    _risks(session, team, channel, today, limits, once, found)
+        def due(sent: int, last_day: date | None, last_at: datetime | None) -> bool:
+            # Per recipient: a new owner hears about the item as news.
+            news = changed is not None and last_at is not None and changed > last_at
+            return news or escalation_due(sent, last_day, today, cadence)
+
+        return claims.claim(rule, item, to, due)
+
+    _blockers(blockers, channel, now, limits, once, found)
+    _requirements(reqs, channel, now, today, limits, once, found)
+    _risks(risks, today, limits, once, found)
     streaks.check(
         session=session, schedule=schedule, today=today, now=now, streak=limits["standup_streak"],
         once=once, found=found, never_again=NEVER_AGAIN,
     )  # fmt: skip
+    claims.flush()
     return _queue(session, schedule, occurrence, today, now, found)
 
 
@@ -145,24 +139,49 @@ def _snoozed(session: Session, team_id: str, now: datetime) -> set[str]:
     return set(rows)
 
 
+def _open_blockers(session: Session, team: str, channel: str) -> list[Blocker]:
+    return list(
+        session.scalars(
+            select(Blocker)
+            .where(
+                Blocker.team_id == team,
+                Blocker.channel_id == channel,
+                Blocker.status == BlockerStatus.OPEN,
+            )
+            .order_by(Blocker.opened_at)
+        )
+    )
+
+
+def _open_requirements(session: Session, team: str, channel: str) -> list[Requirement]:
+    return list(
+        session.scalars(
+            select(Requirement)
+            .where(Requirement.team_id == team, Requirement.channel_id == channel)
+            .where(Requirement.status.not_in(CLOSED_REQUIREMENT))
+            .order_by(Requirement.due_date, Requirement.number)
+        )
+    )
+
+
+def _open_risks(session: Session, team: str, channel: str) -> list[Risk]:
+    return list(
+        session.scalars(
+            select(Risk).where(
+                Risk.team_id == team, Risk.channel_id == channel, Risk.status == RiskStatus.OPEN
+            )
+        )
+    )
+
+
 def _blockers(
-    session: Session,
-    team: str,
+    open_rows: list[Blocker],
     channel: str,
     now: datetime,
     limits: dict[str, int],
     once: Any,
     found: Found,
 ) -> None:
-    open_rows = session.scalars(
-        select(Blocker)
-        .where(
-            Blocker.team_id == team,
-            Blocker.channel_id == channel,
-            Blocker.status == BlockerStatus.OPEN,
-        )
-        .order_by(Blocker.opened_at)
-    )
     for blk in open_rows:
         days = (now - blk.opened_at).days
         who = blk.owner_id or blk.reporter_id
@@ -173,8 +192,7 @@ def _blockers(
 
 
 def _requirements(
-    session: Session,
-    team: str,
+    rows: list[Requirement],
     channel: str,
     now: datetime,
     today: date,
@@ -184,12 +202,6 @@ def _requirements(
 ) -> None:
     soon = today + timedelta(days=limits["due_within_days"])
     unowned_before = now - timedelta(days=limits["unowned_days"])
-    rows = session.scalars(
-        select(Requirement)
-        .where(Requirement.team_id == team, Requirement.channel_id == channel)
-        .where(Requirement.status.not_in(CLOSED_REQUIREMENT))
-        .order_by(Requirement.due_date, Requirement.number)
-    )
     for req in rows:
         due = req.due_date
         owner = req.owner_id
@@ -210,19 +222,12 @@ def _requirements(
 
 
 def _risks(
-    session: Session,
-    team: str,
-    channel: str,
+    rows: list[Risk],
     today: date,
     limits: dict[str, int],
     once: Any,
     found: Found,
 ) -> None:
-    rows = session.scalars(
-        select(Risk).where(
-            Risk.team_id == team, Risk.channel_id == channel, Risk.status == RiskStatus.OPEN
-        )
-    )
     for risk in rows:
         review_due = risk.review_date is not None and risk.review_date < today
         if not review_due and risk.score < limits["risk_score"]:
