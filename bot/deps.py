@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
@@ -59,6 +60,32 @@ class Worker(ThreadPoolExecutor):
                 raise TimeoutError(f"{len(not_done)} background tasks still running")
 
 
+class PrivacyCache:
+    """Which channels are private, as Slack last said (conversations.info), for `ttl`
+    seconds: the Home tab and search ask about the same few channels on every open.
+
+    A channel made private is kept out of other places within `ttl`; a failed answer is
+    not cached (the caller treats unknown as private)."""
+
+    def __init__(self, ttl: float = 300.0, timer: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.timer = ttl, timer
+        self._seen: dict[str, tuple[bool, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, channel: str) -> bool | None:
+        """True/False while fresh, None when Slack must be asked."""
+        with self._lock:
+            found = self._seen.get(channel)
+        if found is None or found[1] < self.timer():
+            return None
+        return found[0]
+
+    def put(self, channel: str, private: bool) -> None:
+        """Remember Slack's answer for `ttl` seconds."""
+        with self._lock:
+            self._seen[channel] = (private, self.timer() + self.ttl)
+
+
 @dataclass
 class Deps:
     """Shared by every listener through bolt's context (`context["deps"]`)."""
@@ -69,6 +96,7 @@ class Deps:
     worker: Worker
     # Multi-workspace installs (OAuth); None with a single bot token.
     installs: InstallationStore | None = None
+    privacy: PrivacyCache = field(default_factory=PrivacyCache)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -14,7 +14,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.deps import Deps
+from bot.deps import Deps, PrivacyCache
 from bot.errors import CannotReach
 from bot.services import people
 from bot.services.actor import Actor
@@ -98,15 +98,22 @@ def admin_check(client: WebClient) -> Callable[[str], bool]:
     return is_admin
 
 
-def privacy_check(client: WebClient) -> Callable[[str], bool]:
-    """Ask Slack whether a channel is private (cached per check; unknown counts as private)."""
+def privacy_check(client: WebClient, known: PrivacyCache | None = None) -> Callable[[str], bool]:
+    """Ask Slack whether a channel is private (cached per check, and in `known` for a few
+    minutes across requests; unknown counts as private and is asked again next time)."""
     cache: dict[str, bool] = {}
 
     def is_private(channel: str) -> bool:
         if channel not in cache:
+            fresh = known.get(channel) if known is not None else None
+            if fresh is not None:
+                cache[channel] = fresh
+                return fresh
             try:
                 info = client.conversations_info(channel=channel).get("channel") or {}
                 cache[channel] = bool(info.get("is_private"))
+                if known is not None:
+                    known.put(channel, cache[channel])
             except SlackApiError:
                 cache[channel] = True  # unknown: keep it out of the Home tab
         return cache[channel]

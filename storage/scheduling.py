@@ -94,6 +94,9 @@ class OutboxMessage(Base):
     # A file to upload (files_upload_v2) instead of a post; `text` is its comment.
     file: Mapped[bytes | None] = mapped_column(LargeBinary)
     file_name: Mapped[str | None] = mapped_column(String(200))
+    # A file the sender draws before uploading it (bot.outbox.render), e.g. the digest's
+    # chart: drawing is heavy work, kept out of the tick's transactions.
+    render: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # If this row goes dead: {"of_key": key, "text": …, "blocks": …} to apply instead.
     fallback: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[OutboxStatus] = mapped_column(

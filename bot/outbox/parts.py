@@ -60,6 +60,7 @@ class Claim:
     edit_of: str | None
     file: bytes | None
     file_name: str | None
+    render: dict[str, Any] | None
     text: str
     blocks: list[dict[str, Any]] | None
     attempts: int

@@ -27,8 +27,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.outbox import store
+from bot.outbox.dms import DmChannels
 from bot.outbox.parts import Claim, Limits, Report, outbox_client
 from bot.outbox.recovery import find_posted
+from bot.outbox.render import draw
 from storage.db import transaction
 from storage.scheduling import OutboxMessage
 from storage.statuses import OutboxStatus
@@ -65,7 +67,7 @@ class Sender:
         self.sleep = sleep
         self.name = f"sender-{uuid.uuid4().hex[:8]}"
         self.backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5, jitter=RandomJitter())
-        self._dm: dict[tuple[str, str], str] = {}
+        self._dm = DmChannels(sessions=sessions, clock=clock)
         self._paused: dict[str, float] = {}
         # Last local send per channel: a send delayed on this machine pushes the next one back.
         self._last_send: dict[str, float] = {}
@@ -179,6 +181,7 @@ class Sender:
             edit_of=row.edit_of,
             file=row.file,
             file_name=row.file_name,
+            render=row.render,
             text=row.text,
             blocks=row.blocks,
             attempts=row.attempts,
@@ -213,7 +216,7 @@ class Sender:
                     report.add("sent")
                     return
                 claim = replace(claim, thread_ts=ts)
-            if claim.file is not None:
+            if claim.file is not None or claim.render is not None:
                 self._upload(client, claim, channel)
                 report.add("sent")
                 return
@@ -251,8 +254,9 @@ class Sender:
         Files carry no metadata, so an upload whose outcome was unknown is simply tried again.
         """
         channel = channel or self._open_dm(client, claim)
+        content = claim.file if claim.render is None else draw(claim.render)
         response = client.files_upload_v2(
-            content=claim.file,
+            content=content,
             filename=claim.file_name or "file",
             title=claim.file_name,
             channel=channel,
@@ -300,6 +304,10 @@ class Sender:
             report.add("rate_limited")
         elif status >= 500 or error in TRANSIENT:
             self._failed(claim, channel, error, report, uncertain=None)
+        elif error == "channel_not_found" and _is_dm(claim):
+            log.warning("outbox %s: the stored DM is gone; opening it again", claim.dedupe_key)
+            self._forget_dm(claim)
+            self._failed(claim, None, error, report, uncertain=None, forget_channel=True)
         else:
             log.error("outbox %s: Slack refused it (%s); not retrying", claim.dedupe_key, error)
             self._failed(claim, channel, error, report, uncertain=None, final=True)
@@ -329,11 +337,10 @@ class Sender:
         return self._clients[token]
 
     def _open_dm(self, client: WebClient, claim: Claim) -> str:
-        key = (claim.team_id, claim.target)
-        if key not in self._dm:
-            opened = client.conversations_open(users=claim.target)
-            self._dm[key] = str(opened["channel"]["id"])
-        return self._dm[key]
+        return self._dm.channel(client, team_id=claim.team_id, user_id=claim.target)
+
+    def _forget_dm(self, claim: Claim) -> None:
+        self._dm.forget(team_id=claim.team_id, user_id=claim.target)
 
     def _pause(self, team_id: str, seconds: float) -> None:
         until = self.timer() + seconds
@@ -370,6 +377,7 @@ class Sender:
         *,
         uncertain: float | None,
         final: bool = False,
+        forget_channel: bool = False,
     ) -> None:
         with transaction(self.sessions) as session:
             row = store.owned(session, row_id=claim.id, claimer=self.name)
@@ -377,7 +385,7 @@ class Sender:
                 return
             row.attempts += 1
             row.last_error = error[:2000]
-            row.channel_id = row.channel_id or channel
+            row.channel_id = None if forget_channel else row.channel_id or channel
             row.claimed_by = row.lease_until = None
             if uncertain is not None and row.uncertain_since is None:
                 row.uncertain_since = datetime.fromtimestamp(uncertain, UTC)
@@ -397,3 +405,8 @@ class Sender:
             row.status = OutboxStatus.PENDING
             row.next_attempt_at = self.clock.now() + timedelta(seconds=wait_s)
             report.add("retried")
+
+
+def _is_dm(claim: Claim) -> bool:
+    """A post to a person (its channel is the DM the sender opens), not a reply or an edit."""
+    return claim.target[:1] in ("U", "W") and not (claim.thread_key or claim.edit_of)

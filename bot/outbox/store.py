@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from storage.db import insert_ignore
 from storage.scheduling import OutboxMessage, SendPace
+from storage.standups import Person
 from storage.statuses import OutboxStatus
 
 WORKSPACE_KEY = "*"
@@ -119,12 +120,14 @@ def enqueue(
     occurrence_id: int | None = None,
     file: bytes | None = None,
     file_name: str | None = None,
+    render: dict[str, Any] | None = None,
     fallback: dict[str, Any] | None = None,
 ) -> bool:
     """Queue a message for `target` (a channel, or a user for a DM); False if already queued.
 
     With `thread_key`, the message is a reply in the thread of that outbox message. With
-    `file`, it is an upload (text is its comment); `fallback` is an edit applied if it dies.
+    `file`, it is an upload (text is its comment); with `render`, an upload of what the sender
+    draws from it (bot.outbox.render); `fallback` is an edit applied if it dies.
     """
     values = {
         "team_id": team_id,
@@ -142,6 +145,7 @@ def enqueue(
         "created_at": now,
         "file": file,
         "file_name": file_name,
+        "render": render,
         "fallback": fallback,
     }
     return insert_ignore(session, OutboxMessage, values, conflict=["dedupe_key"]) is not None
@@ -208,3 +212,26 @@ def cancel(session: Session, dedupe_key: str) -> bool:
         return False
     row.status = OutboxStatus.CANCELLED
     return True
+
+
+def dm_channel(session: Session, *, team_id: str, user_id: str) -> str | None:
+    """The bot's DM with this person, as last opened (None: open it with conversations.open)."""
+    return session.scalar(
+        select(Person.dm_channel_id).where(Person.team_id == team_id, Person.user_id == user_id)
+    )
+
+
+def keep_dm_channel(
+    session: Session, *, team_id: str, user_id: str, channel_id: str | None, now: datetime
+) -> None:
+    """Remember (or, with None, forget) the bot's DM with this person across restarts.
+
+    A person Slack has not described yet gets a row with no name (people.name_of then names
+    them by mention, as for anyone unknown); users.info fills it in later."""
+    person = session.get(Person, (team_id, user_id))
+    if person is None:
+        if channel_id is None:
+            return
+        person = Person(team_id=team_id, user_id=user_id, name="", updated_at=now)
+        session.add(person)
+    person.dm_channel_id = channel_id

@@ -11,12 +11,12 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from bot.outbox import store as outbox
+from bot.outbox.render import weekly_spec
 from bot.services import anonymous, calendar, digest
 from bot.services.actor import Actor
 from bot.views import anonymous as anon_views
 from bot.views import digest as views
 from bot.views.blocks import section
-from bot.views.chart import weekly_chart
 from storage.scheduling import Occurrence, OutboxMessage, Schedule
 from storage.statuses import OccurrenceStatus
 
@@ -88,13 +88,13 @@ def post(
     if not data.active:
         return queued
     bars = views.text_bars(data.weeks)
-    png = weekly_chart(data.weeks, title="Requirements, last 8 weeks")
     queued += send(
         dedupe_key=f"{key}:chart",
         target=channel_id,
         thread_key=key,
         text="Last 8 weeks",
-        file=png,
+        # Drawn by the sender just before the upload: never inside this transaction.
+        render=weekly_spec(data.weeks, title="Requirements, last 8 weeks"),
         file_name="teamloop-weekly.png",
         # If the upload fails for good, the digest shows the same figures as text bars.
         fallback={

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.readmodels import Dashboard
@@ -16,44 +15,87 @@ from storage.statuses import CLOSED_REQUIREMENT, BlockerStatus, RiskStatus
 LIMIT = 20
 
 
+def _mine(user_id: str) -> tuple[ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
+    """Open requirements they own or requested, open blockers they reported or own, open
+    risks they own (each side of an OR has its own index, so none is a table scan)."""
+    return (
+        and_(
+            Requirement.status.not_in(CLOSED_REQUIREMENT),
+            or_(Requirement.owner_id == user_id, Requirement.requester_id == user_id),
+        ),
+        and_(
+            Blocker.status == BlockerStatus.OPEN,
+            or_(Blocker.owner_id == user_id, Blocker.reporter_id == user_id),
+        ),
+        and_(Risk.status == RiskStatus.OPEN, Risk.owner_id == user_id),
+    )
+
+
+def channels_of(*, session: Session, team_id: str, user_id: str) -> set[str]:
+    """The channels this person's open items live in (ask Slack which are private outside
+    the transaction, then call `dashboard`)."""
+    reqs, blks, rsks = _mine(user_id)
+    found: set[str] = set()
+    for model, mine in ((Requirement, reqs), (Blocker, blks), (Risk, rsks)):
+        found.update(
+            session.scalars(
+                select(model.channel_id).where(model.team_id == team_id, mine).distinct()
+            )
+        )
+    return found
+
+
 def dashboard(
     *,
     session: Session,
     team_id: str,
     user_id: str,
     now: datetime,
-    is_private: Callable[[str], bool],
+    private: set[str],
 ) -> Dashboard:
     """Open requirements they own or requested, blockers they reported or own, risks they
-    own; items of private channels stay in those channels (counted, not listed)."""
-    reqs = session.scalars(
-        select(Requirement)
-        .where(Requirement.team_id == team_id, Requirement.status.not_in(CLOSED_REQUIREMENT))
-        .where(or_(Requirement.owner_id == user_id, Requirement.requester_id == user_id))
-        .order_by(Requirement.due_date, Requirement.number)
-    ).all()
-    blks = session.scalars(
-        select(Blocker)
-        .where(Blocker.team_id == team_id, Blocker.status == BlockerStatus.OPEN)
-        .where(or_(Blocker.owner_id == user_id, Blocker.reporter_id == user_id))
-        .order_by(Blocker.opened_at)
-    ).all()
-    rsks = session.scalars(
-        select(Risk).where(
-            Risk.team_id == team_id, Risk.status == RiskStatus.OPEN, Risk.owner_id == user_id
-        )
-    ).all()
-    every: list[Requirement | Blocker | Risk] = [*reqs, *blks, *rsks]
-    channels = {x.channel_id for x in every}
-    private = {c for c in channels if is_private(c)}
+    own, at most LIMIT of each (limited in SQL); items of the `private` channels stay in
+    those channels (counted, not listed)."""
+    reqs, blks, rsks = _mine(user_id)
+    hidden = 0
+    if private:
+        for model, mine in ((Requirement, reqs), (Blocker, blks), (Risk, rsks)):
+            hidden += int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(model)
+                    .where(model.team_id == team_id, mine, model.channel_id.in_(private))
+                )
+                or 0
+            )
     shown = Dashboard(
-        requirements=[r for r in reqs if r.channel_id not in private][:LIMIT],
-        blockers=[b for b in blks if b.channel_id not in private][:LIMIT],
-        risks=sorted((r for r in rsks if r.channel_id not in private), key=lambda r: -r.score)[
-            :LIMIT
-        ],
+        requirements=list(
+            session.scalars(
+                select(Requirement)
+                .where(Requirement.team_id == team_id, reqs)
+                .where(Requirement.channel_id.not_in(private))
+                .order_by(Requirement.due_date, Requirement.number)
+                .limit(LIMIT)
+            )
+        ),
+        blockers=list(
+            session.scalars(
+                select(Blocker)
+                .where(Blocker.team_id == team_id, blks, Blocker.channel_id.not_in(private))
+                .order_by(Blocker.opened_at)
+                .limit(LIMIT)
+            )
+        ),
+        risks=list(
+            session.scalars(
+                select(Risk)
+                .where(Risk.team_id == team_id, rsks, Risk.channel_id.not_in(private))
+                .order_by((Risk.likelihood * Risk.impact).desc(), Risk.id)
+                .limit(LIMIT)
+            )
+        ),
     )
-    shown.hidden = len([x for x in every if x.channel_id in private])
+    shown.hidden = hidden
     shown.counters = counters(session=session, team_id=team_id, now=now)
     return shown
 

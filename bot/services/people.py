@@ -71,7 +71,8 @@ def status_away(person: Person | None, now: datetime) -> str | None:
 def name_of(people: dict[str, Person], user_id: str) -> str:
     """A display name for public text (no @-mention, so nobody is pinged)."""
     person = people.get(user_id)
-    return person.name if person else f"<@{user_id}>"
+    # A row with no name: only its DM channel is known (bot.outbox.store.keep_dm_channel).
+    return person.name if person and person.name else f"<@{user_id}>"
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def start(call: Call, query: str, kinds: Sequence[str]) -> None:
         example = search.EXAMPLES.get(tuple(kinds), "/search invoices csv")
         raise InvalidInput(f"Search for what? Type `{example}`.")
     deps = deps_of(call.context)
-    is_private = slack_api.privacy_check(call.client)
+    is_private = slack_api.privacy_check(call.client, deps.privacy)
 
     def work() -> None:
         with deps.transaction() as session:

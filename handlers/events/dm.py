@@ -70,7 +70,7 @@ def _typed(event: dict[str, Any], context: BoltContext, client: WebClient) -> No
     def work() -> None:
         now = deps.clock.now()
         if word == Word.HELP:
-            check = slack_api.privacy_check(client)
+            check = slack_api.privacy_check(client, deps.privacy)
 
             def is_private(channel: str) -> bool:
                 # This DM is theirs; other DMs stay out, unasked (conversations.info on a DM
@@ -78,8 +78,11 @@ def _typed(event: dict[str, Any], context: BoltContext, client: WebClient) -> No
                 return channel != event["channel"] and (channel.startswith("D") or check(channel))
 
             with deps.transaction() as session:
+                channels = home.channels_of(session=session, team_id=team_id, user_id=user)
+            private = {c for c in channels if is_private(c)}  # Slack asked outside it
+            with deps.transaction() as session:
                 board = home.dashboard(
-                    session=session, team_id=team_id, user_id=user, now=now, is_private=is_private
+                    session=session, team_id=team_id, user_id=user, now=now, private=private
                 )
                 asked = standup_chat.waiting(
                     session=session, team_id=team_id, user_id=user, now=now

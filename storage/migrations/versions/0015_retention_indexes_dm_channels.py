@@ -1,4 +1,5 @@
-"""scale: requester/reporter indexes, purge indexes, DM channel ids kept with people
+"""scale: requester/reporter indexes, purge indexes, DM channel ids kept with people, charts
+drawn by the sender (outbox.render)
 
 Revision ID: 0015
 Revises: 0009
@@ -34,9 +35,14 @@ def upgrade() -> None:
     with op.batch_alter_table("people") as batch:
         # The bot's DM with this person (conversations.open), kept across restarts.
         batch.add_column(sa.Column("dm_channel_id", sa.String(32), nullable=True))
+    with op.batch_alter_table("outbox") as batch:
+        # What to draw and upload (the digest's chart), drawn by the sender, never in the tick.
+        batch.add_column(sa.Column("render", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("render")
     with op.batch_alter_table("people") as batch:
         batch.drop_column("dm_channel_id")
     for name, table, _columns in reversed(INDEXES):
