@@ -148,7 +148,26 @@ def enqueue(
         "render": render,
         "fallback": fallback,
     }
-    return insert_ignore(session, OutboxMessage, values, conflict=["dedupe_key"]) is not None
+    # One cached statement with bound values: a scheduled run queues hundreds of these, and
+    # building a fresh statement per message (values baked in) cost more than the INSERT.
+    stmt = _ENQUEUE.get(session.get_bind().dialect.name)
+    if stmt is None:
+        return insert_ignore(session, OutboxMessage, values, conflict=["dedupe_key"]) is not None
+    return session.execute(stmt, values).first() is not None
+
+
+def _enqueue_statement(insert: Any) -> Any:
+    return (
+        insert(OutboxMessage)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
+
+
+_ENQUEUE = {
+    "sqlite": _enqueue_statement(sqlite_insert),
+    "postgresql": _enqueue_statement(pg_insert),
+}
 
 
 def by_key(session: Session, dedupe_key: str) -> OutboxMessage | None:
