@@ -4,13 +4,14 @@ Run: python -m bench.monday [--scale 1.0] [--baseline-tree /work/main] [--idle 2
 [--speed 10]. Builds one store (SQLite file) the size `bench.digest` uses at --scale 1.0:
 200 channels, 100,000 requirements, 20,000 blockers, 1,000,000 history events, at the
 schema both trees know; then, for the baseline tree (if given) and for this tree, in turn on
-a copy of it: starts `run --http --role web` of that tree and the Slack stand-in, sends
+a copy of it: serves that tree's app over HTTP next to the Slack stand-in, sends
 signed `/req new` from 8 clients for --idle seconds (the idle bot), then fires Monday 09:00
-Berlin for all 200 channels (digest and reminders, 400 occurrences) in this process with
-that tree's jobs, on a clock running --speed times real time (so a 5-minute spread passes in
-30 s: denser than reality), the sender delivering beside it, while the 8 clients keep
-capturing. Prints, per tree: captures failed (non-200, an error answer, or no answer within
-10 s) and their p50/p99 idle and during the tick, the tick's own time (the sum of its
+Berlin for all 200 channels (digest and reminders, 400 occurrences) with that tree's jobs, on
+a clock running --speed times real time (at 2, a 5-minute spread passes in 150 s: denser
+than reality), the sender delivering beside it, while the 8 clients keep capturing. The
+app (8 waitress threads), the ticker and the sender share one process and one engine, as
+`run --http` runs on SQLite. Prints, per tree: captures failed (non-200, an error answer,
+or no answer within 10 s) and their p50/p99 idle and during the tick, the tick's own time (the sum of its
 ticks; all its work is in transactions), and whether every occurrence ran once and every
 message was sent once. Targets: 0 failed, p99 during the tick <= 3x idle, tick <= 20 s.
 """
@@ -45,7 +46,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--baseline-tree")
     parser.add_argument("--idle", type=float, default=20.0)
-    parser.add_argument("--speed", type=float, default=10.0)
+    parser.add_argument("--speed", type=float, default=2.0)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -202,30 +203,33 @@ def measure(url: str, *, idle: float, speed: float) -> dict[str, Any]:
     for channel in CHANNELS:
         ws.add_channel(channel, channel.lower(), members=["U0A", "U0B", "U0C", "U0BENCH"])
     standin = Served(WebApi(ws)).start()
-    env = {**os.environ, "SLACK_API_URL": standin.url + "/api/", "SLACK_BOT_TOKEN": "xoxb-b",
-           "SLACK_SIGNING_SECRET": SECRET, "SLACK_APP_TOKEN": "", "DATABASE_URL": url,
-           "LOG_LEVEL": "ERROR", "TEAMLOOP_TIMEZONE": "Europe/Berlin"}  # fmt: skip
-    from bench.http import _port, _start
+    from bot.app import build
+    from bot.runtime.web import wsgi_app
+    from storage.migrate import upgrade
 
-    server, base = _start(["-m", "bot", "run", "--http", "--role", "web"], env, _port())
+    upgrade(url)  # as `run` does on start
+    settings = Settings(_env_file=None, database_url=url, slack_api_url=standin.url + "/api/",
+                        slack_bot_token="xoxb-b", slack_signing_secret=SECRET,
+                        teamloop_timezone="Europe/Berlin", log_level="ERROR")  # type: ignore[call-arg]  # fmt: skip
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    # One process, as `run --http` serves on SQLite: 8 waitress threads, the ticker and the
+    # sender beside them on one engine (the web side keeps the real clock).
+    app, _deps = build(settings, sessions=sessions)
+    server = Served(wsgi_app(app, sessions), threads=8).start()
     try:
-        settings = Settings(_env_file=None, database_url=url, slack_api_url=standin.url + "/api/",
-                            slack_bot_token="xoxb-b", teamloop_timezone="Europe/Berlin")  # type: ignore[call-arg]  # fmt: skip
-        engine = make_engine(url)
-        sessions = make_session_factory(engine)
-        fast = Limits(channel_interval=0.02, per_minute=60_000, settle=0.0, timeout=5.0)
+        limits = Limits(channel_interval=0.05, per_minute=60_000)  # Slack's pace: the stand-in's
         setup = FrozenClock(UNTIL - timedelta(hours=20))  # Sunday noon: the schedules appear
-        build_jobs(settings, sessions=sessions, clock=setup, limits=fast).tick()
+        build_jobs(settings, sessions=sessions, clock=setup, limits=limits).tick()
         clock = ScaledClock(UNTIL - timedelta(seconds=20), speed)
-        jobs = build_jobs(settings, sessions=sessions, clock=clock, limits=fast)
+        jobs = build_jobs(settings, sessions=sessions, clock=clock, limits=limits)
         if hasattr(jobs, "upkeep"):
             jobs.upkeep()  # what this tree's ticker does at start (statistics)
-        driver = Driver(ws, signing_secret=SECRET, target=base + "/slack/events",
+        driver = Driver(ws, signing_secret=SECRET, target=server.url + "/slack/events",
                         standin_url="http://unused")  # fmt: skip
         return _phases(jobs, clock, driver, sessions, url, idle=idle, speed=speed)
     finally:
-        server.terminate()
-        server.wait(20)
+        server.stop()
         standin.stop()
 
 
@@ -246,15 +250,19 @@ def _phases(
     clock.t0 = time.monotonic()
     sending.start()
     clients.start()
-    loads, tick_times = [], []
+    loads: list[float] = []
+    tick_times: list[float] = []
     window_end = UNTIL + timedelta(seconds=spread + 60)
     begun = time.monotonic()
-    while clock.now() < window_end:
+    while not tick_times or clock.now() < window_end:
         started = time.perf_counter()
         jobs.tick()
         tick_times.append(time.perf_counter() - started)
         loads.append(os.getloadavg()[0])
         time.sleep(max(0.0, 20 / speed - (time.perf_counter() - started)))
+    started = time.perf_counter()
+    jobs.tick()  # whatever became due during a long last tick
+    tick_times.append(time.perf_counter() - started)
     window = time.monotonic() - begun
     stop.set()
     clients.join()
