@@ -132,7 +132,8 @@ class Sender:
         return min(max(until_due, 0.05), 1.0)
 
     # -- claiming ---------------------------------------------------------------------------
-    def _claim(self, room: int, report: Report) -> list[Claim]:
+    def _claim(self, room: int, report: Report | None = None) -> list[Claim]:
+        report = report or Report()
         now = self.clock.now()
         claims: list[Claim] = []
         with transaction(self.sessions) as session:
