@@ -160,7 +160,8 @@ def card(session: Session, item: Item, *, zone: ZoneInfo, now: datetime) -> tupl
     """The card of `item` as it is now (text and blocks)."""
     today = now.astimezone(zone).date()
     if isinstance(item, Requirement):
-        return req_views.card_text(item), req_views.card(item, today=today)
+        is_open = item.status not in CLOSED_REQUIREMENT
+        return req_views.card_text(item), req_views.card(item, today=today, with_actions=is_open)
     if isinstance(item, Feedback):
         linked = session.get(Requirement, item.requirement_id) if item.requirement_id else None
         blocks = item_views.feedback_card(item, linked=linked.ref if linked else None)
