@@ -244,7 +244,13 @@ def _reminder(
 
 
 def stale_reason(
-    *, session: Session, team_id: str, ref: str, user_id: str, zone: ZoneInfo
+    *,
+    session: Session,
+    team_id: str,
+    ref: str,
+    user_id: str,
+    zone: ZoneInfo,
+    check_owner: bool = True,
 ) -> str | None:
     """Why a reminder's button no longer applies for `user_id` (the item was closed, or
     handed to someone else), as the short answer they get; None while it applies."""
@@ -252,7 +258,7 @@ def stale_reason(
     if item is None:
         return None
     line = outcome(session, item, zone)
-    if line is None:
+    if line is None and check_owner:
         line = handed_over(session, item, user_id, zone)
     if line is None:
         return None

@@ -21,7 +21,9 @@ def _target(body: dict[str, Any]) -> tuple[str, str]:
     return ref, channel
 
 
-def _stale(context: BoltContext, actor: Actor, ref: str, respond: Respond) -> bool:
+def _stale(
+    context: BoltContext, actor: Actor, ref: str, respond: Respond, body: dict[str, Any]
+) -> bool:
     """Refuse a button of a reminder that no longer applies (the item was closed or handed
     to someone else since), with a short answer saying what happened; True when refused."""
     deps = deps_of(context)
@@ -32,6 +34,8 @@ def _stale(context: BoltContext, actor: Actor, ref: str, respond: Respond) -> bo
             ref=ref,
             user_id=actor.user_id,
             zone=deps.settings.zone,
+            # A lead's Home tab reassigns items that are not theirs; a reminder is the owner's.
+            check_owner=str((body.get("channel") or {}).get("id", "")).startswith("D"),
         )
     if why is not None:
         ephemeral(respond)(why)
@@ -44,7 +48,7 @@ def handle_snooze(ack: Ack, body: dict[str, Any], context: BoltContext, respond:
     ref, channel = _target(body)
     deps = deps_of(context)
     actor = actor_of(context, user_id=body["user"]["id"], channel_id=channel)
-    if _stale(context, actor, ref, respond):
+    if _stale(context, actor, ref, respond, body):
         return
     with deps.transaction() as session:
         until = nudges.snooze(session=session, actor=actor, now=deps.clock.now(), ref=ref)
@@ -57,7 +61,7 @@ def handle_stop(ack: Ack, body: dict[str, Any], context: BoltContext, respond: R
     ref, channel = _target(body)
     deps = deps_of(context)
     actor = actor_of(context, user_id=body["user"]["id"], channel_id=channel)
-    if _stale(context, actor, ref, respond):
+    if _stale(context, actor, ref, respond, body):
         return
     with deps.transaction() as session:
         nudges.stop(session=session, actor=actor, now=deps.clock.now(), ref=ref)
@@ -72,7 +76,7 @@ def handle_done(
     ref, channel = _target(body)
     deps, is_admin = deps_of(context), slack_api.admin_check(client)
     actor = actor_of(context, user_id=body["user"]["id"], channel_id=channel)
-    if _stale(context, actor, ref, respond):
+    if _stale(context, actor, ref, respond, body):
         return
 
     def work() -> None:
@@ -92,7 +96,7 @@ def handle_reassign(
     ack()
     ref, channel = _target(body)
     actor = actor_of(context, user_id=body["user"]["id"], channel_id=channel)
-    if _stale(context, actor, ref, respond):
+    if _stale(context, actor, ref, respond, body):
         return
     client.views_open(trigger_id=body["trigger_id"], view=views.reassign_modal(ref, channel))
 
