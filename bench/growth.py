@@ -126,7 +126,7 @@ def _write_day(engine: Any, now: datetime, people: int, serial: int, chart: Any)
         if now.weekday() == 0:
             for _ in range(4):
                 out("digest", 2500)
-            out("chart", 0, render=chart)
+            out("chart", 0, drawing=chart)
     events = [{"event_id": f"Ev{serial}-{n}", "team_id": TEAM, "received_at": now}
               for n in range(people * 4)]  # fmt: skip
     # The same items come up day after day (an item is reminded until it is dealt with).

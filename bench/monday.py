@@ -11,9 +11,10 @@ a clock running --speed times real time (at 2, a 5-minute spread passes in 150 s
 than reality), the sender delivering beside it, while the 8 clients keep capturing. The
 app (8 waitress threads), the ticker and the sender share one process and one engine, as
 `run --http` runs on SQLite. Prints, per tree: captures failed (non-200, an error answer,
-or no answer within 10 s) and their p50/p99 idle and during the tick, the tick's own time (the sum of its
-ticks; all its work is in transactions), and whether every occurrence ran once and every
-message was sent once. Targets: 0 failed, p99 during the tick <= 3x idle, tick <= 20 s.
+or no answer within 10 s) and their p50/p99 idle and during the tick, the tick's own time
+(the sum of its ticks; all its work is in transactions), and whether every occurrence ran
+once and every message was sent once.
+Targets: 0 failed, p99 during the tick <= 3x idle, tick <= 20 s.
 """
 
 from __future__ import annotations

@@ -58,11 +58,18 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     DEAD = "dead"
     CANCELLED = "cancelled"
+    # Past its deadline before it could be sent (what it said was no longer timely or true).
+    EXPIRED = "expired"
 
 
 # Outbox rows that are finished for good: the retention purge may delete them once old (the
 # one list of them; a status added later, e.g. an expiry, belongs here if it is final too).
-OUTBOX_FINISHED = (OutboxStatus.SENT, OutboxStatus.DEAD, OutboxStatus.CANCELLED)
+OUTBOX_FINISHED = (
+    OutboxStatus.SENT,
+    OutboxStatus.DEAD,
+    OutboxStatus.CANCELLED,
+    OutboxStatus.EXPIRED,
+)
 
 
 class OccurrenceStatus(StrEnum):

@@ -16,7 +16,7 @@ from bot.scheduling.leadership import Leadership
 from bot.scheduling.occurrences import TickReport, tick
 from bot.scheduling.registry import Kind, Registry
 from bot.scheduling.ticker import Ticker
-from bot.services import defaults, digest_post, reminders, retention, standup_runs
+from bot.services import cards, defaults, digest_post, reminders, retention, standup_runs
 from storage.db import transaction
 from storage.maintenance import refresh_statistics
 
@@ -28,7 +28,7 @@ def default_registry() -> Registry:
     registry.register(Kind("standup", timedelta(hours=2), standup_runs.on_occurrence))
     # Channel work due at one instant is spread (TEAMLOOP_TICK_SPREAD); prompts are not.
     registry.register(Kind("reminders", timedelta(hours=10), reminders.run, spread=True))
-    registry.register(Kind("digest", timedelta(hours=12), digest_post.on_occurrence, spread=True))
+    registry.register(Kind("digest", digest_post.CATCH_UP, digest_post.on_occurrence, spread=True))
     return registry
 
 
@@ -149,7 +149,14 @@ def build_jobs(
         from bot.installs import InstallationStore
 
         tokens = InstallationStore(settings, engine).bot_token
-    sender = Sender(sessions=sessions, client=client, clock=clock, limits=limits, tokens=tokens)
+    sender = Sender(
+        sessions=sessions,
+        client=client,
+        clock=clock,
+        limits=limits,
+        tokens=tokens,
+        render=cards.renderer(settings.zone, clock),
+    )
     return Jobs(
         sessions=sessions,
         clock=clock,

@@ -1,8 +1,8 @@
 """scale: requester/reporter indexes, purge indexes, DM channel ids kept with people, charts
-drawn by the sender (outbox.render)
+drawn by the sender (outbox.drawing)
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-30
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -37,12 +37,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("dm_channel_id", sa.String(32), nullable=True))
     with op.batch_alter_table("outbox") as batch:
         # What to draw and upload (the digest's chart), drawn by the sender, never in the tick.
-        batch.add_column(sa.Column("render", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("drawing", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
-        batch.drop_column("render")
+        batch.drop_column("drawing")
     with op.batch_alter_table("people") as batch:
         batch.drop_column("dm_channel_id")
     for name, table, _columns in reversed(INDEXES):
