@@ -172,6 +172,7 @@ def test_retention_purges_only_what_is_old_and_done(
         old_outbox(s, "sent-old", OutboxStatus.SENT, old)
         old_outbox(s, "dead-old", OutboxStatus.DEAD, old)
         old_outbox(s, "cancelled-old", OutboxStatus.CANCELLED, old)
+        old_outbox(s, "expired-old", OutboxStatus.EXPIRED, old)
         old_outbox(s, "sent-recent", OutboxStatus.SENT, recent)
         old_outbox(s, "pending-old", OutboxStatus.PENDING, old)
         old_outbox(s, "parent-old", OutboxStatus.SENT, old)
@@ -190,7 +191,7 @@ def test_retention_purges_only_what_is_old_and_done(
              for item, to, d in log],
         )  # fmt: skip
     deleted = jobs_env.jobs.purge()
-    assert deleted == {"outbox": 4, "processed_events": 3, "reminder_log": 2}
+    assert deleted == {"outbox": 5, "processed_events": 3, "reminder_log": 2}
     with jobs_env.sessions() as s:
         keys = set(s.scalars(select(OutboxMessage.dedupe_key)))
         events = set(s.scalars(select(ProcessedEvent.event_id)))
