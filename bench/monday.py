@@ -46,6 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--baseline-tree")
+    parser.add_argument("--also-tree", action="append", default=[], help="another checkout")
     parser.add_argument("--idle", type=float, default=20.0)
     parser.add_argument("--speed", type=float, default=2.0)
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -61,8 +62,9 @@ def main() -> None:
               f"built in {time.perf_counter() - begun:.0f} s")  # fmt: skip
         trees = [("baseline", Path(args.baseline_tree))] if args.baseline_tree else []
         trees.append(("this tree", ROOT))
+        trees += [(f"also {path}", Path(path)) for path in args.also_tree]
         for name, tree in trees:
-            copy = Path(tmp) / f"{name.replace(' ', '_')}.db"
+            copy = Path(tmp) / f"tree{len(list(Path(tmp).glob('tree*')))}.db"
             shutil.copy(store, copy)
             print(f"\n{name} ({tree}), load: {os.getloadavg()[0]:.2f}")
             report(run_child(tree, f"sqlite:///{copy}", args), args.speed)
