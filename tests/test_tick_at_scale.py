@@ -97,58 +97,63 @@ def test_monday_tick_is_spread_sent_once_and_never_calls_slack_in_a_transaction(
     team.env.clock.set(utc(2026, 11, 16, 11, 0))
     say(team, "/req", "new Flaky deploys P1", channel=ENG, user=BOB)
     jobs = spread_jobs(team, spread=300)
-    team.env.clock.set(MONDAY_0900_BERLIN - timedelta(minutes=30))
-    jobs.tick()  # creates the default digest and reminders of each channel with items
-    watch = OpenTransactions(team.env.sessions.kw["bind"])
-    calls = Observed(watch)
-    team.env.ws.calls = calls
-    with team.env.sessions() as s:
-        scheds = s.execute(select(Schedule.id, Schedule.channel_id, Schedule.kind)).all()
-    lag = {
-        sid: offset(team_id=team.env.ws.team_id, channel_id=ch, spread=timedelta(seconds=300))
-        for sid, ch, _kind in scheds
-    }
-    assert len({lag[s] for s, _c, _k in scheds}) == 3, "each channel has its own offset"
-    assert all(timedelta(0) <= v < timedelta(seconds=300) for v in lag.values())
-
-    now = MONDAY_0900_BERLIN - timedelta(seconds=20)
-    while now <= MONDAY_0900_BERLIN + timedelta(seconds=320):
-        team.env.clock.set(now)
-        before = len(calls)
-        jobs.tick()
-        assert len(calls) == before, "the tick itself never calls Slack"
-        jobs.deliver()
+    try:
+        team.env.clock.set(MONDAY_0900_BERLIN - timedelta(minutes=30))
+        jobs.tick()  # creates the default digest and reminders of each channel with items
+        watch = OpenTransactions(team.env.sessions.kw["bind"])
+        calls = Observed(watch)
+        team.env.ws.calls = calls
         with team.env.sessions() as s:
-            fired = set(
-                s.scalars(
-                    select(Occurrence.schedule_id).where(Occurrence.due_at == MONDAY_0900_BERLIN)
+            scheds = s.execute(select(Schedule.id, Schedule.channel_id, Schedule.kind)).all()
+        lag = {
+            sid: offset(team_id=team.env.ws.team_id, channel_id=ch, spread=timedelta(seconds=300))
+            for sid, ch, _kind in scheds
+        }
+        assert len({lag[s] for s, _c, _k in scheds}) == 3, "each channel has its own offset"
+        assert all(timedelta(0) <= v < timedelta(seconds=300) for v in lag.values())
+
+        now = MONDAY_0900_BERLIN - timedelta(seconds=20)
+        while now <= MONDAY_0900_BERLIN + timedelta(seconds=320):
+            team.env.clock.set(now)
+            before = len(calls)
+            jobs.tick()
+            assert len(calls) == before, "the tick itself never calls Slack"
+            jobs.deliver()
+            with team.env.sessions() as s:
+                fired = set(
+                    s.scalars(
+                        select(Occurrence.schedule_id).where(
+                            Occurrence.due_at == MONDAY_0900_BERLIN
+                        )
+                    )
                 )
-            )
-        # Each channel's digest and reminders start at 09:00 plus its offset, not before.
-        expected = {sid for sid, _c, _k in scheds if MONDAY_0900_BERLIN + lag[sid] <= now}
-        assert fired == expected, now
-        now += timedelta(seconds=20)
-    for _ in range(3):  # ticks after the window add nothing
-        jobs.tick()
-    with team.env.sessions() as s:
-        occurrences = s.execute(
-            select(Occurrence.schedule_id, Occurrence.due_at).where(
-                Occurrence.due_at > MONDAY_0900_BERLIN - timedelta(hours=1)
-            )
-        ).all()
-        sent = s.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENT))
-        sent_keys = [row.dedupe_key for row in sent]
-    assert sorted(occurrences) == sorted((sid, MONDAY_0900_BERLIN) for sid, _c, _k in scheds)
-    assert len(sent_keys) == len(set(sent_keys))
-    assert len(digests(team)) == 1 and len(digests(team, ENG)) == 1
-    assert len(digests(team, SECRET_CHANNEL)) == 1
-    uploads = [m for m, _open in calls.open_at_call if m == "files.completeUploadExternal"]
-    assert len(uploads) == 3, "one chart per channel, drawn and uploaded by the sender"
-    # The one sending thread holds no transaction while it talks to Slack (the claim loop
-    # beside it may: it only reads and reserves rows).
-    posts = [(m, t) for m, t in calls.open_at_call if m.startswith(("chat.", "files."))]
-    sender = jobs.sender.name
-    assert posts and not [p for p in posts if any(n.startswith(sender) for n in p[1])], posts
+            # Each channel's digest and reminders start at 09:00 plus its offset, not before.
+            expected = {sid for sid, _c, _k in scheds if MONDAY_0900_BERLIN + lag[sid] <= now}
+            assert fired == expected, now
+            now += timedelta(seconds=20)
+        for _ in range(3):  # ticks after the window add nothing
+            jobs.tick()
+        with team.env.sessions() as s:
+            occurrences = s.execute(
+                select(Occurrence.schedule_id, Occurrence.due_at).where(
+                    Occurrence.due_at > MONDAY_0900_BERLIN - timedelta(hours=1)
+                )
+            ).all()
+            sent = s.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENT))
+            sent_keys = [row.dedupe_key for row in sent]
+        assert sorted(occurrences) == sorted((sid, MONDAY_0900_BERLIN) for sid, _c, _k in scheds)
+        assert len(sent_keys) == len(set(sent_keys))
+        assert len(digests(team)) == 1 and len(digests(team, ENG)) == 1
+        assert len(digests(team, SECRET_CHANNEL)) == 1
+        uploads = [m for m, _open in calls.open_at_call if m == "files.completeUploadExternal"]
+        assert len(uploads) == 3, "one chart per channel, drawn and uploaded by the sender"
+        # The one sending thread holds no transaction while it talks to Slack (the claim loop
+        # beside it may: it only reads and reserves rows).
+        posts = [(m, t) for m, t in calls.open_at_call if m.startswith(("chat.", "files."))]
+        sender = jobs.sender.name
+        assert posts and not [p for p in posts if any(n.startswith(sender) for n in p[1])], posts
+    finally:
+        jobs.leadership.release()  # PostgreSQL: the ticker lock and its connection
 
 
 def old_outbox(session: Any, key: str, status: OutboxStatus, at: datetime, **kw: Any) -> None:
@@ -215,25 +220,36 @@ def dm(jobs_env: JobsEnv, jobs: Jobs, key: str) -> None:
     jobs.deliver()
 
 
-def new_process(jobs_env: JobsEnv) -> Jobs:
-    """The jobs of a freshly started process on the same database."""
+def new_process(jobs_env: JobsEnv, engines: list[Any]) -> Jobs:
+    """The jobs of a freshly started process on the same database (its engine in `engines`,
+    to dispose of)."""
     settings = make_settings(jobs_env.db_url, jobs_env.api_url)
-    sessions = make_session_factory(make_engine(jobs_env.db_url))
+    engines.append(make_engine(jobs_env.db_url))
+    sessions = make_session_factory(engines[-1])
     return build_jobs(settings, sessions=sessions, clock=jobs_env.clock, limits=Limits(**FAST))
 
 
 def test_dm_channels_survive_a_restart_and_are_reopened_when_gone(jobs_env: JobsEnv) -> None:
+    engines: list[Any] = []
+    try:
+        _dm_channels(jobs_env, engines)
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
+def _dm_channels(jobs_env: JobsEnv, engines: list[Any]) -> None:
     ws = jobs_env.ws
     opens = lambda: len(ws.calls_of("conversations.open"))  # noqa: E731
     dm(jobs_env, jobs_env.jobs, "first")
     assert opens() == 1
-    dm(jobs_env, new_process(jobs_env), "after-restart")
+    dm(jobs_env, new_process(jobs_env, engines), "after-restart")
     assert opens() == 1, "the stored DM channel is used after a restart"
     texts = [m["text"] for m in ws.channel_messages(ws.dm_channel(BOB))]
     assert texts == ["first", "after-restart"]
     # Slack no longer knows the stored channel: forgotten, reopened, the message still sent.
     ws.inject(Fault(kind="error", method="chat.postMessage", error="channel_not_found"))
-    restarted = new_process(jobs_env)
+    restarted = new_process(jobs_env, engines)
     dm(jobs_env, restarted, "after-loss")
     jobs_env.clock.set(jobs_env.clock.now() + timedelta(minutes=1))
     restarted.deliver()
