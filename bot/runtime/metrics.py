@@ -90,7 +90,7 @@ def is_anonymous(data: dict[str, Any]) -> bool:
         return any(a.get("action_id") in ANON_ACTIONS for a in data.get("actions") or [])
     if data.get("type") == "view_submission":
         view = data.get("view") or {}
-        if view.get("callback_id") != CallbackId.FB_MODAL:
+        if view.get("callback_id") not in (CallbackId.FB_MODAL, CallbackId.RETRO_ITEM_MODAL):
             return False
         values = ((view.get("state") or {}).get("values") or {}).values()
         return any(
