@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.parsing.requirements import STATUSES
 from bot.readmodels import Digest, Figures, Standups, Week
 from bot.services import feedback as feedback_service
-from bot.services import people
+from bot.services import loop, people
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
 from storage.scheduling import Occurrence, Schedule
@@ -104,6 +104,14 @@ def build(
         weeks=_weeks(session, team_id, channel_id, until, zone),
         unowned=[r for r in open_reqs if r.priority in ("P0", "P1") and r.owner_id is None],
         previous=_figures_at(session, team_id, channel_id, since),
+        loop=loop.figures(
+            session=session,
+            team_id=team_id,
+            channel_id=channel_id,
+            since=since,
+            until=until,
+            zone=zone,
+        ),
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.readmodels import Digest, Standups, Week
 from bot.views.blocks import Block, context, escape, header, section, truncate
+from bot.views.followthrough import loop_text
 from bot.views.items import KIND_EMOJI, blocker_line, feedback_line, risk_line
 from bot.views.requirements import line, status_label
 
@@ -116,7 +117,8 @@ def messages(d: Digest, *, bars: bool = False) -> list[Message]:
     rest: list[Block] = []
     if len(attention) > ATTENTION:
         rest += _listing(f"👀 Needs attention ({len(attention)})", attention)
-    rest += _requirements(d) + _blockers(d) + _feedback(d) + _standups(d.standups) + _risks(d)
+    rest += _requirements(d) + _blockers(d) + _feedback(d) + _loop(d) + _standups(d.standups)
+    rest += _risks(d)
     plain_summary = summary.replace("*", "")
     out = [(f"Weekly digest for <#{d.channel_id}>: {plain_summary}", main)]
     for n in range(0, len(rest), MAIN_BLOCKS):
@@ -197,6 +199,12 @@ def _feedback(d: Digest) -> list[Block]:
     if top:
         blocks.extend(_listing("Most asked for", top[:5]))
     return blocks
+
+
+def _loop(d: Digest) -> list[Block]:
+    if d.loop is None or d.loop.empty:
+        return []
+    return [section(f"*🔁 Closing the loop*\n{loop_text(d.loop)}")]
 
 
 def _standups(s: Standups | None) -> list[Block]:

@@ -60,6 +60,13 @@ def _when(at: Any) -> str:
     return f"{at:%a %d %b %H:%M} UTC"
 
 
+def action_line(act: RetroAction, today: date) -> str:
+    """An action on its owner's Home tab."""
+    due = f" · due {act.due_date:%a %d %b}" if act.due_date else ""
+    late = " · ⏰ overdue" if act.due_date and act.due_date < today else ""
+    return f"*{act.ref}* {escape(truncate(act.text, 200))}{due}{late} · <#{act.channel_id}>"
+
+
 def _action_line(act: RetroAction, names: dict[str, str], today: date | None = None) -> str:
     who = names.get(act.owner_id or "", "nobody") if act.owner_id else "nobody"
     due = f", due {act.due_date:%a %d %b}" if act.due_date else ""
