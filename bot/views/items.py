@@ -326,7 +326,9 @@ praise, question), linked to REQ-3 when named
 feedback in a later digest, never now. You get a private code: `/feedback replies <code>` shows \
 the answers
 • `/feedback list` — recent feedback here, with its state · `/feedback search export slow`
-• `/feedback ack FB-3` · `/feedback link FB-3 REQ-12` · `/feedback decline FB-3 <why>` — follow through: new → acknowledged → linked/planned → shipped, or declined; its author hears when it ships
+• `/feedback ack FB-3` · `/feedback link FB-3 REQ-12` · `/feedback decline FB-3 <why>` — \
+follow through: new → acknowledged → linked/planned → shipped, or declined; its author \
+hears when it ships
 React with :speech_balloon: or use the *Capture feedback* shortcut on a message."""
 
 BLOCKER_HELP = """*Blockers*

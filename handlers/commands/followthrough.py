@@ -18,7 +18,10 @@ from handlers.slack_api import admin_check
 _FB = re.compile(r"(?i)^fb-(\d{1,9})$")
 _AN = re.compile(r"(?i)^an-[a-z0-9]{6}$")
 _REQ = re.compile(r"(?i)^req-(\d{1,9})$")
-NOT_LEAD = "Only this channel's leads (workspace admins, or whoever set up its digest) link anonymous items."
+NOT_LEAD = (
+    "Only this channel's leads (workspace admins, or whoever set up its digest) link "
+    "anonymous items."
+)
 
 Capture = Callable[[Call], Block | None]
 
