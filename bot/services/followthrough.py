@@ -90,11 +90,14 @@ def decline(
     return fb
 
 
-def shipped(*, session: Session, req: Requirement, actor_id: str, now: datetime) -> int:
+def shipped(
+    *, session: Session, req: Requirement, actor_id: str, zone: ZoneInfo, now: datetime
+) -> int:
     """REQ-n is done: queue "it shipped" for every named author of its linked feedback, its
     voters and its requester (not whoever closed it), one line per person and requirement,
     in that person's batch of the day; add it to the reply thread of each linked anonymous
-    item. Returns how many people were newly told."""
+    item. `zone` stands in for people whose own zone teamloop does not know yet. Returns how
+    many people were newly told."""
     lines: dict[str, str] = {}
     signed = session.scalars(
         select(Feedback)
@@ -116,15 +119,17 @@ def shipped(*, session: Session, req: Requirement, actor_id: str, now: datetime)
     lines.pop(actor_id, None)
     told = 0
     for user_id, text in sorted(lines.items()):
-        told += _notice(session, req, user_id, text, now)
+        told += _notice(session, req, user_id, text, zone, now)
     _tell_anonymous(session, req, now)
     return told
 
 
-def _notice(session: Session, req: Requirement, user_id: str, line: str, now: datetime) -> int:
+def _notice(
+    session: Session, req: Requirement, user_id: str, line: str, zone: ZoneInfo, now: datetime
+) -> int:
     person = session.get(Person, (req.team_id, user_id))
     cal = calendar.for_channel(
-        session=session, team_id=req.team_id, channel_id=req.channel_id, zone=ZoneInfo("UTC")
+        session=session, team_id=req.team_id, channel_id=req.channel_id, zone=zone
     )
     at = _batch_at(session, cal, req.team_id, user_id, person, now)
     local_day = at.astimezone(calendar.zone_of(person, cal)).date()

@@ -254,7 +254,9 @@ def _move(
     _change(session, req, actor.user_id, "status", old, status, now)
     if status == RequirementStatus.DONE:
         # Everyone who asked for it hears, once, in their day's batch.
-        followthrough.shipped(session=session, req=req, actor_id=actor.user_id, now=now)
+        followthrough.shipped(
+            session=session, req=req, actor_id=actor.user_id, zone=actor.zone, now=now
+        )
     if closing:
         req.closed_at = now
         if reason:

@@ -88,9 +88,11 @@ def start(
     now: datetime,
     collect_for: timedelta = DEFAULT_COLLECT,
     votes_each: int = DEFAULT_VOTES,
+    zone: ZoneInfo = ZoneInfo("UTC"),
 ) -> tuple[Retro, int]:
     """Open a retro: carry the channel's open actions into it, post its thread parent, and DM
-    each member (in their working hours) an *Add an item* button. Returns (retro, DMs queued).
+    each member (in their working hours; `zone` for people whose own zone is unknown) an *Add
+    an item* button. Returns (retro, DMs queued).
 
     Raises InvalidInput when a retro is already open in the channel."""
     ensure_workspace(session, team_id=team_id, now=now)
@@ -128,9 +130,7 @@ def start(
         blocks=blocks,
         now=now,
     )
-    cal = calendar.for_channel(
-        session=session, team_id=team_id, channel_id=channel_id, zone=ZoneInfo("UTC")
-    )
+    cal = calendar.for_channel(session=session, team_id=team_id, channel_id=channel_id, zone=zone)
     queued = 0
     for user in humans:
         at = calendar.slot(
@@ -453,6 +453,7 @@ def on_occurrence(
         members=list(config.get("members") or []),
         now=now,
         collect_for=timedelta(days=int(config.get("collect_days") or DEFAULT_COLLECT.days)),
+        zone=zone,
     )
     return queued + 1
 

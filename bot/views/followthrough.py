@@ -56,7 +56,7 @@ def _share(part: int, whole: int) -> str:
 def loop_text(loop: Loop) -> str:
     """One line of loop figures (the digest, `/digest now`, a lead's Home tab)."""
     median = loop.median_days
-    shipped = "—" if median is None else f"{median:g} days"
+    shipped = "—" if median is None else f"{median:g} day{'' if median == 1 else 's'}"
     return (
         f"acknowledged within 2 working days {_share(loop.acknowledged, loop.feedback)} · "
         f"linked or shipped {_share(loop.linked, loop.feedback)} · "

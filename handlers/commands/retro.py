@@ -86,6 +86,7 @@ def start(call: Call) -> None:
                 now=call.now,
                 collect_for=collect,
                 votes_each=votes,
+                zone=call.actor.zone,
             )
         people_word = "person" if queued == 1 else "people"
         return (
