@@ -18,8 +18,8 @@ from tests.conftest import BOB, CAROL, DAVE, PM, PRODUCT, Team, texts
 ERIN = "U0ERIN"
 
 
-def utc(*a: int) -> datetime:
-    return datetime(*a, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def five_in_berlin(team: Team) -> None:

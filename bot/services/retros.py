@@ -23,7 +23,7 @@ from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.outbox import store as outbox
 from bot.parsing.items import TEXT_MAX
 from bot.services import calendar, people
-from bot.services.actor import Actor
+from bot.services.actor import UTC_ZONE, Actor
 from bot.services.counters import ensure_workspace
 from bot.views import retros as views
 from storage.retros import Retro, RetroAction, RetroItem, RetroVote
@@ -88,7 +88,7 @@ def start(
     now: datetime,
     collect_for: timedelta = DEFAULT_COLLECT,
     votes_each: int = DEFAULT_VOTES,
-    zone: ZoneInfo = ZoneInfo("UTC"),
+    zone: ZoneInfo = UTC_ZONE,
 ) -> tuple[Retro, int]:
     """Open a retro: carry the channel's open actions into it, post its thread parent, and DM
     each member (in their working hours; `zone` for people whose own zone is unknown) an *Add
