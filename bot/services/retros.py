@@ -28,6 +28,7 @@ from bot.services.counters import ensure_workspace
 from bot.views import retros as views
 from storage.retros import Retro, RetroAction, RetroItem, RetroVote
 from storage.scheduling import Occurrence, Schedule
+from storage.standups import Person
 from storage.statuses import ActionStatus, RetroCategory, RetroStatus
 
 DEFAULT_VOTES = 3
@@ -133,11 +134,8 @@ def start(
     cal = calendar.for_channel(session=session, team_id=team_id, channel_id=channel_id, zone=zone)
     queued = 0
     for user in humans:
-        at = calendar.slot(
-            session=session, calendar=cal, team_id=team_id, user_id=user, now=now,
-            person=known.get(user),
-        )  # fmt: skip
-        if at is None or at >= retro.collect_until:
+        at = _first_slot(session, cal, retro, user, known.get(user), now)
+        if at is None:
             continue  # away, or off until the collection is over: not asked
         text, blocks = views.prompt(retro)
         queued += outbox.enqueue(
@@ -151,6 +149,28 @@ def start(
             not_before=at,
         )
     return retro, queued
+
+
+def _first_slot(
+    session: Session,
+    cal: calendar.Calendar,
+    retro: Retro,
+    user: str,
+    person: Person | None,
+    now: datetime,
+) -> datetime | None:
+    """The first moment in the person's working hours before the collection closes (a retro
+    started on a Friday evening reaches them on Monday morning), or None."""
+    probe = now
+    while probe < retro.collect_until:
+        at = calendar.slot(
+            session=session, calendar=cal, team_id=retro.team_id, user_id=user, now=probe,
+            person=person,
+        )  # fmt: skip
+        if at is not None:
+            return at if at < retro.collect_until else None
+        probe += timedelta(days=1)
+    return None
 
 
 def _carry_over(session: Session, retro: Retro, now: datetime) -> list[RetroAction]:
