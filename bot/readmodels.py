@@ -15,7 +15,7 @@ from bot.ids import Turn
 from storage.anonymous import AnonymousFeedback
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
-from storage.retros import RetroAction
+from storage.retros import Retro, RetroAction, RetroItem
 from storage.search_text import Term
 
 
@@ -50,6 +50,18 @@ class Dashboard:
     hidden: int = 0
     team: list[TeamView] = field(default_factory=list)  # channels the person leads
     actions: list[RetroAction] = field(default_factory=list)  # open retro actions they own
+
+
+@dataclass(frozen=True)
+class RetroBoard:
+    """What a retro's voting board and summary show: items with votes, and the actions."""
+
+    retro: Retro
+    items: list[RetroItem]
+    votes: dict[str, int]  # item public id -> votes
+    actions: list[RetroAction]  # made in this retro
+    carried: list[RetroAction]  # open actions of earlier retros carried into it
+    names: dict[str, str]  # plain names of named authors and owners
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.outbox import store as outbox
 from bot.parsing.items import TEXT_MAX
+from bot.readmodels import RetroBoard as Board
 from bot.services import calendar, people
 from bot.services.actor import UTC_ZONE, Actor
 from bot.services.counters import ensure_workspace
@@ -37,18 +37,6 @@ VOTING_FOR = timedelta(days=1)
 STALE = "That button or form is out of date. Type `/retro status` for this channel's retro."
 OPEN = (RetroStatus.COLLECTING, RetroStatus.VOTING)
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-
-
-@dataclass(frozen=True)
-class Board:
-    """What the voting board and the summary show: items with votes, and the actions."""
-
-    retro: Retro
-    items: list[RetroItem]
-    votes: dict[str, int]
-    actions: list[RetroAction]
-    carried: list[RetroAction]
-    names: dict[str, str]
 
 
 def open_retro(*, session: Session, team_id: str, channel_id: str) -> Retro | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.ids import ActionId, BlockId, CallbackId
+from bot.readmodels import RetroBoard as Board
 from bot.views.blocks import (
     Block,
     actions,
@@ -27,9 +28,6 @@ from bot.views.blocks import (
 )
 from storage.retros import Retro, RetroAction, RetroItem
 from storage.statuses import ActionStatus, RetroCategory, RetroStatus
-
-if TYPE_CHECKING:
-    from bot.services.retros import Board
 
 CATEGORY_FIELD = BlockId.RETRO_CATEGORY.value
 ANON_FIELD = BlockId.RETRO_ANONYMOUS.value

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
 from bot.ids import ActionId
+from bot.readmodels import RetroBoard
 from bot.services import anonymous, retro_actions, retros
 from bot.views import retros as views
 from handlers.common import (
@@ -102,7 +103,7 @@ def handle_vote(ack: Ack, body: dict[str, Any], context: BoltContext, respond: R
     deps.defer(work, answer=ephemeral(respond))
 
 
-def _facilitator_board(body: dict[str, Any], context: BoltContext) -> retros.Board:
+def _facilitator_board(body: dict[str, Any], context: BoltContext) -> RetroBoard:
     deps = deps_of(context)
     with deps.transaction() as session:
         retro = retros.get(session=session, team_id=team_of(context), retro_id=_retro_id(body))
