@@ -14,7 +14,7 @@ from bot.errors import InvalidInput
 from bot.parsing.requirements import parse_capture
 from bot.parsing.slack_text import echo
 from bot.parsing.standups import parse_when
-from bot.services import people, retro_actions, retros, schedules
+from bot.services import people, retro_actions, retro_votes, retros, schedules
 from bot.views import retros as views
 from bot.views.blocks import Block, message
 from bot.views.items import help_message
@@ -229,7 +229,7 @@ def status(call: Call) -> Block:
     with call.transaction() as session:
         retro = retros.current(session=session, actor=call.actor)
         board = retros.board_of(session=session, retro=retro)
-        voters = len(retros.voters(session=session, retro=retro))
+        voters = len(retro_votes.voters(session=session, retro=retro))
         text = views.status_text(retro, items=len(board.items), voters=voters)
     return message(text)
 

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from bot.errors import InvalidInput
 from bot.ids import ActionId
 from bot.readmodels import RetroBoard
-from bot.services import anonymous, retro_actions, retros
+from bot.services import anonymous, retro_actions, retro_votes, retros
 from bot.views import retros as views
 from handlers.common import (
     STALE,
@@ -89,7 +89,7 @@ def handle_vote(ack: Ack, body: dict[str, Any], context: BoltContext, respond: R
 
     def work() -> None:
         with deps.transaction() as session:
-            voted, left = retros.vote(
+            voted, left = retro_votes.vote(
                 session=session,
                 team_id=team_of(context),
                 retro_id=retro_id,
@@ -130,7 +130,7 @@ def handle_group_submit(
     values = form_values(view)
     deps = deps_of(context)
     with deps.transaction() as session:
-        retros.group(
+        retro_votes.group(
             session=session,
             team_id=team_of(context),
             retro_id=whole(meta.get("retro")),
