@@ -204,3 +204,25 @@ def test_bad_input_keeps_the_text(team: Team) -> None:
     assert "no open retro" in retro(team, "close")["text"]
     assert "no retro here" in retro(team, "status")["text"]
     assert "ACT-3" in retro(team, "done soon")["text"]
+
+
+def test_actions_on_home_and_a_leads_loop_figures(team: Team) -> None:
+    from tests.test_privacy_and_home import open_home
+
+    five_in_berlin(team)
+    team.env.clock.set(utc(2026, 11, 23, 9, 0))
+    team.cmd("schedule weekdays 09:30 Europe/Berlin")  # alice leads #product
+    retro(team, "start")
+    said = retro(team, "action Timebox standups <@U0BOB|bob> due someday")["text"]
+    assert "`/retro action Timebox standups @bob due friday`" in said
+    assert "ACT-1" in retro(team, "action Timebox standups <@U0BOB|bob> due 2026-11-25")["text"]
+    team.env.driver.command("/feedback", "The board is slow", user=DAVE, channel=PRODUCT)
+    team.env.driver.command("/feedback", "ack FB-1", user=PM, channel=PRODUCT)
+    team.env.drain()
+    team.env.clock.set(utc(2026, 11, 27, 9, 0))  # ACT-1 is two days late
+    home = texts(open_home(team.env, BOB)["blocks"])
+    assert "Retro actions you own" in home and "ACT-1* Timebox standups" in home
+    assert "overdue" in home
+    lead = texts(open_home(team.env, PM)["blocks"])
+    assert "Loop, last 4 weeks: acknowledged within 2 working days 100% (1 of 1)" in lead
+    assert "retro actions done on time 0% (0 of 1)" in lead

@@ -163,7 +163,10 @@ def action(call: Call) -> Block:
             "Say what the action is: `/retro action Fix the flaky deploy @bob due friday`."
         )
     dates = call.dates()
-    capture = parse_capture(call.rest, today=dates.today, order=dates.order)
+    try:
+        capture = parse_capture(call.rest, today=dates.today, order=dates.order)
+    except InvalidInput as exc:  # the requirement grammar's answer, told for this command
+        raise InvalidInput(exc.message.replace("`/req new ", "`/retro action ")) from exc
     with call.transaction() as session:
         act = retro_actions.create(
             session=session,
