@@ -226,3 +226,19 @@ def test_actions_on_home_and_a_leads_loop_figures(team: Team) -> None:
     lead = texts(open_home(team.env, PM)["blocks"])
     assert "Loop, last 4 weeks: acknowledged within 2 working days 100% (1 of 1)" in lead
     assert "retro actions done on time 0% (0 of 1)" in lead
+
+
+def test_a_scheduled_retro_every_two_weeks(team: Team) -> None:
+    five_in_berlin(team)
+    team.env.clock.set(utc(2026, 11, 23, 9, 0))  # Monday
+    said = retro(team, "schedule every 2 weeks friday 15:00 Europe/Berlin")["text"]
+    assert "every 2 weeks, FR at 15:00 Europe/Berlin" in said
+    assert "Every 1 to 8 weeks" in retro(team, "schedule every 9 weeks friday 15:00")["text"]
+    team.at(utc(2026, 11, 27, 14, 1))  # Friday 15:01 Berlin: the first one
+    assert len(team.rows(Retro)) == 1 and all(len(prompts(team, u)) == 1 for u in (PM, BOB))
+    retro(team, "close")
+    team.at(utc(2026, 12, 4, 14, 1))  # the week in between: none
+    assert len(team.rows(Retro)) == 1
+    team.at(utc(2026, 12, 11, 14, 1))
+    assert len(team.rows(Retro)) == 2
+    assert "switched off" in retro(team, "schedule off")["text"]
