@@ -174,6 +174,8 @@ class Digest:
     # Display names of the people listed: a channel message names them as plain text.
     names: dict[str, str] = field(default_factory=dict)
     loop: Loop | None = None  # follow-through of the period's feedback and retro actions
+    actions_done: list[RetroAction] = field(default_factory=list)  # retro actions done in it
+    actions_overdue: list[RetroAction] = field(default_factory=list)  # open, past due
 
     @property
     def figures(self) -> Figures:

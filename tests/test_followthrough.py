@@ -129,6 +129,8 @@ def test_the_digest_loop_figures_match_the_store(team: Team) -> None:
         texts(m.get("blocks")) for m in t.env.ws.channel_messages(TEAM, top_level=False)
     )
     assert "Closing the loop" in digest
+    assert "Retro actions done (1)" in digest and "*ACT-1* Timebox standups · bob" in digest
+    assert "Retro actions overdue (1)" in digest and "*ACT-2* Write the runbook · carol" in digest
 
     # The same figures, computed here from the rows.
     since = FIRST_DIGEST

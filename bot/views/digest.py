@@ -202,9 +202,25 @@ def _feedback(d: Digest) -> list[Block]:
 
 
 def _loop(d: Digest) -> list[Block]:
-    if d.loop is None or d.loop.empty:
-        return []
-    return [section(f"*🔁 Closing the loop*\n{loop_text(d.loop)}")]
+    blocks: list[Block] = []
+    if d.loop is not None and not d.loop.empty:
+        blocks.append(section(f"*🔁 Closing the loop*\n{loop_text(d.loop)}"))
+
+    def who(owner: str | None) -> str:
+        return escape(d.names.get(owner, "someone")) if owner else "nobody"
+
+    if d.actions_done:
+        lines = [f"*{a.ref}* {escape(truncate(a.text, 150))} · {who(a.owner_id)}"
+                 for a in d.actions_done]  # fmt: skip
+        blocks.extend(_listing(f"✅ Retro actions done ({len(d.actions_done)})", lines))
+    if d.actions_overdue:
+        lines = [
+            f"*{a.ref}* {escape(truncate(a.text, 150))} · {who(a.owner_id)} · due "
+            f"{a.due_date:%a %d %b}"
+            for a in d.actions_overdue
+        ]
+        blocks.extend(_listing(f"⏰ Retro actions overdue ({len(d.actions_overdue)})", lines))
+    return blocks
 
 
 def _standups(s: Standups | None) -> list[Block]:
