@@ -242,3 +242,24 @@ def test_a_scheduled_retro_every_two_weeks(team: Team) -> None:
     team.at(utc(2026, 12, 11, 14, 1))
     assert len(team.rows(Retro)) == 2
     assert "switched off" in retro(team, "schedule off")["text"]
+
+
+def test_a_long_board_keeps_within_block_kit_limits() -> None:
+    from bot.readmodels import RetroBoard
+    from bot.views import retros as views
+    from storage.statuses import RetroCategory, RetroStatus
+
+    when = utc(2026, 11, 23, 9, 0)
+    r = Retro(id=1, team_id="T", channel_id="C", status=RetroStatus.VOTING, members=[],
+              votes_each=3, collect_until=when, parent_key="p", started_at=when)  # fmt: skip
+    items = [
+        RetroItem(public_id=f"I{n:03d}", retro_id=1, category=list(RetroCategory)[n % 3],
+                  text="<!channel> " + "x" * 3000, author_id=None, day=when.date())
+        for n in range(120)
+    ]  # fmt: skip
+    text, blocks = views.board(RetroBoard(r, items, {}, [], [], {}))
+    body = {"text": text, "blocks": blocks}  # as the outbox posts it
+    assert len(body["blocks"]) <= 50
+    assert body["blocks"][1]["type"] == "actions"  # the facilitator's buttons survive the cut
+    assert "<!channel>" not in str(body) and "&lt;!channel&gt;" in str(body)
+    assert all(len(b["text"]["text"]) <= 3000 for b in body["blocks"] if b.get("text"))

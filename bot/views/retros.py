@@ -17,6 +17,7 @@ from bot.views.blocks import (
     divider,
     encode,
     escape,
+    fit_message,
     header,
     input_block,
     option,
@@ -188,6 +189,14 @@ def board(board: Board) -> tuple[str, list[Block]]:
             "take a vote back."
         )
     ]
+    if not closed:
+        # First, so a long board cut at 50 blocks still has the facilitator's buttons.
+        blocks.append(
+            actions(
+                button("Group items", ActionId.RETRO_GROUP, str(retro.id)),
+                button("Add action", ActionId.RETRO_ACTION, str(retro.id), style="primary"),
+            )
+        )
     if board.carried:
         blocks.append(context("Carried over: " + " · ".join(a.ref for a in board.carried)))
         blocks += [section(_action_line(a, board.names)) for a in board.carried[:5]]
@@ -221,14 +230,7 @@ def board(board: Board) -> tuple[str, list[Block]]:
     if board.actions:
         blocks.append(divider())
         blocks += [section(_action_line(a, board.names)) for a in board.actions[:5]]
-    if not closed:
-        blocks.append(
-            actions(
-                button("Group items", ActionId.RETRO_GROUP, str(retro.id)),
-                button("Add action", ActionId.RETRO_ACTION, str(retro.id), style="primary"),
-            )
-        )
-    return text, blocks
+    return text, fit_message(blocks)
 
 
 def group_modal(board: Board) -> dict[str, Any]:
@@ -323,7 +325,7 @@ def summary(board: Board, *, today: date) -> tuple[str, list[Block]]:
     if board.carried:
         lines = [_action_line(a, board.names, today) for a in board.carried]
         blocks.append(section("*Carried over*\n" + "\n".join(lines)))
-    return text, blocks
+    return text, fit_message(blocks)
 
 
 def status_text(retro: Retro, *, items: int, voters: int) -> str:
