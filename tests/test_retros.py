@@ -258,7 +258,7 @@ def test_a_long_board_keeps_within_block_kit_limits() -> None:
         for n in range(120)
     ]  # fmt: skip
     text, blocks = views.board(RetroBoard(r, items, {}, [], [], {}))
-    body = {"text": text, "blocks": blocks}  # as the outbox posts it
+    body: dict[str, Any] = {"text": text, "blocks": blocks}  # as the outbox posts it
     assert len(body["blocks"]) <= 50
     assert body["blocks"][1]["type"] == "actions"  # the facilitator's buttons survive the cut
     assert "<!channel>" not in str(body) and "&lt;!channel&gt;" in str(body)
