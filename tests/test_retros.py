@@ -168,9 +168,7 @@ def test_a_full_retro_and_its_actions_carried_into_the_next(team: Team) -> None:
     assert "voting is over" in late
 
     # Overdue: ACT-1 was due Friday 27 Nov; Monday's reminders DM Bob about it.
-    team.env.clock.set(utc(2026, 11, 29, 12, 0))
-    team.env.driver.command("/digest", "reminders 09:00", user=PM, channel=PRODUCT)
-    team.env.drain()
+    # (the channel's default daily reminders: its action made it a channel with items)
     team.at(utc(2026, 11, 30, 8, 5))
     reminders = [m for m in team.dms(BOB) if "reminder" in m["text"]]
     assert reminders and "ACT-1" in texts(reminders[-1]["blocks"])
