@@ -230,7 +230,7 @@ def test_a_scheduled_retro_every_two_weeks(team: Team) -> None:
     five_in_berlin(team)
     team.env.clock.set(utc(2026, 11, 23, 9, 0))  # Monday
     said = retro(team, "schedule every 2 weeks friday 15:00 Europe/Berlin")["text"]
-    assert "every 2 weeks, FR at 15:00 Europe/Berlin" in said
+    assert "every 2 weeks, Fri at 15:00 Europe/Berlin" in said
     assert "Every 1 to 8 weeks" in retro(team, "schedule every 9 weeks friday 15:00")["text"]
     team.at(utc(2026, 11, 27, 14, 1))  # Friday 15:01 Berlin: the first one
     assert len(team.rows(Retro)) == 1 and all(len(prompts(team, u)) == 1 for u in (PM, BOB))

@@ -16,6 +16,7 @@ from bot.parsing.slack_text import echo
 from bot.parsing.standups import parse_when
 from bot.services import people, retro_actions, retro_votes, retros, schedules
 from bot.views import retros as views
+from bot.views import standups as standup_views
 from bot.views.blocks import Block, message
 from bot.views.items import help_message
 from handlers import slack_api
@@ -137,7 +138,11 @@ def schedule(call: Call) -> Block | None:
                 actor_id=call.actor.user_id,
             )
         weeks = "every week" if every == 1 else f"every {every} weeks"
-        return f"Retro scheduled {weeks}, {when.weekdays} at {when.local_time} {when.zone}."
+        days = standup_views.describe(when.weekdays)
+        return (
+            f"Retro scheduled {weeks}, {days} at {when.local_time} {when.zone}: each one "
+            "collects items by DM for 2 days. `/retro schedule off` stops it."
+        )
 
     _later(call, work)
     return None
