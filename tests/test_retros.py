@@ -261,3 +261,14 @@ def test_a_long_board_keeps_within_block_kit_limits() -> None:
     assert body["blocks"][1]["type"] == "actions"  # the facilitator's buttons survive the cut
     assert "<!channel>" not in str(body) and "&lt;!channel&gt;" in str(body)
     assert all(len(b["text"]["text"]) <= 3000 for b in body["blocks"] if b.get("text"))
+
+
+def test_retro_item_forms_are_neither_logged_nor_counted() -> None:
+    """A logged named item would date the anonymous ones by absence (a form opened, no named
+    item followed), so neither the button nor the form's submission is ever logged."""
+    from bot.runtime.metrics import is_anonymous
+
+    assert is_anonymous({"type": "block_actions", "actions": [{"action_id": "retro_add"}]})
+    form = {"type": "view_submission", "view": {"callback_id": "retro_item_modal"}}
+    assert is_anonymous(form)
+    assert not is_anonymous({"type": "block_actions", "actions": [{"action_id": "retro_vote"}]})
