@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["json", "csv"], default="json")
     export.add_argument(
         "--kind",
-        choices=["requirements", "feedback", "blockers", "risks", "standups"],
+        choices=["requirements", "feedback", "blockers", "risks", "standups", "actions"],
         default="requirements",
     )
     export.add_argument("--team", help="only this workspace (team id), e.g. T01ABCDEF")

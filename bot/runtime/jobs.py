@@ -16,7 +16,7 @@ from bot.scheduling.leadership import Leadership
 from bot.scheduling.occurrences import TickReport, tick
 from bot.scheduling.registry import Kind, Registry
 from bot.scheduling.ticker import Ticker
-from bot.services import cards, defaults, digest_post, reminders, retention, standup_runs
+from bot.services import cards, defaults, digest_post, reminders, retention, retros, standup_runs
 from storage.db import transaction
 from storage.maintenance import refresh_statistics
 
@@ -29,6 +29,8 @@ def default_registry() -> Registry:
     # Channel work due at one instant is spread (TEAMLOOP_TICK_SPREAD); prompts are not.
     registry.register(Kind("reminders", timedelta(hours=10), reminders.run, spread=True))
     registry.register(Kind("digest", digest_post.CATCH_UP, digest_post.on_occurrence, spread=True))
+    # A retro starts a 2-day collection: half a day late still leaves time to add items.
+    registry.register(Kind("retro", timedelta(hours=12), retros.on_occurrence))
     return registry
 
 
@@ -67,6 +69,9 @@ class Jobs:
         now = self.clock.now()
         with transaction(self.sessions) as session:
             defaults.ensure(session=session, zone=self.zone, now=now)
+        with transaction(self.sessions) as session:
+            # Retros whose collection or voting time ran out move on (board, summary).
+            retros.advance(session=session, now=now)
         return tick(sessions=self.sessions, registry=self.registry, now=now, spread=spread)
 
     def deliver(self, *, linger: float = 0.0) -> Report:

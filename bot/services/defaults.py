@@ -1,6 +1,6 @@
 """Default schedules, with no setup: daily reminders and a Monday digest at 09:00 (in
-TEAMLOOP_TIMEZONE) for every channel that has items. A channel that switched one off keeps
-its switched-off row, so the default never comes back by itself."""
+TEAMLOOP_TIMEZONE) for every channel that has items (retro actions count). A channel that
+switched one off keeps its switched-off row, so the default never comes back by itself."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.services import schedules
 from storage.items import Blocker, Feedback, Risk
 from storage.models import Requirement
+from storage.retros import RetroAction
 from storage.scheduling import SchedulerState
 
 WATERMARK = "defaults"
@@ -26,6 +27,7 @@ def _channels_since(session: Session, since: datetime | None) -> dict[tuple[str,
         (Feedback, Feedback.created_at),
         (Blocker, Blocker.opened_at),
         (Risk, Risk.created_at),
+        (RetroAction, RetroAction.created_at),
     ):
         query = select(model.team_id, model.channel_id, func.min(created)).group_by(
             model.team_id, model.channel_id

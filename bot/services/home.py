@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.readmodels import Dashboard
+from bot.services import retro_actions
 from storage.items import Blocker, Feedback, Risk
 from storage.models import Requirement
 from storage.statuses import CLOSED_REQUIREMENT, BlockerStatus, RiskStatus
@@ -42,6 +43,8 @@ def channels_of(*, session: Session, team_id: str, user_id: str) -> set[str]:
                 select(model.channel_id).where(model.team_id == team_id, mine).distinct()
             )
         )
+    acts = retro_actions.owned_by(session=session, team_id=team_id, user_id=user_id)
+    found.update(a.channel_id for a in acts)
     return found
 
 
@@ -96,6 +99,8 @@ def dashboard(
         ),
     )
     shown.hidden = hidden
+    acts = retro_actions.owned_by(session=session, team_id=team_id, user_id=user_id)
+    shown.actions = [a for a in acts if a.channel_id not in private][:LIMIT]
     shown.counters = counters(session=session, team_id=team_id, now=now)
     return shown
 

@@ -15,7 +15,7 @@ from bot.services.counters import ensure_workspace
 from storage.db import insert_ignore
 from storage.scheduling import Occurrence, Schedule
 
-KINDS = ("standup", "digest", "reminders")
+KINDS = ("standup", "digest", "reminders", "retro")
 
 
 def upsert(
