@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.items import Blocker, Feedback
 from storage.models import Base, Requirement
-from storage.search_text import fold, index_text
+from storage.search_text import fold, index_text, signature
 
 KINDS = ("requirement", "feedback", "blocker")
 _TEXT_MAX = 4000
@@ -50,8 +50,9 @@ class SearchDoc(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     words: Mapped[str] = mapped_column(Text)
     plain: Mapped[str] = mapped_column(Text)
-    # Requirements only: each word prefixed with the channel id, so the duplicate check
-    # reads only one channel's postings instead of the whole workspace's.
+    # Requirements only: each content word (`search_text.signature`: no stopwords, plural
+    # `s` dropped, CJK as bigrams) prefixed with the channel id, so the duplicate check
+    # reads only one channel's postings, and matches whole tokens (no prefix scans).
     scoped: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -71,7 +72,7 @@ def doc_values(
         "channel_id": channel_id,
         "words": words,
         "plain": fold(text),
-        "scoped": scoped(channel_id, words.split()) if kind == "requirement" else "",
+        "scoped": scoped(channel_id, sorted(signature(text))) if kind == "requirement" else "",
     }
 
 

@@ -205,6 +205,12 @@ def fuzzy(
     ]
 
 
+# The duplicate check (SQLite) orders at most this many of a channel's open requirements
+# sharing a word with the new text, the newest (a channel with more open look-alikes than
+# this compares the newest only; bench/search.py's channels have about 45).
+RECENT = 200
+
+
 @dataclass(frozen=True)
 class Candidate:
     """An open requirement the duplicate check may offer: what the check and the hint need."""
@@ -227,15 +233,15 @@ def similar_requirements(
     """Open requirements of one channel sharing any of the tokens, best first (candidates
     for the duplicate check; the caller decides which are really alike).
 
-    The channel's open token is matched in the index, so the engine ranks only the
-    channel's open requirements and the item table is read for the `limit` best alone."""
+    The channel's open token is matched in the index, so only the channel's open
+    requirements are read, and at most RECENT of them."""
     if not tokens:
         return []
     dialect = session.get_bind().dialect.name
-    terms = [Term(t) for t in tokens]
     params: dict[str, Any] = {"team": team_id, "limit": limit}
     opened = open_token(team_id, channel_id)
     if dialect == "postgresql":
+        terms = [Term(t) for t in tokens]
         words = " | ".join(
             "(" + " <-> ".join(f"'{t}':A" for t in term.tokens) + ")" for term in terms
         )
@@ -249,18 +255,27 @@ def similar_requirements(
             "JOIN requirements r ON r.id = m.item_id ORDER BY m.rank DESC, m.item_id DESC"
         )
     else:
-        # Channel-prefixed tokens: the postings read are this channel's only.
-        words = " OR ".join(
-            '"' + scoped(channel_id, term.tokens) + '"' + ("" if term.cjk else "*")
-            for term in terms
+        # Channel-prefixed content tokens, whole: the postings read are this channel's only.
+        # The engine walks the matches newest first and stops at RECENT (no engine rank: its
+        # IDF pass would read every posting of every token); the RECENT are ordered by the
+        # share of tokens they have in common with the text (Dice), so the check costs the
+        # same in a channel with thousands of open look-alikes.
+        mine = [scoped(channel_id, [token]) for token in tokens]
+        words = " OR ".join(f'"{token}"' for token in mine)
+        params |= {"q": f'{{scoped}} : ({words}) AND {{scope}} : "{opened}"', "recent": RECENT}
+        shared = " + ".join(
+            f"(instr(' ' || d.scoped || ' ', :t{k}) > 0)" for k in range(len(mine))
         )
-        params["q"] = f'{{scoped}} : ({words}) AND {{scope}} : "{opened}"'
+        params |= {f"t{k}": f" {token} " for k, token in enumerate(mine)}
+        params["n"] = len(mine)
+        size = "(length(d.scoped) - length(replace(d.scoped, ' ', '')) + 1)"
         stmt = (
             "SELECT r.id, r.number, r.title, r.votes FROM ("
-            "SELECT rowid, bm25(search_fts, 0.0, 1.0, 0.0) AS bm FROM search_fts "
-            "WHERE search_fts MATCH :q ORDER BY bm, rowid DESC LIMIT :limit) m "
+            "SELECT rowid FROM search_fts WHERE search_fts MATCH :q "
+            "ORDER BY rowid DESC LIMIT :recent) m "
             "JOIN search_docs d ON d.id = m.rowid JOIN requirements r ON r.id = d.item_id "
-            "WHERE d.team_id = :team ORDER BY m.bm, m.rowid DESC"
+            f"WHERE d.team_id = :team ORDER BY 2.0 * ({shared}) / ({size} + :n) DESC, "
+            "m.rowid DESC LIMIT :limit"
         )
     # Only what the check and the hint need, in the same query: no second round trip.
     return [

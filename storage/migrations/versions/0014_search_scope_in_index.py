@@ -11,6 +11,9 @@ what the asker may see (a few hundred rows, not every match in the workspace), a
 duplicate check finds the channel's open requirements without joining them. Triggers on the
 item tables keep the tokens in step (an owner, a status, an anonymous item's release).
 
+On SQLite the duplicate check's channel-prefixed tokens (`scoped`) become whole content tokens
+(see `storage.search.doc_values`), so every document is written again (`rebuild`).
+
 SQLite: `search_fts` becomes an FTS5 table with its own content (words, scoped, scope): the
 scope is computed by the insert trigger from the item row, and a row is deleted or updated by
 rowid, which an external-content table cannot do without the old values.
@@ -21,6 +24,7 @@ PostgreSQL: `search_docs.scope`, set by a BEFORE INSERT trigger; `tsv` now holds
 from collections.abc import Sequence
 
 from alembic import op
+from sqlalchemy.orm import Session
 
 revision: str = "0014"
 down_revision: str | None = "0009"
@@ -95,10 +99,6 @@ def _sqlite() -> list[str]:
                                WHERE kind = '{kind}' AND item_id = new.id);
             END"""
         )
-    steps.append(
-        "INSERT INTO search_fts(rowid, words, scoped, scope) SELECT id, words, scoped, "
-        f"{_scope_of('kind', 'item_id')} FROM search_docs"
-    )
     return steps
 
 
@@ -136,9 +136,14 @@ def _postgresql() -> list[str]:
 
 
 def upgrade() -> None:
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    for statement in _sqlite() if sqlite else _postgresql():
+    bind = op.get_bind()
+    for statement in _sqlite() if bind.dialect.name == "sqlite" else _postgresql():
         op.execute(statement)
+    # The documents again, through the new triggers: `scoped` now holds the channel's
+    # content tokens (imported here: the module is the one place that knows how).
+    from storage.search import rebuild
+
+    rebuild(Session(bind=bind))
 
 
 def downgrade() -> None:
