@@ -77,11 +77,11 @@ def _bare(client: WebClient, *, before_response: bool) -> App:
 def _no_check() -> Iterator[None]:
     """The duplicate check answers "nothing alike" without looking (for the baseline)."""
     real = duplicates.similar
-    duplicates.similar = lambda **_kw: []  # type: ignore[assignment]
+    duplicates.similar = lambda **_kw: []
     try:
         yield
     finally:
-        duplicates.similar = real  # type: ignore[assignment]
+        duplicates.similar = real
 
 
 def _time(app: App, i: int) -> float:

@@ -22,7 +22,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Index, Integer, String, Text, UniqueConstraint, delete, insert, select
+from sqlalchemy import (
+    Connection,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+)
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, Session, mapped_column
 

@@ -263,9 +263,7 @@ def similar_requirements(
         mine = [scoped(channel_id, [token]) for token in tokens]
         words = " OR ".join(f'"{token}"' for token in mine)
         params |= {"q": f'{{scoped}} : ({words}) AND {{scope}} : "{opened}"', "recent": RECENT}
-        shared = " + ".join(
-            f"(instr(' ' || d.scoped || ' ', :t{k}) > 0)" for k in range(len(mine))
-        )
+        shared = " + ".join(f"(instr(' ' || d.scoped || ' ', :t{k}) > 0)" for k in range(len(mine)))
         params |= {f"t{k}": f" {token} " for k, token in enumerate(mine)}
         params["n"] = len(mine)
         size = "(length(d.scoped) - length(replace(d.scoped, ' ', '')) + 1)"
