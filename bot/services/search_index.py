@@ -205,7 +205,7 @@ def fuzzy(
     ]
 
 
-# The duplicate check (SQLite) orders at most this many of a channel's open requirements
+# The duplicate check orders at most this many of a channel's open requirements
 # sharing a word with the new text, the newest (a channel with more open look-alikes than
 # this compares the newest only; bench/search.py's channels have about 45).
 RECENT = 200
@@ -241,17 +241,23 @@ def similar_requirements(
     params: dict[str, Any] = {"team": team_id, "limit": limit}
     opened = open_token(team_id, channel_id)
     if dialect == "postgresql":
-        terms = [Term(t) for t in tokens]
-        words = " | ".join(
-            "(" + " <-> ".join(f"'{t}':A" for t in term.tokens) + ")" for term in terms
-        )
-        params |= {"q": f"({words}) & '{opened}':D", "w": words}
+        # Channel-prefixed content tokens in their own GIN index (migration 0014): one
+        # channel's postings. Open ones are told by their scope's open token, read from the
+        # rows found (not a second index); the RECENT newest ranked; `limit` joined.
+        params |= {
+            "q": " | ".join(f"'{scoped(channel_id, [token])}'" for token in tokens),
+            "open": f" {opened} ",
+            "recent": RECENT,
+        }
+        vector = "to_tsvector('simple'::regconfig, d.scoped)"
         stmt = (
-            "SELECT r.id, r.number, r.title, r.votes FROM ("
-            "SELECT d.item_id, ts_rank_cd(d.tsv, to_tsquery('simple', :w)) AS rank "
-            "FROM search_docs d WHERE d.tsv @@ to_tsquery('simple', :q) "
+            "SELECT r.id, r.number, r.title, r.votes FROM (SELECT item_id, rank FROM ("
+            f"SELECT d.item_id, ts_rank_cd({vector}, to_tsquery('simple', :q)) AS rank "
+            f"FROM search_docs d WHERE {vector} @@ to_tsquery('simple', :q) "
             "AND d.kind = 'requirement' AND d.team_id = :team "
-            "ORDER BY rank DESC, d.item_id DESC LIMIT :limit) m "
+            "AND position(:open in ' ' || d.scope || ' ') > 0 "
+            "ORDER BY d.item_id DESC LIMIT :recent) c "
+            "ORDER BY rank DESC, item_id DESC LIMIT :limit) m "
             "JOIN requirements r ON r.id = m.item_id ORDER BY m.rank DESC, m.item_id DESC"
         )
     else:

@@ -18,7 +18,8 @@ SQLite: `search_fts` becomes an FTS5 table with its own content (words, scoped, 
 scope is computed by the insert trigger from the item row, and a row is deleted or updated by
 rowid, which an external-content table cannot do without the old values.
 PostgreSQL: `search_docs.scope`, set by a BEFORE INSERT trigger; `tsv` now holds the words
-(weight A) and the scope tokens (weight D), so one GIN lookup intersects them.
+(weight A) and the scope tokens (weight D), so one GIN lookup intersects them; a GIN index
+over the requirements' `scoped` tokens serves the duplicate check.
 """
 
 from collections.abc import Sequence
@@ -131,6 +132,9 @@ def _postgresql() -> list[str]:
         "setweight(to_tsvector('simple'::regconfig, words), 'A') || "
         "setweight(to_tsvector('simple'::regconfig, scope), 'D')) STORED",
         "CREATE INDEX ix_search_docs_tsv ON search_docs USING gin (tsv)",
+        # The duplicate check's channel-local tokens: a lookup reads one channel's postings.
+        "CREATE INDEX ix_search_docs_scoped ON search_docs USING gin "
+        "(to_tsvector('simple'::regconfig, scoped)) WHERE kind = 'requirement'",
     ]
     return steps
 
@@ -184,6 +188,7 @@ def downgrade() -> None:
     for _kind, table, *_rest in _ITEMS:
         op.execute(f"DROP TRIGGER IF EXISTS {table}_search_scope ON {table}")
     op.execute("DROP TRIGGER IF EXISTS search_docs_scope ON search_docs")
+    op.execute("DROP INDEX ix_search_docs_scoped")
     op.execute("DROP INDEX ix_search_docs_tsv")
     op.execute("ALTER TABLE search_docs DROP COLUMN tsv")
     op.execute("DROP FUNCTION teamloop_item_search_scope()")
