@@ -1,7 +1,7 @@
 """search scope in the index: who may see a document is matched by the engine, not joined
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-30
 
 Each search document gets scope tokens (`storage.search.SCOPE_SQL`): its channel and the
@@ -28,7 +28,7 @@ from alembic import op
 from sqlalchemy.orm import Session
 
 revision: str = "0014"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
