@@ -65,8 +65,10 @@ def _alike(a: str, b: str) -> bool:
 
 def _covered(mine: AbstractSet[str], theirs: AbstractSet[str]) -> set[str]:
     found = set(mine & theirs)  # the common case first; `_alike` only for the rest
+    # Words shorter than 3 (CJK bigrams among them) are alike only when equal.
+    longer = [t for t in theirs if len(t) >= 3]
     for word in mine - found:
-        if any(_alike(word, t) for t in theirs):
+        if len(word) >= 3 and any(_alike(word, t) for t in longer):
             found.add(word)
     return found
 

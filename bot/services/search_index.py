@@ -262,24 +262,16 @@ def similar_requirements(
         )
     else:
         # Channel-prefixed content tokens, whole: the postings read are this channel's only.
-        # The engine walks the matches newest first and stops at RECENT (no engine rank: its
-        # IDF pass would read every posting of every token); the RECENT are ordered by the
-        # share of tokens they have in common with the text (Dice), so the check costs the
-        # same in a channel with thousands of open look-alikes.
-        mine = [scoped(channel_id, [token]) for token in tokens]
-        words = " OR ".join(f'"{token}"' for token in mine)
+        # The engine walks the matches newest first and ranks (bm25) only the RECENT newest,
+        # so the check costs about the same in a channel with thousands of open look-alikes.
+        words = " OR ".join(f'"{scoped(channel_id, [token])}"' for token in tokens)
         params |= {"q": f'{{scoped}} : ({words}) AND {{scope}} : "{opened}"', "recent": RECENT}
-        shared = " + ".join(f"(instr(' ' || d.scoped || ' ', :t{k}) > 0)" for k in range(len(mine)))
-        params |= {f"t{k}": f" {token} " for k, token in enumerate(mine)}
-        params["n"] = len(mine)
-        size = "(length(d.scoped) - length(replace(d.scoped, ' ', '')) + 1)"
         stmt = (
             "SELECT r.id, r.number, r.title, r.votes FROM ("
-            "SELECT rowid FROM search_fts WHERE search_fts MATCH :q "
-            "ORDER BY rowid DESC LIMIT :recent) m "
+            "SELECT rowid, bm25(search_fts, 0.0, 1.0, 0.0) AS bm FROM search_fts "
+            "WHERE search_fts MATCH :q ORDER BY rowid DESC LIMIT :recent) m "
             "JOIN search_docs d ON d.id = m.rowid JOIN requirements r ON r.id = d.item_id "
-            f"WHERE d.team_id = :team ORDER BY 2.0 * ({shared}) / ({size} + :n) DESC, "
-            "m.rowid DESC LIMIT :limit"
+            "WHERE d.team_id = :team ORDER BY m.bm, m.rowid DESC LIMIT :limit"
         )
     # Only what the check and the hint need, in the same query: no second round trip.
     return [
