@@ -106,6 +106,13 @@ def _visible(kinds: Sequence[str]) -> str:
     return " ".join(joins) + " WHERE (" + " OR ".join(allowed) + ")"
 
 
+def _serial(session: Session) -> None:
+    """No parallel workers for this transaction's next queries (PostgreSQL): a search reads a
+    few hundred index entries, and the planner, misjudging how many a tsquery of rare tokens
+    matches, would otherwise start workers that cost more (10-30 ms) than the whole query."""
+    session.execute(sql("SELECT set_config('max_parallel_workers_per_gather', '0', true)"))
+
+
 def fts_query(terms: Sequence[Term], dialect: str, *, any_term: bool = False) -> str:
     """The engine's query text: words as prefixes, CJK runs as phrases of their bigrams.
 
@@ -139,6 +146,7 @@ def search(
     tokens = scope_tokens(scope, kinds)
     params: dict[str, Any] = {"team": scope.team_id, "limit": limit}
     if dialect == "postgresql":
+        _serial(session)
         words = fts_query(terms, dialect)
         who = " | ".join(f"'{t}':D" for t in tokens)
         params |= {"q": f"({words}) & ({who})", "w": words}
@@ -205,7 +213,7 @@ def fuzzy(
     ]
 
 
-# The duplicate check orders at most this many of a channel's open requirements
+# The duplicate check (SQLite) ranks at most this many of a channel's open requirements
 # sharing a word with the new text, the newest (a channel with more open look-alikes than
 # this compares the newest only; bench/search.py's channels have about 45).
 RECENT = 200
@@ -242,22 +250,21 @@ def similar_requirements(
     opened = open_token(team_id, channel_id)
     if dialect == "postgresql":
         # Channel-prefixed content tokens in their own GIN index (migration 0014): one
-        # channel's postings. Open ones are told by their scope's open token, read from the
-        # rows found (not a second index); the RECENT newest ranked; `limit` joined.
+        # channel's postings, ranked, the open ones told by their scope's open token (read
+        # from the rows found, not a second index); only the `limit` best are joined.
+        _serial(session)
         params |= {
             "q": " | ".join(f"'{scoped(channel_id, [token])}'" for token in tokens),
             "open": f" {opened} ",
-            "recent": RECENT,
         }
         vector = "to_tsvector('simple'::regconfig, d.scoped)"
         stmt = (
-            "SELECT r.id, r.number, r.title, r.votes FROM (SELECT item_id, rank FROM ("
+            "SELECT r.id, r.number, r.title, r.votes FROM ("
             f"SELECT d.item_id, ts_rank_cd({vector}, to_tsquery('simple', :q)) AS rank "
             f"FROM search_docs d WHERE {vector} @@ to_tsquery('simple', :q) "
             "AND d.kind = 'requirement' AND d.team_id = :team "
             "AND position(:open in ' ' || d.scope || ' ') > 0 "
-            "ORDER BY d.item_id DESC LIMIT :recent) c "
-            "ORDER BY rank DESC, item_id DESC LIMIT :limit) m "
+            "ORDER BY rank DESC, d.item_id DESC LIMIT :limit) m "
             "JOIN requirements r ON r.id = m.item_id ORDER BY m.rank DESC, m.item_id DESC"
         )
     else:
