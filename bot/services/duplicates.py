@@ -49,7 +49,7 @@ def _one_slip(a: str, b: str) -> bool:
     return short[start:] == long_[start + 1 :]
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=4096)
 def _alike(a: str, b: str) -> bool:
     """Two words are one: equal, one a prefix of the other (`log`/`login`, `week`/`weekly`),
     a long shared start (`notify`/`notifications`), or one slip of the keyboard."""
