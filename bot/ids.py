@@ -59,6 +59,8 @@ class ActionId(StrEnum):
     ANON_REPLY = "anon_reply"
     ANON_REPLY_TEXT = "anon_reply_input"
     ITEM_ANONYMOUS = "item_anonymous_input"
+    # "Did you mean `/req new …`?": runs the suggested command with the same text.
+    RUN_SUGGESTED = "run_suggested"
 
 
 class BlockId(StrEnum):

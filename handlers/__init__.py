@@ -26,6 +26,7 @@ from handlers.interactions.anon_actions import (
     handle_send_named,
 )
 from handlers.interactions.dm_actions import handle_offer
+from handlers.interactions.suggest_actions import handle_run_suggested
 from handlers.interactions.item_actions import (
     handle_blocker_shortcut,
     handle_blocker_submit,
@@ -105,6 +106,7 @@ def register(app: App, deps: Deps) -> None:
     app.action(ActionId.REQ_LIST_PAGE + "_next")(handle_page)
 
     app.action(ActionId.FB_PROMOTE)(handle_promote)
+    app.action(ActionId.RUN_SUGGESTED)(handle_run_suggested)
     app.action(ActionId.FB_LINK)(handle_link_button)
     app.action(ActionId.BLK_RESOLVE)(handle_resolve)
     app.action(ActionId.RSK_EDIT)(handle_risk_edit)
