@@ -26,7 +26,6 @@ from handlers.interactions.anon_actions import (
     handle_send_named,
 )
 from handlers.interactions.dm_actions import handle_offer
-from handlers.interactions.suggest_actions import handle_run_suggested
 from handlers.interactions.item_actions import (
     handle_blocker_shortcut,
     handle_blocker_submit,
@@ -67,6 +66,7 @@ from handlers.interactions.standup_actions import (
     handle_setup_submit,
     handle_skip_button,
 )
+from handlers.interactions.suggest_actions import handle_run_suggested
 from handlers.middleware import provide
 
 
