@@ -19,7 +19,8 @@ def unknown_verb(
     (up to KEPT_MAX characters), and, when a verb was guessed, a *Run* button whose value is
     the suggested command line in Slack's own text (`/req new Fix A &amp; B`), escaped once
     more, so pressing it reads the text exactly as typing it would. A line longer than
-    VALUE_MAX gets no button and says so. `typed` and `rest` are Slack's raw text (escaped, markup kept)."""
+    VALUE_MAX gets no button and says so. `typed` and `rest` are Slack's raw text (escaped,
+    markup kept)."""
     hint = f"Did you mean `{name} {guess}`? " if guess else ""
     kept = f"You typed: `{name} {echo(typed, KEPT_MAX)}`. "
     if has_default:
