@@ -16,7 +16,7 @@ from bot.parsing.verbs import looks_like_verb, nearest
 from sandbox.encoding import as_slack_sends
 from storage.items import Blocker, Feedback, Risk
 from storage.models import Requirement
-from tests.conftest import BOB, PM, PRODUCT, Env, Team, texts
+from tests.conftest import BOB, DAVE, PM, PRODUCT, Env, Team, texts
 
 REAL_SHAPES = Path(__file__).resolve().parents[2] / "shared" / "slack" / "real-shapes"
 # What Slack delivers for `/req new Q&A page <beta> for @lee in #billing see [spec] P1`
@@ -253,6 +253,12 @@ def test_scheduled_messages_carry_no_live_mention_either(team: Team) -> None:
     env.drain()
     team.at(datetime(2026, 11, 23, 8, 30, tzinfo=UTC))
     team.answer(BOB, [form_hostile, form_hostile, form_hostile])
+    # Dave types his answers in the app's DM, with autocompleted mentions (markup, as Slack
+    # sends them), then text to capture and `help`: every DM reply is checked too.
+    dave_dm = env.ws.dm_channel(DAVE)
+    for typed in (MENTIONING, HOSTILE, f"Waiting on {MENTIONING}", MENTIONING, "help"):
+        env.driver.say(typed, user=DAVE, channel=dave_dm)
+        env.drain()
     team.deliver()
     team.at(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     env.driver.command("/digest", "now", user=PM, channel=PRODUCT)  # the first comes a week on
@@ -263,5 +269,6 @@ def test_scheduled_messages_carry_no_live_mention_either(team: Team) -> None:
     sent_out = _everything_sent(env)
     assert any("digest" in s.lower() for s in sent_out)
     assert any("Ship &lt;!channel&gt;" in s for s in sent_out)  # the answer, escaped
+    assert any("Capture this?" in s and "ask @erin" in s for s in sent_out)  # a DM reply
     live = [_context(s) for s in sent_out if _LIVE.search(s)]
     assert live == []
