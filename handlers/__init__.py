@@ -14,6 +14,7 @@ from handlers.commands.risk import handle_risk
 from handlers.commands.search import handle_search
 from handlers.commands.standup import handle_standup
 from handlers.errors import on_error
+from handlers.events import channels
 from handlers.events.dm import handle_dm_message, in_a_dm
 from handlers.events.home import handle_home_blk_resolve, handle_home_opened, handle_home_req_done
 from handlers.events.install import handle_tokens_revoked, handle_uninstalled
@@ -132,6 +133,12 @@ def register(app: App, deps: Deps) -> None:
     app.event("user_change")(handle_user_change)
     app.event("member_joined_channel")(handle_member_joined)
     app.event("member_left_channel")(handle_member_left)
+    for left in ("channel_left", "group_left"):
+        app.event(left)(channels.handle_left)
+    for archived in ("channel_archive", "group_archive"):
+        app.event(archived)(channels.handle_archive)
+    for unarchived in ("channel_unarchive", "group_unarchive"):
+        app.event(unarchived)(channels.handle_unarchive)
     app.event("app_uninstalled")(handle_uninstalled)
     app.event("tokens_revoked")(handle_tokens_revoked)
     # Only DMs: the manifest subscribes message.im alone, and the matcher says so too.

@@ -16,7 +16,7 @@ from bot.scheduling.leadership import Leadership
 from bot.scheduling.occurrences import TickReport, tick
 from bot.scheduling.registry import Kind, Registry
 from bot.scheduling.ticker import Ticker
-from bot.services import defaults, digest_post, reminders, standup_runs
+from bot.services import defaults, digest_post, reach, reminders, standup_runs
 from storage.db import transaction
 
 
@@ -114,7 +114,20 @@ def build_jobs(
         from bot.installs import InstallationStore
 
         tokens = InstallationStore(settings, engine).bot_token
-    sender = Sender(sessions=sessions, client=client, clock=clock, limits=limits, tokens=tokens)
+    zone = settings.zone.key
+
+    def unreachable(session: Session, team_id: str, channel_id: str, error: str) -> None:
+        reach.learn(session=session, team_id=team_id, channel_id=channel_id, error=error,
+                    now=clock.now(), zone=zone)  # fmt: skip
+
+    sender = Sender(
+        sessions=sessions,
+        client=client,
+        clock=clock,
+        limits=limits,
+        tokens=tokens,
+        unreachable=unreachable,
+    )
     return Jobs(
         sessions=sessions,
         clock=clock,

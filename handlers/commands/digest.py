@@ -40,7 +40,12 @@ def now(call: Call) -> None:
 
     def work() -> None:
         slack_api.require_reach(
-            call.client, call.actor.channel_id, read=False, user=call.actor.user_id
+            call.client,
+            call.actor.channel_id,
+            read=False,
+            user=call.actor.user_id,
+            deps=call.deps,
+            team_id=call.actor.team_id,
         )
         with deps.transaction() as session:
             digest_post.post_now(session=session, actor=call.actor, now=deps.clock.now())
@@ -56,7 +61,12 @@ def _set_later(call: Call, kind: str, weekdays: str, local_time: str, zone: str,
 
     def work() -> None:
         slack_api.require_reach(
-            call.client, call.actor.channel_id, read=False, user=call.actor.user_id
+            call.client,
+            call.actor.channel_id,
+            read=False,
+            user=call.actor.user_id,
+            deps=call.deps,
+            team_id=call.actor.team_id,
         )
         _set(call, kind, weekdays, local_time, zone)
         answer(done)
