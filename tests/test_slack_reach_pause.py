@@ -94,7 +94,7 @@ def test_a_capture_where_teamloop_can_post_asks_slack_once(places: Team) -> None
 def test_a_refused_post_pauses_the_schedule_and_tells_who_set_it_up_once(
     places: Team, caplog: pytest.LogCaptureFixture, what: str
 ) -> None:
-    env, ws = places.env, places.env.ws
+    ws = places.env.ws
     said = _command(places, "/digest", "schedule monday 10:00 Europe/Berlin", SECRET_CHANNEL)
     assert "posted here on Monday" in said
     channel = ws.channels[SECRET_CHANNEL]
@@ -133,7 +133,7 @@ def test_a_refused_post_pauses_the_schedule_and_tells_who_set_it_up_once(
 
 
 def test_removed_and_invited_back(places: Team, caplog: pytest.LogCaptureFixture) -> None:
-    env, ws = places.env, places.env.ws
+    env = places.env
     _command(places, "/digest", "schedule monday 10:00 Europe/Berlin", SECRET_CHANNEL)
     _command(places, "/standup", "schedule weekdays 09:30 Europe/Berlin", SECRET_CHANNEL)
     _command(places, "/digest", "schedule friday 10:00 Europe/Berlin", ENG, user=BOB)
@@ -154,6 +154,12 @@ def test_removed_and_invited_back(places: Team, caplog: pytest.LogCaptureFixture
     places.deliver()
     [notice] = _notices(places, PM)
     assert "the weekly digest and the standup" in notice and "/invite @teamloop" in notice
+    # Status says so (Slack answers a command there even without the bot).
+    assert "paused: I can't post in this channel" in _command(
+        places, "/digest", "status", SECRET_CHANNEL
+    )
+    status = places.cmd("status", channel=SECRET_CHANNEL)
+    assert "paused: I can't post in this channel" in str(status)
     # Monday's standup and digest don't run there; nothing dies.
     places.at(utc(30, 9, 0))
     places.deliver()

@@ -52,3 +52,10 @@ def no_schedules_here(error: str) -> str:
         if error in ("not_in_channel", "channel_not_found")
         else f"Saved, but {what}, so no weekly digest or daily reminders will come here."
     )
+
+
+def paused_why(error: str) -> str:
+    """Why a schedule is paused and what to do, for the status answers."""
+    return "I can't post in this channel. " + _WHY.get(error, _WHY["channel_not_found"]).replace(
+        " there", " here"
+    )

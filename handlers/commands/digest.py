@@ -13,6 +13,7 @@ from bot.parsing.standups import parse_days, parse_when
 from bot.scheduling.recurrence import CODES, DAILY, next_instant
 from bot.services import calendar as work_calendar
 from bot.services import digest_post, schedules
+from bot.views import reach as reach_views
 from bot.views import reminders as views
 from bot.views import standups as standup_views
 from bot.views.blocks import Block, message
@@ -164,6 +165,9 @@ def status(call: Call) -> Block:
             lines.append(
                 f"*{label}:* the default (09:00 {call.actor.zone.key}) once this channel has items"
             )
+        elif not sched.active and (sched.config or {}).get(schedules.PAUSED):
+            why = reach_views.paused_why(sched.config[schedules.PAUSED])
+            lines.append(f"*{label}:* paused: {why}")
         elif not sched.active:
             lines.append(f"*{label}:* off")
         else:
