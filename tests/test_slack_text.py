@@ -153,6 +153,17 @@ def test_no_message_carries_a_live_mention_or_hidden_link_the_user_typed(env: En
         reply = env.driver.command(command, text, user=PM, channel=PRODUCT)
         assert reply.status == 200
         env.drain()
+    # A capture where teamloop can't post (its answer says what to do), and the Run button
+    # of a "Did you mean" answer, pressed.
+    env.ws.add_channel("C0HIDDEN", "hidden", members=[PM], is_private=True, bot_member=False)
+    env.driver.command("/feedback", HOSTILE, user=PM, channel="C0HIDDEN")
+    env.drain()
+    env.driver.command("/req", f"nwe {HOSTILE}", user=PM, channel=PRODUCT)
+    env.drain()
+    suggestion = env.last_ephemeral(PM)
+    env.driver.click(suggestion, "run_suggested", user=PM, channel=PRODUCT, ephemeral=True)
+    env.drain()
+    assert any("no weekly digest" in e["text"] for e in env.ws.ephemerals_for(PM))
     # A message whose mentions were autocompleted: Slack keeps them as markup.
     said = env.ws.post(PRODUCT, user=BOB, text=as_slack_sends(MENTIONING))
     for reaction in ("bulb", "speech_balloon", "construction"):
@@ -266,7 +277,11 @@ def test_scheduled_messages_carry_no_live_mention_either(team: Team) -> None:
     team.deliver()
     team.at(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
     team.deliver()
+    # The channel is archived: Alice, who set up its standup, gets the one notice.
+    env.driver.archive(PRODUCT, by=BOB)
+    team.deliver()
     sent_out = _everything_sent(env)
+    assert any("It was archived" in s for s in sent_out)
     assert any("digest" in s.lower() for s in sent_out)
     assert any("Ship &lt;!channel&gt;" in s for s in sent_out)  # the answer, escaped
     assert any("Capture this?" in s and "ask @erin" in s for s in sent_out)  # a DM reply
