@@ -84,6 +84,9 @@ def _stats(samples: list[float]) -> tuple[float, float]:
 def main(n: int = 2000) -> None:
     """Measure and print."""
     ws = Workspace(team_id="T0BENCH")
+    # teamloop posts each card with chat.postMessage right after the ack: a real channel.
+    ws.add_user("U0BENCH", "bench")
+    ws.add_channel("C0BENCH", "bench", members=["U0BENCH"])
     served = Served(WebApi(ws)).start()
     tmp = Path(tempfile.mkdtemp())
     url = f"sqlite:///{tmp / 'bench.db'}"

@@ -35,20 +35,6 @@ def known(*, session: Session, team_id: str, channel_id: str) -> ChannelReach | 
     return session.get(ChannelReach, (team_id, channel_id))
 
 
-def unchecked(*, session: Session, team_id: str, channel_id: str) -> bool:
-    """Whether teamloop has yet to find out if it can post in this channel: nothing learned
-    about it, and no digest or reminders schedule (which only exist where it could post)."""
-    if session.get(ChannelReach, (team_id, channel_id)) is not None:
-        return False
-    found = session.scalar(
-        select(Schedule.id)
-        .where(Schedule.team_id == team_id, Schedule.channel_id == channel_id)
-        .where(Schedule.kind.in_(("digest", "reminders")))
-        .limit(1)
-    )
-    return found is None
-
-
 def learn(
     *, session: Session, team_id: str, channel_id: str, error: str, now: datetime, zone: str
 ) -> int:

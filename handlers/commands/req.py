@@ -22,6 +22,7 @@ from bot.views import duplicates as dup_views
 from bot.views import requirements as views
 from bot.views.blocks import Block, context, message
 from handlers import slack_api
+from handlers.cards import post_card
 from handlers.commands import search as search_cmd
 from handlers.commands.merge import verb_merge
 from handlers.commands.router import ALREADY_DONE, Call, route
@@ -70,12 +71,20 @@ def verb_new(call: Call) -> Block | None:
             due=cap.due,
             labels=cap.labels,
         )
-    req, blocks = got.requirement, views.card(got.requirement, today=call.today)
+    req, extra = got.requirement, []
     if cap.due is not None and cap.due_note:
-        blocks.append(context(views.due_note(cap.due_text, cap.due, cap.due_note)))
+        extra.append(context(views.due_note(cap.due_text, cap.due, cap.due_note)))
     if got.looks_like is not None:
-        blocks += dup_views.hint_blocks(req.number, got.looks_like)
-    return message(views.card_text(req), blocks, in_channel=True)
+        extra += dup_views.hint_blocks(req.number, got.looks_like)
+    # The ack stays empty; the card is posted (and its ts kept) right after it.
+    post_card(
+        call,
+        ref=req.ref,
+        text=views.card_text(req),
+        blocks=views.card(req, today=call.today),
+        extra=extra,
+    )
+    return None
 
 
 def verb_list(call: Call) -> Block:

@@ -17,7 +17,6 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps, Session
-from bot.errors import CannotReach
 from bot.parsing.dates import DateContext
 from bot.parsing.slack_text import normalize
 from bot.parsing.verbs import looks_like_verb, nearest
@@ -178,38 +177,25 @@ def route(
     answer = handler(call)
     if answer is None:
         ack()
-        return
-    ack(answer)
-    if answer.get("response_type") == "in_channel":
-        _check_reach(call)
+    else:
+        ack(answer)
 
 
-def _check_reach(call: Call) -> None:
-    """After something was posted here by a command (which works anywhere): the first time
-    in a channel without schedules, ask Slack whether teamloop itself can post here. If not,
-    it is recorded, so the channel gets no digest or reminders that could never post, and
-    the person is told at once what to do."""
-    deps, actor, client = call.deps, call.actor, call.client
-    answer = ephemeral(call.respond)
-
-    def work() -> None:
-        with deps.transaction() as session:
-            if not reach.unchecked(
-                session=session, team_id=actor.team_id, channel_id=actor.channel_id
-            ):
-                return
-        try:
-            slack_api.require_reach(client, actor.channel_id, read=False, user=actor.user_id)
-        except CannotReach as exc:
-            with deps.transaction() as session:
-                reach.learn(
-                    session=session,
-                    team_id=actor.team_id,
-                    channel_id=actor.channel_id,
-                    error=exc.code,
-                    now=deps.clock.now(),
-                    zone=deps.settings.zone.key,
-                )
-            answer(reach_views.no_schedules_here(exc.code))
-
-    deps.defer(work, answer=answer)
+def unreachable_here(call: Call, code: str) -> None:
+    """Slack refused a post in the command's channel with `code` (a capture's card, which
+    then went through the response_url): record it, so the channel gets no digest or
+    reminders that could never post, and tell the person at once what to do (the first time
+    only; later captures there say nothing more). Runs after the ack."""
+    deps, actor = call.deps, call.actor
+    with deps.transaction() as session:
+        first = reach.known(session=session, team_id=actor.team_id, channel_id=actor.channel_id)
+        reach.learn(
+            session=session,
+            team_id=actor.team_id,
+            channel_id=actor.channel_id,
+            error=code,
+            now=deps.clock.now(),
+            zone=deps.settings.zone.key,
+        )
+    if first is None:
+        ephemeral(call.respond)(reach_views.no_schedules_here(code))
