@@ -73,6 +73,8 @@ class ActionId(StrEnum):
     ACT_TEXT = "act_text_input"
     ACT_OWNER = "act_owner_input"
     ACT_DUE = "act_due_input"
+    # "Did you mean `/req new …`?": runs the suggested command with the same text.
+    RUN_SUGGESTED = "run_suggested"
 
 
 class BlockId(StrEnum):

@@ -15,6 +15,7 @@ from handlers.commands.risk import handle_risk
 from handlers.commands.search import handle_search
 from handlers.commands.standup import handle_standup
 from handlers.errors import on_error
+from handlers.events import channels
 from handlers.events.dm import handle_dm_message, in_a_dm
 from handlers.events.home import handle_home_blk_resolve, handle_home_opened, handle_home_req_done
 from handlers.events.install import handle_tokens_revoked, handle_uninstalled
@@ -76,6 +77,7 @@ from handlers.interactions.standup_actions import (
     handle_setup_submit,
     handle_skip_button,
 )
+from handlers.interactions.suggest_actions import handle_run_suggested
 from handlers.middleware import provide
 
 
@@ -119,6 +121,7 @@ def register(app: App, deps: Deps) -> None:
     app.action(ActionId.REQ_LIST_PAGE + "_next")(handle_page)
 
     app.action(ActionId.FB_PROMOTE)(handle_promote)
+    app.action(ActionId.RUN_SUGGESTED)(handle_run_suggested)
     app.action(ActionId.FB_LINK)(handle_link_button)
     app.action(ActionId.BLK_RESOLVE)(handle_resolve)
     app.action(ActionId.RSK_EDIT)(handle_risk_edit)
@@ -148,6 +151,12 @@ def register(app: App, deps: Deps) -> None:
     app.event("user_change")(handle_user_change)
     app.event("member_joined_channel")(handle_member_joined)
     app.event("member_left_channel")(handle_member_left)
+    for left in ("channel_left", "group_left"):
+        app.event(left)(channels.handle_left)
+    for archived in ("channel_archive", "group_archive"):
+        app.event(archived)(channels.handle_archive)
+    for unarchived in ("channel_unarchive", "group_unarchive"):
+        app.event(unarchived)(channels.handle_unarchive)
     app.event("app_uninstalled")(handle_uninstalled)
     app.event("tokens_revoked")(handle_tokens_revoked)
     # Only DMs: the manifest subscribes message.im alone, and the matcher says so too.

@@ -16,7 +16,16 @@ from bot.scheduling.leadership import Leadership
 from bot.scheduling.occurrences import TickReport, tick
 from bot.scheduling.registry import Kind, Registry
 from bot.scheduling.ticker import Ticker
-from bot.services import cards, defaults, digest_post, reminders, retention, retros, standup_runs
+from bot.services import (
+    cards,
+    defaults,
+    digest_post,
+    reach,
+    reminders,
+    retention,
+    retros,
+    standup_runs,
+)
 from storage.db import transaction
 from storage.maintenance import refresh_statistics
 
@@ -154,6 +163,12 @@ def build_jobs(
         from bot.installs import InstallationStore
 
         tokens = InstallationStore(settings, engine).bot_token
+    zone = settings.zone.key
+
+    def unreachable(session: Session, team_id: str, channel_id: str, error: str) -> None:
+        reach.learn(session=session, team_id=team_id, channel_id=channel_id, error=error,
+                    now=clock.now(), zone=zone)  # fmt: skip
+
     sender = Sender(
         sessions=sessions,
         client=client,
@@ -161,6 +176,7 @@ def build_jobs(
         limits=limits,
         tokens=tokens,
         render=cards.renderer(settings.zone, clock),
+        unreachable=unreachable,
     )
     return Jobs(
         sessions=sessions,

@@ -13,7 +13,7 @@ from bot.services import schedules
 from storage.items import Blocker, Feedback, Risk
 from storage.models import Requirement
 from storage.retros import RetroAction
-from storage.scheduling import SchedulerState
+from storage.scheduling import ChannelReach, SchedulerState
 
 WATERMARK = "defaults"
 SLACK = timedelta(minutes=5)
@@ -50,7 +50,11 @@ def ensure(*, session: Session, zone: str, now: datetime) -> int:
     # A margin: an item whose transaction began before the last call but committed after it.
     since = mark.at - SLACK if mark is not None else None
     created = 0
+    # A channel teamloop can't post in gets no schedule that could never post (bot.services.reach).
+    unreachable = {(r.team_id, r.channel_id) for r in session.scalars(select(ChannelReach))}
     for (team_id, channel_id), first in sorted(_channels_since(session, since).items()):
+        if (team_id, channel_id) in unreachable:
+            continue
         # A digest reports to a team; items captured in someone's DM with the app have none.
         kinds = ("reminders",) if channel_id.startswith("D") else ("reminders", "digest")
         for kind in kinds:
@@ -67,3 +71,20 @@ def ensure(*, session: Session, zone: str, now: datetime) -> int:
     else:
         mark.at = max(mark.at, now)
     return created
+
+
+def ensure_channel(
+    *, session: Session, team_id: str, channel_id: str, zone: str, now: datetime
+) -> int:
+    """The defaults of one channel that has items, from now (the bot was just invited back
+    where it had been unable to post); returns how many were created."""
+    first = _channels_since(session, None).get((team_id, channel_id))
+    if first is None:
+        return 0
+    kinds = ("reminders",) if channel_id.startswith("D") else ("reminders", "digest")
+    return sum(
+        schedules.ensure_default(
+            session=session, team_id=team_id, channel_id=channel_id, kind=kind, zone=zone, now=now
+        )
+        for kind in kinds
+    )
