@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import UserError, cannot_reach
-from storage.db import transaction
+from storage.capture import CaptureStore, for_engine
+from storage.db import read, transaction
 
 if TYPE_CHECKING:  # slack_sdk's OAuth stores load only in OAuth mode (bot/app.py)
     from bot.installs import InstallationStore
@@ -72,13 +73,27 @@ class Deps:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: `with deps.transaction() as session: service.fn(session=session, …)`.
+        """One write unit of work: `with deps.transaction() as session: svc.fn(session=session, …)`.
 
         Commits when the block ends, rolls back on an exception; service calls inside stay
         fully typed (no `**kwargs` indirection).
         """
         with transaction(self.sessions) as session:
             yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work: `with deps.read() as session: service.query(session=…)`.
+
+        Takes no write lock (SQLite reads a snapshot beside the writer; PostgreSQL runs it
+        READ ONLY); a write inside it fails. Use `transaction()` for anything that writes.
+        """
+        with read(self.sessions) as session:
+            yield session
+
+    def capture(self) -> CaptureStore:
+        """The lean write of a quick capture (`storage.capture`), one per engine."""
+        return for_engine(self.sessions.kw["bind"])
 
     def defer(self, work: Callable[[], Any], *, answer: Callable[[str], None] | None) -> None:
         """Run `work` after the ack; a UserError (or a crash) becomes a short answer."""

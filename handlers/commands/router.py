@@ -53,6 +53,12 @@ class Call:
         with self.deps.transaction() as session:
             yield session
 
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work (no write lock): for lists, lookups and status."""
+        with self.deps.read() as session:
+            yield session
+
     def first_time(self, session: Session) -> bool:
         """Record this invocation's trigger id in `session`'s transaction; False when the
         same command was delivered before (its create must not run twice)."""
@@ -82,7 +88,7 @@ class Call:
         locale is not stored yet is looked up with users.info after the ack."""
         if self._dates is None:
             settings = self.deps.settings
-            with self.transaction() as session:
+            with self.read() as session:
                 writing = people.writing_of(
                     session=session,
                     team_id=self.actor.team_id,

@@ -77,7 +77,7 @@ def _typed(event: dict[str, Any], context: BoltContext, client: WebClient) -> No
                 # would need im:read).
                 return channel != event["channel"] and (channel.startswith("D") or check(channel))
 
-            with deps.transaction() as session:
+            with deps.read() as session:
                 board = home.dashboard(
                     session=session, team_id=team_id, user_id=user, now=now, is_private=is_private
                 )

@@ -21,7 +21,7 @@ def publish_home(context: BoltContext, client: WebClient, user_id: str) -> None:
     deps = deps_of(context)
     now = deps.clock.now()
     is_private = slack_api.privacy_check(client)
-    with deps.transaction() as session:
+    with deps.read() as session:
         board = home.dashboard(
             session=session,
             team_id=team_of(context),
@@ -32,7 +32,7 @@ def publish_home(context: BoltContext, client: WebClient, user_id: str) -> None:
         led = lead.led_channels(session=session, team_id=team_of(context), user_id=user_id)
     # Slack is asked which channels are private outside any transaction.
     public = [c for c in led if not is_private(c)][: lead.CHANNELS]
-    with deps.transaction() as session:
+    with deps.read() as session:
         board.team = lead.team_views(
             session=session, team_id=team_of(context), channel_ids=public, now=now,
             zone=deps.settings.zone,

@@ -79,7 +79,7 @@ def handle_reaction(event: dict[str, Any], context: BoltContext, client: WebClie
             )
             return
         blocks = views.card(req, today=actor.today(deps.clock.now()))
-        with deps.transaction() as session:
+        with deps.read() as session:
             alike = duplicates.similar(
                 session=session, actor=actor, text=req.title, exclude_id=req.id
             )
