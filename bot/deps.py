@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -15,9 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.errors import UserError, cannot_reach
+from bot.errors import UNAVAILABLE, UserError, cannot_reach
 from storage.capture import CaptureStore, for_engine
-from storage.db import read, transaction
+from storage.db import read, transaction, unavailable
+
+__all__ = ["SORRY", "Deps", "Session", "Worker", "unavailable"]
 
 if TYPE_CHECKING:  # slack_sdk's OAuth stores load only in OAuth mode (bot/app.py)
     from bot.installs import InstallationStore
@@ -25,6 +28,8 @@ if TYPE_CHECKING:  # slack_sdk's OAuth stores load only in OAuth mode (bot/app.p
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# How long work acked to Slack already is retried while the database is unreachable (s).
+RETRY_UNAVAILABLE_FOR = 600.0
 SORRY = "Something went wrong on our side and nothing was changed. Please try again in a minute."
 
 
@@ -95,10 +100,28 @@ class Deps:
         """The lean write of a quick capture (`storage.capture`), one per engine."""
         return for_engine(self.sessions.kw["bind"])
 
-    def defer(self, work: Callable[[], Any], *, answer: Callable[[str], None] | None) -> None:
-        """Run `work` after the ack; a UserError (or a crash) becomes a short answer."""
+    def defer(
+        self,
+        work: Callable[[], Any],
+        *,
+        answer: Callable[[str], None] | None,
+        retry_unavailable: bool = False,
+    ) -> None:
+        """Run `work` after the ack; a UserError (or a crash) becomes a short answer.
 
-        def guarded() -> None:
+        `retry_unavailable` (work nobody waits for, such as a capture by reaction, acked to
+        Slack already): while the database is unreachable, run it again after 1, 2, 4 … 30 s,
+        for up to `RETRY_UNAVAILABLE_FOR` seconds, so an outage does not lose it. `work` must
+        be idempotent (captures are: once per message)."""
+        started = time.monotonic()
+
+        def again(delay: float) -> None:
+            # A timer, not a sleep: the worker's threads stay free during an outage.
+            timer = threading.Timer(delay, lambda: self.worker.submit(guarded, min(delay * 2, 30)))
+            timer.daemon = True
+            timer.start()
+
+        def guarded(delay: float = 1.0) -> None:
             try:
                 work()
             except UserError as exc:
@@ -113,9 +136,20 @@ class Deps:
                     log.warning("deferred work: Slack says %s", reach.code)
                 if answer is not None:
                     answer(reach.message if reach is not None else SORRY)
-            except Exception:
-                log.exception("deferred work failed")
+            except Exception as exc:
+                if (
+                    retry_unavailable
+                    and unavailable(exc)
+                    and time.monotonic() - started < RETRY_UNAVAILABLE_FOR
+                ):
+                    log.warning("deferred work: database unavailable; again in %.0f s", delay)
+                    again(delay)
+                    return
+                if unavailable(exc):
+                    log.error("deferred work: database unavailable: %s", type(exc).__name__)
+                else:
+                    log.exception("deferred work failed")
                 if answer is not None:
-                    answer(SORRY)
+                    answer(UNAVAILABLE if unavailable(exc) else SORRY)
 
         self.worker.submit(guarded)

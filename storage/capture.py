@@ -181,7 +181,10 @@ class CaptureStore:
         sql = _PG[key is not None]
         dbapi = self._engine.dialect.loaded_dbapi
         for attempt in (1, 2):
-            conn = self._engine.raw_connection()
+            try:
+                conn = self._engine.raw_connection()
+            except dbapi.Error as exc:  # refused, timed out: the pool does not wrap these
+                raise _wrapped(exc, "connect", dbapi.Error) from exc
             try:
                 cur = conn.cursor()
                 try:

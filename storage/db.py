@@ -19,6 +19,8 @@ is waited for at most `POOL_TIMEOUT`; SQLite waits at most `LOCK_TIMEOUT` for th
 
 from __future__ import annotations
 
+import sqlite3
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -29,7 +31,8 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 CONNECT_TIMEOUT = 2  # seconds; libpq's minimum
@@ -211,6 +214,16 @@ def reader(engine: Engine) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions keep loaded objects usable after commit (views render them afterwards)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether an error means the database could not be used right now (refused or dropped
+    connection, a timeout, the write lock not coming): retrying later may succeed."""
+    if isinstance(error, (OperationalError, InterfaceError, PoolTimeout, sqlite3.OperationalError)):
+        return True
+    # The driver's own errors reach here unwrapped from connection events (SQLite's BEGIN).
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(error, psycopg.OperationalError)
 
 
 class WriteLockTimeout(OperationalError):

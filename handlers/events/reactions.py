@@ -93,7 +93,7 @@ def handle_reaction(event: dict[str, Any], context: BoltContext, client: WebClie
             blocks=blocks,
         )
 
-    deps.defer(capture, answer=None)
+    deps.defer(capture, answer=None, retry_unavailable=True)
 
 
 def handle_item_reaction(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -145,4 +145,4 @@ def handle_item_reaction(event: dict[str, Any], context: BoltContext, client: We
             text=item_views.confirmation(found.ref, found.text, command),
         )
 
-    deps.defer(capture, answer=None)
+    deps.defer(capture, answer=None, retry_unavailable=True)
