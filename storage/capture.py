@@ -40,6 +40,10 @@ _HISTORY = (
     "old_value", "new_value",
 )  # fmt: skip
 
+_ROW_GIVEN = set(_ROW) - {"number"}
+_DOC_GIVEN = set(_DOC) - {"item_id"}
+_HIST_GIVEN = set(_HISTORY) - {"entity_id"}
+
 
 def _pg_statement(keyed: bool) -> str:
     row = [c for c in _ROW if c != "number"]
@@ -160,6 +164,9 @@ class CaptureStore:
         search document's and history row's columns except the item id. Raises the driver's
         errors wrapped by SQLAlchemy (`OperationalError` when the database is unreachable,
         `WriteLockTimeout` when SQLite's write lock does not come within `LOCK_TIMEOUT`)."""
+        if row.keys() != _ROW_GIVEN or doc.keys() != _DOC_GIVEN or history.keys() != _HIST_GIVEN:
+            # A column added to a model or to `doc_values` must be written here too.
+            raise ValueError("quick capture: the columns given differ from the statements'")
         if self.dialect == "postgresql":
             return self._pg(row, doc, history, kind, key)
         return self._sqlite(row, doc, history, kind, key)

@@ -151,3 +151,10 @@ def test_concurrent_quick_captures_are_numbered_without_gaps(env: Env) -> None:
         numbers = sorted(session.scalars(select(Requirement.number)))
     assert numbers == list(range(1, 25))
     assert all("REQ-" in r for r in replies)
+
+
+def test_the_lean_write_covers_every_column_of_a_requirement_and_its_history() -> None:
+    from storage import capture
+
+    assert set(capture._ROW) == {c.key for c in Requirement.__table__.columns} - {"id"}
+    assert set(capture._HISTORY) == {c.key for c in HistoryEvent.__table__.columns} - {"id"}
