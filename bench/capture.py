@@ -89,8 +89,9 @@ def _stats(samples: list[float]) -> tuple[float, float]:
 def main(n: int = 2000) -> None:
     """Measure and print."""
     ws = Workspace(team_id="T0BENCH")
-    # Known people: an unknown one would make every capture look them up after the ack,
-    # and that Web API call would run beside the measured requests.
+    # Known people (an unknown one would make every capture call users.info after the ack,
+    # beside the measured requests), and a real channel: teamloop posts each card with
+    # chat.postMessage right after the ack.
     ws.add_user("U0BENCH", "bench")
     ws.add_user("U0BOB", "bob")
     ws.add_channel("C0BENCH", "bench", members=["U0BENCH", "U0BOB"])

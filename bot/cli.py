@@ -215,7 +215,8 @@ def _run_due(settings: Settings, *, now: datetime | None, wait: float) -> int:
     )
     print(
         f"outbox: {sent.sent} sent, {sent.recovered} found already sent, {sent.retried} retried, "
-        f"{sent.rate_limited} rate-limited, {sent.dead} dead"
+        f"{sent.rate_limited} rate-limited, {sent.dead} dead, {sent.expired} expired "
+        "(past their deadline or no longer true: not sent)"
     )
     return 1 if sent.dead else 0
 

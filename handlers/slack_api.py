@@ -29,9 +29,10 @@ def post(
     text: str,
     blocks: list[dict[str, Any]] | None = None,
     thread_ts: str | None = None,
-) -> None:
-    """Post a message (a card when blocks are given), in a thread when `thread_ts` is set."""
-    client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts)
+) -> Any:
+    """Post a message (a card when blocks are given), in a thread when `thread_ts` is set;
+    returns Slack's answer (its `channel` and `ts` say where the message is)."""
+    return client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts)
 
 
 def post_ephemeral(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
@@ -118,3 +119,30 @@ class Risk(Base):
     def score(self) -> int:
         """Likelihood × impact, 1–25."""
         return self.likelihood * self.impact
+
+
+class ItemMessage(Base):
+    """A message teamloop posted about an item (its card, a capture's confirmation, a reminder
+    DM with buttons), by channel and ts, so a change to the item can edit it in place."""
+
+    __tablename__ = "item_messages"
+    __table_args__ = (
+        UniqueConstraint("team_id", "ref", "channel_id", "ts", name="uq_item_messages_message"),
+        Index("ix_item_messages_team_ref", "team_id", "ref"),
+        Index("ix_item_messages_channel_ts", "channel_id", "ts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    ref: Mapped[str] = mapped_column(String(16))  # REQ-3, FB-1, BLK-2, RSK-4
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))  # card | confirmation | reminder
+    # Who a reminder DM was for (its buttons are theirs); None for channel messages.
+    recipient: Mapped[str | None] = mapped_column(String(32))
+    # Edited when the item changes; a confirmation shows no state and is not.
+    live: Mapped[bool] = mapped_column(default=True)
+    # Blocks shown beside the card (a due-date note, a duplicate hint), or a reminder's whole
+    # message as first sent.
+    blocks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]

@@ -76,6 +76,7 @@ class OutboxMessage(Base):
         UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
         Index("ix_outbox_edit_of", "edit_of"),
+        Index("ix_outbox_edit_ts", "channel_id", "edit_ts"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +117,15 @@ class OutboxMessage(Base):
     )
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # Not sent after this instant (marked expired, `deadline_note` says why); None: never.
+    deadline: Mapped[datetime | None]
+    deadline_note: Mapped[str | None] = mapped_column(String(200))
+    # chat.update of a message posted outside the outbox (an item's card): its ts.
+    edit_ts: Mapped[str | None] = mapped_column(String(32))
+    # Rendered again from the store when claimed: {"card": true} or {"notice": [refs]}.
+    render: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Item refs (REQ-3, BLK-1) this message shows with buttons: recorded when it is sent.
+    about: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class SchedulerState(Base):

@@ -58,6 +58,8 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     DEAD = "dead"
     CANCELLED = "cancelled"
+    # Past its deadline before it could be sent (what it said was no longer timely or true).
+    EXPIRED = "expired"
 
 
 class OccurrenceStatus(StrEnum):

@@ -261,9 +261,11 @@ def test_reminders_dm_owners_once_then_escalate_and_post_in_the_channel(team: Te
     team.at(utc(2026, 11, 24, 14, 0))
     assert len(team.dms(BOB)) == 1
     assert "RSK-1" in dm_texts(team, DAVE)[-1] and "BLK-2" not in dm_texts(team, DAVE)[-1]
+    # Dave was told once, in his working hours, that the risk is his now (issue 17).
+    assert len([m for m in team.dms(DAVE) if m["text"] == "RSK-1 is yours now"]) == 1
     # Wednesday: the snooze is over, but nothing changed: the next step is 3 days after Monday.
     team.at(utc(2026, 11, 25, 14, 0))
-    assert len(team.dms(BOB)) == 1 and len(team.dms(DAVE)) == 2
+    assert len(team.dms(BOB)) == 1 and len(team.dms(DAVE)) == 3
     # Thursday: the second step, for Bob's blocker and Dave's. The channel hears only what
     # newly crossed a line: BLK-2 is now 5 days old; REQ-1, REQ-2 and BLK-1 were said Monday.
     team.at(utc(2026, 11, 26, 14, 0))

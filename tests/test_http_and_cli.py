@@ -38,6 +38,7 @@ def test_http_mode_serves_signed_requests_and_health(env: Env) -> None:
         )
         reply = driver.command("/req", "new Over real HTTP P1", user=PM, channel=PRODUCT)
         assert reply.status == 200
+        env.drain()  # the card is posted right after the ack (issue 17)
         assert "REQ-1: Over real HTTP" in env.channel()[-1]["text"]
         bad = driver.send(
             "command=%2Freq&text=new+x", "application/x-www-form-urlencoded", signature="v0=00"

@@ -22,6 +22,12 @@ def rows(env: Env, model: Any) -> list[Any]:
         return list(s.scalars(select(model).order_by(model.id)))
 
 
+def card_of(env: Env) -> str:
+    """The newest top-level message of #product, as text."""
+    newest = env.channel()[-1]
+    return newest["text"] + "\n" + texts(newest.get("blocks"))
+
+
 def answer(reply: Any) -> str:
     body = reply.json()
     return body.get("text", "") + "\n" + texts(body.get("blocks"))
@@ -30,8 +36,10 @@ def answer(reply: Any) -> str:
 def test_feedback_detects_the_kind_and_links_a_requirement(env: Env) -> None:
     env.req("new Export invoices to CSV")
     reply = cmd(env, "/feedback", "The export is broken for big files REQ-1")
-    assert reply.json()["response_type"] == "in_channel"
-    assert "FB-1" in answer(reply) and "→ REQ-1" in answer(reply)
+    # The ack is empty; the card is posted in the channel right after it (issue 17).
+    assert reply.body == ""
+    posted = card_of(env)
+    assert "FB-1" in posted and "→ REQ-1" in posted
     reply = cmd(env, "/feedback", "Can we export to Excel too?")
     reply = cmd(env, "/feedback", "praise The new card layout is lovely", user=BOB)
     fbs = rows(env, Feedback)
@@ -81,8 +89,8 @@ def test_link_button_opens_a_form_and_a_wrong_id_shows_on_the_field(env: Env) ->
 
 def test_blockers_report_list_and_resolve_with_permissions(env: Env) -> None:
     env.req("new Payments")
-    reply = cmd(env, "/blocker", "Waiting on API keys REQ-1 <@U0BOB|bob>", user=DAVE)
-    assert "BLK-1" in answer(reply) and "owner <@U0BOB>" in answer(reply)
+    cmd(env, "/blocker", "Waiting on API keys REQ-1 <@U0BOB|bob>", user=DAVE)
+    assert "BLK-1" in card_of(env) and "owner <@U0BOB>" in card_of(env)
     [blk] = rows(env, Blocker)
     assert (blk.reporter_id, blk.owner_id, blk.status) == (DAVE, BOB, "open")
     assert "BLK-1" in answer(cmd(env, "/blocker", "list"))

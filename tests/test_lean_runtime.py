@@ -91,7 +91,14 @@ def test_run_http_serves_and_schedules_then_stops(jobs_env: JobsEnv, tmp_path: P
             jobs_env.ws, signing_secret=SECRET, target=url + "/slack/events", standin_url=url
         )
         reply = driver.command("/req", "new Lean export P1", user=PM, channel=PRODUCT)
-        assert reply.status == 200 and "REQ-1" in reply.body, reply.body
+        assert reply.status == 200, reply.body
+        # The card is posted right after the (empty) ack, with chat.postMessage (issue 17).
+        wait_until(
+            lambda: any(
+                m["text"].startswith("REQ-1:") for m in jobs_env.ws.channel_messages(PRODUCT)
+            ),
+            what="the card",
+        )
         assert [r.title for r in jobs_env.rows(Requirement)] == ["Lean export"]
         with urllib.request.urlopen(url + "/metrics", timeout=5) as resp:
             metrics = resp.read().decode()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from storage.scheduling import OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Report:
     retried: int = 0
     rate_limited: int = 0
     dead: int = 0
+    expired: int = 0  # past their deadline, or no longer true: never sent
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, name: str) -> None:
@@ -58,6 +63,7 @@ class Claim:
     thread_ts: str | None
     thread_key: str | None
     edit_of: str | None
+    edit_ts: str | None
     file: bytes | None
     file_name: str | None
     text: str
@@ -73,3 +79,8 @@ def outbox_client(base_url: str, token: str | None, timeout: float) -> WebClient
     client.timeout = timeout  # type: ignore[assignment]  # a float works; the hint says int
     client.retry_handlers.clear()
     return client
+
+
+# Renders a row again from the store when it is claimed: (text, blocks), or None when what
+# it would say is no longer true (the row then expires).
+Render = Callable[[Session, OutboxMessage], tuple[str, list[dict[str, Any]] | None] | None]

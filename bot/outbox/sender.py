@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.outbox import store
-from bot.outbox.parts import Claim, Limits, Report, outbox_client
+from bot.outbox.parts import Claim, Limits, Render, Report, outbox_client
 from bot.outbox.recovery import find_posted
 from storage.db import transaction
 from storage.scheduling import OutboxMessage
@@ -53,11 +53,14 @@ class Sender:
         timer: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         tokens: Callable[[str], str | None] | None = None,
+        render: Render | None = None,
     ) -> None:
         self.sessions = sessions
         self.client = client
         # Multi-workspace: each workspace's bot token (None: not installed there any more).
         self.tokens = tokens
+        # Cards and notices are rendered from the store when claimed (bot/runtime/jobs.py).
+        self.render = render
         self._clients: dict[str, WebClient] = {}
         self.clock = clock
         self.limits = limits or Limits()
@@ -101,7 +104,7 @@ class Sender:
                 free = room - len(inflight)
                 # Claim in chunks: each claim is a transaction that locks the pacing rows.
                 wanted = free >= room // 4 or not inflight
-                claims = self._claim(free) if wanted and not self._stopping.is_set() else []
+                claims = self._claim(free, report) if wanted and not self._stopping.is_set() else []
                 inflight |= {pool.submit(self._send, c, report) for c in claims}
                 if inflight:
                     done, inflight = wait(inflight, timeout=0.05, return_when=FIRST_COMPLETED)
@@ -129,10 +132,12 @@ class Sender:
         return min(max(until_due, 0.05), 1.0)
 
     # -- claiming ---------------------------------------------------------------------------
-    def _claim(self, room: int) -> list[Claim]:
+    def _claim(self, room: int, report: Report | None = None) -> list[Claim]:
+        report = report or Report()
         now = self.clock.now()
         claims: list[Claim] = []
         with transaction(self.sessions) as session:
+            report.expired += store.expire_due(session, now=now)
             rows = store.due_rows(session, now=now, limit=room + 8)
             by_team: dict[str, list[OutboxMessage]] = {}
             for row in rows:
@@ -143,10 +148,24 @@ class Sender:
                 for row in team_rows:
                     if len(claims) >= room:
                         break
+                    if not self._rendered(session, row, report):
+                        continue
                     claim = self._reserve(row, pace, now)
                     if claim is not None:
                         claims.append(claim)
         return claims
+
+    def _rendered(self, session: Session, row: OutboxMessage, report: Report) -> bool:
+        """Bring a card edit or notice to what the store says now; False when it expired."""
+        if row.render is None or self.render is None:
+            return True
+        shown = self.render(session, row)
+        if shown is None:
+            store.mark_expired(row, "what it said is no longer true")
+            report.add("expired")
+            return False
+        row.text, row.blocks = shown
+        return True
 
     def _reserve(self, row: OutboxMessage, pace: dict[str, Any], now: datetime) -> Claim | None:
         wall = self.timer()
@@ -177,6 +196,7 @@ class Sender:
             thread_ts=row.thread_ts,
             thread_key=row.thread_key,
             edit_of=row.edit_of,
+            edit_ts=row.edit_ts,
             file=row.file,
             file_name=row.file_name,
             text=row.text,
@@ -202,6 +222,13 @@ class Sender:
             self._failed(claim, channel, error, report, uncertain=None, final=True)
             return
         try:
+            if claim.edit_ts and channel:  # an item's card, posted outside the outbox
+                client.chat_update(
+                    channel=channel, ts=claim.edit_ts, text=claim.text, blocks=claim.blocks
+                )
+                self._record_sent(claim, channel, claim.edit_ts)
+                report.add("sent")
+                return
             if claim.thread_key or claim.edit_of:
                 ref = self._resolve(claim)
                 if ref is None:
@@ -279,7 +306,9 @@ class Sender:
             if row is None:
                 return None
             row.claimed_by = row.lease_until = None
-            if ref is None or ref.status in (OutboxStatus.DEAD, OutboxStatus.CANCELLED):
+            if ref is not None and ref.status == OutboxStatus.EXPIRED:
+                store.mark_expired(row, f"{key} expired")
+            elif ref is None or ref.status in (OutboxStatus.DEAD, OutboxStatus.CANCELLED):
                 row.status, row.last_error = OutboxStatus.DEAD, f"{key} was never sent"
                 log.error("outbox %s: %s was never sent; dropping it", claim.dedupe_key, key)
             else:
@@ -354,6 +383,7 @@ class Sender:
             row.sent_at = self.clock.now()
             row.attempts += 1
             row.lease_until = None  # claimed_by stays: which replica sent it
+            store.record_about(session, row, now=row.sent_at)
 
     def _release(self, claim: Claim) -> None:
         with transaction(self.sessions) as session:

@@ -13,10 +13,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from storage.db import insert_ignore
+from storage.items import ItemMessage
 from storage.scheduling import OutboxMessage, SendPace
 from storage.statuses import OutboxStatus
 
 WORKSPACE_KEY = "*"
+# A row that will never be sent again (or was): replies and edits of it stop waiting.
+SETTLED = (OutboxStatus.SENT, OutboxStatus.DEAD, OutboxStatus.CANCELLED, OutboxStatus.EXPIRED)
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
@@ -24,7 +27,7 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
     # A reply or an edit waits until the message it refers to is settled (sent, or never).
     settled = exists().where(
         ref.dedupe_key == func.coalesce(OutboxMessage.edit_of, OutboxMessage.thread_key),
-        ref.status.in_((OutboxStatus.SENT, OutboxStatus.DEAD, OutboxStatus.CANCELLED)),
+        ref.status.in_(SETTLED),
     )
     ready = or_(and_(OutboxMessage.thread_key.is_(None), OutboxMessage.edit_of.is_(None)), settled)
     return and_(
@@ -120,11 +123,17 @@ def enqueue(
     file: bytes | None = None,
     file_name: str | None = None,
     fallback: dict[str, Any] | None = None,
+    deadline: datetime | None = None,
+    deadline_note: str | None = None,
+    about: list[str] | None = None,
 ) -> bool:
     """Queue a message for `target` (a channel, or a user for a DM); False if already queued.
 
     With `thread_key`, the message is a reply in the thread of that outbox message. With
     `file`, it is an upload (text is its comment); `fallback` is an edit applied if it dies.
+    `deadline`: after it the row is marked expired, never sent (`deadline_note` says what
+    it was, for the reason); None only for what stays true (edits, thread replies).
+    `about`: the item refs whose buttons it carries, recorded as item messages once sent.
     """
     values = {
         "team_id": team_id,
@@ -143,6 +152,9 @@ def enqueue(
         "file": file,
         "file_name": file_name,
         "fallback": fallback,
+        "deadline": deadline,
+        "deadline_note": deadline_note[:200] if deadline_note else None,
+        "about": about,
     }
     return insert_ignore(session, OutboxMessage, values, conflict=["dedupe_key"]) is not None
 
@@ -172,7 +184,7 @@ def enqueue_edit(
     if original.status == OutboxStatus.PENDING:
         original.text, original.blocks = text, blocks
         return
-    if original.status in (OutboxStatus.DEAD, OutboxStatus.CANCELLED):
+    if original.status in (OutboxStatus.DEAD, OutboxStatus.CANCELLED, OutboxStatus.EXPIRED):
         return  # never shown, nothing to change
     waiting = session.scalar(
         select(OutboxMessage)
@@ -208,3 +220,118 @@ def cancel(session: Session, dedupe_key: str) -> bool:
         return False
     row.status = OutboxStatus.CANCELLED
     return True
+
+
+def expire_due(session: Session, *, now: datetime) -> int:
+    """Mark every unsent row past its deadline `expired`, with the reason, and the replies and
+    edits waiting on a message that expired; returns how many rows expired.
+
+    Runs before each claim, so a row is never sent after its deadline, whatever the outage.
+    """
+    late = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+                OutboxMessage.deadline.is_not(None),
+                OutboxMessage.deadline <= now,
+                or_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.lease_until < now),
+            )
+            .with_for_update()
+        )
+    )
+    for row in late:
+        assert row.deadline is not None
+        what = row.deadline_note or "message"
+        mark_expired(row, f"{what}; its deadline {row.deadline:%a %d %b %H:%M} UTC has passed")
+    count = len(late)
+    keys = [row.dedupe_key for row in late]
+    while keys:  # the thread replies (and their replies) of what expired
+        waiting = list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    or_(OutboxMessage.thread_key.in_(keys), OutboxMessage.edit_of.in_(keys)),
+                )
+                .with_for_update()
+            )
+        )
+        for row in waiting:
+            mark_expired(row, "the message it belongs to expired")
+        count += len(waiting)
+        keys = [row.dedupe_key for row in waiting]
+    return count
+
+
+def mark_expired(row: OutboxMessage, reason: str) -> None:
+    """Never send `row`: what it says is no longer timely or true (`reason` is kept)."""
+    row.status = OutboxStatus.EXPIRED
+    row.last_error = f"expired: {reason}"[:2000]
+    row.claimed_by = row.lease_until = None
+
+
+def enqueue_card_edit(
+    *, session: Session, team_id: str, channel_id: str, ts: str, now: datetime
+) -> bool:
+    """Queue a chat.update of a card (rendered from the store when it is claimed), unless one
+    is already waiting: one pending edit per card, however many changes. No deadline: it
+    always brings the card to the item's current state. False when one was waiting."""
+    waiting = session.scalar(
+        select(OutboxMessage.id).where(
+            OutboxMessage.channel_id == channel_id,
+            OutboxMessage.edit_ts == ts,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+    )
+    if waiting is not None:
+        return False
+    session.add(
+        OutboxMessage(
+            team_id=team_id,
+            dedupe_key=f"card:{channel_id}:{ts}:{uuid.uuid4().hex[:12]}",
+            target=channel_id,
+            channel_id=channel_id,
+            edit_ts=ts,
+            render={"card": True},
+            text="",
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    return True
+
+
+def expired_count(session: Session) -> int:
+    """How many outbox rows expired (for run-due and /metrics)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.EXPIRED)
+        )
+        or 0
+    )
+
+
+def record_about(session: Session, row: OutboxMessage, *, now: datetime) -> None:
+    """A sent message with item buttons (a reminder DM) becomes an item message of each item
+    it is about, so a change to one of them edits it (buttons replaced by what happened)."""
+    if not row.about or not row.channel_id or not row.slack_ts:
+        return
+    recipient = row.target if row.target[:1] in ("U", "W") else None
+    for ref in row.about:
+        values = {
+            "team_id": row.team_id,
+            "ref": ref,
+            "channel_id": row.channel_id,
+            "ts": row.slack_ts,
+            "role": "reminder",
+            "recipient": recipient,
+            "live": True,
+            "blocks": row.blocks,
+            "created_at": now,
+        }
+        insert_ignore(session, ItemMessage, values, conflict=["team_id", "ref", "channel_id", "ts"])

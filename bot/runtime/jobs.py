@@ -16,7 +16,7 @@ from bot.scheduling.leadership import Leadership
 from bot.scheduling.occurrences import TickReport, tick
 from bot.scheduling.registry import Kind, Registry
 from bot.scheduling.ticker import Ticker
-from bot.services import defaults, digest_post, reminders, standup_runs
+from bot.services import cards, defaults, digest_post, reminders, standup_runs
 from storage.db import transaction
 
 
@@ -26,7 +26,7 @@ def default_registry() -> Registry:
     # A standup prompt two hours late is noise: people have started their day.
     registry.register(Kind("standup", timedelta(hours=2), standup_runs.on_occurrence))
     registry.register(Kind("reminders", timedelta(hours=10), reminders.run))
-    registry.register(Kind("digest", timedelta(hours=12), digest_post.on_occurrence))
+    registry.register(Kind("digest", digest_post.CATCH_UP, digest_post.on_occurrence))
     return registry
 
 
@@ -114,7 +114,14 @@ def build_jobs(
         from bot.installs import InstallationStore
 
         tokens = InstallationStore(settings, engine).bot_token
-    sender = Sender(sessions=sessions, client=client, clock=clock, limits=limits, tokens=tokens)
+    sender = Sender(
+        sessions=sessions,
+        client=client,
+        clock=clock,
+        limits=limits,
+        tokens=tokens,
+        render=cards.renderer(settings.zone, clock),
+    )
     return Jobs(
         sessions=sessions,
         clock=clock,

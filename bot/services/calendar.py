@@ -181,3 +181,20 @@ def same_day_slot(
     if later is None or later.astimezone(zone).date() != after.astimezone(zone).date():
         return None
     return later
+
+
+def day_end(
+    *, session: Session, calendar: Calendar, team_id: str, user_id: str, at: datetime
+) -> datetime:
+    """The end of the recipient's working day on which `at` falls (18:30 in their zone, as
+    UTC): a DM of that day (a standup prompt, its reminder, the daily reminders) is stale
+    after it, so the outbox expires it rather than send it late."""
+    zone = zone_of(session.get(Person, (team_id, user_id)), calendar)
+    local = at.astimezone(zone)
+    return datetime.combine(local.date(), WORK_END, zone).astimezone(at.tzinfo)
+
+
+def midnight_after(day: date, zone: ZoneInfo) -> datetime:
+    """The first instant after `day` in `zone` (aware): a channel post of that day is stale
+    from then on."""
+    return datetime.combine(day + timedelta(days=1), time(0, 0), zone)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
@@ -21,6 +22,9 @@ from storage.scheduling import Occurrence, OutboxMessage, Schedule
 from storage.statuses import OccurrenceStatus
 
 HISTORY = timedelta(days=7)  # the first scheduled digest waits for a week of history
+# How late a digest may still go out: the scheduler's catch-up window for the kind, and the
+# deadline of its messages in the outbox (after an outage, last week's digest is not news).
+CATCH_UP = timedelta(hours=12)
 
 
 def period_start(session: Session, schedule: Schedule | None, until: datetime) -> datetime:
@@ -74,7 +78,13 @@ def post(
         outbox.enqueue, session=session, team_id=team_id, now=now, occurrence_id=occurrence_id
     )
     text, blocks = parts[0]
-    queued = int(send(dedupe_key=key, target=channel_id, text=text, blocks=blocks))
+    # Its thread and chart wait on it, and expire with it; anonymous batches have none (the
+    # feedback they release is taken out of the hold when queued, so it must be shown).
+    late: dict[str, Any] = {
+        "deadline": until + CATCH_UP,
+        "deadline_note": f"the digest of {until.astimezone(zone):%a %d %b}",
+    }
+    queued = int(send(dedupe_key=key, target=channel_id, text=text, blocks=blocks, **late))
     for n, (more_text, more_blocks) in enumerate(parts[1:], 1):
         queued += send(
             dedupe_key=f"{key}:part{n}",
@@ -118,6 +128,7 @@ def post(
                 text=private[0],
                 blocks=private[1],
                 not_before=at,
+                **late,
             )
     return queued
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import NotFound
-from bot.services import counters, history
+from bot.services import cards, counters, history
 from bot.services.actor import Actor
 
 T = TypeVar("T")
@@ -33,7 +33,8 @@ def change(
     new: object,
     now: datetime,
 ) -> None:
-    """Record one change of an item in the history."""
+    """Record one change of an item in the history, and bring what teamloop showed about it
+    up to date: each live card is edited (through the outbox), a new owner is told."""
     history.record(
         session,
         team_id=item.team_id,
@@ -46,6 +47,11 @@ def change(
         new=None if new is None else str(new),
         now=now,
     )
+    if field == "created":
+        return  # nothing shown yet (and the capture's transaction stays as short as it was)
+    cards.touch(session, team_id=item.team_id, ref=item.ref, now=now)
+    if field in cards.OWNER_FIELDS and new and new != actor_id:
+        cards.notify_owner(session, item=item, owner_id=str(new), by=actor_id, now=now)
 
 
 def by_number(

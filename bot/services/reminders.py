@@ -242,6 +242,18 @@ def _queue(
 ) -> int:
     key = f"reminders:{schedule.id}:{occurrence.due_at:%Y%m%dT%H%MZ}"
     queued = 0
+    zone = ZoneInfo(occurrence.zone)
+    cal = calendar.for_channel(
+        session=session, team_id=schedule.team_id, channel_id=schedule.channel_id, zone=zone
+    )
+
+    def day_end(user: str) -> datetime:
+        at = found.slots.get(user) or now
+        return calendar.day_end(
+            session=session, calendar=cal, team_id=schedule.team_id, user_id=user, at=at
+        )
+
+    note = f"the daily reminders of {today:%a %d %b}"
     for user, nudges in sorted(found.dms.items()):
         text, blocks = views.dm(nudges, channel_id=schedule.channel_id, today=today)
         queued += outbox.enqueue(
@@ -254,6 +266,9 @@ def _queue(
             now=now,
             not_before=found.slots.get(user),
             occurrence_id=occurrence.id,
+            deadline=day_end(user),
+            deadline_note=note,
+            about=[n.ref for n in nudges[: views.DM_ITEMS] if n.ref],
         )
     for user, missed in sorted(found.pauses.items()):
         text, blocks = views.pause_offer(channel_id=schedule.channel_id, missed=missed)
@@ -267,6 +282,8 @@ def _queue(
             now=now,
             not_before=found.slots.get(user),
             occurrence_id=occurrence.id,
+            deadline=day_end(user),
+            deadline_note="the offer to pause standups",
         )
     if not (found.overdue or found.unowned or found.aging):
         return queued
@@ -290,6 +307,8 @@ def _queue(
         blocks=blocks,
         now=now,
         occurrence_id=occurrence.id,
+        deadline=calendar.midnight_after(today, zone),
+        deadline_note=f"the channel's reminders of {today:%a %d %b}",
     )
     if found.aging:
         text, blocks = views.aging_blockers(found.aging, now, names=names)

@@ -22,7 +22,7 @@ from storage.db import insert_ignore
 from storage.items import Blocker
 from storage.scheduling import Occurrence, Schedule
 from storage.standups import Away, Person, StandupResponse, StandupRun
-from storage.statuses import BlockerStatus, ResponseStatus
+from storage.statuses import BlockerStatus, OutboxStatus, ResponseStatus
 
 DEFAULT_REMINDER_MINUTES = 120
 
@@ -103,11 +103,22 @@ def open_run(*, session: Session, schedule: Schedule, day: date, now: datetime) 
     return run
 
 
-def ensure_thread(*, session: Session, run: StandupRun, now: datetime) -> None:
+def ensure_thread(
+    *, session: Session, run: StandupRun, now: datetime, answered: bool = False
+) -> None:
     """Queue the day's thread parent, once: only when somebody is prompted or answers, so a
-    day when everyone is away or off posts nothing in the channel."""
-    if outbox.by_key(session, run.parent_key) is not None:
+    day when everyone is away or off posts nothing in the channel.
+
+    Queued for prompts, it expires at the end of the run's day (a thread of nobody's answers
+    is stale news after an outage); once someone answers it must show, so an answer lifts
+    the deadline, bringing back a parent that had expired."""
+    parent = outbox.by_key(session, run.parent_key)
+    if parent is not None:
+        if answered and parent.status in (OutboxStatus.PENDING, OutboxStatus.EXPIRED):
+            parent.status, parent.deadline, parent.last_error = OutboxStatus.PENDING, None, None
         return
+    schedule = session.get(Schedule, run.schedule_id)
+    zone = ZoneInfo((schedule.config or {}).get("zone") or schedule.zones[0] if schedule else "UTC")
     text, blocks = views.parent(day=run.day, tally=Tally([], 0, 0, 0))
     outbox.enqueue(
         session=session,
@@ -117,6 +128,8 @@ def ensure_thread(*, session: Session, run: StandupRun, now: datetime) -> None:
         text=text,
         blocks=blocks,
         now=now,
+        deadline=None if answered else calendar.midnight_after(run.day, zone),
+        deadline_note=f"the standup thread of {run.day:%a %d %b}",
     )
 
 
@@ -174,6 +187,11 @@ def prompt(
             blocks=blocks,
             now=now,
             not_before=at,
+            # The run closes for them at the end of their working day: never a stale prompt.
+            deadline=calendar.day_end(
+                session=session, calendar=cal, team_id=run.team_id, user_id=user, at=at
+            ),
+            deadline_note=f"the standup prompt of {run.day:%a %d %b}",
         )
         later = calendar.same_day_slot(
             session=session,
@@ -195,6 +213,10 @@ def prompt(
                 blocks=blocks,
                 now=now,
                 not_before=later,
+                deadline=calendar.day_end(
+                    session=session, calendar=cal, team_id=run.team_id, user_id=user, at=later
+                ),
+                deadline_note=f"the standup reminder of {run.day:%a %d %b}",
             )
     refresh_parent(session=session, run=run, now=now)
     return queued
@@ -316,7 +338,7 @@ def answer(
     session.flush()
     text, blocks = standup_blockers.reply_view(session, run, mine, blocker)
     reply_key = _key(run, user_id, "reply")
-    ensure_thread(session=session, run=run, now=now)
+    ensure_thread(session=session, run=run, now=now, answered=True)
     if outbox.by_key(session, reply_key) is None:
         outbox.enqueue(
             session=session,

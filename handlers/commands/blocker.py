@@ -14,6 +14,7 @@ from bot.services import blockers
 from bot.views import items as views
 from bot.views.blocks import Block, message
 from handlers import slack_api
+from handlers.cards import post_card
 from handlers.commands import search as search_cmd
 from handlers.commands.router import ALREADY_DONE, Call, Verb, route
 from handlers.common import ephemeral
@@ -26,7 +27,7 @@ def handle_blocker(
     route(VERBS, ack, command, context, client, respond, default=capture)
 
 
-def capture(call: Call) -> Block:
+def capture(call: Call) -> Block | None:
     """`/blocker <text> [REQ-n] [@owner]`: record it and post its card."""
     item = split_item(call.text, example="/blocker Waiting on API keys REQ-3 @bob")
     with call.transaction() as session:
@@ -40,14 +41,16 @@ def capture(call: Call) -> Block:
             owner_id=item.owner_id,
             requirement_number=item.requirement,
         )
-    return message(
-        views.card_text(blk.ref, blk.text),
-        views.blocker_card(blk, call.now),
-        in_channel=True,
+    post_card(
+        call,
+        ref=blk.ref,
+        text=views.card_text(blk.ref, blk.text),
+        blocks=views.blocker_card(blk, call.now),
     )
+    return None
 
 
-def list_open(call: Call) -> Block:
+def list_open(call: Call) -> Block | None:
     """`/blocker list`: open blockers here (`list <words>` is a blocker that says "list…")."""
     if call.args:
         return capture(call)
@@ -72,12 +75,9 @@ def resolve(call: Call) -> None:
                 number=number,
                 is_admin=is_admin,
             )
+        # Only to the person: the card in the channel is edited in place (issue 17).
         call.respond(
-            **message(
-                f"{blk.ref} is resolved.",
-                views.blocker_card(blk, deps.clock.now()),
-                in_channel=True,
-            ),
+            **message(f"{blk.ref} is resolved.", views.blocker_card(blk, deps.clock.now())),
             replace_original=False,
         )
 

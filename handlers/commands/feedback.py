@@ -16,6 +16,7 @@ from bot.services.actor import Actor
 from bot.views import duplicates as dup_views
 from bot.views import items as views
 from bot.views.blocks import Block, message
+from handlers.cards import post_card
 from handlers.commands import search as search_cmd
 from handlers.commands.anonymous import anonymous_verb, replies
 from handlers.commands.router import ALREADY_DONE, Call, Verb, route
@@ -59,10 +60,15 @@ def capture(call: Call) -> Block | None:
             else None
         )
     linked = f"REQ-{item.requirement}" if item.requirement else None
-    blocks = views.feedback_card(fb, linked=linked)
-    if suggested is not None:
-        blocks += dup_views.suggestion_blocks(fb.number, suggested)
-    return message(views.card_text(fb.ref, fb.text), blocks, in_channel=True)
+    extra = dup_views.suggestion_blocks(fb.number, suggested) if suggested is not None else []
+    post_card(
+        call,
+        ref=fb.ref,
+        text=views.card_text(fb.ref, fb.text),
+        blocks=views.feedback_card(fb, linked=linked),
+        extra=extra,
+    )
+    return None
 
 
 def list_recent(call: Call) -> Block | None:

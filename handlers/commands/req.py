@@ -22,6 +22,7 @@ from bot.views import duplicates as dup_views
 from bot.views import requirements as views
 from bot.views.blocks import Block, context, message
 from handlers import slack_api
+from handlers.cards import post_card
 from handlers.commands import search as search_cmd
 from handlers.commands.merge import verb_merge
 from handlers.commands.router import ALREADY_DONE, Call, route
@@ -75,12 +76,20 @@ def verb_new(call: Call) -> Block | None:
         alike = duplicates.similar(
             session=session, actor=call.actor, text=req.title, exclude_id=req.id, limit=1
         )
-    blocks = views.card(req, today=call.today)
+    extra = []
     if cap.due is not None and cap.due_note:
-        blocks.append(context(views.due_note(cap.due_text, cap.due, cap.due_note)))
+        extra.append(context(views.due_note(cap.due_text, cap.due, cap.due_note)))
     if alike:
-        blocks += dup_views.hint_blocks(req.number, alike[0])
-    return message(views.card_text(req), blocks, in_channel=True)
+        extra += dup_views.hint_blocks(req.number, alike[0])
+    # The ack stays empty; the card is posted (and its ts kept) right after it.
+    post_card(
+        call,
+        ref=req.ref,
+        text=views.card_text(req),
+        blocks=views.card(req, today=call.today),
+        extra=extra,
+    )
+    return None
 
 
 def verb_list(call: Call) -> Block:

@@ -13,6 +13,7 @@ from bot.parsing.items import parse_score, split_item
 from bot.services import risks
 from bot.views import items as views
 from bot.views.blocks import Block, message
+from handlers.cards import post_card
 from handlers.commands.router import ALREADY_DONE, Call, Verb, route
 
 
@@ -23,7 +24,7 @@ def handle_risk(
     route(VERBS, ack, command, context, client, respond)
 
 
-def risk_new(call: Call) -> Block:
+def risk_new(call: Call) -> Block | None:
     """Add a risk."""
     likelihood, words = parse_score(call.args, "likelihood")
     impact, words = parse_score(words, "impact")
@@ -42,7 +43,10 @@ def risk_new(call: Call) -> Block:
             impact=impact,
             owner_id=item.owner_id,
         )
-    return message(views.card_text(risk.ref, risk.text), views.risk_card(risk), in_channel=True)
+    post_card(
+        call, ref=risk.ref, text=views.card_text(risk.ref, risk.text), blocks=views.risk_card(risk)
+    )
+    return None
 
 
 def risk_list(call: Call) -> Block:
@@ -67,7 +71,8 @@ def risk_close(call: Call) -> Block:
             now=call.now,
             number=_risk_ref(call, "/risk close RSK-1"),
         )
-    return message(f"{risk.ref} is closed.", views.risk_card(risk), in_channel=True)
+    # Only to the person: the card in the channel is edited in place (issue 17).
+    return message(f"{risk.ref} is closed.", views.risk_card(risk))
 
 
 def risk_edit(call: Call) -> None:

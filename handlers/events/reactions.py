@@ -17,6 +17,7 @@ from bot.views import duplicates as dup_views
 from bot.views import items as item_views
 from bot.views import requirements as views
 from handlers import slack_api
+from handlers.cards import record_posted
 from handlers.common import actor_of, deps_of
 
 log = logging.getLogger(__name__)
@@ -83,15 +84,15 @@ def handle_reaction(event: dict[str, Any], context: BoltContext, client: WebClie
             alike = duplicates.similar(
                 session=session, actor=actor, text=req.title, exclude_id=req.id
             )
-        if alike:
-            blocks += dup_views.hint_blocks(req.number, alike[0])
-        slack_api.post(
+        extra = dup_views.hint_blocks(req.number, alike[0]) if alike else []
+        posted = slack_api.post(
             client,
             channel=channel,
             thread_ts=msg.get("thread_ts") or ts,
             text=views.confirmation(req),
-            blocks=blocks,
+            blocks=blocks + extra,
         )
+        record_posted(deps, posted, team_id=actor.team_id, ref=req.ref, extra=extra)
 
     deps.defer(capture, answer=None, retry_unavailable=True)
 
@@ -138,11 +139,12 @@ def handle_item_reaction(event: dict[str, Any], context: BoltContext, client: We
             )
             return
         command = "/feedback list" if is_feedback else "/blocker list"
-        slack_api.post(
+        posted = slack_api.post(
             client,
             channel=channel,
             thread_ts=msg.get("thread_ts") or ts,
             text=item_views.confirmation(found.ref, found.text, command),
         )
+        record_posted(deps, posted, team_id=actor.team_id, ref=found.ref, role="confirmation")
 
     deps.defer(capture, answer=None, retry_unavailable=True)

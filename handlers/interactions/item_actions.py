@@ -18,6 +18,7 @@ from bot.views import items as views
 from bot.views import requirements as req_views
 from bot.views.blocks import message
 from handlers import slack_api
+from handlers.cards import record_posted
 from handlers.common import (
     action_of,
     actor_of,
@@ -334,11 +335,12 @@ def _confirm_capture(
                 items.set_permalink(
                     session=session, model=type(item), item_id=item.id, permalink=link
                 )
-        slack_api.post(
+        posted = slack_api.post(
             client,
             channel=actor.channel_id,
             thread_ts=thread_ts,
             text=views.confirmation(item.ref, item.text, command),
         )
+        record_posted(deps, posted, team_id=actor.team_id, ref=item.ref, role="confirmation")
 
     deps.defer(confirm, answer=None)

@@ -20,6 +20,7 @@ from bot.services import requirements as reqs
 from bot.views import duplicates as dup_views
 from bot.views import requirements as views
 from handlers import slack_api
+from handlers.cards import record_posted
 from handlers.common import actor_of, day_of, delivery_key, deps_of, metadata_of
 
 log = logging.getLogger(__name__)
@@ -115,21 +116,23 @@ def handle_modal_submit(
                 updated = reqs.set_permalink(
                     session=session, actor=actor, number=req.number, permalink=link
                 )
-            slack_api.post(
+            posted = slack_api.post(
                 client,
                 channel=req.source_channel_id,
                 thread_ts=meta.get("thread") or req.source_ts,
                 text=views.confirmation(updated),
                 blocks=views.card(updated, today=today),
             )
+            record_posted(deps, posted, team_id=actor.team_id, ref=req.ref)
             return
         try:
-            slack_api.post(
+            posted = slack_api.post(
                 client,
                 channel=actor.channel_id,
                 text=views.card_text(req),
                 blocks=views.card(req, today=today),
             )
+            record_posted(deps, posted, team_id=actor.team_id, ref=req.ref)
         except SlackApiError as exc:
             log.warning("could not post %s in %s: %s", req.ref, actor.channel_id, exc)
             slack_api.post(

@@ -1,0 +1,57 @@
+"""What a card shows once its buttons no longer apply, reminder DMs brought up to date, and
+the new owner's notice. Pure functions of what the cards service read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from bot.views.blocks import Block, context, escape, section, truncate
+
+
+def happened(what: str, actor_id: str | None, at: datetime) -> str:
+    """One line saying what happened, by whom and when (local time):
+    "✅ Done by <@U0BOB> · Tue 10:02"."""
+    who = f" by <@{actor_id}>" if actor_id else ""
+    return f"{what}{who} · {at:%a %H:%M}"
+
+
+def with_outcome(blocks: Sequence[Block], line: str | None) -> list[Block]:
+    """A card's blocks without its buttons, ending with what happened (`line`)."""
+    kept = [b for b in blocks if b.get("type") != "actions"]
+    return [*kept, context(line)] if line else kept
+
+
+def reminder(blocks: Sequence[Block], lines: Mapping[str, str]) -> list[Block]:
+    """A reminder DM as first sent, with the buttons of each item in `lines` (ref: what
+    happened) replaced by that line; the others keep theirs."""
+    out: list[Block] = []
+    for block in blocks:
+        ref = _ref_of(block)
+        if ref is not None and ref in lines:
+            out.append(context(lines[ref]))
+        else:
+            out.append(block)
+    return out
+
+
+def _ref_of(block: Block) -> str | None:
+    """The item a reminder's button row acts on (its buttons' value is `REF|channel`)."""
+    if block.get("type") != "actions":
+        return None
+    elements = block.get("elements") or []
+    value = str((elements[0] if elements else {}).get("value") or "")
+    ref, sep, _ = value.partition("|")
+    return ref if sep else None
+
+
+def notice(items: Sequence[tuple[str, str, str | None]]) -> tuple[str, list[Block]]:
+    """To a new owner, once: the items given to them (ref, title, who handed it over)."""
+    lines = []
+    for ref, title, by in items:
+        who = f" (from <@{by}>)" if by else ""
+        lines.append(f"• *{ref}* {escape(truncate(title, 200))}{who}")
+    count = len(items)
+    head = "This is yours now:" if count == 1 else f"These {count} items are yours now:"
+    text = f"{items[0][0]} is yours now" if count == 1 else f"{count} items are yours now"
+    return text, [section(head + "\n" + "\n".join(lines))]

@@ -1,0 +1,82 @@
+"""Posting an item's card after the ack, and recording where it is (issue 17).
+
+A slash command's in_channel answer (the ack body or the response_url) returns no ts, so a
+card posted that way could never be edited. The ack stays empty and fast; right after it,
+on the worker, the card is posted with chat.postMessage and its channel and ts are recorded
+in a short transaction of their own (never one held across the Slack call). Where teamloop
+may not post (a private channel it is not in, a DM between people), the card goes through
+the response_url as before: visible, but not recorded, so not edited later.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.services import cards
+from bot.views.blocks import Block, message
+from handlers.commands.router import Call
+from handlers.common import ephemeral
+
+log = logging.getLogger(__name__)
+
+
+def post_card(
+    call: Call, *, ref: str, text: str, blocks: list[Block], extra: list[Block] | None = None
+) -> None:
+    """Post `ref`'s card in the command's channel after the ack, and record its ts."""
+    deps, client, respond, actor = call.deps, call.client, call.respond, call.actor
+    shown = [*blocks, *(extra or [])]
+
+    def work() -> None:
+        try:
+            posted: Any = client.chat_postMessage(
+                channel=actor.channel_id,
+                text=text,
+                blocks=shown,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as exc:
+            log.info("card %s via response_url: %s", ref, exc.response.get("error"))
+            respond(**message(text, shown, in_channel=True), replace_original=False)
+            return
+        with deps.transaction() as session:
+            cards.record(
+                session=session,
+                team_id=actor.team_id,
+                ref=ref,
+                channel_id=str(posted["channel"]),
+                ts=str(posted["ts"]),
+                now=deps.clock.now(),
+                extra=extra,
+            )
+
+    deps.defer(work, answer=ephemeral(respond))
+
+
+def record_posted(
+    deps: Any,
+    posted: Any,
+    *,
+    team_id: str,
+    ref: str,
+    role: str = "card",
+    extra: list[Block] | None = None,
+) -> None:
+    """Record a card or confirmation a listener posted itself (its chat.postMessage answer)."""
+    if posted is None or not posted.get("ts"):
+        return
+    with deps.transaction() as session:
+        cards.record(
+            session=session,
+            team_id=team_id,
+            ref=ref,
+            channel_id=str(posted["channel"]),
+            ts=str(posted["ts"]),
+            now=deps.clock.now(),
+            role=role,
+            extra=extra,
+        )
