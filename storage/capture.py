@@ -27,7 +27,14 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 
-from storage.db import LOCK_TIMEOUT, POOL_TIMEOUT, WriteLockTimeout, connect_args_of, writer_lock
+from storage.db import (
+    LOCK_TIMEOUT,
+    POOL_TIMEOUT,
+    begin_immediate,
+    connect_args_of,
+    take,
+    writer_lock,
+)
 
 _ROW = (
     "team_id", "number", "title", "description", "status", "priority", "owner_id",
@@ -249,11 +256,10 @@ class CaptureStore:
         params.update({f"h_{c}": v for c, v in history.items()})
         params["h_at"] = _sqlite_time(history["at"])
         conn = self._connection()
-        if self._lock is not None and not self._lock.acquire(LOCK_TIMEOUT):
-            raise WriteLockTimeout(LOCK_TIMEOUT)
+        left = take(self._lock) if self._lock is not None else None
         try:
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                begin_immediate(conn, left)
                 if key is not None and conn.execute(_SQLITE_KEY, params).rowcount == 0:
                     conn.execute("ROLLBACK")
                     return None

@@ -22,6 +22,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -189,7 +190,7 @@ def _tune_sqlite(engine: Engine) -> None:
         else:
             # IMMEDIATE takes the write lock up front, so two writers queue instead of
             # deadlocking (in this process they already queue on the FIFO writer lock).
-            driver.execute("BEGIN IMMEDIATE")
+            begin_immediate(driver, getattr(_BUDGET, "left", None))
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
@@ -239,21 +240,50 @@ class WriteLockTimeout(OperationalError):
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One write unit of work: commit on success, roll back on any error.
 
-    On SQLite the FIFO writer lock is taken first (raises `WriteLockTimeout` after
-    `LOCK_TIMEOUT` seconds) and held until the commit or rollback is done.
+    On SQLite the FIFO writer lock is taken first and held until the commit or rollback is
+    done; waiting for it and then for the file's lock (another process) takes at most
+    `LOCK_TIMEOUT` seconds together (raises `WriteLockTimeout` or OperationalError).
     """
     lock = _ENGINE_LOCKS.get(factory.kw["bind"])
     if lock is None:
         with factory() as session, session.begin():
             yield session
         return
-    if not lock.acquire(LOCK_TIMEOUT):
-        raise WriteLockTimeout(LOCK_TIMEOUT)
+    left = take(lock)
+    _BUDGET.left = left
     try:
         with factory() as session, session.begin():
             yield session
     finally:
+        _BUDGET.left = None
         lock.release()
+
+
+# The time a write transaction has left for the file's lock, once it holds the FIFO lock.
+_BUDGET = threading.local()
+
+
+def take(lock: WriterLock) -> float:
+    """Acquire the FIFO writer lock; the seconds left of `LOCK_TIMEOUT` for the file's lock.
+
+    Raises `WriteLockTimeout` when the lock does not come in time."""
+    begun = time.monotonic()
+    if not lock.acquire(LOCK_TIMEOUT):
+        raise WriteLockTimeout(LOCK_TIMEOUT)
+    return LOCK_TIMEOUT - (time.monotonic() - begun)
+
+
+def begin_immediate(driver: Any, left: float | None) -> None:
+    """`BEGIN IMMEDIATE` on a sqlite3 connection, waiting at most `left` seconds for the file's
+    lock (the full busy timeout when None, or when the FIFO lock came at once)."""
+    if left is None or left > LOCK_TIMEOUT - 0.01:
+        driver.execute("BEGIN IMMEDIATE")
+        return
+    driver.execute(f"PRAGMA busy_timeout={max(1, int(left * 1000))}")
+    try:
+        driver.execute("BEGIN IMMEDIATE")
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={int(LOCK_TIMEOUT * 1000)}")
 
 
 @contextmanager
