@@ -123,8 +123,8 @@ def main(n: int = 2000) -> None:
             if name == "bare (bolt default)" and i >= n // 4:
                 continue  # its 10 ms poll makes it slow; a quarter of the samples suffice
             samples[name].append(_time(app, i))
+    deps.worker.drain(timeout=120)  # the cards posted after the acks: not beside the writes
     writes = _writes(deps, n)
-    deps.worker.drain()
     served.stop()
     print(f"quick capture, {n} signed /req new commands per app, file-backed SQLite (WAL)")
     figures = {name: _stats(s) for name, s in samples.items()}
