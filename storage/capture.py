@@ -138,8 +138,8 @@ class CaptureStore:
             # statement is retried once on a fresh connection if the old one was dead.
             fast = create_engine(
                 engine.url,
-                pool_size=4,
-                max_overflow=4,
+                pool_size=2,
+                max_overflow=6,
                 pool_timeout=POOL_TIMEOUT,
                 pool_reset_on_return=None,
                 connect_args=connect_args_of(engine),
@@ -149,6 +149,8 @@ class CaptureStore:
             def _autocommit(dbapi_conn: Any, _record: Any) -> None:
                 dbapi_conn.autocommit = True
 
+            # Closed with the engine it serves, not left open until garbage collection.
+            event.listen(engine, "engine_disposed", lambda _engine: fast.dispose())
             self._engine = fast
 
     def dispose(self) -> None:
