@@ -1,14 +1,17 @@
 """Full-text search and the duplicate check, against SQL LIKE on the same store in the same run.
 
-Run: python -m bench.search [--database-url URL] [--n 100000] [--queries 1000]. Builds a
-store of N requirements and N feedback (mixed English, German and Chinese text, 200
+Run: python -m bench.search [--database-url URL] [--n 100000] [--queries 1000] [--rounds 3].
+Builds a store of N requirements and N feedback (mixed English, German and Chinese text, 200
 channels, 50 people), indexes it (`search rebuild`), then times, interleaved:
 
 - 1,000 searches (`bot.services.search.run`, requirements and feedback, one to two words)
   against the LIKE search teamloop had before (`lower(col) LIKE '%word%'`, same scope);
 - 1,000 duplicate checks (`bot.services.duplicates.similar`) on new titles;
 - 1,000 quick captures with the check (`duplicates.capture`) and 1,000 without
-  (`requirements.create`), each in its own transaction.
+  (`requirements.create`), each in its own transaction;
+
+`rounds` times on the same store (default 3: the machine may be shared), printing each
+round's p50/p99 and then the best and the median of the rounds' medians;
 
 and the precision and recall of the duplicate hint on the labelled pairs in
 `bench/duplicate_pairs.py`, end to end: every pair's existing text is captured in one
@@ -20,6 +23,7 @@ fresh schema that it drops afterwards.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import tempfile
@@ -183,23 +187,8 @@ def quality(
     return tp / max(1, tp + fp), tp / max(1, tp + fn), len(pairs)
 
 
-def run(url: str, *, n: int, queries: int) -> None:
-    """Fill, index, time, measure the hint."""
-    upgrade(url)
-    engine = make_engine(url)
-    sessions = make_session_factory(engine)
-    rng = random.Random(22)
-    with transaction(sessions) as session:
-        _fill(session, rng, n)
-    started = time.perf_counter()
-    with transaction(sessions) as session:
-        indexed = rebuild(session)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
-    kind = "PostgreSQL" if engine.dialect.name == "postgresql" else "SQLite file"
-    print(f"{kind}: {n:,} requirements + {n:,} feedback; index rebuilt "
-          f"({indexed:,} items) in {time.perf_counter() - started:.1f} s")  # fmt: skip
+def _searches(sessions: Any, rng: random.Random, queries: int) -> dict[str, list[float]]:
+    """One round of searches, full text and LIKE interleaved: milliseconds each."""
     fts: list[float] = []
     like: list[float] = []
     hits = 0
@@ -220,8 +209,11 @@ def run(url: str, *, n: int, queries: int) -> None:
             started = time.perf_counter()
             _like(session, actor, q)
             like.append((time.perf_counter() - started) * 1000)
-    print(f"  search, full text  {_pct(fts)}   ({hits}/{queries} queries found something)")
-    print(f"  search, LIKE       {_pct(like)}")
+    return {"search": fts, "like": like, "found": [float(hits)]}
+
+
+def _checks(sessions: Any, rng: random.Random, queries: int) -> dict[str, list[float]]:
+    """One round of duplicate checks and captures with and without it: milliseconds each."""
     checks: list[float] = []
     plain: list[float] = []
     checked: list[float] = []
@@ -239,10 +231,62 @@ def run(url: str, *, n: int, queries: int) -> None:
             else:
                 duplicates.capture(session=session, actor=actor, now=NOW, title=title)
         (plain if i % 2 else checked).append((time.perf_counter() - started) * 1000)
-    print(f"  duplicate check    {_pct(checks)}")
-    print(f"  capture, no check  {_pct(plain)}")
-    print(f"  capture + check    {_pct(checked)}   (adds "
-          f"{statistics.median(checked) - statistics.median(plain):.2f} ms at p50)")  # fmt: skip
+    return {"check": checks, "plain": plain, "checked": checked}
+
+
+def _summary(rounds: list[dict[str, list[float]]]) -> None:
+    """Best and median of the rounds' medians, and the ratios the targets are about."""
+    med = {key: [statistics.median(r[key]) for r in rounds] for key in rounds[0]}
+    best = {key: min(values) for key, values in med.items()}
+    mid = {key: statistics.median(values) for key, values in med.items()}
+    print(f"  over {len(rounds)} rounds, p50 (best of medians / median of medians):")
+    names = {"search": "search, full text", "like": "search, LIKE", "check": "duplicate check",
+             "plain": "capture, no check", "checked": "capture + check"}  # fmt: skip
+    for key, name in names.items():
+        if key in best:
+            print(f"    {name:18s} {best[key]:7.2f} / {mid[key]:7.2f} ms")
+    if "like" in mid:
+        ratio = mid["like"] / mid["search"]
+        print(f"    LIKE / full text at p50: {ratio:.1f}x (median of medians)")
+    if "checked" in mid:
+        adds = [c - p for c, p in zip(med["checked"], med["plain"], strict=True)]
+        print(f"    the check adds to a capture: best {min(adds):.2f} ms, median "
+              f"{statistics.median(adds):.2f} ms")  # fmt: skip
+
+
+def run(url: str, *, n: int, queries: int, rounds: int = 1) -> None:
+    """Fill, index, time (`rounds` times on the same store), measure the hint."""
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    rng = random.Random(22)
+    with transaction(sessions) as session:
+        _fill(session, rng, n)
+    started = time.perf_counter()
+    with transaction(sessions) as session:
+        indexed = rebuild(session)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    kind = "PostgreSQL" if engine.dialect.name == "postgresql" else "SQLite file"
+    print(f"{kind}: {n:,} requirements + {n:,} feedback; index rebuilt "
+          f"({indexed:,} items) in {time.perf_counter() - started:.1f} s")  # fmt: skip
+    results: list[dict[str, list[float]]] = []
+    for number in range(1, rounds + 1):
+        print(f"  round {number} (load average {os.getloadavg()[0]:.1f})")
+        found = _searches(sessions, rng, queries)
+        print(f"    search, full text  {_pct(found['search'])}   "
+              f"({found['found'][0]:.0f}/{queries} queries found something)")  # fmt: skip
+        print(f"    search, LIKE       {_pct(found['like'])}")
+        timed = _checks(sessions, rng, queries)
+        print(f"    duplicate check    {_pct(timed['check'])}")
+        print(f"    capture, no check  {_pct(timed['plain'])}")
+        print(f"    capture + check    {_pct(timed['checked'])}   (adds "
+              f"{statistics.median(timed['checked']) - statistics.median(timed['plain']):.2f} "
+              "ms at p50)")  # fmt: skip
+        del found["found"]
+        results.append(found | timed)
+    _summary(results)
     for name, pairs, channel in (("labelled", PAIRS, "C0PAIRS"), ("held-out", HELD_OUT, "C0HELD")):
         precision, recall, count = quality(sessions, pairs, channel)
         print(f"  duplicate hint on {count} {name} pairs: precision {precision:.2f}, "
@@ -277,9 +321,10 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with scratch_database(args.database_url) as url:
-        run(url, n=args.n, queries=args.queries)
+        run(url, n=args.n, queries=args.queries, rounds=args.rounds)
 
 
 if __name__ == "__main__":

@@ -94,11 +94,9 @@ def build(
         token_verification_enabled=False,
         oauth_settings=_oauth(settings, installs) if installs else None,
     )
-    from bot.parsing import dates
     from handlers import register  # handlers depend on bot/, never the other way at import
 
     register(app, deps)
-    # dateparser loads its language data on first use (about half a second): do it here,
-    # before serving, rather than inside the first person's 3-second ack.
-    dates.warm_up()
+    # dateparser's language data (about 0.4 s) is loaded by whoever serves: after listening,
+    # on a thread (`dates.warm_up_soon`), or before gunicorn's fork (`dates.warm_up`).
     return app, deps

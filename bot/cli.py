@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["json", "csv"], default="json")
     export.add_argument(
         "--kind",
-        choices=["requirements", "feedback", "blockers", "risks", "standups"],
+        choices=["requirements", "feedback", "blockers", "risks", "standups", "actions"],
         default="requirements",
     )
     export.add_argument("--team", help="only this workspace (team id), e.g. T01ABCDEF")
@@ -177,6 +177,7 @@ def _run(settings: Settings, *, http: bool, socket: bool, role: str) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import build
+    from bot.parsing.dates import warm_up_soon
     from bot.runtime.jobs import build_jobs
     from storage.migrate import ensure_current
 
@@ -185,6 +186,7 @@ def _run(settings: Settings, *, http: bool, socket: bool, role: str) -> int:
     ticker = build_jobs(settings, sessions=deps.sessions, clock=deps.clock).ticker()
     if role == "all":
         ticker.start()
+    warm_up_soon()
     try:
         log.info("teamloop running in Socket Mode (role %s)", role)
         SocketModeHandler(app, settings.slack_app_token).start()

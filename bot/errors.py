@@ -43,6 +43,9 @@ _CANNOT_REACH = {
     ),
 }
 
+# Slack's error codes meaning "the bot can't post (or read) in this conversation".
+REACH_CODES = frozenset(_CANNOT_REACH)
+
 
 class CannotReach(UserError):
     """Slack won't let the bot read or post where it was asked to (`code` is Slack's error)."""

@@ -59,6 +59,22 @@ class ActionId(StrEnum):
     ANON_REPLY = "anon_reply"
     ANON_REPLY_TEXT = "anon_reply_input"
     ITEM_ANONYMOUS = "item_anonymous_input"
+    # Retros: the DM's Add an item, the board's votes and the facilitator's buttons.
+    RETRO_ADD = "retro_add"
+    RETRO_VOTE = "retro_vote"
+    RETRO_GROUP = "retro_group"
+    RETRO_ACTION = "retro_action"
+    ACT_DONE = "act_done"
+    RETRO_CATEGORY = "retro_category_input"
+    RETRO_TEXT = "retro_text_input"
+    RETRO_ANONYMOUS = "retro_anonymous_input"
+    RETRO_ITEMS = "retro_items_input"
+    RETRO_LABEL = "retro_label_input"
+    ACT_TEXT = "act_text_input"
+    ACT_OWNER = "act_owner_input"
+    ACT_DUE = "act_due_input"
+    # "Did you mean `/req new …`?": runs the suggested command with the same text.
+    RUN_SUGGESTED = "run_suggested"
 
 
 class BlockId(StrEnum):
@@ -88,6 +104,14 @@ class BlockId(StrEnum):
     REM_OWNER = "rem_owner"
     ANON_REPLY_TEXT = "anon_reply_text"
     ITEM_ANONYMOUS = "item_anonymous"
+    RETRO_CATEGORY = "retro_category"
+    RETRO_TEXT = "retro_text"
+    RETRO_ANONYMOUS = "retro_anonymous"
+    RETRO_ITEMS = "retro_items"
+    RETRO_LABEL = "retro_label"
+    ACT_TEXT = "act_text"
+    ACT_OWNER = "act_owner"
+    ACT_DUE = "act_due"
 
 
 class CallbackId(StrEnum):
@@ -105,6 +129,9 @@ class CallbackId(StrEnum):
     STANDUP_SETUP = "standup_setup_modal"
     REM_REASSIGN_MODAL = "rem_reassign_modal"
     ANON_REPLY_MODAL = "anon_reply_modal"
+    RETRO_ITEM_MODAL = "retro_item_modal"
+    RETRO_GROUP_MODAL = "retro_group_modal"
+    RETRO_ACTION_MODAL = "retro_action_modal"
 
 
 class Reaction(StrEnum):

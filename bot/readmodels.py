@@ -15,6 +15,7 @@ from bot.ids import Turn
 from storage.anonymous import AnonymousFeedback
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
+from storage.retros import Retro, RetroAction, RetroItem
 from storage.search_text import Term
 
 
@@ -48,6 +49,47 @@ class Dashboard:
     counters: dict[str, int] = field(default_factory=dict)
     hidden: int = 0
     team: list[TeamView] = field(default_factory=list)  # channels the person leads
+    actions: list[RetroAction] = field(default_factory=list)  # open retro actions they own
+
+
+@dataclass(frozen=True)
+class RetroBoard:
+    """What a retro's voting board and summary show: items with votes, and the actions."""
+
+    retro: Retro
+    items: list[RetroItem]
+    votes: dict[str, int]  # item public id -> votes
+    actions: list[RetroAction]  # made in this retro
+    carried: list[RetroAction]  # open actions of earlier retros carried into it
+    names: dict[str, str]  # plain names of named authors and owners
+
+
+@dataclass(frozen=True)
+class Loop:
+    """Is the loop closed? A period's feedback and retro actions (`bot.services.loop`).
+
+    Shares are (part, whole) pairs, so a view can say "3 of 4" and the percentage."""
+
+    feedback: int  # signed feedback created in the period
+    acknowledged: int  # of it, acknowledged within 2 working days
+    linked: int  # of it, linked to a requirement (planned, shipped or not)
+    shipped_days: list[int]  # days from feedback to ship, for feedback shipped in the period
+    actions_on_time: int  # retro actions due in the period and done by their due date
+    actions_due: int  # retro actions due in the period (done, or open and overdue)
+
+    @property
+    def median_days(self) -> float | None:
+        """Median days from feedback to ship (None: nothing shipped)."""
+        days = sorted(self.shipped_days)
+        if not days:
+            return None
+        mid = len(days) // 2
+        return float(days[mid]) if len(days) % 2 else (days[mid - 1] + days[mid]) / 2
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to report."""
+        return not (self.feedback or self.shipped_days or self.actions_due)
 
 
 @dataclass
@@ -60,6 +102,7 @@ class TeamView:
     risks: list[Risk]  # open risks, highest score first
     participation: Standups | None  # the last 7 days' finished standup runs
     names: dict[str, str] = field(default_factory=dict)
+    loop: Loop | None = None  # the last 4 weeks' follow-through
 
 
 # -- digests --------------------------------------------------------------------------------------
@@ -130,6 +173,9 @@ class Digest:
     previous: Figures | None = None  # the same numbers one period earlier
     # Display names of the people listed: a channel message names them as plain text.
     names: dict[str, str] = field(default_factory=dict)
+    loop: Loop | None = None  # follow-through of the period's feedback and retro actions
+    actions_done: list[RetroAction] = field(default_factory=list)  # retro actions done in it
+    actions_overdue: list[RetroAction] = field(default_factory=list)  # open, past due
 
     @property
     def figures(self) -> Figures:

@@ -16,8 +16,9 @@ NEEDED_FOR: dict[str, str] = {
     "im:history": "the app's DM (message.im): typed standup answers, help, capture offers; "
     "the outbox's check for a DM already sent (standup prompts, nudges)",
     "channels:read": "standup participants and the Home tab's channel names (public channels); "
-    "member_joined_channel / member_left_channel",
-    "groups:read": "standup participants and the Home tab's channel names (private channels)",
+    "member_joined_channel / member_left_channel, channel_left, channel_archive",
+    "groups:read": "standup participants and the Home tab's channel names (private channels); "
+    "group_left, group_archive",
     "im:write": "opening DMs: standup prompts, reminders and nudges to a person",
     "users:read": "people's time zones, names and vacation statuses; user_change",
     "reactions:read": "capture by emoji reaction (reaction_added)",

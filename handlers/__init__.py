@@ -10,10 +10,12 @@ from handlers.commands.blocker import handle_blocker
 from handlers.commands.digest import handle_digest
 from handlers.commands.feedback import handle_feedback
 from handlers.commands.req import handle_req
+from handlers.commands.retro import handle_retro
 from handlers.commands.risk import handle_risk
 from handlers.commands.search import handle_search
 from handlers.commands.standup import handle_standup
 from handlers.errors import on_error
+from handlers.events import channels
 from handlers.events.dm import handle_dm_message, in_a_dm
 from handlers.events.home import handle_home_blk_resolve, handle_home_opened, handle_home_req_done
 from handlers.events.install import handle_tokens_revoked, handle_uninstalled
@@ -58,6 +60,15 @@ from handlers.interactions.req_actions import (
     handle_vote,
 )
 from handlers.interactions.req_modal import handle_capture_shortcut, handle_modal_submit
+from handlers.interactions.retro_actions import (
+    handle_action_button,
+    handle_action_submit,
+    handle_add_button,
+    handle_group_button,
+    handle_group_submit,
+    handle_item_submit,
+)
+from handlers.interactions.retro_actions import handle_vote as handle_retro_vote
 from handlers.interactions.standup_actions import (
     handle_answer_button,
     handle_answer_submit,
@@ -66,6 +77,7 @@ from handlers.interactions.standup_actions import (
     handle_setup_submit,
     handle_skip_button,
 )
+from handlers.interactions.suggest_actions import handle_run_suggested
 from handlers.middleware import provide
 
 
@@ -81,6 +93,7 @@ def register(app: App, deps: Deps) -> None:
     app.command("/standup")(handle_standup)
     app.command("/digest")(handle_digest)
     app.command("/search")(handle_search)
+    app.command("/retro")(handle_retro)
 
     app.shortcut(CallbackId.CAPTURE_REQUIREMENT)(handle_capture_shortcut)
     app.view(CallbackId.REQ_MODAL)(handle_modal_submit)
@@ -94,6 +107,9 @@ def register(app: App, deps: Deps) -> None:
     app.view(CallbackId.STANDUP_SETUP)(handle_setup_submit)
     app.view(CallbackId.REM_REASSIGN_MODAL)(handle_reassign_submit)
     app.view(CallbackId.ANON_REPLY_MODAL)(handle_reply_submit)
+    app.view(CallbackId.RETRO_ITEM_MODAL)(handle_item_submit)
+    app.view(CallbackId.RETRO_GROUP_MODAL)(handle_group_submit)
+    app.view(CallbackId.RETRO_ACTION_MODAL)(handle_action_submit)
 
     app.action(ActionId.REQ_ASSIGN_ME)(handle_assign_me)
     app.action(ActionId.REQ_VOTE)(handle_vote)
@@ -105,6 +121,7 @@ def register(app: App, deps: Deps) -> None:
     app.action(ActionId.REQ_LIST_PAGE + "_next")(handle_page)
 
     app.action(ActionId.FB_PROMOTE)(handle_promote)
+    app.action(ActionId.RUN_SUGGESTED)(handle_run_suggested)
     app.action(ActionId.FB_LINK)(handle_link_button)
     app.action(ActionId.BLK_RESOLVE)(handle_resolve)
     app.action(ActionId.RSK_EDIT)(handle_risk_edit)
@@ -122,6 +139,10 @@ def register(app: App, deps: Deps) -> None:
     app.action(ActionId.ANON_SEND)(handle_send_anonymously)
     app.action(ActionId.ANON_SEND_NAMED)(handle_send_named)
     app.action(ActionId.ANON_REPLY)(handle_reply_button)
+    app.action(ActionId.RETRO_ADD)(handle_add_button)
+    app.action(ActionId.RETRO_VOTE)(handle_retro_vote)
+    app.action(ActionId.RETRO_GROUP)(handle_group_button)
+    app.action(ActionId.RETRO_ACTION)(handle_action_button)
     for offer in (DmAction.REQUIREMENT, DmAction.FEEDBACK, DmAction.ANONYMOUS, DmAction.BLOCKER):
         app.action(offer)(handle_offer)
 
@@ -130,6 +151,12 @@ def register(app: App, deps: Deps) -> None:
     app.event("user_change")(handle_user_change)
     app.event("member_joined_channel")(handle_member_joined)
     app.event("member_left_channel")(handle_member_left)
+    for left in ("channel_left", "group_left"):
+        app.event(left)(channels.handle_left)
+    for archived in ("channel_archive", "group_archive"):
+        app.event(archived)(channels.handle_archive)
+    for unarchived in ("channel_unarchive", "group_unarchive"):
+        app.event(unarchived)(channels.handle_unarchive)
     app.event("app_uninstalled")(handle_uninstalled)
     app.event("tokens_revoked")(handle_tokens_revoked)
     # Only DMs: the manifest subscribes message.im alone, and the matcher says so too.

@@ -15,9 +15,10 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.errors import REACH_CODES
 from bot.services import cards
 from bot.views.blocks import Block, message
-from handlers.commands.router import Call
+from handlers.commands.router import Call, unreachable_here
 from handlers.common import ephemeral
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ def post_card(
         except SlackApiError as exc:
             log.info("card %s via response_url: %s", ref, exc.response.get("error"))
             respond(**message(text, shown, in_channel=True), replace_original=False)
+            if (code := str(exc.response.get("error"))) in REACH_CODES:
+                unreachable_here(call, code)
             return
         with deps.transaction() as session:
             cards.record(

@@ -29,6 +29,18 @@ FIELD_BLOCKS = {
     "mitigation": BlockId.RSK_MITIGATION,
     "review": BlockId.RSK_REVIEW,
     "owner": BlockId.REM_OWNER,
+    **{
+        b.value: b
+        for b in (
+            BlockId.RETRO_CATEGORY,
+            BlockId.RETRO_TEXT,
+            BlockId.RETRO_ANONYMOUS,
+            BlockId.RETRO_ITEMS,
+            BlockId.RETRO_LABEL,
+            BlockId.ACT_TEXT,
+            BlockId.ACT_DUE,
+        )
+    },
     # The standup setup form names its block ids as fields directly.
     **{
         b.value: b

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.errors import CannotReach
-from bot.services import people
+from bot.services import people, reach
 from bot.services.actor import Actor
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,37 @@ def post_ephemeral(
     client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
 
 
-def require_reach(client: WebClient, channel: str, *, read: bool, user: str) -> None:
-    """Raise CannotReach unless the bot may post in `channel` (and read it, with `read`).
+def require_reach(
+    client: WebClient,
+    channel: str,
+    *,
+    read: bool,
+    user: str,
+    deps: Deps | None = None,
+    team_id: str | None = None,
+) -> None:
+    """Raise CannotReach unless the bot may post in `channel` (and read it, with `read`):
+    Slack is asked (`_ask_slack`), then, with `deps` and `team_id`, what teamloop learned
+    from its own posts there (bot.services.reach.refusal: a `restricted_action`, which
+    Slack cannot tell in advance, is refused once; knowledge Slack just contradicted is
+    dropped and the channel's paused schedules resume)."""
+    _ask_slack(client, channel, read=read, user=user)
+    if deps is None or not team_id:
+        return
+    with deps.transaction() as session:
+        code = reach.refusal(
+            session=session,
+            team_id=team_id,
+            channel_id=channel,
+            now=deps.clock.now(),
+            zone=deps.settings.zone.key,
+        )
+    if code is not None:
+        raise CannotReach(code)
+
+
+def _ask_slack(client: WebClient, channel: str, *, read: bool, user: str) -> None:
+    """Raise CannotReach unless Slack says the bot may post in `channel` (and read it).
 
     Slash commands work everywhere, so this runs before anything is saved or promised: a
     private channel or a DM between people the bot is not in answers `channel_not_found`,

@@ -261,10 +261,38 @@ class Driver:
             elif not leave and user not in members:
                 members.insert(0, user)
         kind = "member_left_channel" if leave else "member_joined_channel"
+        private = self.ws.channels[channel].get("is_private")
         return self.event(
-            {"type": kind, "user": user, "channel": channel, "channel_type": "C",
+            {"type": kind, "user": user, "channel": channel,
+             "channel_type": "G" if private else "C",
              "team": self.ws.team_id, "event_ts": self.ws.next_ts()}
         )  # fmt: skip
+
+    def remove_bot(self, channel: str, *, by: str) -> Reply:
+        """`by` removes the app from `channel`. Slack sends `member_left_channel` with the
+        bot's id and, to the bot, `channel_left` (`group_left` for a private channel)."""
+        self.join(self.ws.bot_user_id, channel, leave=True)
+        kind = "group_left" if self.ws.channels[channel].get("is_private") else "channel_left"
+        return self.event(
+            {"type": kind, "channel": channel, "actor_id": by, "event_ts": self.ws.next_ts()}
+        )
+
+    def invite_bot(self, channel: str) -> Reply:
+        """Someone types `/invite @teamloop` in `channel`: Slack sends member_joined_channel
+        with the bot's id."""
+        return self.join(self.ws.bot_user_id, channel)
+
+    def archive(self, channel: str, *, by: str, undo: bool = False) -> Reply:
+        """`by` archives (or, with `undo`, unarchives) `channel`: Slack sends
+        `channel_archive` / `group_archive` (`…_unarchive`); posts then answer `is_archived`."""
+        with self.ws.lock:
+            found = self.ws.channels[channel]
+            found["is_archived"] = not undo
+        prefix = "group" if found.get("is_private") else "channel"
+        kind = f"{prefix}_{'unarchive' if undo else 'archive'}"
+        return self.event(
+            {"type": kind, "channel": channel, "user": by, "event_ts": self.ws.next_ts()}
+        )
 
     def say(self, text: str, *, user: str, channel: str, thread_ts: str | None = None) -> Json:
         """A person posts a plain message, escaped as Slack does; in a DM with the app (a `D`

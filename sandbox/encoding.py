@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 # Markup a test (or the browser page) already wrote as Slack's client would have sent it.
-_MARKUP = re.compile(r"<(?:[@#!][^<>\s]*|(?:https?|mailto):[^<>\s]*)>")
+# A label may hold spaces (`<https://x|the spec>`, `<@U1|bob smith>`).
+_MARKUP = re.compile(r"<(?:[@#!][^<>\s|]*|(?:https?|mailto):[^<>\s|]*)(?:\|[^<>]*)?>")
 _URL = re.compile(r"\bhttps?://[^\s<>|]+")
 
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 import copy
 import uuid
 
+from sandbox.encoding import as_slack_sends
 from sandbox.workspace import Json, Workspace
 
 
 def slack_escape(text: str) -> str:
-    """What Slack does to typed text before storing and sending it: `&`, `<`, `>` escaped."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """What Slack does to typed text before storing and sending it: `&`, `<`, `>` escaped,
+    bare links wrapped as `<https://…>`, autocompleted mentions and links (written here as
+    markup, `<@U1|bob>`) kept as markup (`sandbox.encoding.as_slack_sends`)."""
+    return as_slack_sends(text)
 
 
 def rich_text(text: str) -> list[Json]:

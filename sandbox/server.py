@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 from bot.app import build
 from bot.clock import OffsetClock
 from bot.config import Settings
+from bot.parsing.dates import warm_up_soon
 from bot.runtime.jobs import build_jobs
 from bot.runtime.web import Served, wsgi_app
 from sandbox.driver import Driver
@@ -91,6 +92,7 @@ class Sandbox:
     def start(self, *, scheduler: bool = True) -> Sandbox:
         """Serve (and run the scheduler, as `run` does)."""
         self.server.start()
+        warm_up_soon()  # dateparser's data loads while the page opens (see bot.parsing.dates)
         if scheduler:
             self.ticker.start()
         return self

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from bot.scheduling.recurrence import next_instant
 from sandbox.workspace import Json
 from storage.db import transaction
+from storage.retros import Retro
 from storage.scheduling import OutboxMessage, Schedule, SchedulerState
-from storage.statuses import OutboxStatus
+from storage.statuses import OutboxStatus, RetroStatus
 
 if TYPE_CHECKING:
     from sandbox.server import Sandbox
@@ -113,6 +114,21 @@ class UiApi:
                 .order_by(OutboxMessage.next_attempt_at)
                 .limit(1)
             )
+            # A retro's collection or voting ends on its own (the next tick moves it on).
+            found += [
+                at
+                for at in session.scalars(
+                    select(Retro.collect_until).where(Retro.status == RetroStatus.COLLECTING)
+                )
+                if at > now
+            ]
+            found += [
+                at
+                for at in session.scalars(
+                    select(Retro.vote_until).where(Retro.status == RetroStatus.VOTING)
+                )
+                if at is not None and at > now
+            ]
         if waiting is not None:
             found.append(waiting)
         return min(found) if found else None

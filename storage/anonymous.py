@@ -37,6 +37,8 @@ class AnonymousFeedback(Base):
     # The sender's private reply code, only as a salted hash (teamloop can't map it back).
     code_salt: Mapped[str] = mapped_column(String(32))
     code_hash: Mapped[str] = mapped_column(String(64))
+    # Linked by a lead to a requirement: its sender hears "it shipped" in the reply thread.
+    requirement_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class AnonymousReply(Base):

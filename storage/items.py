@@ -41,6 +41,10 @@ class Feedback(Base):
     # Anonymous feedback: shown in the channel's next digest, never at once.
     digested_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # Follow-through: first acknowledged (ack, link or promote), declined with a reason.
+    acknowledged_at: Mapped[datetime | None]
+    declined_at: Mapped[datetime | None]
+    declined_reason: Mapped[str | None] = mapped_column(Text)
 
     @property
     def ref(self) -> str:

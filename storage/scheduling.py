@@ -148,3 +148,20 @@ class SendPace(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     key: Mapped[str] = mapped_column(String(32), primary_key=True)
     next_at: Mapped[float] = mapped_column(Float)
+
+
+class ChannelReach(Base):
+    """A channel teamloop learned it cannot post in: Slack's error (`not_in_channel`,
+    `channel_not_found`, `is_archived`, `restricted_action`) and when it learned it. While the
+    row exists, the channel gets no default schedules and its schedules stay paused; the bot
+    being invited back (or the channel unarchived) removes it. `refused_at`: when a command
+    was last refused for it (a `restricted_action` is only refused once, then tried again,
+    since Slack cannot say in advance whether an admin lifted the restriction)."""
+
+    __tablename__ = "channel_reach"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    error: Mapped[str] = mapped_column(String(32))
+    learned_at: Mapped[datetime]
+    refused_at: Mapped[datetime | None]

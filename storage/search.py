@@ -3,12 +3,14 @@
 `search_docs` holds one row per requirement, feedback and blocker: its folded words
 (`storage.search_text.index_text`) and folded plain text. The engines index that table:
 
-- SQLite: FTS5 `search_fts` (unicode61, remove_diacritics 2) over the words and the
-  channel (a column of its own, so the duplicate check can stay inside one channel), and
-  FTS5 `search_tri` (trigram) over the plain text for fuzzy matching; triggers on
-  `search_docs` keep both in step inside the writing transaction.
-- PostgreSQL: a stored `tsvector` column (`simple` configuration) with a GIN index, and a
-  `pg_trgm` GIN index on the plain text.
+- SQLite: FTS5 `search_fts` (unicode61, remove_diacritics 2) over the words, the
+  channel-prefixed words (`scoped`: the duplicate check reads one channel's postings) and
+  the scope tokens (who may see the item: see migration 0014), and FTS5 `search_tri`
+  (trigram) over the plain text for fuzzy matching; triggers on `search_docs` and on the
+  item tables keep both in step inside the writing transaction.
+- PostgreSQL: a `scope` column set by triggers, a stored `tsvector` of the words (weight A)
+  and the scope tokens (weight D) with a GIN index, and a `pg_trgm` GIN index on the
+  plain text.
 
 This module holds the table and what a document is; the queries are in
 `bot.services.search_index`. `rebuild` stays here, since migration 0008 indexes the items
@@ -20,13 +22,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, delete, insert, select
+from sqlalchemy import (
+    Connection,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+)
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.items import Blocker, Feedback
 from storage.models import Base, Requirement
-from storage.search_text import fold, index_text
+from storage.search_text import fold, index_text, signature
 
 KINDS = ("requirement", "feedback", "blocker")
 _TEXT_MAX = 4000
@@ -48,8 +60,9 @@ class SearchDoc(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     words: Mapped[str] = mapped_column(Text)
     plain: Mapped[str] = mapped_column(Text)
-    # Requirements only: each word prefixed with the channel id, so the duplicate check
-    # reads only one channel's postings instead of the whole workspace's.
+    # Requirements only: each content word (`search_text.signature`: no stopwords, plural
+    # `s` dropped, CJK as bigrams) prefixed with the channel id, so the duplicate check
+    # reads only one channel's postings, and matches whole tokens (no prefix scans).
     scoped: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -69,7 +82,7 @@ def doc_values(
         "channel_id": channel_id,
         "words": words,
         "plain": fold(text),
-        "scoped": scoped(channel_id, words.split()) if kind == "requirement" else "",
+        "scoped": scoped(channel_id, sorted(signature(text))) if kind == "requirement" else "",
     }
 
 
@@ -112,13 +125,21 @@ def _documents(session: Session) -> Iterable[dict[str, Any]]:
 
 
 def rebuild(session: Session, *, batch: int = 2000) -> int:
-    """Recompute every search document from the items; returns how many were written."""
+    """Recompute every search document from the items; returns how many were written.
+
+    The triggers index each document as it is inserted (scope tokens included). Also run by
+    migration 0008, before 0014 gave SQLite's `search_fts` its own content: the FTS5
+    commands differ between the two layouts."""
     conn = session.connection()
     conn.execute(delete(SearchDoc))
-    if conn.dialect.name == "sqlite":
-        # External-content FTS tables: clear them outright rather than row by row.
-        for table in ("search_fts", "search_tri"):
-            conn.execute(sql(f"INSERT INTO {table}({table}) VALUES ('delete-all')"))
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        # Clear the engines' tables outright, whatever state they are in.
+        conn.execute(sql("INSERT INTO search_tri(search_tri) VALUES ('delete-all')"))
+        if _external_fts(conn):
+            conn.execute(sql("INSERT INTO search_fts(search_fts) VALUES ('delete-all')"))
+        else:
+            conn.execute(sql("DELETE FROM search_fts"))
     count, chunk = 0, []
     for values in _documents(session):
         chunk.append(values)
@@ -128,7 +149,16 @@ def rebuild(session: Session, *, batch: int = 2000) -> int:
     if chunk:
         conn.execute(INSERT, chunk)
         count += len(chunk)
-    if conn.dialect.name == "sqlite":
-        for table in ("search_fts", "search_tri"):
-            conn.execute(sql(f"INSERT INTO {table}({table}) VALUES ('rebuild')"))
+    if sqlite:
+        conn.execute(sql("INSERT INTO search_tri(search_tri) VALUES ('rebuild')"))
+        if _external_fts(conn):
+            conn.execute(sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')"))
     return count
+
+
+def _external_fts(conn: Connection) -> bool:
+    """Whether `search_fts` is migration 0008's external-content table (before 0014)."""
+    ddl = conn.execute(
+        sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'search_fts'")
+    ).scalar()
+    return "content='search_docs'" in (ddl or "")

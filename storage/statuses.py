@@ -80,6 +80,43 @@ class ResponseStatus(StrEnum):
     AWAY = "away"
 
 
+class RetroStatus(StrEnum):
+    """A retro's phases: collecting items by DM, voting in its thread, closed (summary posted)."""
+
+    COLLECTING = "collecting"
+    VOTING = "voting"
+    CLOSED = "closed"
+
+
+class RetroCategory(StrEnum):
+    """The three columns of a retro."""
+
+    WELL = "well"
+    IMPROVE = "improve"
+    IDEA = "idea"
+
+
+class ActionStatus(StrEnum):
+    """A retro action `ACT-n`: open until its owner marks it done (or the facilitator drops it)."""
+
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class FeedbackState(StrEnum):
+    """Feedback follow-through, derived from the item and its requirement (see
+    `bot.services.followthrough.state_of`): new -> acknowledged -> linked/planned -> shipped,
+    or declined (with a reason)."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    LINKED = "linked"
+    PLANNED = "planned"
+    SHIPPED = "shipped"
+    DECLINED = "declined"
+
+
 class StatusType(TypeDecorator[StrEnum]):
     """A VARCHAR(16) column holding one StrEnum's values (the schema stays as it was)."""
 

@@ -188,3 +188,36 @@ def test_a_taken_port_is_said_in_one_line(tmp_path: Path) -> None:
     assert out.returncode == 2, out.stderr
     assert f"teamloop: cannot listen on PORT {port}: Address already in use" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+WARM_RACE = """
+import threading
+from datetime import date
+from bot.parsing.dates import DateContext, read_date, warm_up_soon
+
+warm = warm_up_soon()
+ctx = DateContext(today=date(2026, 11, 30))
+phrases = {"Dec 4": date(2026, 12, 4), "12月4日": date(2026, 12, 4), "3天后": date(2026, 12, 3)}
+got = {}
+
+def read(phrase):
+    got[phrase] = read_date(phrase, context=ctx).value
+
+readers = [threading.Thread(target=read, args=(p,)) for p in phrases]
+for t in readers:
+    t.start()
+for t in readers:
+    t.join(60)
+warm.join(60)
+assert got == phrases, got
+print("ok")
+"""
+
+
+def test_dateparser_loads_after_listening_and_the_first_dates_wait_for_it() -> None:
+    """The warm-up runs on a thread once the server listens (not in the start path); date
+    phrases read while it loads wait for it and come out right, in a fresh process."""
+    done = subprocess.run(
+        [sys.executable, "-c", WARM_RACE], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

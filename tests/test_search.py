@@ -6,12 +6,17 @@ from datetime import UTC, datetime
 
 from alembic import command
 from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.orm import Session
 
 from bot.cli import main
+from bot.services import duplicates, search_index
+from bot.services.actor import Actor
+from bot.services.search_index import KINDS, Scope
 from storage.db import make_engine
 from storage.migrate import alembic_config, upgrade
 from storage.models import Requirement, Workspace
 from storage.search import SearchDoc
+from storage.search_text import terms
 from tests.conftest import BOB, DAVE, ENG, PM, PRODUCT, SECRET_CHANNEL, Env, texts
 
 
@@ -137,4 +142,34 @@ def test_migration_indexes_what_is_already_stored(db_url: str) -> None:
     with engine.connect() as conn:
         words = conn.execute(text("SELECT words FROM search_docs")).scalar_one()
     assert words == "uber export der rechnungen"
+    # 0014 gave the stored document its scope: its channel finds it, its requester too
+    # from elsewhere, and nobody else.
+    with Session(engine) as session:
+        for channel, user, found in (("C1", "U9", 1), ("C2", "U1", 1), ("C2", "U9", 0)):
+            scope = Scope(team_id="T1", channel_id=channel, user_id=user)
+            hits = search_index.search(
+                session, scope=scope, kinds=KINDS, terms=terms("rechnung"), limit=5
+            )
+            assert len(hits) == found, (channel, user)
     engine.dispose()
+
+
+def test_scope_follows_owners_statuses_and_releases(env: Env) -> None:
+    """The index's scope tokens change with the item: a new owner finds it from anywhere,
+    the old one no longer; a closed requirement is no duplicate candidate."""
+    env.req("new Billing export in eng", channel=ENG, user=BOB)
+    assert "in eng" not in _found(env, "/search", "billing", user=DAVE)
+    env.req("assign REQ-1 <@U0DAVE|dave>", channel=ENG, user=BOB)
+    assert "in eng" in _found(env, "/search", "billing", user=DAVE)
+    env.req("assign REQ-1 <@U0ALICE|alice>", channel=ENG, user=BOB)
+    assert "in eng" not in _found(env, "/search", "billing", user=DAVE)
+    assert "in eng" in _found(env, "/search", "billing", user=PM)
+    with env.sessions() as session:
+        # The channel's open token goes with the close, and comes back on reopening.
+        actor = Actor(team_id=env.ws.team_id, user_id=BOB, channel_id=ENG)
+        assert duplicates.similar(session=session, actor=actor, text="Billing export in eng")
+    env.req("close REQ-1", channel=ENG, user=BOB)
+    with env.sessions() as session:
+        assert not duplicates.similar(session=session, actor=actor, text="Billing export in eng")
+    # Closed items stay searchable, as before.
+    assert "in eng" in _found(env, "/req", "search billing", user=BOB, channel=ENG)

@@ -16,7 +16,7 @@ from bot.parsing.verbs import looks_like_verb, nearest
 from sandbox.encoding import as_slack_sends
 from storage.items import Blocker, Feedback, Risk
 from storage.models import Requirement
-from tests.conftest import BOB, PM, PRODUCT, Env, Team, texts
+from tests.conftest import BOB, DAVE, PM, PRODUCT, Env, Team, texts
 
 REAL_SHAPES = Path(__file__).resolve().parents[2] / "shared" / "slack" / "real-shapes"
 # What Slack delivers for `/req new Q&A page <beta> for @lee in #billing see [spec] P1`
@@ -153,6 +153,17 @@ def test_no_message_carries_a_live_mention_or_hidden_link_the_user_typed(env: En
         reply = env.driver.command(command, text, user=PM, channel=PRODUCT)
         assert reply.status == 200
         env.drain()
+    # A capture where teamloop can't post (its answer says what to do), and the Run button
+    # of a "Did you mean" answer, pressed.
+    env.ws.add_channel("C0HIDDEN", "hidden", members=[PM], is_private=True, bot_member=False)
+    env.driver.command("/feedback", HOSTILE, user=PM, channel="C0HIDDEN")
+    env.drain()
+    env.driver.command("/req", f"nwe {HOSTILE}", user=PM, channel=PRODUCT)
+    env.drain()
+    suggestion = env.last_ephemeral(PM)
+    env.driver.click(suggestion, "run_suggested", user=PM, channel=PRODUCT, ephemeral=True)
+    env.drain()
+    assert any("no weekly digest" in e["text"] for e in env.ws.ephemerals_for(PM))
     # A message whose mentions were autocompleted: Slack keeps them as markup.
     said = env.ws.post(PRODUCT, user=BOB, text=as_slack_sends(MENTIONING))
     for reaction in ("bulb", "speech_balloon", "construction"):
@@ -253,6 +264,12 @@ def test_scheduled_messages_carry_no_live_mention_either(team: Team) -> None:
     env.drain()
     team.at(datetime(2026, 11, 23, 8, 30, tzinfo=UTC))
     team.answer(BOB, [form_hostile, form_hostile, form_hostile])
+    # Dave types his answers in the app's DM, with autocompleted mentions (markup, as Slack
+    # sends them), then text to capture and `help`: every DM reply is checked too.
+    dave_dm = env.ws.dm_channel(DAVE)
+    for typed in (MENTIONING, HOSTILE, f"Waiting on {MENTIONING}", MENTIONING, "help"):
+        env.driver.say(typed, user=DAVE, channel=dave_dm)
+        env.drain()
     team.deliver()
     team.at(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     env.driver.command("/digest", "now", user=PM, channel=PRODUCT)  # the first comes a week on
@@ -260,8 +277,13 @@ def test_scheduled_messages_carry_no_live_mention_either(team: Team) -> None:
     team.deliver()
     team.at(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
     team.deliver()
+    # The channel is archived: Alice, who set up its standup, gets the one notice.
+    env.driver.archive(PRODUCT, by=BOB)
+    team.deliver()
     sent_out = _everything_sent(env)
+    assert any("It was archived" in s for s in sent_out)
     assert any("digest" in s.lower() for s in sent_out)
     assert any("Ship &lt;!channel&gt;" in s for s in sent_out)  # the answer, escaped
+    assert any("Capture this?" in s and "ask @erin" in s for s in sent_out)  # a DM reply
     live = [_context(s) for s in sent_out if _LIVE.search(s)]
     assert live == []

@@ -26,6 +26,7 @@ from slack_sdk.http_retry.jitter import RandomJitter
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
+from bot.errors import REACH_CODES
 from bot.outbox import store
 from bot.outbox.parts import Claim, Limits, Render, Report, outbox_client
 from bot.outbox.recovery import find_posted
@@ -38,6 +39,9 @@ log = logging.getLogger(__name__)
 METADATA_EVENT = "teamloop_outbox"
 # Slack answers these with HTTP 200 and ok=false, yet they pass: try again later.
 TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+# (session, team id, channel id, Slack's error): what to do when a post can never reach a
+# channel (bot.services.reach.learn pauses its schedules and tells who set them up).
+Unreachable = Callable[[Session, str, str, str], None]
 
 
 class Sender:
@@ -54,8 +58,11 @@ class Sender:
         sleep: Callable[[float], None] = time.sleep,
         tokens: Callable[[str], str | None] | None = None,
         render: Render | None = None,
+        unreachable: Unreachable | None = None,
     ) -> None:
         self.sessions = sessions
+        # Told (in the row's transaction) when Slack says the bot can't post in a channel.
+        self.unreachable = unreachable
         self.client = client
         # Multi-workspace: each workspace's bot token (None: not installed there any more).
         self.tokens = tokens
@@ -329,6 +336,10 @@ class Sender:
             report.add("rate_limited")
         elif status >= 500 or error in TRANSIENT:
             self._failed(claim, channel, error, report, uncertain=None)
+        elif error in REACH_CODES and claim.target[:1] not in ("U", "W"):
+            # Expected when the bot was removed or the channel archived: handled, not a fault.
+            log.warning("outbox %s: can't post in %s (%s)", claim.dedupe_key, claim.target, error)
+            self._failed(claim, channel, error, report, uncertain=None, final=True, reach=True)
         else:
             log.error("outbox %s: Slack refused it (%s); not retrying", claim.dedupe_key, error)
             self._failed(claim, channel, error, report, uncertain=None, final=True)
@@ -400,6 +411,7 @@ class Sender:
         *,
         uncertain: float | None,
         final: bool = False,
+        reach: bool = False,
     ) -> None:
         with transaction(self.sessions) as session:
             row = store.owned(session, row_id=claim.id, claimer=self.name)
@@ -413,9 +425,14 @@ class Sender:
                 row.uncertain_since = datetime.fromtimestamp(uncertain, UTC)
             if final or row.attempts >= self.limits.max_attempts:
                 row.status = OutboxStatus.DEAD
-                if row.fallback:
+                if row.fallback and not reach:
                     # e.g. a chart that could not be uploaded: its digest shows text bars.
                     store.enqueue_edit(session=session, now=self.clock.now(), **row.fallback)
+                if reach:
+                    if self.unreachable is not None:
+                        self.unreachable(session, row.team_id, claim.target, error)
+                    report.add("dead")
+                    return
                 log.error(
                     "outbox %s dead after %d attempts: %s", row.dedupe_key, row.attempts, error
                 )

@@ -17,6 +17,7 @@ Every reading returns the date and a short note when the phrase could mean somet
 from __future__ import annotations
 
 import re
+import threading
 from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -259,6 +260,7 @@ def _library(words: str, today: date) -> DateRead | None:
         return None
     words = _ZH_NUMBER.sub(lambda m: _zh_number(m.group(0)), words)
     words = _ZH_MONTH_DAY.sub(r"\1月\2", words)
+    warm_up()  # waits for a warm-up under way elsewhere rather than racing it
     try:
         data = _parser(today).get_date_data(words)
     except Exception:  # a library's odd input error means "not a date" here
@@ -288,7 +290,30 @@ def _parser(today: date) -> DateDataParser:
     return DateDataParser(languages=["en", "zh"], settings=settings, try_previous_locales=False)
 
 
+_loading = threading.Lock()
+_loaded = threading.Event()
+
+
 def warm_up() -> None:
-    """Load dateparser's English and Chinese data now (once per process)."""
-    _parser(date(2026, 1, 1)).get_date_data("Dec 4")
-    _parser(date(2026, 1, 1)).get_date_data("12月4")
+    """Load dateparser's English and Chinese data now, once per process (about 0.4 s of CPU).
+
+    Thread-safe: a caller arriving while another thread loads waits for it (one lock), and
+    once loaded this is a flag check. `_library` calls it before its first use, so a date
+    phrase never meets half-loaded data whoever started the loading."""
+    if _loaded.is_set():
+        return
+    with _loading:
+        if _loaded.is_set():
+            return
+        _parser(date(2026, 1, 1)).get_date_data("Dec 4")
+        _parser(date(2026, 1, 1)).get_date_data("12月4")
+        _loaded.set()
+
+
+def warm_up_soon() -> threading.Thread:
+    """Start `warm_up` on a daemon thread and return it: called once a server listens, so
+    the load costs neither the start nor the first person's ack (a request that needs
+    dateparser before it is done waits for it in `warm_up`)."""
+    thread = threading.Thread(target=warm_up, name="teamloop-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-# Slack escapes exactly these three in message text; clients add no-break and zero-width spaces.
-_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+from bot.parsing.slack_text import plain
+
 # "1. x", "1) x", "1、x", "(1) x", "１．x" (full-width digits are normalised first).
 _NUMBERED = re.compile(r"^\s*(?:\((\d{1,2})\)|(\d{1,2})\s*[.)、:：．])\s*", re.M)
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -37,11 +36,11 @@ WORDS: dict[str, Word] = {
 
 
 def clean(text: str) -> str:
-    """Message text as the person typed it: Slack's three entities decoded, invisible
-    characters dropped, no-break spaces made plain, outer whitespace trimmed."""
-    for entity, char in _ENTITIES:
-        text = text.replace(entity, char)
-    return text.translate(_INVISIBLE).replace("\u00a0", " ").strip()
+    """Message text as the person reads it, through the one decoder (`slack_text.plain`):
+    Slack's three entities decoded, mentions, channels and links made readable (`@bob`,
+    `#general`, `spec (https://…)`), invisible characters dropped, no-break spaces made plain,
+    outer whitespace trimmed."""
+    return plain(text).strip()
 
 
 def word_of(text: str) -> Word | None:

@@ -16,7 +16,7 @@ from bot.scheduling.leadership import Leadership
 from bot.scheduling.occurrences import TickReport, tick
 from bot.scheduling.registry import Kind, Registry
 from bot.scheduling.ticker import Ticker
-from bot.services import cards, defaults, digest_post, reminders, standup_runs
+from bot.services import cards, defaults, digest_post, reach, reminders, retros, standup_runs
 from storage.db import transaction
 
 
@@ -27,6 +27,8 @@ def default_registry() -> Registry:
     registry.register(Kind("standup", timedelta(hours=2), standup_runs.on_occurrence))
     registry.register(Kind("reminders", timedelta(hours=10), reminders.run))
     registry.register(Kind("digest", digest_post.CATCH_UP, digest_post.on_occurrence))
+    # A retro starts a 2-day collection: half a day late still leaves time to add items.
+    registry.register(Kind("retro", timedelta(hours=12), retros.on_occurrence))
     return registry
 
 
@@ -63,6 +65,9 @@ class Jobs:
         now = self.clock.now()
         with transaction(self.sessions) as session:
             defaults.ensure(session=session, zone=self.zone, now=now)
+        with transaction(self.sessions) as session:
+            # Retros whose collection or voting time ran out move on (board, summary).
+            retros.advance(session=session, now=now)
         return tick(sessions=self.sessions, registry=self.registry, now=now)
 
     def deliver(self, *, linger: float = 0.0) -> Report:
@@ -114,6 +119,12 @@ def build_jobs(
         from bot.installs import InstallationStore
 
         tokens = InstallationStore(settings, engine).bot_token
+    zone = settings.zone.key
+
+    def unreachable(session: Session, team_id: str, channel_id: str, error: str) -> None:
+        reach.learn(session=session, team_id=team_id, channel_id=channel_id, error=error,
+                    now=clock.now(), zone=zone)  # fmt: skip
+
     sender = Sender(
         sessions=sessions,
         client=client,
@@ -121,6 +132,7 @@ def build_jobs(
         limits=limits,
         tokens=tokens,
         render=cards.renderer(settings.zone, clock),
+        unreachable=unreachable,
     )
     return Jobs(
         sessions=sessions,

@@ -78,7 +78,13 @@ def describe(body: bytes, content_type: str) -> tuple[str, str]:
 
 
 # The DM's "Anonymous feedback" offer too: whoever presses it means to send anonymously.
-ANON_ACTIONS = {ActionId.ANON_SEND, ActionId.ANON_SEND_NAMED, DmAction.ANONYMOUS}
+# A retro's *Add an item* too: opening the item form says nothing, and its log line would.
+ANON_ACTIONS = {
+    ActionId.ANON_SEND,
+    ActionId.ANON_SEND_NAMED,
+    DmAction.ANONYMOUS,
+    ActionId.RETRO_ADD,
+}
 
 
 def is_anonymous(data: dict[str, Any]) -> bool:
@@ -91,6 +97,10 @@ def is_anonymous(data: dict[str, Any]) -> bool:
         return any(a.get("action_id") in ANON_ACTIONS for a in data.get("actions") or [])
     if data.get("type") == "view_submission":
         view = data.get("view") or {}
+        if view.get("callback_id") == CallbackId.RETRO_ITEM_MODAL:
+            # Named or not: a logged named submission would date the anonymous ones by absence
+            # (someone opened the form, and no named item followed).
+            return True
         if view.get("callback_id") != CallbackId.FB_MODAL:
             return False
         values = ((view.get("state") or {}).get("values") or {}).values()

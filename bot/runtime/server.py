@@ -62,6 +62,7 @@ def _wait(stop: threading.Event) -> None:
 def serve_in_process(settings: Settings, *, role: str) -> int:
     """HTTP on waitress threads, with the ticker and sender in the same process (`role` all)."""
     from bot.app import build
+    from bot.parsing.dates import warm_up_soon
     from bot.runtime.jobs import build_jobs
     from bot.runtime.web import Served, wsgi_app
 
@@ -82,6 +83,8 @@ def serve_in_process(settings: Settings, *, role: str) -> int:
         engine.dispose()
         return 2
     served.start()
+    # Listening first: dateparser's data loads beside the first requests, not before them.
+    warm_up_soon()
     if ticker is not None:
         ticker.start()
     log.info(

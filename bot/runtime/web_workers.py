@@ -52,9 +52,11 @@ class WebServer(BaseApplication):
     def load(self) -> Any:
         """Runs once in the master (preload): the app, its engine and its routes."""
         from bot.app import build
+        from bot.parsing.dates import warm_up
         from bot.runtime.web import wsgi_app
 
         app, deps = build(self.settings)
+        warm_up()  # before the fork: every worker shares dateparser's loaded data
         log.info("teamloop app loaded in process %s, before the fork", os.getpid())
         self.engine = deps.sessions.kw["bind"]
         return wsgi_app(app, deps.sessions)

@@ -1,6 +1,6 @@
 """Default schedules, with no setup: daily reminders and a Monday digest at 09:00 (in
-TEAMLOOP_TIMEZONE) for every channel that has items. A channel that switched one off keeps
-its switched-off row, so the default never comes back by itself."""
+TEAMLOOP_TIMEZONE) for every channel that has items (retro actions count). A channel that
+switched one off keeps its switched-off row, so the default never comes back by itself."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from bot.services import schedules
 from storage.items import Blocker, Feedback, Risk
 from storage.models import Requirement
-from storage.scheduling import SchedulerState
+from storage.retros import RetroAction
+from storage.scheduling import ChannelReach, SchedulerState
 
 WATERMARK = "defaults"
 SLACK = timedelta(minutes=5)
@@ -26,6 +27,7 @@ def _channels_since(session: Session, since: datetime | None) -> dict[tuple[str,
         (Feedback, Feedback.created_at),
         (Blocker, Blocker.opened_at),
         (Risk, Risk.created_at),
+        (RetroAction, RetroAction.created_at),
     ):
         query = select(model.team_id, model.channel_id, func.min(created)).group_by(
             model.team_id, model.channel_id
@@ -48,7 +50,11 @@ def ensure(*, session: Session, zone: str, now: datetime) -> int:
     # A margin: an item whose transaction began before the last call but committed after it.
     since = mark.at - SLACK if mark is not None else None
     created = 0
+    # A channel teamloop can't post in gets no schedule that could never post (bot.services.reach).
+    unreachable = {(r.team_id, r.channel_id) for r in session.scalars(select(ChannelReach))}
     for (team_id, channel_id), first in sorted(_channels_since(session, since).items()):
+        if (team_id, channel_id) in unreachable:
+            continue
         # A digest reports to a team; items captured in someone's DM with the app have none.
         kinds = ("reminders",) if channel_id.startswith("D") else ("reminders", "digest")
         for kind in kinds:
@@ -65,3 +71,20 @@ def ensure(*, session: Session, zone: str, now: datetime) -> int:
     else:
         mark.at = max(mark.at, now)
     return created
+
+
+def ensure_channel(
+    *, session: Session, team_id: str, channel_id: str, zone: str, now: datetime
+) -> int:
+    """The defaults of one channel that has items, from now (the bot was just invited back
+    where it had been unable to post); returns how many were created."""
+    first = _channels_since(session, None).get((team_id, channel_id))
+    if first is None:
+        return 0
+    kinds = ("reminders",) if channel_id.startswith("D") else ("reminders", "digest")
+    return sum(
+        schedules.ensure_default(
+            session=session, team_id=team_id, channel_id=channel_id, kind=kind, zone=zone, now=now
+        )
+        for kind in kinds
+    )

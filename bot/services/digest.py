@@ -14,13 +14,15 @@ from sqlalchemy.orm import Session
 from bot.parsing.requirements import STATUSES
 from bot.readmodels import Digest, Figures, Standups, Week
 from bot.services import feedback as feedback_service
-from bot.services import people
+from bot.services import loop, people
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
+from storage.retros import RetroAction
 from storage.scheduling import Occurrence, Schedule
 from storage.standups import StandupResponse, StandupRun
 from storage.statuses import (
     CLOSED_REQUIREMENT,
+    ActionStatus,
     BlockerStatus,
     OccurrenceStatus,
     RequirementStatus,
@@ -69,6 +71,12 @@ def build(
     listed += [u for b in opened + still_open for u in (b.owner_id, b.reporter_id) if u]
     listed += [r.owner_id for r in risks if r.owner_id]
     listed += [f.author_id for f in fb if f.author_id and not f.anonymous]
+    acts = session.scalars(
+        select(RetroAction)
+        .where(RetroAction.team_id == team_id, RetroAction.channel_id == channel_id)
+        .order_by(RetroAction.number)
+    ).all()
+    listed += [a.owner_id for a in acts if a.owner_id]
     known = people.known(session=session, team_id=team_id, user_ids=sorted(set(listed)))
     return Digest(
         names={u: p.name for u, p in known.items()},
@@ -104,6 +112,18 @@ def build(
         weeks=_weeks(session, team_id, channel_id, until, zone),
         unowned=[r for r in open_reqs if r.priority in ("P0", "P1") and r.owner_id is None],
         previous=_figures_at(session, team_id, channel_id, since),
+        actions_done=[a for a in acts if a.done_at is not None and since < a.done_at <= until],
+        actions_overdue=[
+            a for a in acts if a.status == ActionStatus.OPEN and a.due_date and a.due_date < today
+        ],
+        loop=loop.figures(
+            session=session,
+            team_id=team_id,
+            channel_id=channel_id,
+            since=since,
+            until=until,
+            zone=zone,
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from bot.readmodels import Captured, Similar
 from bot.services import requirements
 from bot.services import search_index as store
 from bot.services.actor import Actor
+from storage.models import Requirement
 from storage.search_text import content, signature
 
 # At or above this similarity a requirement is offered as a duplicate (tuned on the
@@ -48,6 +49,7 @@ def _one_slip(a: str, b: str) -> bool:
     return short[start:] == long_[start + 1 :]
 
 
+@lru_cache(maxsize=4096)
 def _alike(a: str, b: str) -> bool:
     """Two words are one: equal, one a prefix of the other (`log`/`login`, `week`/`weekly`),
     a long shared start (`notify`/`notifications`), or one slip of the keyboard."""
@@ -62,7 +64,13 @@ def _alike(a: str, b: str) -> bool:
 
 
 def _covered(mine: AbstractSet[str], theirs: AbstractSet[str]) -> set[str]:
-    return {w for w in mine if w in theirs or any(_alike(w, t) for t in theirs)}
+    found = set(mine & theirs)  # the common case first; `_alike` only for the rest
+    # Words shorter than 3 (CJK bigrams among them) are alike only when equal.
+    longer = [t for t in theirs if len(t) >= 3]
+    for word in mine - found:
+        if len(word) >= 3 and any(_alike(word, t) for t in longer):
+            found.add(word)
+    return found
 
 
 @lru_cache(maxsize=4096)
@@ -113,10 +121,17 @@ def similar(
         exclude_id=exclude_id,
         limit=CANDIDATES,
     )
-    scored = [Similar(r, similarity(text, r.title)) for r in candidates]
-    kept = [s for s in scored if s.score >= threshold]
-    kept.sort(key=lambda s: (-s.score, -s.requirement.votes, s.requirement.number))
-    return kept[:limit]
+    scored = [(similarity(text, c.title), c) for c in candidates]
+    kept = sorted(
+        ((score, c) for score, c in scored if score >= threshold),
+        key=lambda sc: (-sc[0], -sc[1].votes, sc[1].number),
+    )
+    return [Similar(_requirement(c), score) for score, c in kept[:limit]]
+
+
+def _requirement(c: store.Candidate) -> Requirement:
+    """A detached requirement with what a hint shows (id, number, title, votes)."""
+    return Requirement(id=c.id, number=c.number, title=c.title, votes=c.votes)
 
 
 def suggest_requirement(*, session: Session, actor: Actor, text: str) -> Similar | None:
@@ -141,7 +156,7 @@ def suggest_requirement(*, session: Session, actor: Actor, text: str) -> Similar
             continue  # one shared word says too little
         score = len(_covered(title, said)) / len(title)
         if score >= SUGGEST_MIN and (best is None or score > best.score):
-            best = Similar(req, score)
+            best = Similar(_requirement(req), score)
     return best
 
 

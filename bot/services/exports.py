@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.services import anonymous
 from storage.items import Blocker, Feedback, Risk
 from storage.models import HistoryEvent, Requirement
+from storage.retros import RetroAction
 from storage.standups import StandupResponse, StandupRun
 
 
@@ -175,10 +176,36 @@ def standups(*, session: Session, with_history: bool) -> list[dict[str, Any]]:
     return out
 
 
+def actions(*, session: Session, with_history: bool) -> list[dict[str, Any]]:
+    """Every retro action (`ACT-n`)."""
+    changes = _history(session, "action") if with_history else {}
+    out = []
+    for act in session.scalars(
+        select(RetroAction).order_by(RetroAction.team_id, RetroAction.number)
+    ):
+        item: dict[str, Any] = {
+            "team_id": act.team_id,
+            "id": act.ref,
+            "text": act.text,
+            "status": act.status,
+            "owner": act.owner_id,
+            "channel": act.channel_id,
+            "due_date": _iso(act.due_date),
+            "carried": act.carried,
+            "created_at": _iso(act.created_at),
+            "done_at": _iso(act.done_at),
+        }
+        if with_history:
+            item["history"] = changes.get(act.id, [])
+        out.append(item)
+    return out
+
+
 KINDS = {
     "requirements": requirements,
     "feedback": feedback,
     "blockers": blockers,
     "risks": risks,
     "standups": standups,
+    "actions": actions,
 }

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.errors import InvalidInput
 from bot.parsing.common import first_line, shorten
 from bot.parsing.items import KINDS, TEXT_MAX, detect_kind
-from bot.services import items, requirements, search_index
+from bot.services import followthrough, items, requirements, search_index
 from bot.services.actor import Actor
 from storage.items import Feedback
 from storage.models import Requirement
@@ -134,6 +134,7 @@ def link(
     req = requirements.get(session=session, actor=actor, number=requirement_number)
     old = _ref_of(session, fb.requirement_id)
     fb.requirement_id = req.id
+    followthrough.touch(session, fb, actor.user_id, now)
     items.change(session, fb, KIND, actor.user_id, "requirement", old, req.ref, now)
     return fb
 
@@ -155,6 +156,7 @@ def promote(
         permalink=fb.permalink,
     )
     fb.requirement_id = req.id
+    followthrough.touch(session, fb, actor.user_id, now)
     items.change(session, fb, KIND, actor.user_id, "requirement", None, req.ref, now)
     return fb, req
 
@@ -162,6 +164,11 @@ def promote(
 def requirement_ref(*, session: Session, requirement_id: int | None) -> str | None:
     """REQ-n of a linked requirement."""
     return _ref_of(session, requirement_id)
+
+
+def requirement_of(*, session: Session, requirement_id: int | None) -> Requirement | None:
+    """The linked requirement, if any."""
+    return None if requirement_id is None else session.get(Requirement, requirement_id)
 
 
 def _ref_of(session: Session, requirement_id: int | None) -> str | None:

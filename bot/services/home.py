@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.readmodels import Dashboard
+from bot.services import retro_actions
 from storage.items import Blocker, Feedback, Risk
 from storage.models import Requirement
 from storage.statuses import CLOSED_REQUIREMENT, BlockerStatus, RiskStatus
@@ -54,6 +55,8 @@ def dashboard(
         ],
     )
     shown.hidden = len([x for x in every if x.channel_id in private])
+    acts = retro_actions.owned_by(session=session, team_id=team_id, user_id=user_id)
+    shown.actions = [a for a in acts if not is_private(a.channel_id)][:LIMIT]
     shown.counters = counters(session=session, team_id=team_id, now=now)
     return shown
 

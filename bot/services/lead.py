@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.readmodels import TeamView
-from bot.services import digest, people
+from bot.services import digest, loop, people
 from storage.items import Blocker, Risk
 from storage.models import Requirement
 from storage.scheduling import Schedule
@@ -20,6 +20,7 @@ from storage.statuses import CLOSED_REQUIREMENT, BlockerStatus, RiskStatus
 CHANNELS = 2  # the Home tab holds 100 blocks: at most two teams are shown
 AGING_DAYS = 2
 SHOWN = 5
+LOOP_DAYS = 28  # the loop figures of a lead's channel: the last 4 weeks
 
 
 def led_channels(*, session: Session, team_id: str, user_id: str) -> list[str]:
@@ -91,4 +92,12 @@ def _view(
             zone=zone,
         ),
         names=names,
+        loop=loop.figures(
+            session=session,
+            team_id=team_id,
+            channel_id=channel_id,
+            since=now - timedelta(days=LOOP_DAYS),
+            until=now,
+            zone=zone,
+        ),
     )

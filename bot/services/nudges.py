@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
 from bot.parsing.common import parse_ref
-from bot.services import blockers, items, requirements, risks
+from bot.services import blockers, items, requirements, retro_actions, risks
 from bot.services.actor import Actor
 from storage.reminders import ReminderStop, Snooze
 
@@ -18,7 +19,7 @@ AdminCheck = Callable[[str], bool]
 
 def _split(ref: str) -> tuple[str, int]:
     prefix = ref.partition("-")[0].upper()
-    if prefix not in ("REQ", "BLK", "RSK"):
+    if prefix not in ("REQ", "BLK", "RSK", "ACT"):
         raise InvalidInput(f"I don't know the item {ref!r}.")
     return prefix, parse_ref(ref, prefix)
 
@@ -58,6 +59,9 @@ def finish(*, session: Session, actor: Actor, now: datetime, ref: str, is_admin:
             is_admin=is_admin,
         )
         return f"{ref} is done."
+    if prefix == "ACT":
+        retro_actions.mark_done(session=session, actor=actor, now=now, number=number)
+        return f"{ref} is done."
     risks.close(session=session, actor=actor, now=now, number=number)
     return f"{ref} is closed."
 
@@ -68,14 +72,11 @@ def reassign(*, session: Session, actor: Actor, now: datetime, ref: str, owner_i
     if prefix == "REQ":
         requirements.assign(session=session, actor=actor, now=now, number=number, owner_id=owner_id)
         return f"{ref} is now owned by <@{owner_id}>."
-    item = (
-        blockers.get(session=session, actor=actor, number=number)
-        if prefix == "BLK"
-        else risks.get(session=session, actor=actor, number=number)
-    )
+    getters = {"BLK": blockers.get, "RSK": risks.get, "ACT": retro_actions.get}
+    item: Any = getters[prefix](session=session, actor=actor, number=number)
     if item.owner_id == owner_id:
         raise InvalidInput(f"{ref} is already owned by <@{owner_id}>.", field="owner")
     old, item.owner_id = item.owner_id, owner_id
-    kind = "blocker" if prefix == "BLK" else "risk"
+    kind = {"BLK": "blocker", "RSK": "risk", "ACT": retro_actions.KIND}[prefix]
     items.change(session, item, kind, actor.user_id, "owner_id", old, owner_id, now)
     return f"{ref} is now owned by <@{owner_id}>."

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.outbox import store as outbox
 from bot.readmodels import Nudge
-from bot.services import calendar, people, streaks
+from bot.services import calendar, people, retro_actions, streaks
 from bot.views import reminders as views
 from storage.db import insert_ignore
 from storage.items import Blocker, Risk
@@ -133,6 +133,7 @@ def run(*, session: Session, schedule: Schedule, occurrence: Occurrence, now: da
     _blockers(session, team, channel, now, limits, once, found)
     _requirements(session, team, channel, now, today, limits, once, found)
     _risks(session, team, channel, today, limits, once, found)
+    _actions(session, team, channel, today, once, found)
     streaks.check(
         session=session, schedule=schedule, today=today, now=now, streak=limits["standup_streak"],
         once=once, found=found, never_again=NEVER_AGAIN,
@@ -230,6 +231,20 @@ def _risks(
         who = risk.owner_id or risk.reporter_id
         if once("risk", risk.ref, who):
             found.dms[who].append(views.risk_nudge(risk, review_due=review_due))
+
+
+def _actions(
+    session: Session, team: str, channel: str, today: date, once: Any, found: Found
+) -> None:
+    """Retro actions past their due date: their owner (or creator) gets the usual DM, on the
+    usual cadence, in their working hours."""
+    for act in retro_actions.open_of(session=session, team_id=team, channel_id=channel):
+        if act.due_date is None or act.due_date >= today:
+            continue
+        who = act.owner_id or act.created_by
+        changed = act.created_at
+        if once("action_overdue", act.ref, who, changed):
+            found.dms[who].append(views.action_nudge(act, today))
 
 
 def _queue(

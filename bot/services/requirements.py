@@ -12,7 +12,7 @@ from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.parsing.common import first_line, shorten
 from bot.parsing.requirements import CLOSED_STATUSES, LABELS_MAX, ListFilter, validate_title
 from bot.readmodels import Detail, Page
-from bot.services import counters, deliveries, items, search_index
+from bot.services import counters, deliveries, followthrough, items, search_index
 from bot.services import requirement_queries as store
 from bot.services.actor import Actor
 from storage.capture import CaptureStore
@@ -317,6 +317,11 @@ def _move(
     old = req.status
     req.status = status
     _change(session, req, actor.user_id, "status", old, status, now)
+    if status == RequirementStatus.DONE:
+        # Everyone who asked for it hears, once, in their day's batch.
+        followthrough.shipped(
+            session=session, req=req, actor_id=actor.user_id, zone=actor.zone, now=now
+        )
     if closing:
         req.closed_at = now
         if reason:

@@ -15,7 +15,10 @@ from bot.services.counters import ensure_workspace
 from storage.db import insert_ignore
 from storage.scheduling import Occurrence, Schedule
 
-KINDS = ("standup", "digest", "reminders")
+KINDS = ("standup", "digest", "reminders", "retro")
+# Config key of a schedule paused because teamloop can't post in its channel (the value is
+# Slack's error); see bot.services.reach. A person setting it up again resumes it.
+PAUSED = "paused"
 
 
 def upsert(
@@ -57,7 +60,8 @@ def upsert(
         # Switched back on: occurrences before now must not be caught up.
         sched.created_at = now
     sched.weekdays, sched.local_time, sched.zones = weekdays, local_time, list(zones)
-    sched.config = {**(sched.config or {}), **(config or {})}
+    merged = {**(sched.config or {}), **(config or {})}
+    sched.config = {k: v for k, v in merged.items() if k != PAUSED}
     sched.active, sched.created_by, sched.updated_at = True, actor_id, now
     session.flush()
     return sched
@@ -72,6 +76,12 @@ def switch_off(
             Schedule.team_id == team_id, Schedule.channel_id == channel_id, Schedule.kind == kind
         )
     )
+    if sched is not None and PAUSED in (sched.config or {}):
+        # Paused (teamloop can't post there) and now switched off: it stays off when the
+        # bot is invited back.
+        sched.config = {k: v for k, v in sched.config.items() if k != PAUSED}
+        sched.updated_at = now
+        return True
     if sched is None or not sched.active:
         return False
     sched.active, sched.updated_at = False, now

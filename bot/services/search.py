@@ -58,14 +58,14 @@ def run(
     if not matches:
         matches = _fuzzy(session, scope, kinds, query)
         fuzzy = bool(matches)
-    hits, hidden = [], 0
-    for hit in _load(session, matches):
-        if hit is None:
-            continue
-        if hit.channel_id != actor.channel_id and is_private(hit.channel_id):
+    # Private channels are told apart by the index's channel, so only the page is loaded.
+    shown, hidden = [], 0
+    for match in matches:
+        if match.channel_id != actor.channel_id and is_private(match.channel_id):
             hidden += 1
-            continue
-        hits.append(hit)
+        else:
+            shown.append(match)
+    hits = [hit for hit in _load(session, shown[: limit + 1]) if hit is not None]
     return Results(
         query=query,
         terms=wanted,

@@ -14,7 +14,6 @@ from sqlalchemy import delete
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from storage.models import Requirement
 from storage.search import INSERT, KINDS, SearchDoc, doc_values, requirement_text, scoped
 from storage.search_text import Term, fold
 
@@ -50,6 +49,7 @@ class Match:
     kind: str
     item_id: int
     rank: float
+    channel_id: str
 
 
 @dataclass(frozen=True)
@@ -61,17 +61,36 @@ class Scope:
     user_id: str
 
 
-# Per kind: the item table, and the columns that make an item "one's own".
+# Per kind: the item table, the columns that make an item "one's own", and the letter its
+# scope tokens start with (migration 0014 writes the documents' tokens the same way).
 _TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "requirement": ("requirements", ("owner_id", "requester_id")),
     "feedback": ("feedback", ("author_id",)),
     "blocker": ("blockers", ("reporter_id", "owner_id")),
 }
+_LETTER = {"requirement": "r", "feedback": "f", "blocker": "b"}
+
+
+def scope_tokens(scope: Scope, kinds: Sequence[str]) -> list[str]:
+    """The index tokens of what `scope` may see: per kind, the channel's items and the
+    asker's own (a document carries `<letter><team><channel>` and one `<letter><team><user>`
+    per owner, requester, author or reporter; Slack ids are letters and digits)."""
+    team = scope.team_id.lower()
+    return [
+        f"{_LETTER[kind]}{team}{who.lower()}"
+        for kind in kinds
+        for who in dict.fromkeys((scope.channel_id, scope.user_id))
+    ]
+
+
+def open_token(team_id: str, channel_id: str) -> str:
+    """The token every open requirement of a channel carries (closing one drops it)."""
+    return f"o{team_id.lower()}{channel_id.lower()}"
 
 
 def _visible(kinds: Sequence[str]) -> str:
-    """Joins and conditions keeping the items of `kinds` the scope may see (one query for
-    every kind, so the engine matches the words once)."""
+    """Joins and conditions keeping the items of `kinds` the scope may see (the fuzzy
+    search's rule; the word search matches the scope tokens in the index instead)."""
     joins, allowed = [], []
     for kind in kinds:
         table, people = _TABLES[kind]
@@ -87,18 +106,26 @@ def _visible(kinds: Sequence[str]) -> str:
     return " ".join(joins) + " WHERE (" + " OR ".join(allowed) + ")"
 
 
+def _serial(session: Session) -> None:
+    """No parallel workers for this transaction's next queries (PostgreSQL): a search reads a
+    few hundred index entries, and the planner, misjudging how many a tsquery of rare tokens
+    matches, would otherwise start workers that cost more (10-30 ms) than the whole query."""
+    session.execute(sql("SELECT set_config('max_parallel_workers_per_gather', '0', true)"))
+
+
 def fts_query(terms: Sequence[Term], dialect: str, *, any_term: bool = False) -> str:
     """The engine's query text: words as prefixes, CJK runs as phrases of their bigrams.
 
     Terms hold only letters and digits (see `search_text.words`), so quoting them is safe.
+    On PostgreSQL the words match only the words' lexemes (weight A), never scope tokens.
     """
     parts: list[str] = []
     for term in terms:
         if dialect == "postgresql":
             if term.cjk:
-                parts.append("(" + " <-> ".join(f"'{t}'" for t in term.tokens) + ")")
+                parts.append("(" + " <-> ".join(f"'{t}':A" for t in term.tokens) + ")")
             else:
-                parts.append(f"'{term.word}':*")
+                parts.append(f"'{term.word}':*A")
         else:
             parts.append(f'"{" ".join(term.tokens)}"' + ("" if term.cjk else "*"))
     if dialect == "postgresql":
@@ -109,36 +136,41 @@ def fts_query(terms: Sequence[Term], dialect: str, *, any_term: bool = False) ->
 def search(
     session: Session, *, scope: Scope, kinds: Sequence[str], terms: Sequence[Term], limit: int
 ) -> list[Match]:
-    """Items of the given kinds the scope may see that have every term, best first."""
+    """Items of the given kinds the scope may see that have every term, best first.
+
+    The asker's scope tokens are part of the match, so the engine ranks only visible
+    documents and stops at `limit`; nothing is joined before the limit."""
     if not terms:
         return []
     dialect = session.get_bind().dialect.name
-    params = {
-        "q": fts_query(terms, dialect),
-        "team": scope.team_id,
-        "channel": scope.channel_id,
-        "user": scope.user_id,
-        "limit": limit,
-    }
+    tokens = scope_tokens(scope, kinds)
+    params: dict[str, Any] = {"team": scope.team_id, "limit": limit}
     if dialect == "postgresql":
+        _serial(session)
+        words = fts_query(terms, dialect)
+        who = " | ".join(f"'{t}':D" for t in tokens)
+        params |= {"q": f"({words}) & ({who})", "w": words}
         stmt = (
-            "SELECT d.kind, d.item_id, ts_rank_cd(d.tsv, q) AS rank "
-            "FROM search_docs d CROSS JOIN to_tsquery('simple', :q) q "
-            f"{_visible(kinds)} AND d.team_id = :team AND d.tsv @@ q "
+            "SELECT d.kind, d.item_id, ts_rank_cd(d.tsv, to_tsquery('simple', :w)) AS rank, "
+            "d.channel_id FROM search_docs d "
+            "WHERE d.tsv @@ to_tsquery('simple', :q) AND d.team_id = :team "
             "ORDER BY rank DESC, d.item_id DESC LIMIT :limit"
         )
     else:
-        # bm25 is lower-is-better; negate it so every engine ranks higher-is-better.
+        who = " OR ".join(f'"{t}"' for t in tokens)
+        params["q"] = f"{{words}} : ({fts_query(terms, dialect)}) AND {{scope}} : ({who})"
+        # bm25 is lower-is-better; negated so every engine ranks higher-is-better. Only the
+        # words column counts toward the rank.
         stmt = (
-            "SELECT d.kind, d.item_id, -bm25(search_fts) AS rank FROM search_fts "
-            "JOIN search_docs d ON d.id = search_fts.rowid "
-            f"{_visible(kinds)} AND d.team_id = :team AND search_fts MATCH :q "
-            "ORDER BY bm25(search_fts), d.item_id DESC LIMIT :limit"
+            "SELECT d.kind, d.item_id, -m.bm AS rank, d.channel_id FROM ("
+            "SELECT rowid, bm25(search_fts, 1.0, 0.0, 0.0) AS bm FROM search_fts "
+            "WHERE search_fts MATCH :q ORDER BY bm, rowid DESC LIMIT :limit) m "
+            "JOIN search_docs d ON d.id = m.rowid WHERE d.team_id = :team "
+            "ORDER BY m.bm, d.item_id DESC"
         )
-        params["q"] = "{words} : (" + fts_query(terms, dialect) + ")"
     return [
-        Match(str(kind), int(item_id), float(rank))
-        for kind, item_id, rank in session.execute(sql(stmt), params)
+        Match(str(kind), int(item_id), float(rank), str(channel))
+        for kind, item_id, rank, channel in session.execute(sql(stmt), params)
     ]
 
 
@@ -161,7 +193,8 @@ def fuzzy(
         # pg_trgm's default (0.6) misses one-letter typos in short words; the caller filters.
         session.execute(sql("SELECT set_config('pg_trgm.word_similarity_threshold', '0.4', true)"))
         stmt = (
-            "SELECT d.kind, d.item_id, word_similarity(:q, d.plain) AS rank FROM search_docs d "
+            "SELECT d.kind, d.item_id, word_similarity(:q, d.plain) AS rank, d.channel_id "
+            "FROM search_docs d "
             f"{_visible(kinds)} AND d.team_id = :team AND :q <% d.plain "
             "ORDER BY rank DESC, d.item_id DESC LIMIT :limit"
         )
@@ -169,15 +202,31 @@ def fuzzy(
         grams = sorted({folded[i : i + 3] for i in range(len(folded) - 2)} - {"   "})
         params["q"] = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
         stmt = (
-            "SELECT d.kind, d.item_id, -bm25(search_tri) AS rank FROM search_tri "
+            "SELECT d.kind, d.item_id, -bm25(search_tri) AS rank, d.channel_id FROM search_tri "
             "JOIN search_docs d ON d.id = search_tri.rowid "
             f"{_visible(kinds)} AND d.team_id = :team AND search_tri MATCH :q "
             "ORDER BY bm25(search_tri), d.item_id DESC LIMIT :limit"
         )
     return [
-        Match(str(kind), int(item_id), float(rank))
-        for kind, item_id, rank in session.execute(sql(stmt), params)
+        Match(str(kind), int(item_id), float(rank), str(channel))
+        for kind, item_id, rank, channel in session.execute(sql(stmt), params)
     ]
+
+
+# The duplicate check (SQLite) ranks at most this many of a channel's open requirements
+# sharing a word with the new text, the newest (a channel with more open look-alikes than
+# this compares the newest only; bench/search.py's channels have about 45).
+RECENT = 200
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An open requirement the duplicate check may offer: what the check and the hint need."""
+
+    id: int
+    number: int
+    title: str
+    votes: int
 
 
 def similar_requirements(
@@ -188,46 +237,52 @@ def similar_requirements(
     tokens: Sequence[str],
     exclude_id: int | None,
     limit: int,
-) -> list[Requirement]:
+) -> list[Candidate]:
     """Open requirements of one channel sharing any of the tokens, best first (candidates
-    for the duplicate check; the caller decides which are really alike). They come back
-    detached, with id, number, title and votes only."""
+    for the duplicate check; the caller decides which are really alike).
+
+    The channel's open token is matched in the index, so only the channel's open
+    requirements are read, and at most RECENT of them."""
     if not tokens:
         return []
     dialect = session.get_bind().dialect.name
-    terms = [Term(t) for t in tokens]
-    params: dict[str, Any] = {"team": team_id, "channel": channel_id, "limit": limit}
-    open_only = "r.status NOT IN ('done', 'rejected', 'duplicate')"
+    params: dict[str, Any] = {"team": team_id, "limit": limit}
+    opened = open_token(team_id, channel_id)
     if dialect == "postgresql":
-        params["q"] = " | ".join(
-            "(" + " <-> ".join(f"'{t}'" for t in term.tokens) + ")" for term in terms
-        )
+        # Channel-prefixed content tokens in their own GIN index (migration 0014): one
+        # channel's postings, ranked, the open ones told by their scope's open token (read
+        # from the rows found, not a second index); only the `limit` best are joined.
+        _serial(session)
+        params |= {
+            "q": " | ".join(f"'{scoped(channel_id, [token])}'" for token in tokens),
+            "open": f" {opened} ",
+        }
+        vector = "to_tsvector('simple'::regconfig, d.scoped)"
         stmt = (
-            "SELECT r.id, r.number, r.title, r.votes "
-            "FROM search_docs d CROSS JOIN to_tsquery('simple', :q) q "
-            "JOIN requirements r ON r.id = d.item_id "
-            "WHERE d.kind = 'requirement' AND d.team_id = :team AND d.channel_id = :channel "
-            f"AND d.tsv @@ q AND {open_only} "
-            "ORDER BY ts_rank_cd(d.tsv, q) DESC, d.item_id DESC LIMIT :limit"
+            "SELECT r.id, r.number, r.title, r.votes FROM ("
+            f"SELECT d.item_id, ts_rank_cd({vector}, to_tsquery('simple', :q)) AS rank "
+            f"FROM search_docs d WHERE {vector} @@ to_tsquery('simple', :q) "
+            "AND d.kind = 'requirement' AND d.team_id = :team "
+            "AND position(:open in ' ' || d.scope || ' ') > 0 "
+            "ORDER BY rank DESC, d.item_id DESC LIMIT :limit) m "
+            "JOIN requirements r ON r.id = m.item_id ORDER BY m.rank DESC, m.item_id DESC"
         )
     else:
-        # Channel-prefixed tokens: the postings read are this channel's only.
-        words = " OR ".join(
-            '"' + scoped(channel_id, term.tokens) + '"' + ("" if term.cjk else "*")
-            for term in terms
-        )
-        params["q"] = f"{{scoped}} : ({words})"
+        # Channel-prefixed content tokens, whole: the postings read are this channel's only.
+        # The engine walks the matches newest first and ranks (bm25) only the RECENT newest,
+        # so the check costs about the same in a channel with thousands of open look-alikes.
+        words = " OR ".join(f'"{scoped(channel_id, [token])}"' for token in tokens)
+        params |= {"q": f'{{scoped}} : ({words}) AND {{scope}} : "{opened}"', "recent": RECENT}
         stmt = (
-            "SELECT r.id, r.number, r.title, r.votes "
-            "FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid "
-            "JOIN requirements r ON r.id = d.item_id "
-            "WHERE d.kind = 'requirement' AND d.team_id = :team AND d.channel_id = :channel "
-            "AND search_fts MATCH :q "
-            f"AND {open_only} ORDER BY bm25(search_fts), d.item_id DESC LIMIT :limit"
+            "SELECT r.id, r.number, r.title, r.votes FROM ("
+            "SELECT rowid, bm25(search_fts, 0.0, 1.0, 0.0) AS bm FROM search_fts "
+            "WHERE search_fts MATCH :q ORDER BY rowid DESC LIMIT :recent) m "
+            "JOIN search_docs d ON d.id = m.rowid JOIN requirements r ON r.id = d.item_id "
+            "WHERE d.team_id = :team ORDER BY m.bm, m.rowid DESC LIMIT :limit"
         )
     # Only what the check and the hint need, in the same query: no second round trip.
     return [
-        Requirement(id=row.id, number=row.number, title=row.title, votes=row.votes)
+        Candidate(row.id, row.number, row.title, row.votes)
         for row in session.execute(sql(stmt), params)
         if row.id != exclude_id
     ]

@@ -16,7 +16,9 @@ from bot.scheduling.recurrence import WEEKDAYS, next_instant
 from bot.services import calendar, people, schedules
 from bot.services.actor import Actor
 from bot.services.counters import ensure_workspace
+from bot.services.schedules import PAUSED
 from bot.services.standup_runs import DEFAULT_REMINDER_MINUTES, questions_of
+from bot.views import reach as reach_views
 from bot.views import standups as views
 from storage.scheduling import Schedule
 from storage.standups import Away, StandupResponse, StandupRun
@@ -255,7 +257,9 @@ def status_blocks(state: Status) -> list[Any]:
     config = sched.config or {}
     zone_label = "each member's own zone" if config.get("mode") == MEMBER_ZONES else sched.zones[0]
     when = f"{views.describe(sched.weekdays)} at {sched.local_time}"
-    if not sched.active:
+    if not sched.active and config.get(PAUSED):
+        when += f" — paused: {reach_views.paused_why(config[PAUSED])}"
+    elif not sched.active:
         when += " — switched off (`/standup schedule …` turns it back on)"
     return views.status(
         channel_id=sched.channel_id,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.readmodels import Digest, Standups, Week
 from bot.views.blocks import Block, context, escape, header, section, truncate
+from bot.views.followthrough import loop_text
 from bot.views.items import KIND_EMOJI, blocker_line, feedback_line, risk_line
 from bot.views.requirements import line, status_label
 
@@ -116,7 +117,8 @@ def messages(d: Digest, *, bars: bool = False) -> list[Message]:
     rest: list[Block] = []
     if len(attention) > ATTENTION:
         rest += _listing(f"👀 Needs attention ({len(attention)})", attention)
-    rest += _requirements(d) + _blockers(d) + _feedback(d) + _standups(d.standups) + _risks(d)
+    rest += _requirements(d) + _blockers(d) + _feedback(d) + _loop(d) + _standups(d.standups)
+    rest += _risks(d)
     plain_summary = summary.replace("*", "")
     out = [(f"Weekly digest for <#{d.channel_id}>: {plain_summary}", main)]
     for n in range(0, len(rest), MAIN_BLOCKS):
@@ -196,6 +198,28 @@ def _feedback(d: Digest) -> list[Block]:
     top += [line(r, names=d.names) for r in d.most_voted if r not in [x for x, _n in d.most_linked]]
     if top:
         blocks.extend(_listing("Most asked for", top[:5]))
+    return blocks
+
+
+def _loop(d: Digest) -> list[Block]:
+    blocks: list[Block] = []
+    if d.loop is not None and not d.loop.empty:
+        blocks.append(section(f"*🔁 Closing the loop*\n{loop_text(d.loop)}"))
+
+    def who(owner: str | None) -> str:
+        return escape(d.names.get(owner, "someone")) if owner else "nobody"
+
+    if d.actions_done:
+        lines = [f"*{a.ref}* {escape(truncate(a.text, 150))} · {who(a.owner_id)}"
+                 for a in d.actions_done]  # fmt: skip
+        blocks.extend(_listing(f"✅ Retro actions done ({len(d.actions_done)})", lines))
+    if d.actions_overdue:
+        lines = [
+            f"*{a.ref}* {escape(truncate(a.text, 150))} · {who(a.owner_id)} · due "
+            f"{a.due_date:%a %d %b}"
+            for a in d.actions_overdue
+        ]
+        blocks.extend(_listing(f"⏰ Retro actions overdue ({len(d.actions_overdue)})", lines))
     return blocks
 
 

@@ -17,8 +17,10 @@ from bot.views.blocks import (
     header,
     section,
 )
+from bot.views.followthrough import loop_text
 from bot.views.items import blocker_line, risk_line
 from bot.views.requirements import line
+from bot.views.retros import action_line
 
 
 def home_view(board: Dashboard, *, today: date, now: datetime) -> dict[str, Any]:
@@ -55,6 +57,19 @@ def home_view(board: Dashboard, *, today: date, now: datetime) -> dict[str, Any]
             ],
         ),
     ]
+    if board.actions:
+        groups.append(
+            (
+                "Retro actions you own",
+                [
+                    section(
+                        action_line(a, today),
+                        accessory=button("Mark done", ActionId.REM_DONE, f"{a.ref}|{a.channel_id}"),
+                    )
+                    for a in board.actions
+                ],
+            )
+        )
     for title, items in groups:
         blocks += [divider(), section(f"*{title}*")]
         blocks += items or [context("Nothing open. 🎉")]
@@ -88,6 +103,8 @@ def team_section(view: TeamView, *, now: datetime) -> list[Block]:
                 f"({s.answered} of {s.asked}) over {s.runs} runs"
             )
         )
+    if view.loop is not None and not view.loop.empty:
+        blocks.append(context(f"🔁 Loop, last 4 weeks: {loop_text(view.loop)}"))
     blocks.append(
         section(
             f"*🚧 Aging blockers ({len(view.aging)})*" if view.aging else "*🚧 No aging blockers*"

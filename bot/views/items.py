@@ -58,7 +58,7 @@ def feedback_line(
     who = "anonymous" if fb.anonymous else named(fb.author_id, names)
     parts = [f"*{fb.ref}* {KIND_EMOJI.get(fb.kind, '')} {escape(truncate(fb.text, 200))}", who]
     if linked:
-        parts.append(f"→ {linked}")
+        parts.append(f"→ {escape(linked)}")
     return " · ".join(parts)
 
 
@@ -325,7 +325,10 @@ praise, question), linked to REQ-3 when named
 • `/feedback anonymous <text>` — no name is kept anywhere; it appears with other anonymous \
 feedback in a later digest, never now. You get a private code: `/feedback replies <code>` shows \
 the answers
-• `/feedback list` — recent feedback here · `/feedback search export slow` — find feedback
+• `/feedback list` — recent feedback here, with its state · `/feedback search export slow`
+• `/feedback ack FB-3` · `/feedback link FB-3 REQ-12` · `/feedback decline FB-3 <why>` — \
+follow through: new → acknowledged → linked/planned → shipped, or declined; its author \
+hears when it ships
 React with :speech_balloon: or use the *Capture feedback* shortcut on a message."""
 
 BLOCKER_HELP = """*Blockers*

@@ -25,6 +25,7 @@ from bot.views.items import blocker_line
 from bot.views.requirements import line
 from storage.items import Blocker, Risk
 from storage.models import Requirement
+from storage.retros import RetroAction
 
 DM_ITEMS = 15  # two blocks each: a DM stays well within 50 blocks
 
@@ -41,6 +42,15 @@ def due_nudge(req: Requirement, today: date) -> Nudge:
     days = (req.due_date - today).days
     when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
     return Nudge(req.ref, req.channel_id, f"📅 Due {when}: {line(req, today=today)}", "Mark done")
+
+
+def action_nudge(act: RetroAction, today: date) -> Nudge:
+    """A retro action past its due date."""
+    assert act.due_date is not None
+    days = (today - act.due_date).days
+    late = "1 day" if days == 1 else f"{days} days"
+    text = f"⏰ *{act.ref}* from the retro is {late} overdue: {escape(truncate(act.text, 200))}"
+    return Nudge(act.ref, act.channel_id, text, "Mark done")
 
 
 def risk_nudge(risk: Risk, *, review_due: bool) -> Nudge:

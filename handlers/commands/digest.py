@@ -13,6 +13,7 @@ from bot.parsing.standups import parse_days, parse_when
 from bot.scheduling.recurrence import CODES, DAILY, next_instant
 from bot.services import calendar as work_calendar
 from bot.services import digest_post, schedules
+from bot.views import reach as reach_views
 from bot.views import reminders as views
 from bot.views import standups as standup_views
 from bot.views.blocks import Block, message
@@ -40,7 +41,12 @@ def now(call: Call) -> None:
 
     def work() -> None:
         slack_api.require_reach(
-            call.client, call.actor.channel_id, read=False, user=call.actor.user_id
+            call.client,
+            call.actor.channel_id,
+            read=False,
+            user=call.actor.user_id,
+            deps=call.deps,
+            team_id=call.actor.team_id,
         )
         with deps.transaction() as session:
             digest_post.post_now(session=session, actor=call.actor, now=deps.clock.now())
@@ -56,7 +62,12 @@ def _set_later(call: Call, kind: str, weekdays: str, local_time: str, zone: str,
 
     def work() -> None:
         slack_api.require_reach(
-            call.client, call.actor.channel_id, read=False, user=call.actor.user_id
+            call.client,
+            call.actor.channel_id,
+            read=False,
+            user=call.actor.user_id,
+            deps=call.deps,
+            team_id=call.actor.team_id,
         )
         _set(call, kind, weekdays, local_time, zone)
         answer(done)
@@ -154,6 +165,9 @@ def status(call: Call) -> Block:
             lines.append(
                 f"*{label}:* the default (09:00 {call.actor.zone.key}) once this channel has items"
             )
+        elif not sched.active and (sched.config or {}).get(schedules.PAUSED):
+            why = reach_views.paused_why(sched.config[schedules.PAUSED])
+            lines.append(f"*{label}:* paused: {why}")
         elif not sched.active:
             lines.append(f"*{label}:* off")
         else:

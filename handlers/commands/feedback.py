@@ -11,12 +11,13 @@ from bot.deps import Session
 from bot.errors import InvalidInput
 from bot.parsing.anonymous import split_first, verdict
 from bot.parsing.items import KINDS, split_item
-from bot.services import duplicates, feedback
+from bot.services import duplicates, feedback, followthrough
 from bot.services.actor import Actor
 from bot.views import duplicates as dup_views
 from bot.views import items as views
 from bot.views.blocks import Block, message
 from handlers.cards import post_card
+from handlers.commands import followthrough as follow
 from handlers.commands import search as search_cmd
 from handlers.commands.anonymous import anonymous_verb, replies
 from handlers.commands.router import ALREADY_DONE, Call, Verb, route
@@ -84,10 +85,11 @@ def _recent_with_links(
     *, session: Session, actor: Actor
 ) -> list[tuple[feedback.Feedback, str | None]]:
     rows = feedback.recent(session=session, actor=actor)
-    return [
-        (fb, feedback.requirement_ref(session=session, requirement_id=fb.requirement_id))
-        for fb in rows
-    ]
+    out: list[tuple[feedback.Feedback, str | None]] = []
+    for fb in rows:
+        req = feedback.requirement_of(session=session, requirement_id=fb.requirement_id)
+        out.append((fb, followthrough.summary_of(fb, req)))
+    return out
 
 
 def show_help(call: Call) -> Block:
@@ -100,4 +102,7 @@ VERBS: dict[str, Verb] = {
     "list": list_recent,
     "replies": replies,
     "search": search_cmd.verb(("feedback",)),
+    "ack": lambda call: follow.ack(call, capture),
+    "decline": lambda call: follow.decline(call, capture),
+    "link": lambda call: follow.link(call, capture),
 }

@@ -18,13 +18,15 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps, Session
 from bot.parsing.dates import DateContext
-from bot.parsing.slack_text import echo, normalize
+from bot.parsing.slack_text import normalize
 from bot.parsing.verbs import looks_like_verb, nearest
-from bot.services import deliveries, people
+from bot.services import deliveries, people, reach
 from bot.services.actor import Actor
-from bot.views.blocks import Block, message
+from bot.views import reach as reach_views
+from bot.views import verbs as verb_views
+from bot.views.blocks import Block
 from handlers import slack_api
-from handlers.common import actor_of, deps_of
+from handlers.common import actor_of, deps_of, ephemeral
 
 
 @dataclass
@@ -40,6 +42,9 @@ class Call:
     trigger_id: str
     # The whole text after the command, verb included (for a command's default verb).
     text: str = ""
+    # What identifies this delivery when it is not the trigger id (a pressed *Run* button
+    # of "Did you mean …?": the answer message it was pressed on, so a double press counts once).
+    delivery: str | None = None
     _dates: DateContext | None = field(default=None, repr=False)
 
     @property
@@ -65,7 +70,7 @@ class Call:
         return deliveries.first_time(
             session=session,
             team_id=self.actor.team_id,
-            key=f"trigger:{self.trigger_id}" if self.trigger_id else None,
+            key=self.delivery or (f"trigger:{self.trigger_id}" if self.trigger_id else None),
             now=self.now,
         )
 
@@ -126,23 +131,29 @@ def parse_call(
         respond,
         command.get("trigger_id", ""),
         text=text,
+        delivery=command.get(DELIVERY_KEY),
     )
     return verb.lower(), call
 
 
 ALREADY_DONE = "Already saved: Slack delivered this command twice, and it counts once."
+# A key of the command dict that only teamloop's own *Run* button sets (see `Call.delivery`).
+DELIVERY_KEY = "teamloop_delivery"
 
 
 def unknown_verb(
-    name: str, verb: str, typed: str, verbs: Mapping[str, Verb], default: Verb | None
-) -> str:
-    """The answer to an unknown verb: the nearest one, and what was typed, so nothing is lost."""
-    guess = nearest(verb, verbs)
-    hint = f"Did you mean `{name} {guess}`? " if guess else ""
-    kept = f"You typed: `{name} {echo(typed, 300)}`. "
-    if default is not None:
-        kept += f"To record it as it is, start it with other words than `{echo(verb)}`. "
-    return f"I don't know `{name} {echo(verb)}`. {hint}{kept}Type `{name} help` for the verbs."
+    name: str, call: Call, verb: str, verbs: Mapping[str, Verb], default: Verb | None
+) -> Block:
+    """The answer to an unknown verb: the nearest one, what was typed (so nothing is lost),
+    and a button that runs the nearest verb with the same text."""
+    return verb_views.unknown_verb(
+        name=name,
+        verb=verb,
+        typed=call.text,
+        guess=nearest(verb, verbs),
+        rest=call.rest,
+        has_default=default is not None,
+    )
 
 
 def route(
@@ -167,10 +178,30 @@ def route(
     if handler is None and default is not None and not guessed:
         handler = default
     if handler is None:
-        ack(message(unknown_verb(command.get("command", ""), verb, call.text, verbs, default)))
+        ack(unknown_verb(command.get("command", ""), call, verb, verbs, default))
         return
     answer = handler(call)
     if answer is None:
         ack()
     else:
         ack(answer)
+
+
+def unreachable_here(call: Call, code: str) -> None:
+    """Slack refused a post in the command's channel with `code` (a capture's card, which
+    then went through the response_url): record it, so the channel gets no digest or
+    reminders that could never post, and tell the person at once what to do (the first time
+    only; later captures there say nothing more). Runs after the ack."""
+    deps, actor = call.deps, call.actor
+    with deps.transaction() as session:
+        first = reach.known(session=session, team_id=actor.team_id, channel_id=actor.channel_id)
+        reach.learn(
+            session=session,
+            team_id=actor.team_id,
+            channel_id=actor.channel_id,
+            error=code,
+            now=deps.clock.now(),
+            zone=deps.settings.zone.key,
+        )
+    if first is None:
+        ephemeral(call.respond)(reach_views.no_schedules_here(code))

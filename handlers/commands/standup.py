@@ -47,7 +47,12 @@ def schedule(call: Call) -> None:
     def work() -> Block:
         # Nothing is scheduled where prompts' threads could never be posted.
         slack_api.require_reach(
-            call.client, call.actor.channel_id, read=True, user=call.actor.user_id
+            call.client,
+            call.actor.channel_id,
+            read=True,
+            user=call.actor.user_id,
+            deps=call.deps,
+            team_id=call.actor.team_id,
         )
         members, skipped = slack_api.refresh_members(call.client, deps, call.actor)
         with call.transaction() as session:
@@ -85,7 +90,12 @@ def now(call: Call) -> None:
 
     def work() -> str:
         slack_api.require_reach(
-            call.client, call.actor.channel_id, read=True, user=call.actor.user_id
+            call.client,
+            call.actor.channel_id,
+            read=True,
+            user=call.actor.user_id,
+            deps=call.deps,
+            team_id=call.actor.team_id,
         )
         _members, skipped = slack_api.refresh_members(call.client, deps, call.actor)
         with call.transaction() as session:

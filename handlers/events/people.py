@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot.services import people, standups
 from handlers import slack_api
 from handlers.common import deps_of
+from handlers.events import channels
 
 
 def handle_user_change(event: dict[str, Any], context: BoltContext) -> None:
@@ -41,7 +42,13 @@ def _membership(
 ) -> None:
     deps = deps_of(context)
     team_id, user_id, channel_id = context.team_id, event.get("user"), event.get("channel")
-    if not team_id or not user_id or not channel_id or user_id == context.bot_user_id:
+    if not team_id or not user_id or not channel_id:
+        return
+    if user_id == context.bot_user_id:
+        if joined:
+            channels.bot_back(channel_id, context)
+        else:
+            channels.bot_left(channel_id, context, client)
         return
     if joined:
         slack_api.refresh_people(client, deps, team_id, [user_id])

@@ -319,6 +319,7 @@ function collect(view) {
     else if (el.type === "static_select") v = { type: el.type, selected_option: field.value ? { value: field.value, text: { type: "plain_text", text: field.selectedOptions[0].text } } : null };
     else if (el.type === "users_select") v = { type: el.type, selected_user: field.value || null };
     else if (el.type === "multi_users_select") v = { type: el.type, selected_users: [...field.selectedOptions].map((o) => o.value) };
+    else if (el.type === "multi_static_select") v = { type: el.type, selected_options: [...field.selectedOptions].map((o) => ({ value: o.value })) };
     else if (el.type === "datepicker") v = { type: el.type, selected_date: field.value || null };
     else if (el.type === "timepicker") v = { type: el.type, selected_time: field.value || null };
     else if (el.type === "checkboxes") v = { type: el.type, selected_options: [...field.querySelectorAll("input:checked")].map((i) => ({ value: i.value })) };

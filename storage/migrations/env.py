@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from storage import anonymous, items, reminders, scheduling, search, standups  # noqa: F401  (registers their tables on Base.metadata)
+from storage import anonymous, items, reminders, retros, scheduling, search, standups  # noqa: F401  (registers their tables on Base.metadata)
 from storage.db import make_engine
 from storage.models import Base
 

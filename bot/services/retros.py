@@ -1,0 +1,398 @@
+"""A retro's life: start (DMs to collect items), voting in its thread, close with a summary.
+
+Items are collected by DM, named or anonymous. An anonymous item follows the rules of
+anonymous feedback (`bot.services.anonymous`): the retro must have asked at least
+`TEAMLOOP_ANON_MIN_MEMBERS` people, the item keeps no user id and only the UTC day, its key is
+random, and nothing about it is shown before the collection closes; then every item is shown
+at once, in random order within its column. Actions (`ACT-n`) live in
+`bot.services.retro_actions`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.outbox import store as outbox
+from bot.parsing.items import TEXT_MAX
+from bot.readmodels import RetroBoard as Board
+from bot.services import calendar, people
+from bot.services.actor import UTC_ZONE, Actor
+from bot.services.counters import ensure_workspace
+from bot.views import retros as views
+from storage.retros import Retro, RetroAction, RetroItem, RetroVote
+from storage.scheduling import Occurrence, Schedule
+from storage.standups import Person
+from storage.statuses import ActionStatus, RetroCategory, RetroStatus
+
+DEFAULT_VOTES = 3
+DEFAULT_COLLECT = timedelta(days=2)
+VOTING_FOR = timedelta(days=1)
+STALE = "That button or form is out of date. Type `/retro status` for this channel's retro."
+OPEN = (RetroStatus.COLLECTING, RetroStatus.VOTING)
+_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def open_retro(*, session: Session, team_id: str, channel_id: str) -> Retro | None:
+    """The channel's retro that is collecting or voting, if any (locked)."""
+    return session.scalar(
+        select(Retro)
+        .where(Retro.team_id == team_id, Retro.channel_id == channel_id)
+        .where(Retro.status.in_(OPEN))
+        .with_for_update()
+    )
+
+
+def latest(*, session: Session, team_id: str, channel_id: str) -> Retro | None:
+    """The channel's newest retro, whatever its phase."""
+    return session.scalar(
+        select(Retro)
+        .where(Retro.team_id == team_id, Retro.channel_id == channel_id)
+        .order_by(Retro.started_at.desc(), Retro.id.desc())
+        .limit(1)
+    )
+
+
+def get(*, session: Session, team_id: str, retro_id: int) -> Retro:
+    """A retro of this workspace by id (from a button or form); out of date otherwise."""
+    retro = session.get(Retro, retro_id, with_for_update=True)
+    if retro is None or retro.team_id != team_id:
+        raise InvalidInput(STALE)
+    return retro
+
+
+def start(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    facilitator_id: str | None,
+    members: list[str],
+    now: datetime,
+    collect_for: timedelta = DEFAULT_COLLECT,
+    votes_each: int = DEFAULT_VOTES,
+    zone: ZoneInfo = UTC_ZONE,
+) -> tuple[Retro, int]:
+    """Open a retro: carry the channel's open actions into it, post its thread parent, and DM
+    each member (in their working hours; `zone` for people whose own zone is unknown) an *Add
+    an item* button. Returns (retro, DMs queued).
+
+    Raises InvalidInput when a retro is already open in the channel."""
+    ensure_workspace(session, team_id=team_id, now=now)
+    if open_retro(session=session, team_id=team_id, channel_id=channel_id) is not None:
+        raise InvalidInput(
+            "A retro is already open here. `/retro status` shows it; `/retro close` ends it."
+        )
+    known = people.known(session=session, team_id=team_id, user_ids=members)
+    humans = people.humans(known, members)
+    retro = Retro(
+        team_id=team_id,
+        channel_id=channel_id,
+        status=RetroStatus.COLLECTING,
+        facilitator_id=facilitator_id,
+        members=humans,
+        votes_each=votes_each,
+        collect_until=now + collect_for,
+        vote_until=None,
+        parent_key="",
+        board_key=None,
+        started_at=now,
+        closed_at=None,
+    )
+    session.add(retro)
+    session.flush()
+    retro.parent_key = f"retro:{retro.id}:parent"
+    carried = _carry_over(session, retro, now)
+    text, blocks = views.parent(retro, carried=carried, names=_names(session, team_id, carried))
+    outbox.enqueue(
+        session=session,
+        team_id=team_id,
+        dedupe_key=retro.parent_key,
+        target=channel_id,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
+    cal = calendar.for_channel(session=session, team_id=team_id, channel_id=channel_id, zone=zone)
+    queued = 0
+    for user in humans:
+        at = _first_slot(session, cal, retro, user, known.get(user), now)
+        if at is None:
+            continue  # away, or off until the collection is over: not asked
+        text, blocks = views.prompt(retro)
+        queued += outbox.enqueue(
+            session=session,
+            team_id=team_id,
+            dedupe_key=f"retro:{retro.id}:dm:{user}",
+            target=user,
+            text=text,
+            blocks=blocks,
+            now=now,
+            not_before=at,
+        )
+    return retro, queued
+
+
+def _first_slot(
+    session: Session,
+    cal: calendar.Calendar,
+    retro: Retro,
+    user: str,
+    person: Person | None,
+    now: datetime,
+) -> datetime | None:
+    """The first moment in the person's working hours before the collection closes (a retro
+    started on a Friday evening reaches them on Monday morning), or None."""
+    probe = now
+    while probe < retro.collect_until:
+        at = calendar.slot(
+            session=session, calendar=cal, team_id=retro.team_id, user_id=user, now=probe,
+            person=person,
+        )  # fmt: skip
+        if at is not None:
+            return at if at < retro.collect_until else None
+        probe += timedelta(days=1)
+    return None
+
+
+def _carry_over(session: Session, retro: Retro, now: datetime) -> list[RetroAction]:
+    """Open actions of the channel's earlier retros: shown first in this one."""
+    from bot.services import retro_actions  # actions record history; retros own the board
+
+    rows = list(
+        session.scalars(
+            select(RetroAction)
+            .where(RetroAction.team_id == retro.team_id)
+            .where(RetroAction.channel_id == retro.channel_id)
+            .where(RetroAction.status == ActionStatus.OPEN)
+            .order_by(RetroAction.number)
+        )
+    )
+    for act in rows:
+        retro_actions.carry(session=session, action=act, retro=retro, now=now)
+    return rows
+
+
+def add_item(
+    *,
+    session: Session,
+    team_id: str,
+    retro_id: int,
+    category: str,
+    text: str,
+    author_id: str | None,
+    min_members: int,
+    now: datetime,
+) -> RetroItem:
+    """Add an item while the retro collects. `author_id` None stores it anonymously (refused,
+    with nothing saved, when the retro asked fewer than `min_members` people)."""
+    retro = get(session=session, team_id=team_id, retro_id=retro_id)
+    if retro.status != RetroStatus.COLLECTING:
+        raise InvalidInput(
+            "This retro no longer takes items: it is voting or closed. Your text was: "
+            f"“{text.strip()[:300]}”. Add it at the next retro, or as `/feedback`."
+        )
+    try:
+        cat = RetroCategory(category)
+    except ValueError:
+        raise InvalidInput(
+            "Pick Went well, To improve or Ideas.", field=views.CATEGORY_FIELD
+        ) from None
+    text = text.strip()
+    if not text:
+        raise InvalidInput("Say what it is, e.g. “Deploys were smooth”.", field="retro_text")
+    if len(text) > TEXT_MAX:
+        raise InvalidInput(f"Keep an item under {TEXT_MAX} characters.", field="retro_text")
+    if author_id is None and len(retro.members) < min_members:
+        raise NotAllowed(
+            f"Anonymous items need a retro with at least {min_members} people, so that they "
+            f"can't be traced to you; this one asked {len(retro.members)}. Nothing was saved. "
+            "Untick “Send anonymously” to add it with your name.",
+            field=views.ANON_FIELD,
+        )
+    item = RetroItem(
+        public_id=_fresh_id(session),
+        team_id=team_id,
+        retro_id=retro.id,
+        category=cat,
+        text=text,
+        author_id=author_id,
+        group_label=None,
+        day=now.date(),  # the UTC day: the finest time an item keeps
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def _fresh_id(session: Session) -> str:
+    while True:
+        candidate = "".join(secrets.choice(_ALPHABET) for _ in range(10))
+        if session.get(RetroItem, candidate) is None:
+            return candidate
+
+
+def open_voting(*, session: Session, retro: Retro, now: datetime) -> None:
+    """Close the collection and post the board in the retro's thread (all items at once)."""
+    if retro.status != RetroStatus.COLLECTING:
+        raise InvalidInput("This retro is voting already. `/retro close` ends it.")
+    retro.status = RetroStatus.VOTING
+    retro.vote_until = now + VOTING_FOR
+    retro.board_key = f"retro:{retro.id}:board"
+    text, blocks = views.board(board_of(session=session, retro=retro))
+    outbox.enqueue(
+        session=session,
+        team_id=retro.team_id,
+        dedupe_key=retro.board_key,
+        target=retro.channel_id,
+        thread_key=retro.parent_key,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
+
+
+def refresh_board(*, session: Session, retro: Retro, now: datetime) -> None:
+    """Update the board in place (one chat.update for a burst of votes)."""
+    if retro.board_key is None:
+        return
+    text, blocks = views.board(board_of(session=session, retro=retro))
+    outbox.enqueue_edit(session=session, of_key=retro.board_key, text=text, blocks=blocks, now=now)
+
+
+def require_facilitator(retro: Retro, user_id: str) -> None:
+    """Grouping, actions and closing belong to whoever runs the retro."""
+    if retro.facilitator_id not in (None, user_id):
+        raise NotAllowed(
+            f"Only the retro's facilitator (<@{retro.facilitator_id}>) does that. Ask them."
+        )
+
+
+def board_of(*, session: Session, retro: Retro) -> Board:
+    """The items (random order within each column), their votes, this retro's and the
+    carried-over actions, and plain names of named authors and owners."""
+    items = list(
+        session.scalars(
+            select(RetroItem)
+            .where(RetroItem.retro_id == retro.id)
+            .order_by(RetroItem.category, RetroItem.public_id)
+        )
+    )
+    votes = Counter(
+        session.scalars(select(RetroVote.item_id).where(RetroVote.retro_id == retro.id))
+    )
+    acts = list(
+        session.scalars(
+            select(RetroAction).where(RetroAction.retro_id == retro.id).order_by(RetroAction.number)
+        )
+    )
+    carried = list(
+        session.scalars(
+            select(RetroAction)
+            .where(RetroAction.carried_into == retro.id, RetroAction.retro_id != retro.id)
+            .order_by(RetroAction.number)
+        )
+    )
+    who = [i.author_id for i in items if i.author_id] + [
+        a.owner_id for a in acts + carried if a.owner_id
+    ]
+    known = people.known(session=session, team_id=retro.team_id, user_ids=sorted(set(who)))
+    names = {u: people.name_of(known, u) for u in set(who)}
+    return Board(retro, items, dict(votes), acts, carried, names)
+
+
+def _names(session: Session, team_id: str, acts: list[RetroAction]) -> dict[str, str]:
+    owners = sorted({a.owner_id for a in acts if a.owner_id})
+    known = people.known(session=session, team_id=team_id, user_ids=owners)
+    return {u: people.name_of(known, u) for u in owners}
+
+
+def close(*, session: Session, retro: Retro, user_id: str | None, now: datetime) -> None:
+    """Close the retro (the facilitator, or its voting time ran out) and post the summary:
+    top items, actions with owners, carried-over actions and their state."""
+    if retro.status == RetroStatus.CLOSED:
+        raise InvalidInput("This retro is closed already; its summary is in the channel.")
+    if user_id is not None:
+        require_facilitator(retro, user_id)
+    if retro.status == RetroStatus.COLLECTING:
+        open_voting(session=session, retro=retro, now=now)
+    retro.status, retro.closed_at = RetroStatus.CLOSED, now
+    session.flush()
+    board = board_of(session=session, retro=retro)
+    refresh_board(session=session, retro=retro, now=now)
+    text, blocks = views.summary(board, today=now.date())
+    outbox.enqueue(
+        session=session,
+        team_id=retro.team_id,
+        dedupe_key=f"retro:{retro.id}:summary",
+        target=retro.channel_id,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
+
+
+def advance(*, session: Session, now: datetime) -> int:
+    """Move retros whose time ran out on: collection over -> voting; voting over -> closed
+    with its summary. Run by every tick; returns how many moved."""
+    moved = 0
+    due = session.scalars(
+        select(Retro)
+        .where(
+            ((Retro.status == RetroStatus.COLLECTING) & (Retro.collect_until <= now))
+            | ((Retro.status == RetroStatus.VOTING) & (Retro.vote_until <= now))
+        )
+        .order_by(Retro.id)
+        .with_for_update()
+    ).all()
+    for retro in due:
+        if retro.status == RetroStatus.COLLECTING:
+            open_voting(session=session, retro=retro, now=now)
+        else:
+            close(session=session, retro=retro, user_id=None, now=now)
+        moved += 1
+    return moved
+
+
+def on_occurrence(
+    *, session: Session, schedule: Schedule, occurrence: Occurrence, now: datetime
+) -> int:
+    """The scheduler's retro handler: start the channel's retro every `every_weeks` weeks
+    (counted from the week the schedule was set), with the members stored at `/retro
+    schedule`. A retro still open is left alone (nothing starts twice)."""
+    config = schedule.config or {}
+    every = int(config.get("every_weeks") or 1)
+    zone = ZoneInfo(occurrence.zone)
+    anchor = schedule.created_at.astimezone(zone).date()
+    day = occurrence.due_at.astimezone(zone).date()
+    weeks = (day - (anchor - timedelta(days=anchor.weekday()))).days // 7
+    if weeks % every:
+        return 0
+    if open_retro(session=session, team_id=schedule.team_id, channel_id=schedule.channel_id):
+        return 0
+    _retro, queued = start(
+        session=session,
+        team_id=schedule.team_id,
+        channel_id=schedule.channel_id,
+        facilitator_id=schedule.created_by,
+        members=list(config.get("members") or []),
+        now=now,
+        collect_for=timedelta(days=int(config.get("collect_days") or DEFAULT_COLLECT.days)),
+        zone=zone,
+    )
+    return queued + 1
+
+
+def current(*, session: Session, actor: Actor) -> Retro:
+    """The channel's open retro, or its last one; NotFound when it never had one."""
+    retro = open_retro(session=session, team_id=actor.team_id, channel_id=actor.channel_id)
+    retro = retro or latest(session=session, team_id=actor.team_id, channel_id=actor.channel_id)
+    if retro is None:
+        raise NotFound("There is no retro here yet. Type `/retro start` to open one.")
+    return retro

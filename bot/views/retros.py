@@ -1,0 +1,351 @@
+"""Retro messages and forms: the thread parent, the DM prompt, the item form, the voting board,
+the group and action forms, the summary. Pure: rows in, Block Kit out, user text escaped."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from bot.ids import ActionId, BlockId, CallbackId
+from bot.readmodels import RetroBoard as Board
+from bot.views.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    encode,
+    escape,
+    fit_message,
+    header,
+    input_block,
+    option,
+    plain,
+    section,
+    static_select,
+    text_input,
+    truncate,
+)
+from storage.retros import Retro, RetroAction, RetroItem
+from storage.statuses import ActionStatus, RetroCategory, RetroStatus
+
+CATEGORY_FIELD = BlockId.RETRO_CATEGORY.value
+ANON_FIELD = BlockId.RETRO_ANONYMOUS.value
+LABEL_FIELD = BlockId.RETRO_LABEL.value
+ITEMS_FIELD = BlockId.RETRO_ITEMS.value
+COLUMNS = {
+    RetroCategory.WELL: "Went well",
+    RetroCategory.IMPROVE: "To improve",
+    RetroCategory.IDEA: "Ideas",
+}
+TOP = 5
+BOARD_ITEMS = 40
+
+RETRO_HELP = """*Retros*
+• `/retro start` — open a retro here: everyone gets a DM to add what *went well*, what *to \
+improve* and *ideas* (named or anonymous) for 2 days; `/retro start in 3 days` sets how long
+• `/retro schedule every 2 weeks friday 15:00 Europe/Berlin` — start one on a schedule \
+(`/retro schedule off` stops it)
+• `/retro vote` — close the collection now and post the board: everyone has 3 votes \
+(`/retro start votes 5` gives 5)
+• `/retro action Fix the flaky deploy @bob due friday` — an action `ACT-n` (the facilitator)
+• `/retro done ACT-3` · `/retro actions` — this channel's open actions
+• `/retro close` — close it and post the summary · `/retro status`
+Open actions are shown first at the next retro and carried over until done."""
+
+
+def _when(at: Any) -> str:
+    return f"{at:%a %d %b %H:%M} UTC"
+
+
+def action_line(act: RetroAction, today: date) -> str:
+    """An action on its owner's Home tab."""
+    due = f" · due {act.due_date:%a %d %b}" if act.due_date else ""
+    late = " · ⏰ overdue" if act.due_date and act.due_date < today else ""
+    return f"*{act.ref}* {escape(truncate(act.text, 200))}{due}{late} · <#{act.channel_id}>"
+
+
+def _action_line(act: RetroAction, names: dict[str, str], today: date | None = None) -> str:
+    who = names.get(act.owner_id or "", "nobody") if act.owner_id else "nobody"
+    due = f", due {act.due_date:%a %d %b}" if act.due_date else ""
+    state = "✅ done" if act.status == ActionStatus.DONE else str(act.status)
+    if today and act.status == ActionStatus.OPEN and act.due_date and act.due_date < today:
+        state = "⏰ overdue"
+    return f"*{act.ref}* {escape(truncate(act.text, 200))} — {escape(who)}{due} · {state}"
+
+
+def parent(
+    retro: Retro, *, carried: list[RetroAction], names: dict[str, str]
+) -> tuple[str, list[Block]]:
+    """The retro's thread parent in the channel."""
+    text = f"Retro: add your items by DM until {_when(retro.collect_until)}"
+    blocks: list[Block] = [
+        header("Retro"),
+        section(
+            f"Everyone here gets a DM to add what went well, what to improve and ideas, until "
+            f"*{_when(retro.collect_until)}*. Then the items are shown here to vote on "
+            f"({retro.votes_each} votes each)."
+        ),
+    ]
+    if carried:
+        blocks.append(section("*Open actions from earlier retros, carried over:*"))
+        blocks += [section(_action_line(a, names)) for a in carried[:10]]
+    return text, blocks
+
+
+def prompt(retro: Retro) -> tuple[str, list[Block]]:
+    """The DM asking a member for items."""
+    text = f"Retro in <#{retro.channel_id}>: what went well, what to improve, ideas?"
+    return text, [
+        section(
+            f"*Retro in <#{retro.channel_id}>*: what went well, what could improve, any ideas? "
+            f"Add as many items as you like until {_when(retro.collect_until)}, with your name "
+            "or anonymously."
+        ),
+        actions(button("Add an item", ActionId.RETRO_ADD, str(retro.id), style="primary")),
+    ]
+
+
+def item_modal(retro_id: int, *, anonymous_allowed: bool) -> dict[str, Any]:
+    """The form for one item: column, text, and the anonymous switch."""
+    columns = [option(label, str(cat)) for cat, label in COLUMNS.items()]
+    blocks: list[Block] = [
+        input_block(
+            BlockId.RETRO_CATEGORY,
+            "Column",
+            static_select("Pick one", ActionId.RETRO_CATEGORY, columns),
+        ),
+        input_block(
+            BlockId.RETRO_TEXT,
+            "Item",
+            text_input(ActionId.RETRO_TEXT, "Deploys were smooth", multiline=True, max_len=2000),
+        ),
+    ]
+    if anonymous_allowed:
+        blocks.append(
+            input_block(
+                BlockId.RETRO_ANONYMOUS,
+                "Your name",
+                {
+                    "type": "checkboxes",
+                    "action_id": ActionId.RETRO_ANONYMOUS,
+                    "options": [
+                        {
+                            "text": plain("Send anonymously"),
+                            "description": plain(
+                                "No name kept; shown with all items when the collection closes"
+                            ),
+                            "value": "anonymous",
+                        }
+                    ],
+                },
+                optional=True,
+            )
+        )
+    else:
+        blocks.append(context("Items are named here: this retro has too few people to hide in."))
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.RETRO_ITEM_MODAL,
+        "title": plain("Retro item", 24),
+        "submit": plain("Add", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": encode({"retro": retro_id}),
+        "blocks": blocks,
+    }
+
+
+def _topics(board: Board) -> list[tuple[str, int, list[RetroItem]]]:
+    """Groups and single items with their votes, most votes first."""
+    groups: dict[str, list[RetroItem]] = defaultdict(list)
+    topics: list[tuple[str, int, list[RetroItem]]] = []
+    for item in board.items:
+        if item.group_label:
+            groups[item.group_label].append(item)
+        else:
+            topics.append((item.text, board.votes.get(item.public_id, 0), [item]))
+    for label, members in groups.items():
+        topics.append((label, sum(board.votes.get(i.public_id, 0) for i in members), members))
+    return sorted(topics, key=lambda t: -t[1])
+
+
+def _item_text(item: RetroItem, board: Board) -> str:
+    who = f" — {escape(board.names[item.author_id])}" if item.author_id in board.names else ""
+    return f"{escape(truncate(item.text, 300))}{who}"
+
+
+def board(board: Board) -> tuple[str, list[Block]]:
+    """The voting board in the retro's thread: carried-over actions first, then each column's
+    items (groups together) with *Vote* buttons; closed, it keeps the counts without buttons."""
+    retro = board.retro
+    closed = retro.status == RetroStatus.CLOSED
+    text = f"Retro board: {len(board.items)} items" + (" (closed)" if closed else "")
+    blocks: list[Block] = [
+        section(
+            "*Voting is over.*"
+            if closed
+            else f"*Vote on what matters most*: {retro.votes_each} votes each; press again to "
+            "take a vote back."
+        )
+    ]
+    if not closed:
+        # First, so a long board cut at 50 blocks still has the facilitator's buttons.
+        blocks.append(
+            actions(
+                button("Group items", ActionId.RETRO_GROUP, str(retro.id)),
+                button("Add action", ActionId.RETRO_ACTION, str(retro.id), style="primary"),
+            )
+        )
+    if board.carried:
+        blocks.append(context("Carried over: " + " · ".join(a.ref for a in board.carried)))
+        blocks += [section(_action_line(a, board.names)) for a in board.carried[:5]]
+    shown = 0
+    for cat, label in COLUMNS.items():
+        column = [i for i in board.items if i.category == cat]
+        if not column:
+            continue
+        blocks.append(header(label))
+        column.sort(key=lambda i: (i.group_label or "", i.public_id))
+        group = None
+        for item in column:
+            if shown >= BOARD_ITEMS:
+                break
+            if item.group_label and item.group_label != group:
+                total = sum(
+                    board.votes.get(i.public_id, 0)
+                    for i in column
+                    if i.group_label == item.group_label
+                )
+                blocks.append(context(f"*{escape(item.group_label)}* · {total} votes"))
+            group = item.group_label
+            votes = board.votes.get(item.public_id, 0)
+            line = f"{_item_text(item, board)}  *{votes}*"
+            value = f"{retro.id}:{item.public_id}"
+            accessory = None if closed else button("Vote", ActionId.RETRO_VOTE, value)
+            blocks.append(section(line, accessory=accessory))
+            shown += 1
+    if not board.items:
+        blocks.append(section("_No items were added._"))
+    if board.actions:
+        blocks.append(divider())
+        blocks += [section(_action_line(a, board.names)) for a in board.actions[:5]]
+    return text, fit_message(blocks)
+
+
+def group_modal(board: Board) -> dict[str, Any]:
+    """The facilitator's form to group similar items under one label."""
+    options = [
+        {
+            "text": plain(truncate(f"{COLUMNS[i.category]}: {i.text}", 75)),
+            "value": i.public_id,
+        }
+        for i in board.items[:100]
+    ]
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.RETRO_GROUP_MODAL,
+        "title": plain("Group items", 24),
+        "submit": plain("Group", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": encode({"retro": board.retro.id}),
+        "blocks": [
+            input_block(
+                BlockId.RETRO_ITEMS,
+                "Items that say the same",
+                {
+                    "type": "multi_static_select",
+                    "action_id": ActionId.RETRO_ITEMS,
+                    "options": options or [{"text": plain("(no items)"), "value": "-"}],
+                },
+            ),
+            input_block(
+                BlockId.RETRO_LABEL,
+                "Group name",
+                text_input(ActionId.RETRO_LABEL, "Deploy pain", max_len=100),
+            ),
+        ],
+    }
+
+
+def action_modal(board: Board) -> dict[str, Any]:
+    """The facilitator's form for an action: what, who, by when (top items as a reminder)."""
+    top = [t for t in _topics(board) if t[1] > 0][:3]
+    hint = " · ".join(f"{escape(truncate(t[0], 60))} ({t[1]})" for t in top)
+    blocks: list[Block] = [context(f"Top items: {hint}")] if hint else []
+    blocks += [
+        input_block(
+            BlockId.ACT_TEXT,
+            "Action",
+            text_input(ActionId.ACT_TEXT, "Fix the flaky deploy", max_len=2000),
+        ),
+        input_block(
+            BlockId.ACT_OWNER,
+            "Owner",
+            {"type": "users_select", "action_id": ActionId.ACT_OWNER},
+            optional=True,
+        ),
+        input_block(
+            BlockId.ACT_DUE,
+            "Due",
+            {"type": "datepicker", "action_id": ActionId.ACT_DUE},
+            optional=True,
+        ),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.RETRO_ACTION_MODAL,
+        "title": plain("Retro action", 24),
+        "submit": plain("Add", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": encode({"retro": board.retro.id}),
+        "blocks": blocks,
+    }
+
+
+def summary(board: Board, *, today: date) -> tuple[str, list[Block]]:
+    """Posted in the channel when the retro closes."""
+    topics = _topics(board)
+    text = f"Retro summary: {len(board.items)} items, {len(board.actions)} actions"
+    blocks: list[Block] = [header("Retro summary")]
+    top = topics[:TOP]
+    if top:
+        lines = [
+            f"{n}. {escape(truncate(t[0], 200))} · *{t[1]}* votes" for n, t in enumerate(top, 1)
+        ]
+        blocks.append(section("*Top items*\n" + "\n".join(lines)))
+    else:
+        blocks.append(section("_No items were added._"))
+    if board.actions:
+        blocks.append(
+            section("*Actions*\n" + "\n".join(_action_line(a, board.names) for a in board.actions))
+        )
+    else:
+        blocks.append(context("No actions yet: `/retro action <text> @owner due <date>` adds one."))
+    if board.carried:
+        lines = [_action_line(a, board.names, today) for a in board.carried]
+        blocks.append(section("*Carried over*\n" + "\n".join(lines)))
+    return text, fit_message(blocks)
+
+
+def status_text(retro: Retro, *, items: int, voters: int) -> str:
+    """`/retro status`."""
+    if retro.status == RetroStatus.COLLECTING:
+        # No count while collecting: it would date anonymous items as they arrive.
+        return (
+            f"Retro collecting items by DM until {_when(retro.collect_until)}. "
+            "`/retro vote` opens the voting now."
+        )
+    if retro.status == RetroStatus.VOTING:
+        return (
+            f"Retro voting in its thread: {items} items, {voters} people voted. "
+            "`/retro close` posts the summary."
+        )
+    return f"The last retro closed {retro.closed_at:%a %d %b}. `/retro start` opens the next."
+
+
+def actions_list(acts: list[RetroAction], names: dict[str, str], today: date) -> str:
+    """`/retro actions`."""
+    if not acts:
+        return "No open actions here. `/retro action <text> @owner due <date>` adds one."
+    return "*Open actions*\n" + "\n".join(_action_line(a, names, today) for a in acts[:30])
