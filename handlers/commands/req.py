@@ -66,7 +66,7 @@ def verb_new(call: Call) -> Block | None:
         owner_id=cap.owner_id,
         due=cap.due,
         labels=cap.labels,
-        delivery_key=f"trigger:{call.trigger_id}" if call.trigger_id else None,
+        delivery_key=call.delivery_key,
     )
     if req is None:
         return message(ALREADY_DONE)

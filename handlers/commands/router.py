@@ -68,11 +68,13 @@ class Call:
         """Record this invocation's trigger id in `session`'s transaction; False when the
         same command was delivered before (its create must not run twice)."""
         return deliveries.first_time(
-            session=session,
-            team_id=self.actor.team_id,
-            key=self.delivery or (f"trigger:{self.trigger_id}" if self.trigger_id else None),
-            now=self.now,
+            session=session, team_id=self.actor.team_id, key=self.delivery_key, now=self.now
         )
+
+    @property
+    def delivery_key(self) -> str | None:
+        """What identifies this delivery: the *Run* button's key, else the trigger id."""
+        return self.delivery or (f"trigger:{self.trigger_id}" if self.trigger_id else None)
 
     @property
     def now(self) -> datetime:
