@@ -25,8 +25,12 @@ from slack_sdk import WebClient
 
 from bot.app import build
 from bot.config import Settings
+from bot.deps import Deps
 from bot.runtime.web import Served
 from bot.services import duplicates
+from bot.services import requirements as reqs
+from bot.services.actor import Actor
+from bot.services.deliveries import first_time
 from sandbox.driver import sign
 from sandbox.web_api import WebApi
 from sandbox.workspace import Workspace
@@ -102,9 +106,12 @@ def _stats(samples: list[float]) -> tuple[float, float]:
 def main(n: int = 2000) -> None:
     """Measure and print."""
     ws = Workspace(team_id="T0BENCH")
-    # teamloop posts each card with chat.postMessage right after the ack: a real channel.
+    # Known people (an unknown one would make every capture call users.info after the ack,
+    # beside the measured requests), and a real channel: teamloop posts each card with
+    # chat.postMessage right after the ack.
     ws.add_user("U0BENCH", "bench")
-    ws.add_channel("C0BENCH", "bench", members=["U0BENCH"])
+    ws.add_user("U0BOB", "bob")
+    ws.add_channel("C0BENCH", "bench", members=["U0BENCH", "U0BOB"])
     served = Served(WebApi(ws)).start()
     tmp = Path(tempfile.mkdtemp())
     url = f"sqlite:///{tmp / 'bench.db'}"
@@ -140,7 +147,8 @@ def main(n: int = 2000) -> None:
                 continue  # its 10 ms poll makes it slow; a quarter of the samples suffice
             with around[name]():
                 samples[name].append(_time(app, offsets[name] + 50 + i))
-    deps.worker.drain()
+    deps.worker.drain(timeout=120)  # the cards posted after the acks: not beside the writes
+    writes = _writes(deps, n)
     served.stop()
     print(f"quick capture, {n} signed /req new commands per app, file-backed SQLite (WAL)")
     figures = {name: _stats(s) for name, s in samples.items()}
@@ -160,6 +168,45 @@ def main(n: int = 2000) -> None:
     dflt_med, _ = figures["bare (bolt default)"]
     print(f"  ratio teamloop / bare (bolt default, 10 ms ack poll): median {med / dflt_med:.2f}x")
     print(f"  teamloop waits on the 10 ms ack poll: {'no' if med < 10_000 else 'YES'}")
+    print("the capture's write alone (row, search document, history, delivery key), interleaved:")
+    lean_med, lean_p99 = _stats(writes["lean"])
+    orm_med, orm_p99 = _stats(writes["orm"])
+    print(f"  lean path (storage/capture.py)   median {lean_med:8.0f} us   p99 {lean_p99:8.0f} us")
+    print(f"  session + ORM path (as on main)  median {orm_med:8.0f} us   p99 {orm_p99:8.0f} us")
+    print(f"  ratio lean / ORM: median {lean_med / orm_med:.2f}x")
+    hint_med, hint_p99 = _stats(writes["hint"])
+    print(f"  the duplicate hint's lookup      median {hint_med:8.0f} us   p99 {hint_p99:8.0f} us")
+
+
+def _writes(deps: Deps, n: int) -> dict[str, list[float]]:
+    """Time the write of a quick capture both ways, in one workspace of its own."""
+    actor = Actor(
+        team_id="T0WRITES", user_id="U0BENCH", channel_id="C0BENCH", zone=deps.settings.zone
+    )
+    out: dict[str, list[float]] = {"lean": [], "orm": [], "hint": []}
+    for i in range(n):
+        now = deps.clock.now()
+        title = f"Export invoices batch {i}"
+        begun = time.perf_counter()
+        req = reqs.quick_capture(
+            store=deps.capture(), actor=actor, now=now, title=title, priority="P1",
+            owner_id="U0BOB", labels=["billing"], delivery_key=f"w{i}",
+        )  # fmt: skip
+        out["lean"].append((time.perf_counter() - begun) * 1e6)
+        assert req is not None
+        begun = time.perf_counter()
+        with deps.read() as session:
+            duplicates.similar(session=session, actor=actor, text=title, exclude_id=req.id)
+        out["hint"].append((time.perf_counter() - begun) * 1e6)
+        begun = time.perf_counter()
+        with deps.transaction() as session:
+            first_time(session=session, team_id=actor.team_id, key=f"o{i}", now=now)
+            reqs.create(
+                session=session, actor=actor, now=now, title=title, priority="P1",
+                owner_id="U0BOB", labels=["billing"],
+            )  # fmt: skip
+        out["orm"].append((time.perf_counter() - begun) * 1e6)
+    return out
 
 
 if __name__ == "__main__":

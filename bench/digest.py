@@ -62,7 +62,8 @@ def scratch_database(url: str | None) -> Iterator[str]:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in url else "?"
     try:
-        yield f"{url}{sep}options=-csearch_path%3D{schema}"
+        # public too: pg_trgm lives there (see tests/conftest.py).
+        yield f"{url}{sep}options=-csearch_path%3D{schema},public"
     finally:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))

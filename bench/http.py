@@ -1,6 +1,7 @@
 """HTTP throughput and ack latency: teamloop under its production server vs a bare bolt app.
 
-Run: python -m bench.http [N] [--concurrency C] [--database-url URL]. Both apps run under
+Run: python -m bench.http [N] [--concurrency C] [--database-url URL] [--baseline-tree DIR]
+(DIR: another checkout, e.g. main, served the same way in the same rounds). Both apps run under
 the same server: on SQLite one waitress process with 8 threads (as `run --http` serves
 there), on PostgreSQL gunicorn (TEAMLOOP_WEB_WORKERS workers, gthread, 8 threads), and get
 the same signed `/req new …` commands over HTTP from C concurrent clients, in alternating
@@ -38,6 +39,10 @@ def main() -> None:
     parser.add_argument("n", nargs="?", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--database-url")
+    parser.add_argument(
+        "--baseline-tree",
+        help="another checkout of teamloop (e.g. main) to measure in the same rounds",
+    )
     args = parser.parse_args()
     ws = Workspace(team_id="T0BENCH")
     ws.add_user("U0BENCH", "bench")
@@ -68,6 +73,11 @@ def main() -> None:
             "teamloop": _start(teamloop, env, _port()),
             "bare bolt": _start(bare, env, bare_port, gunicorn=not sqlite),
         }
+        if args.baseline_tree:
+            tree = Path(args.baseline_tree).resolve()
+            servers["baseline"] = _start(
+                teamloop, {**env, "PYTHONPATH": str(tree)}, _port(), cwd=tree
+            )
         try:
             workers = os.environ.get("TEAMLOOP_WEB_WORKERS", "2")
             server = "waitress, one process" if sqlite else f"gunicorn gthread x{workers}"
@@ -88,7 +98,7 @@ def _port() -> int:
 
 
 def _start(
-    cmd: list[str], env: dict[str, str], port: int, gunicorn: bool = False
+    cmd: list[str], env: dict[str, str], port: int, gunicorn: bool = False, cwd: Path = ROOT
 ) -> tuple[subprocess.Popen[bytes], str]:
     workers = env.get("TEAMLOOP_WEB_WORKERS", "2")
     extra = ["-w", workers, "-k", "gthread", "--threads", "8", "--preload"]
@@ -96,7 +106,7 @@ def _start(
     proc = subprocess.Popen(
         [sys.executable, *cmd, *(extra if gunicorn else [])],
         env={**env, "PORT": str(port)},
-        cwd=ROOT,
+        cwd=cwd,
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
@@ -162,9 +172,12 @@ def _measure(
         figures[name] = (rate, p50, p99)
         print(f"  {name:10s} {rate:7.0f} req/s (median of rounds)", end="")
         print(f"  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms")
-    (t_rate, t50, t99), (b_rate, b50, b99) = figures["teamloop"], figures["bare bolt"]
-    print(f"  ratio teamloop/bare: throughput {t_rate / b_rate:.2f}x, p50 {t50 / b50:.2f}x, "
-          f"p99 {t99 / b99:.2f}x")  # fmt: skip
+    b_rate, b50, b99 = figures["bare bolt"]
+    for name in ("teamloop", "baseline"):
+        if name in figures:
+            t_rate, t50, t99 = figures[name]
+            print(f"  ratio {name}/bare: throughput {t_rate / b_rate:.2f}x, p50 {t50 / b50:.2f}x, "
+                  f"p99 {t99 / b99:.2f}x")  # fmt: skip
 
 
 if __name__ == "__main__":

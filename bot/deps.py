@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.errors import UserError, cannot_reach
-from storage.db import transaction
+from bot.errors import UNAVAILABLE, UserError, cannot_reach
+from storage.capture import CaptureStore, for_engine
+from storage.db import read, transaction, unavailable
+
+__all__ = ["SORRY", "Deps", "Session", "Worker", "unavailable"]
 
 if TYPE_CHECKING:  # slack_sdk's OAuth stores load only in OAuth mode (bot/app.py)
     from bot.installs import InstallationStore
@@ -25,6 +28,8 @@ if TYPE_CHECKING:  # slack_sdk's OAuth stores load only in OAuth mode (bot/app.p
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# How long work acked to Slack already is retried while the database is unreachable (s).
+RETRY_UNAVAILABLE_FOR = 600.0
 SORRY = "Something went wrong on our side and nothing was changed. Please try again in a minute."
 
 
@@ -100,7 +105,7 @@ class Deps:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: `with deps.transaction() as session: service.fn(session=session, …)`.
+        """One write unit of work: `with deps.transaction() as session: svc.fn(session=session, …)`.
 
         Commits when the block ends, rolls back on an exception; service calls inside stay
         fully typed (no `**kwargs` indirection).
@@ -108,10 +113,42 @@ class Deps:
         with transaction(self.sessions) as session:
             yield session
 
-    def defer(self, work: Callable[[], Any], *, answer: Callable[[str], None] | None) -> None:
-        """Run `work` after the ack; a UserError (or a crash) becomes a short answer."""
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work: `with deps.read() as session: service.query(session=…)`.
 
-        def guarded() -> None:
+        Takes no write lock (SQLite reads a snapshot beside the writer; PostgreSQL runs it
+        READ ONLY); a write inside it fails. Use `transaction()` for anything that writes.
+        """
+        with read(self.sessions) as session:
+            yield session
+
+    def capture(self) -> CaptureStore:
+        """The lean write of a quick capture (`storage.capture`), one per engine."""
+        return for_engine(self.sessions.kw["bind"])
+
+    def defer(
+        self,
+        work: Callable[[], Any],
+        *,
+        answer: Callable[[str], None] | None,
+        retry_unavailable: bool = False,
+    ) -> None:
+        """Run `work` after the ack; a UserError (or a crash) becomes a short answer.
+
+        `retry_unavailable` (work nobody waits for, such as a capture by reaction, acked to
+        Slack already): while the database is unreachable, run it again after 1, 2, 4 … 30 s,
+        for up to `RETRY_UNAVAILABLE_FOR` seconds, so an outage does not lose it. `work` must
+        be idempotent (captures are: once per message)."""
+        started = time.monotonic()
+
+        def again(delay: float) -> None:
+            # A timer, not a sleep: the worker's threads stay free during an outage.
+            timer = threading.Timer(delay, lambda: self.worker.submit(guarded, min(delay * 2, 30)))
+            timer.daemon = True
+            timer.start()
+
+        def guarded(delay: float = 1.0) -> None:
             try:
                 work()
             except UserError as exc:
@@ -126,9 +163,20 @@ class Deps:
                     log.warning("deferred work: Slack says %s", reach.code)
                 if answer is not None:
                     answer(reach.message if reach is not None else SORRY)
-            except Exception:
-                log.exception("deferred work failed")
+            except Exception as exc:
+                if (
+                    retry_unavailable
+                    and unavailable(exc)
+                    and time.monotonic() - started < RETRY_UNAVAILABLE_FOR
+                ):
+                    log.warning("deferred work: database unavailable; again in %.0f s", delay)
+                    again(delay)
+                    return
+                if unavailable(exc):
+                    log.error("deferred work: database unavailable: %s", type(exc).__name__)
+                else:
+                    log.exception("deferred work failed")
                 if answer is not None:
-                    answer(SORRY)
+                    answer(UNAVAILABLE if unavailable(exc) else SORRY)
 
         self.worker.submit(guarded)

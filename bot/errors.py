@@ -24,6 +24,11 @@ class InvalidInput(UserError):
     """The text could not be understood."""
 
 
+UNAVAILABLE = (
+    "teamloop can't reach its database right now, so nothing was saved. "
+    "Please try again in a minute."
+)
+
 INVITE = "Invite me with `/invite @teamloop`, then type it again."
 # Slack's answers for a conversation the bot can't read or post in, and what to do instead.
 _CANNOT_REACH = {

@@ -8,9 +8,10 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 
-from bot.deps import SORRY
-from bot.errors import UserError
+from bot.deps import SORRY, unavailable
+from bot.errors import UNAVAILABLE, UserError
 from bot.ids import BlockId
+from bot.parsing.slack_text import echo
 from bot.views.blocks import message
 
 log = logging.getLogger(__name__)
@@ -69,11 +70,24 @@ def _json(body: dict[str, Any]) -> BoltResponse:
 
 
 def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
-    """Turn an exception raised before the ack into the answer Slack shows the user."""
+    """Turn an exception raised before the ack into the answer Slack shows the user.
+
+    The database being unreachable is said so (with the command typed, so nothing is lost);
+    an event then gets 503, so Slack delivers it again later instead of it being lost."""
     kind = body.get("type") or ("slash_command" if "command" in body else "")
-    if not isinstance(error, UserError):
+    down = unavailable(error)
+    if down:
+        log.error("database unavailable on %s: %s", kind, type(error.__cause__ or error).__name__)
+    elif not isinstance(error, UserError):
         log.error("listener failed on %s", kind, exc_info=error)
     text = error.message if isinstance(error, UserError) else SORRY
+    if down:
+        if kind == "event_callback":
+            return BoltResponse(status=503, body="database unavailable; retry later")
+        text = UNAVAILABLE
+        if kind == "slash_command":
+            typed = f"{body.get('command', '')} {body.get('text', '')}".strip()
+            text += f" You typed: `{echo(typed, 300)}`"
     if kind == "view_submission":
         field = error.field if isinstance(error, UserError) else None
         block = _field_block(body, field or "title")

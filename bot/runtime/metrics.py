@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ids import ActionId, CallbackId, DmAction
 from bot.parsing.anonymous import split_first, verdict
+from storage.db import read
 from storage.scheduling import OutboxMessage, SchedulerState
 from storage.statuses import OutboxStatus
 
@@ -163,7 +164,7 @@ class StoreCollector(Collector):
         lag = GaugeMetricFamily(
             "teamloop_ticker_lag_seconds", "How far behind now the last tick computed occurrences"
         )
-        with self.sessions() as session:
+        with read(self.sessions) as session:
             rows = session.execute(
                 select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
             ).all()

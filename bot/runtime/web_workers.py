@@ -66,3 +66,6 @@ class WebServer(BaseApplication):
         # (close=False leaves the parent's, if any, to the parent).
         if self.engine is not None:
             self.engine.dispose(close=False)
+        from storage.capture import forget_after_fork
+
+        forget_after_fork()

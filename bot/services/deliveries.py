@@ -28,9 +28,16 @@ def first_time(*, session: Session, team_id: str, key: str | None, now: datetime
     (a refused form), the key goes too, so the corrected submit still counts. No key: True."""
     if not key:
         return True
-    # Scoped by workspace (ids are only unique within Slack's own bookkeeping), and hashed
-    # when longer than the column, never cut (two long keys must not become one).
+    return first_delivery(
+        session=session, team_id=team_id, event_id=delivery_id(team_id, key), now=now
+    )
+
+
+def delivery_id(team_id: str, key: str) -> str:
+    """The stored id of a delivery key: scoped by workspace (ids are only unique within
+    Slack's own bookkeeping), and hashed when longer than the column, never cut (two long
+    keys must not become one)."""
     scoped = f"{team_id}:{key}"
     if len(scoped) > 64:
         scoped = "sha256:" + hashlib.sha256(scoped.encode()).hexdigest()[:57]
-    return first_delivery(session=session, team_id=team_id, event_id=scoped, now=now)
+    return scoped

@@ -12,9 +12,10 @@ from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.parsing.common import first_line, shorten
 from bot.parsing.requirements import CLOSED_STATUSES, LABELS_MAX, ListFilter, validate_title
 from bot.readmodels import Detail, Page
-from bot.services import counters, followthrough, items, search_index
+from bot.services import counters, deliveries, followthrough, items, search_index
 from bot.services import requirement_queries as store
 from bot.services.actor import Actor
+from storage.capture import CaptureStore
 from storage.models import Requirement, RequirementVote
 from storage.statuses import RequirementStatus
 
@@ -123,6 +124,70 @@ def create(
     )
     _change(session, req, actor.user_id, "created", None, req.title, now)
     return req
+
+
+def quick_capture(
+    *,
+    store: CaptureStore,
+    actor: Actor,
+    now: datetime,
+    title: str,
+    priority: str | None = None,
+    owner_id: str | None = None,
+    due: date | None = None,
+    labels: Sequence[str] = (),
+    delivery_key: str | None = None,
+) -> Requirement | None:
+    """Quick capture (`/req new …`) on the lean path: everything is checked and built first,
+    then one write (`storage.capture`) stores the row, its search document and its history.
+
+    Same rules and stored values as `create`. Returns the new requirement (a plain object,
+    not attached to a session), or None when `delivery_key` was recorded before (Slack
+    delivered the command twice). Raises InvalidInput for a bad title, due date or labels."""
+    title = validate_title(title)
+    if len(labels) > LABELS_MAX:
+        raise InvalidInput(f"At most {LABELS_MAX} labels per requirement.", field="labels")
+    _check_due(due, actor, now)
+    row = {
+        "team_id": actor.team_id,
+        "title": title,
+        "description": "",
+        "status": RequirementStatus.NEW.value,
+        "priority": priority or "P2",
+        "owner_id": owner_id,
+        "requester_id": actor.user_id,
+        "channel_id": actor.channel_id,
+        "labels": list(dict.fromkeys(labels)),
+        "due_date": due,
+        "permalink": None,
+        "source_channel_id": None,
+        "source_ts": None,
+        "votes": 0,
+        "close_reason": None,
+        "created_at": now,
+        "updated_at": now,
+        "closed_at": None,
+    }
+    doc = search_index.doc_values(
+        team_id=actor.team_id, kind=KIND, item_id=0, channel_id=actor.channel_id, text=title
+    )
+    del doc["item_id"]
+    history = {
+        "team_id": actor.team_id,
+        "entity_type": KIND,
+        "channel_id": actor.channel_id,
+        "actor_id": actor.user_id,
+        "at": now,
+        "field": "created",
+        "old_value": None,
+        "new_value": title,
+    }
+    key = deliveries.delivery_id(actor.team_id, delivery_key) if delivery_key else None
+    stored = store.requirement(row=row, doc=doc, history=history, kind=KIND, key=key)
+    if stored is None:
+        return None
+    item_id, number = stored
+    return Requirement(id=item_id, number=number, **{**row, "status": RequirementStatus.NEW})
 
 
 def capture_message(

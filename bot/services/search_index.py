@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from storage.search import INSERT, KINDS, SearchDoc, doc_values, requirement_text, scoped
 from storage.search_text import Term, fold
 
-__all__ = ["KINDS", "Match", "Scope", "add", "index", "requirement_text", "search"]
+__all__ = ["KINDS", "Match", "Scope", "add", "doc_values", "index", "requirement_text", "search"]
 
 
 def index(

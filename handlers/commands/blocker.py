@@ -54,7 +54,7 @@ def list_open(call: Call) -> Block | None:
     """`/blocker list`: open blockers here (`list <words>` is a blocker that says "list…")."""
     if call.args:
         return capture(call)
-    with call.transaction() as session:
+    with call.read() as session:
         rows = blockers.open_in_channel(session=session, actor=call.actor)
     return message("Open blockers", views.blocker_list(rows, call.now))
 

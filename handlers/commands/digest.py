@@ -156,7 +156,7 @@ def holidays(call: Call) -> Block:
 
 def status(call: Call) -> Block:
     """Both schedules of this channel."""
-    with call.transaction() as session:
+    with call.read() as session:
         rows = schedules.channel_schedules(session=session, actor=call.actor)
     lines = []
     for kind, label in (("digest", "Weekly digest"), ("reminders", "Daily reminders")):

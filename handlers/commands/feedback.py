@@ -76,7 +76,7 @@ def list_recent(call: Call) -> Block | None:
     """`/feedback list`: the channel's latest (`list <words>` is feedback that says "list…")."""
     if call.args:
         return capture(call)
-    with call.transaction() as session:
+    with call.read() as session:
         rows = _recent_with_links(session=session, actor=call.actor)
     return message("Recent feedback", views.feedback_list(rows))
 

@@ -57,25 +57,30 @@ def verb_new(call: Call) -> Block | None:
     dated = "due" in call.rest.lower().split()
     ctx = call.dates() if dated else DateContext(today=call.today)
     cap = parse_capture(call.rest, today=ctx.today, order=ctx.order)
-    now = call.now
-    with call.transaction() as session:
-        if not call.first_time(session):
-            return message(ALREADY_DONE)
-        got = duplicates.capture(
-            session=session,
-            actor=call.actor,
-            now=now,
-            title=cap.title,
-            priority=cap.priority,
-            owner_id=cap.owner_id,
-            due=cap.due,
-            labels=cap.labels,
+    req = reqs.quick_capture(
+        store=call.deps.capture(),
+        actor=call.actor,
+        now=call.now,
+        title=cap.title,
+        priority=cap.priority,
+        owner_id=cap.owner_id,
+        due=cap.due,
+        labels=cap.labels,
+        delivery_key=call.delivery_key,
+    )
+    if req is None:
+        return message(ALREADY_DONE)
+    # After the write, in a snapshot read: the lookup never holds the write lock (or, on
+    # PostgreSQL, the workspace's counter row).
+    with call.read() as session:
+        alike = duplicates.similar(
+            session=session, actor=call.actor, text=req.title, exclude_id=req.id, limit=1
         )
-    req, extra = got.requirement, []
+    extra = []
     if cap.due is not None and cap.due_note:
         extra.append(context(views.due_note(cap.due_text, cap.due, cap.due_note)))
-    if got.looks_like is not None:
-        extra += dup_views.hint_blocks(req.number, got.looks_like)
+    if alike:
+        extra += dup_views.hint_blocks(req.number, alike[0])
     # The ack stays empty; the card is posted (and its ts kept) right after it.
     post_card(
         call,
@@ -90,7 +95,7 @@ def verb_new(call: Call) -> Block | None:
 def verb_list(call: Call) -> Block:
     """This channel's requirements (or your own everywhere)."""
     flt = parse_list_filter(call.rest)
-    with call.transaction() as session:
+    with call.read() as session:
         page = reqs.find(session=session, actor=call.actor, flt=flt)
     return views.listing_message(
         page, pager={"v": "list", "q": call.rest}, mine=flt.mine, today=call.today
@@ -99,7 +104,7 @@ def verb_list(call: Call) -> Block:
 
 def verb_show(call: Call) -> Block:
     """The card and its latest changes."""
-    with call.transaction() as session:
+    with call.read() as session:
         d = reqs.show(session=session, actor=call.actor, number=_ref(call, "/req show REQ-3"))
     return message(
         views.card_text(d.requirement),

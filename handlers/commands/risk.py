@@ -51,7 +51,7 @@ def risk_new(call: Call) -> Block | None:
 
 def risk_list(call: Call) -> Block:
     """The register."""
-    with call.transaction() as session:
+    with call.read() as session:
         rows = risks.register(session=session, actor=call.actor)
     return message("Risk register", views.risk_list(rows))
 

@@ -58,15 +58,23 @@ class Call:
         with self.deps.transaction() as session:
             yield session
 
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work (no write lock): for lists, lookups and status."""
+        with self.deps.read() as session:
+            yield session
+
     def first_time(self, session: Session) -> bool:
         """Record this invocation's trigger id in `session`'s transaction; False when the
         same command was delivered before (its create must not run twice)."""
         return deliveries.first_time(
-            session=session,
-            team_id=self.actor.team_id,
-            key=self.delivery or (f"trigger:{self.trigger_id}" if self.trigger_id else None),
-            now=self.now,
+            session=session, team_id=self.actor.team_id, key=self.delivery_key, now=self.now
         )
+
+    @property
+    def delivery_key(self) -> str | None:
+        """What identifies this delivery: the *Run* button's key, else the trigger id."""
+        return self.delivery or (f"trigger:{self.trigger_id}" if self.trigger_id else None)
 
     @property
     def now(self) -> datetime:
@@ -87,7 +95,7 @@ class Call:
         locale is not stored yet is looked up with users.info after the ack."""
         if self._dates is None:
             settings = self.deps.settings
-            with self.transaction() as session:
+            with self.read() as session:
                 writing = people.writing_of(
                     session=session,
                     team_id=self.actor.team_id,

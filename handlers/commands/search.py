@@ -77,7 +77,7 @@ def start(call: Call, query: str, kinds: Sequence[str]) -> None:
     is_private = slack_api.privacy_check(call.client, deps.privacy)
 
     def work() -> None:
-        with deps.transaction() as session:
+        with deps.read() as session:
             results = search.run(
                 session=session, actor=call.actor, query=query, kinds=kinds, is_private=is_private
             )

@@ -149,7 +149,7 @@ def back(call: Call) -> Block:
 
 def status(call: Call) -> Block:
     """The schedule, next prompt, today's counts."""
-    with call.transaction() as session:
+    with call.read() as session:
         state = standups.status(session=session, actor=call.actor, now=call.now)
     return message("Standup status", standups.status_blocks(state))
 

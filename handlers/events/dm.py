@@ -77,10 +77,10 @@ def _typed(event: dict[str, Any], context: BoltContext, client: WebClient) -> No
                 # would need im:read).
                 return channel != event["channel"] and (channel.startswith("D") or check(channel))
 
-            with deps.transaction() as session:
+            with deps.read() as session:
                 channels = home.channels_of(session=session, team_id=team_id, user_id=user)
             private = {c for c in channels if is_private(c)}  # Slack asked outside it
-            with deps.transaction() as session:
+            with deps.read() as session:
                 board = home.dashboard(
                     session=session, team_id=team_id, user_id=user, now=now, private=private
                 )

@@ -21,13 +21,13 @@ def publish_home(context: BoltContext, client: WebClient, user_id: str) -> None:
     deps = deps_of(context)
     now = deps.clock.now()
     is_private = slack_api.privacy_check(client, deps.privacy)
-    with deps.transaction() as session:
+    with deps.read() as session:
         channels = home.channels_of(session=session, team_id=team_of(context), user_id=user_id)
         led = lead.led_channels(session=session, team_id=team_of(context), user_id=user_id)
     # Slack is asked which channels are private outside any transaction.
     private = {c for c in channels if is_private(c)}
     public = [c for c in led if not is_private(c)][: lead.CHANNELS]
-    with deps.transaction() as session:
+    with deps.read() as session:
         board = home.dashboard(
             session=session, team_id=team_of(context), user_id=user_id, now=now, private=private
         )

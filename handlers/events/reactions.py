@@ -80,7 +80,7 @@ def handle_reaction(event: dict[str, Any], context: BoltContext, client: WebClie
             )
             return
         blocks = views.card(req, today=actor.today(deps.clock.now()))
-        with deps.transaction() as session:
+        with deps.read() as session:
             alike = duplicates.similar(
                 session=session, actor=actor, text=req.title, exclude_id=req.id
             )
@@ -94,7 +94,7 @@ def handle_reaction(event: dict[str, Any], context: BoltContext, client: WebClie
         )
         record_posted(deps, posted, team_id=actor.team_id, ref=req.ref, extra=extra)
 
-    deps.defer(capture, answer=None)
+    deps.defer(capture, answer=None, retry_unavailable=True)
 
 
 def handle_item_reaction(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -147,4 +147,4 @@ def handle_item_reaction(event: dict[str, Any], context: BoltContext, client: We
         )
         record_posted(deps, posted, team_id=actor.team_id, ref=found.ref, role="confirmation")
 
-    deps.defer(capture, answer=None)
+    deps.defer(capture, answer=None, retry_unavailable=True)

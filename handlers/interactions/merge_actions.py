@@ -67,7 +67,7 @@ def handle_not_duplicate(
     actor, deps = _actor(body, context), deps_of(context)
 
     def work() -> None:
-        with deps.transaction() as session:
+        with deps.read() as session:
             req = reqs.get(session=session, actor=actor, number=number)
         card = views.card(req, today=actor.today(deps.clock.now()))
         respond(**message(views.card_text(req), card, in_channel=True), replace_original=True)

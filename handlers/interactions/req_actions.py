@@ -112,7 +112,7 @@ def handle_page(ack: Ack, body: dict[str, Any], context: BoltContext, respond: R
         query = str(pager.get("q") or "")
         words = query.split() if pager.get("v") == "search" else []
         flt = parse_list_filter("all" if words else query)
-        with deps.transaction() as session:
+        with deps.read() as session:
             page = reqs.find(session=session, actor=actor, flt=flt, words=words, offset=offset)
         answer = views.listing_message(
             page, pager=pager, mine=flt.mine, today=actor.today(deps.clock.now())

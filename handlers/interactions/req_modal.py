@@ -36,7 +36,7 @@ def handle_capture_shortcut(
     text = message_text(msg)
     channel = (shortcut.get("channel") or {}).get("id", "")
     actor = actor_of(context, user_id=shortcut["user"]["id"], channel_id=channel)
-    with deps_of(context).transaction() as session:
+    with deps_of(context).read() as session:
         alike = duplicates.similar(session=session, actor=actor, text=first_line(text))
     client.views_open(
         trigger_id=shortcut["trigger_id"],
