@@ -35,6 +35,9 @@ def bot_env(env: JobsEnv, **extra: str) -> dict[str, str]:
         "TEAMLOOP_CHANNEL_INTERVAL": "0.01",
         "TEAMLOOP_SEND_BUDGET": "60000",
         "SLACK_APP_TOKEN": "",
+        # The processes run on the real clock: channel work at its instant, not spread over
+        # minutes (the spread has its own test in test_tick_at_scale).
+        "TEAMLOOP_TICK_SPREAD": "0",
         **extra,
     }
 
