@@ -60,6 +60,31 @@ def post_card(
     deps.defer(work, answer=ephemeral(respond))
 
 
+def post_recorded(
+    deps: Any,
+    client: Any,
+    respond: Any,
+    *,
+    channel_id: str,
+    team_id: str,
+    ref: str,
+    text: str,
+    blocks: list[Block],
+) -> None:
+    """Post `ref`'s card in `channel_id` and record its ts, from a listener's worker (never
+    inside a transaction). Where Slack refuses the post, the card goes through the
+    response_url instead (visible, not recorded). Raises nothing Slack answers."""
+    try:
+        posted: Any = client.chat_postMessage(
+            channel=channel_id, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+        )
+    except SlackApiError as exc:
+        log.info("card %s via response_url: %s", ref, exc.response.get("error"))
+        respond(**message(text, blocks, in_channel=True), replace_original=False)
+        return
+    record_posted(deps, posted, team_id=team_id, ref=ref)
+
+
 def record_posted(
     deps: Any,
     posted: Any,

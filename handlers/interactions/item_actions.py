@@ -18,7 +18,7 @@ from bot.views import items as views
 from bot.views import requirements as req_views
 from bot.views.blocks import message
 from handlers import slack_api
-from handlers.cards import record_posted
+from handlers.cards import post_recorded, record_posted
 from handlers.common import (
     action_of,
     actor_of,
@@ -39,8 +39,11 @@ def _in_channel(body: dict[str, Any]) -> bool:
     return not (body.get("container") or {}).get("is_ephemeral", False)
 
 
-def handle_promote(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-    """Promote feedback to a requirement; the card shows the link, the new card is posted."""
+def handle_promote(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """Promote feedback to a requirement; the card shows the link, the new card is posted
+    (and recorded, so it follows the requirement like any other card)."""
     ack()
     actor, action = action_of(body, context)
     deps = deps_of(context)
@@ -57,11 +60,15 @@ def handle_promote(ack: Ack, body: dict[str, Any], context: BoltContext, respond
             replace_original=True,
         )
         today = actor.today(deps.clock.now())
-        respond(
-            **message(
-                f"{fb.ref} is now {req.ref}.", req_views.card(req, today=today), in_channel=True
-            ),
-            replace_original=False,
+        post_recorded(
+            deps,
+            client,
+            respond,
+            channel_id=actor.channel_id,
+            team_id=actor.team_id,
+            ref=req.ref,
+            text=f"{fb.ref} is now {req.ref}.",
+            blocks=req_views.card(req, today=today),
         )
 
     deps.defer(work, answer=ephemeral(respond))
