@@ -31,7 +31,7 @@ from bot.services import duplicates
 from bot.services import requirements as reqs
 from bot.services.actor import Actor
 from bot.services.deliveries import first_time
-from sandbox.driver import sign
+from sandbox.transport import sign
 from sandbox.web_api import WebApi
 from sandbox.workspace import Workspace
 from storage.migrate import upgrade

@@ -7,7 +7,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from sandbox.driver import sign
+from sandbox.transport import sign
 from storage.models import HistoryEvent, Requirement
 from tests.conftest import BOB, PM, Env, texts
 

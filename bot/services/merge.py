@@ -16,7 +16,7 @@ from bot.errors import InvalidInput
 from bot.outbox import store as outbox
 from bot.parsing.requirements import CLOSED_STATUSES
 from bot.readmodels import Merged
-from bot.services import items, requirements
+from bot.services import items, requirement_changes, requirements
 from bot.services.actor import Actor
 from bot.services.requirements import AdminCheck
 from storage.items import Blocker, Feedback
@@ -54,7 +54,7 @@ def merge(
             f"{target.ref} is closed ({target.status}). Reopen it first, or merge the other "
             f"way: `/req merge {target.ref} into {dup.ref}`."
         )
-    requirements.may_close(dup, actor, is_admin)
+    requirement_changes.may_close(dup, actor, is_admin)
     votes = _move_votes(session, dup, target, actor, now)
     moved_fb, moved_blk = _move_links(session, dup, target, actor, now)
     old = dup.status

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
 from bot.parsing.common import parse_ref
-from bot.services import blockers, items, requirements, retro_actions, risks
+from bot.services import blockers, items, requirement_changes, retro_actions, risks
 from bot.services.actor import Actor
 from storage.reminders import ReminderStop, Snooze
 
@@ -49,7 +49,7 @@ def finish(*, session: Session, actor: Actor, now: datetime, ref: str, is_admin:
         blockers.resolve(session=session, actor=actor, now=now, number=number, is_admin=is_admin)
         return f"{ref} is resolved."
     if prefix == "REQ":
-        requirements.close(
+        requirement_changes.close(
             session=session,
             actor=actor,
             now=now,
@@ -70,7 +70,9 @@ def reassign(*, session: Session, actor: Actor, now: datetime, ref: str, owner_i
     """Give the item another owner (recorded in its history)."""
     prefix, number = _split(ref)
     if prefix == "REQ":
-        requirements.assign(session=session, actor=actor, now=now, number=number, owner_id=owner_id)
+        requirement_changes.assign(
+            session=session, actor=actor, now=now, number=number, owner_id=owner_id
+        )
         return f"{ref} is now owned by <@{owner_id}>."
     getters = {"BLK": blockers.get, "RSK": risks.get, "ACT": retro_actions.get}
     item: Any = getters[prefix](session=session, actor=actor, number=number)

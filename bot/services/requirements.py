@@ -1,4 +1,6 @@
-"""Requirement rules: capture, triage, close, vote; every change goes to the history."""
+"""Requirement rules: capture, look up and list; every change goes to the history.
+
+Triage, closing and votes on an existing requirement: bot.services.requirement_changes."""
 
 from __future__ import annotations
 
@@ -8,15 +10,15 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.errors import InvalidInput, NotFound
 from bot.parsing.common import first_line, shorten
-from bot.parsing.requirements import CLOSED_STATUSES, LABELS_MAX, ListFilter, validate_title
+from bot.parsing.requirements import LABELS_MAX, ListFilter, validate_title
 from bot.readmodels import Detail, Page
-from bot.services import counters, deliveries, followthrough, items, search_index
+from bot.services import counters, deliveries, items, search_index
 from bot.services import requirement_queries as store
 from bot.services.actor import Actor
 from storage.capture import CaptureStore
-from storage.models import Requirement, RequirementVote
+from storage.models import Requirement
 from storage.statuses import RequirementStatus
 
 KIND = "requirement"
@@ -51,7 +53,8 @@ def record(
     _change(session, req, actor_id, field, old, new, now)
 
 
-def _check_due(due: date | None, actor: Actor, now: datetime) -> None:
+def check_due(due: date | None, actor: Actor, now: datetime) -> None:
+    """Raise InvalidInput (field `due`) when `due` is before the actor's today."""
     if due is not None and due < actor.today(now):
         raise InvalidInput(
             f"{due.isoformat()} is in the past. Give today or a later date, e.g. `due friday`.",
@@ -85,7 +88,7 @@ def create(
         )
     if len(labels) > LABELS_MAX:
         raise InvalidInput(f"At most {LABELS_MAX} labels per requirement.", field="labels")
-    _check_due(due, actor, now)
+    check_due(due, actor, now)
     if source_ts is not None and source_channel_id is not None:
         existing = store.by_source(
             session, team_id=actor.team_id, channel_id=source_channel_id, ts=source_ts
@@ -147,7 +150,7 @@ def quick_capture(
     title = validate_title(title)
     if len(labels) > LABELS_MAX:
         raise InvalidInput(f"At most {LABELS_MAX} labels per requirement.", field="labels")
-    _check_due(due, actor, now)
+    check_due(due, actor, now)
     row = {
         "team_id": actor.team_id,
         "title": title,
@@ -254,147 +257,6 @@ def show(*, session: Session, actor: Actor, number: int, changes: int = 8) -> De
     )
 
 
-def may_close(req: Requirement, actor: Actor, is_admin: AdminCheck) -> None:
-    """Closing, reopening and merging are for the owner, the requester and admins."""
-    if actor.user_id in (req.owner_id, req.requester_id):
-        return
-    if is_admin(actor.user_id):
-        return
-    raise NotAllowed(
-        f"Sorry, only the owner, the requester or a workspace admin can close or reopen "
-        f"{req.ref}. Ask <@{req.owner_id or req.requester_id}>."
-    )
-
-
-def set_status(
-    *,
-    session: Session,
-    actor: Actor,
-    now: datetime,
-    number: int,
-    status: RequirementStatus,
-    is_admin: AdminCheck,
-    reason: str | None = None,
-) -> Requirement:
-    """Move a requirement to a status; closing and reopening need the owner/requester/admin."""
-    req = get(session=session, actor=actor, number=number, for_update=True)
-    return _move(session, req, actor, now, status, is_admin, reason)
-
-
-def close(
-    *,
-    session: Session,
-    actor: Actor,
-    now: datetime,
-    number: int,
-    outcome: str,
-    reason: str | None,
-    is_admin: AdminCheck,
-) -> Requirement:
-    """Close as done or rejected, with an optional reason."""
-    if outcome not in ("done", "rejected"):  # `duplicate` comes only from a merge
-        raise InvalidInput("Close as `done` or `rejected`, e.g. `/req close REQ-3 rejected dup`.")
-    req = get(session=session, actor=actor, number=number, for_update=True)
-    if req.status in CLOSED_STATUSES:
-        raise InvalidInput(f"{req.ref} is already {req.status}.")
-    return _move(session, req, actor, now, RequirementStatus(outcome), is_admin, reason)
-
-
-def _move(
-    session: Session,
-    req: Requirement,
-    actor: Actor,
-    now: datetime,
-    status: RequirementStatus,
-    is_admin: AdminCheck,
-    reason: str | None,
-) -> Requirement:
-    if req.status == status:
-        raise InvalidInput(f"{req.ref} is already {status.replace('_', ' ')}.")
-    closing = status in CLOSED_STATUSES
-    if closing or req.status in CLOSED_STATUSES:
-        may_close(req, actor, is_admin)
-    old = req.status
-    req.status = status
-    _change(session, req, actor.user_id, "status", old, status, now)
-    if status == RequirementStatus.DONE:
-        # Everyone who asked for it hears, once, in their day's batch.
-        followthrough.shipped(
-            session=session, req=req, actor_id=actor.user_id, zone=actor.zone, now=now
-        )
-    if closing:
-        req.closed_at = now
-        if reason:
-            req.close_reason = reason[:DESCRIPTION_MAX]
-            _change(session, req, actor.user_id, "close_reason", None, req.close_reason, now)
-    else:
-        req.closed_at = None
-    return req
-
-
-def assign(
-    *, session: Session, actor: Actor, now: datetime, number: int, owner_id: str
-) -> Requirement:
-    """Give a requirement an owner."""
-    req = get(session=session, actor=actor, number=number, for_update=True)
-    if req.owner_id == owner_id:
-        raise InvalidInput(f"{req.ref} is already owned by <@{owner_id}>.")
-    old = req.owner_id
-    req.owner_id = owner_id
-    _change(session, req, actor.user_id, "owner", old, owner_id, now)
-    return req
-
-
-def set_priority(
-    *, session: Session, actor: Actor, now: datetime, number: int, priority: str
-) -> Requirement:
-    """Change the priority (P0..P3)."""
-    req = get(session=session, actor=actor, number=number, for_update=True)
-    if req.priority == priority:
-        raise InvalidInput(f"{req.ref} is already {priority}.")
-    old = req.priority
-    req.priority = priority
-    _change(session, req, actor.user_id, "priority", old, priority, now)
-    return req
-
-
-def set_due(
-    *, session: Session, actor: Actor, now: datetime, number: int, due: date
-) -> Requirement:
-    """Set or move the due date."""
-    req = get(session=session, actor=actor, number=number, for_update=True)
-    _check_due(due, actor, now)
-    if req.due_date == due:
-        raise InvalidInput(f"{req.ref} is already due {due.isoformat()}.")
-    old = req.due_date
-    req.due_date = due
-    _change(session, req, actor.user_id, "due", old, due, now)
-    return req
-
-
-def vote(*, session: Session, actor: Actor, now: datetime, number: int) -> Requirement:
-    """Add the actor's +1 (once; not on one's own request)."""
-    req = get(session=session, actor=actor, number=number, for_update=True)
-    if req.requester_id == actor.user_id:
-        raise InvalidInput(f"You asked for {req.ref}, so your vote is already counted.")
-    try:
-        with session.begin_nested():
-            session.add(
-                RequirementVote(
-                    team_id=req.team_id,
-                    requirement_id=req.id,
-                    user_id=actor.user_id,
-                    created_at=now,
-                )
-            )
-    except IntegrityError:
-        raise InvalidInput(f"You already voted for {req.ref}.") from None
-    old = req.votes
-    req.votes = old + 1
-    _change(session, req, actor.user_id, "votes", old, req.votes, now)
-    return req
-
-
 def find(
     *,
     session: Session,
@@ -423,12 +285,3 @@ def query_for(actor: Actor, flt: ListFilter, words: Sequence[str] = ()) -> store
         include_closed=flt.include_closed,
         words=tuple(words),
     )
-
-
-def set_permalink(
-    *, session: Session, actor: Actor, number: int, permalink: str | None
-) -> Requirement:
-    """Remember the source message's permalink (fetched after the capture)."""
-    req = get(session=session, actor=actor, number=number, for_update=True)
-    req.permalink = permalink
-    return req

@@ -4,7 +4,7 @@ The conversation's state lives on the person's `StandupResponse.extra["chat"]`:
 `open` (when the person last typed in a conversation still going on, else false), `draft`
 (answers typed so far, not yet recorded) and `msgs` (DM message ts -> the question indexes it
 answered, so an edit of that message edits those answers). Complete answers go through
-`standup_runs.answer`, exactly as the form's do.
+`standup_answers.answer`, exactly as the form's do.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from bot.errors import InvalidInput, NotFound
 from bot.ids import Turn
 from bot.parsing.dm import split_answers
 from bot.readmodels import ChatTurn
-from bot.services import standup_runs
+from bot.services import standup_answers, standup_runs
 from storage.scheduling import Schedule
 from storage.standups import Person, StandupResponse, StandupRun
 from storage.statuses import ResponseStatus
@@ -85,7 +85,7 @@ def _locked(
 ) -> tuple[StandupResponse, StandupRun]:
     """The run locked and the response re-read: two messages typed in quick succession are
     taken one after the other, each seeing the other's answer."""
-    run = standup_runs.get_run(session=session, team_id=run.team_id, run_id=run.id, lock=True)
+    run = standup_answers.get_run(session=session, team_id=run.team_id, run_id=run.id, lock=True)
     session.refresh(mine)
     return mine, run
 
@@ -123,7 +123,7 @@ def typed(
 
     With nothing typed yet, a message that splits into one part per question (numbers, blank
     lines or lines) answers them all; otherwise it answers the next question. When every
-    question has an answer they are recorded through `standup_runs.answer` (the thread reply,
+    question has an answer they are recorded through `standup_answers.answer` (the thread reply,
     a blocker from the blockers answer, the counts). Raises InvalidInput when an answer is
     missing (nothing is recorded then)."""
     found = _current(session, team_id, user_id, now)
@@ -147,7 +147,7 @@ def typed(
     if len(draft) < total:
         _save(mine, {**chat, "open": now.isoformat(), "draft": draft, "msgs": msgs})
         return _ask(run, len(draft), late=late)
-    recorded = standup_runs.answer(
+    recorded = standup_answers.answer(
         session=session, team_id=team_id, run_id=run.id, user_id=user_id, answers=draft, now=now
     )
     _save(recorded, {"open": False, "draft": [], "msgs": msgs})
@@ -158,7 +158,7 @@ def edited(
     *, session: Session, team_id: str, user_id: str, ts: str, text: str, now: datetime
 ) -> ChatTurn | None:
     """An edited DM message: the answers it gave change (a recorded answer is edited through
-    `standup_runs.answer`, as the form's Edit does). None when the message answered nothing.
+    `standup_answers.answer`, as the form's Edit does). None when the message answered nothing.
     Raises InvalidInput when an all-at-once message no longer splits into every answer."""
     for found in _recent(session, team_id, user_id):
         if ts not in (_chat(found[0]).get("msgs") or {}):
@@ -180,7 +180,7 @@ def edited(
             answers = list(mine.answers or [])
             for at, part in zip(indexes, parts, strict=True):
                 answers[at] = part
-            standup_runs.answer(
+            standup_answers.answer(
                 session=session,
                 team_id=team_id,
                 run_id=run.id,
@@ -213,7 +213,7 @@ def skip_today(*, session: Session, team_id: str, user_id: str, now: datetime) -
     if found is None:
         raise NotFound(NOTHING_WAITING)
     mine, run = found
-    standup_runs.skip(session=session, team_id=team_id, run_id=run.id, user_id=user_id, now=now)
+    standup_answers.skip(session=session, team_id=team_id, run_id=run.id, user_id=user_id, now=now)
     _save(mine, {**_chat(mine), "open": False, "draft": []})
     return ChatTurn(kind=Turn.SKIPPED, channel_id=run.channel_id, day=run.day)
 

@@ -16,6 +16,7 @@ from bot.parsing.dates import DateContext, read_date, say_date
 from bot.parsing.requirements import parse_capture, parse_list_filter, parse_priority, parse_status
 from bot.parsing.slack_text import echo, plain
 from bot.services import duplicates
+from bot.services import requirement_changes as req_changes
 from bot.services import requirements as reqs
 from bot.services.requirements import AdminCheck
 from bot.views import duplicates as dup_views
@@ -121,7 +122,7 @@ def verb_status(call: Call) -> Block | None:
     _after_ack(
         call,
         "is now " + views.status_label(status),
-        lambda session, now, is_admin: reqs.set_status(
+        lambda session, now, is_admin: req_changes.set_status(
             session=session,
             actor=call.actor,
             now=now,
@@ -144,7 +145,7 @@ def verb_close(call: Call) -> Block | None:
     _after_ack(
         call,
         "is closed",
-        lambda session, now, is_admin: reqs.close(
+        lambda session, now, is_admin: req_changes.close(
             session=session,
             actor=call.actor,
             now=now,
@@ -181,7 +182,7 @@ def verb_assign(call: Call) -> Block:
             "Assign to whom? Type `/req assign REQ-3 @bob` and pick Bob from the autocomplete."
         )
     with call.transaction() as session:
-        req = reqs.assign(
+        req = req_changes.assign(
             session=session, actor=call.actor, now=call.now, number=number, owner_id=owner
         )
     return _updated(req, call, f"is now owned by <@{owner}>")
@@ -194,7 +195,7 @@ def verb_priority(call: Call) -> Block:
     if prio is None:
         raise InvalidInput("Give a priority P0, P1, P2 or P3: `/req priority REQ-3 P1`.")
     with call.transaction() as session:
-        req = reqs.set_priority(
+        req = req_changes.set_priority(
             session=session, actor=call.actor, now=call.now, number=number, priority=prio
         )
     return _updated(req, call, f"is now {prio}")
@@ -211,7 +212,9 @@ def verb_due(call: Call) -> Block:
     read = read_date(said, context=call.dates())
     due = read.value
     with call.transaction() as session:
-        req = reqs.set_due(session=session, actor=call.actor, now=call.now, number=number, due=due)
+        req = req_changes.set_due(
+            session=session, actor=call.actor, now=call.now, number=number, due=due
+        )
     what = f"is due {say_date(due, today=call.today)}"
     return _updated(req, call, what + (f" (`{echo(said, 40)}` {read.note})" if read.note else ""))
 
@@ -219,7 +222,7 @@ def verb_due(call: Call) -> Block:
 def verb_vote(call: Call) -> Block:
     """+1."""
     with call.transaction() as session:
-        req = reqs.vote(
+        req = req_changes.vote(
             session=session, actor=call.actor, now=call.now, number=_ref(call, "/req vote REQ-3")
         )
     return _updated(req, call, f"has your vote ({req.votes} in all)")

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Session
 from bot.parsing.requirements import parse_list_filter, parse_status
+from bot.services import requirement_changes as req_changes
 from bot.services import requirements as reqs
 from bot.services.actor import Actor
 from bot.views import requirements as views
@@ -50,7 +51,7 @@ def handle_assign_me(
         body,
         context,
         respond,
-        lambda session, actor, action: reqs.assign(
+        lambda session, actor, action: req_changes.assign(
             session=session,
             actor=actor,
             now=deps.clock.now(),
@@ -68,7 +69,7 @@ def handle_vote(ack: Ack, body: dict[str, Any], context: BoltContext, respond: R
         body,
         context,
         respond,
-        lambda session, actor, action: reqs.vote(
+        lambda session, actor, action: req_changes.vote(
             session=session, actor=actor, now=deps.clock.now(), number=number_of(action)
         ),
     )
@@ -84,7 +85,7 @@ def handle_status(
     def change(session: Session, actor: Actor, action: dict[str, Any]) -> reqs.Requirement:
         value = (action.get("selected_option") or {}).get("value", "")
         status = parse_status(value.partition(":")[2])
-        return reqs.set_status(
+        return req_changes.set_status(
             session=session,
             actor=actor,
             now=deps.clock.now(),

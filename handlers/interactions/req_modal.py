@@ -16,6 +16,7 @@ from bot.parsing.messages import message_text
 from bot.parsing.requirements import parse_label
 from bot.parsing.slack_text import normalize
 from bot.services import deliveries, duplicates
+from bot.services import requirement_changes as req_changes
 from bot.services import requirements as reqs
 from bot.views import duplicates as dup_views
 from bot.views import requirements as views
@@ -113,7 +114,7 @@ def handle_modal_submit(
         if req.source_ts and req.source_channel_id:
             link = slack_api.permalink(client, channel=req.source_channel_id, ts=req.source_ts)
             with deps.transaction() as session:
-                updated = reqs.set_permalink(
+                updated = req_changes.set_permalink(
                     session=session, actor=actor, number=req.number, permalink=link
                 )
             posted = slack_api.post(

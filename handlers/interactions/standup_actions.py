@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.errors import InvalidInput
 from bot.ids import ActionId, BlockId
 from bot.parsing.standups import MEMBER_ZONES, When, parse_questions, parse_zone
-from bot.services import standup_runs, standups
+from bot.services import standup_answers, standups
 from bot.views import standups as views
 from handlers import slack_api
 from handlers.common import (
@@ -35,7 +35,7 @@ def handle_answer_button(
     deps = deps_of(context)
     # Looked up before the ack, so a run that is gone gets a clear answer instead of nothing.
     with deps.transaction() as session:
-        form = standup_runs.answer_form(
+        form = standup_answers.answer_form(
             session=session,
             team_id=team_of(context),
             run_id=_run_id(body),
@@ -67,7 +67,7 @@ def handle_skip_button(
 
     def work() -> None:
         with deps.transaction() as session:
-            standup_runs.skip(
+            standup_answers.skip(
                 session=session,
                 team_id=team_of(context),
                 run_id=_run_id(body),
@@ -88,7 +88,7 @@ def handle_answer_submit(
     answers = [str(values.get(f"{ActionId.STANDUP_Q}{n}") or "") for n in range(count)]
     deps = deps_of(context)
     with deps.transaction() as session:
-        standup_runs.answer(
+        standup_answers.answer(
             session=session,
             team_id=team_of(context),
             run_id=whole(meta.get("run")),
@@ -162,7 +162,7 @@ def handle_not_blocker_button(
 
     def work() -> None:
         with deps.transaction() as session:
-            blocker = standup_runs.not_a_blocker(
+            blocker = standup_answers.not_a_blocker(
                 session=session,
                 team_id=team_of(context),
                 run_id=int(run_id),
