@@ -96,9 +96,17 @@ class Driver:
         except urllib.error.HTTPError as err:
             return Reply(err.code, err.read().decode())
 
-    def _response_url(self, channel: str, user: str, message_ts: str | None = None) -> str:
+    def _response_url(
+        self, channel: str, user: str, message_ts: str | None = None, thread_ts: str | None = None
+    ) -> str:
+        # An ephemeral answer shows where the pressed message is: in its thread, if it is in one.
         token = self.ws.next_id("R")
-        self.ws.response_urls[token] = {"channel": channel, "user": user, "message_ts": message_ts}
+        self.ws.response_urls[token] = {
+            "channel": channel,
+            "user": user,
+            "message_ts": message_ts,
+            "thread_ts": thread_ts,
+        }
         return f"{self.standin_url}/response/{token}"
 
     def _apply(self, reply: Reply, channel: str, user: str) -> None:
@@ -405,7 +413,7 @@ class Driver:
             actions=[action],
             view=None,
             state={"values": {}},
-            response_url=self._response_url(channel, user, message["ts"]),
+            response_url=self._response_url(channel, user, message["ts"], message.get("thread_ts")),
             token="",
         )
         return self._interact(body)
@@ -432,6 +440,16 @@ class Driver:
             with self.ws.lock:
                 self.ws.views.pop(view_id, None)
         return reply
+
+
+def has_element(message: Json, action_id: str) -> bool:
+    """Whether `message` still shows the button or select `action_id` (a press on one that
+    went away, e.g. after the message was replaced, never reaches the app)."""
+    try:
+        _find_element(message.get("blocks") or [], action_id)
+    except KeyError:
+        return False
+    return True
 
 
 def _find_element(blocks: list[Json], action_id: str) -> Json:
