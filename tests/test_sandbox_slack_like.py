@@ -5,6 +5,7 @@ the page's own requests (`/ui/*`), as the browser sends them."""
 
 from __future__ import annotations
 
+import io
 import json
 import urllib.request
 from collections.abc import Iterator
@@ -129,3 +130,27 @@ def test_channels_teamloop_cannot_post_in(box: Sandbox) -> None:
     assert "error" in post(box, "channel", {"user": ALICE, "channel": PRODUCT, "op": "nuke"})
     # A person not in the channel has no menu for it.
     assert "error" in post(box, "channel", {"user": "U0CAROL", "channel": LEADS, "op": "archive"})
+
+
+def test_the_terminal_has_slackbots_answer_and_the_channel_menu(tmp_path: Path) -> None:
+    from sandbox.run import HELP, run_sandbox
+
+    settings = make_settings(f"sqlite:///{tmp_path}/sandbox.db", "http://unused/api/")
+    settings = settings.model_copy(update={"port": 0})
+    script = ["/foo bar", ":in #leads", ":channel invite-bot", ":channel archive", ":help", ":q"]
+    out = io.StringIO()
+    assert (
+        run_sandbox(
+            settings,
+            reset=True,
+            demo=False,
+            terminal=True,
+            stdin=io.StringIO("\n".join(script) + "\n"),
+            stdout=out,
+        )
+        == 0
+    )
+    shown = out.getvalue()
+    assert "Slackbot (only visible to you):\n    /foo is not a valid command." in shown
+    assert "alice in #leads>" in shown and shown.count("(sandbox) done") == 2
+    assert ":channel remove-bot|invite-bot|archive" in HELP and "#leads" in HELP
