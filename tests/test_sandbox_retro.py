@@ -98,7 +98,8 @@ def test_a_retro_in_the_sandbox(box: Sandbox) -> None:
     # The voter's answer is theirs only, in the board's thread (as Slack shows a response_url
     # answer to a press in a thread), not in the channel.
     [answer] = [m for m in thread if m.get("ephemeral")]
-    assert answer["text"].startswith("Voted:") and answer["user"] == box.ws.bot_user_id
+    assert answer["text"] == "Voted: 2 votes left. Your votes: Standups run long."
+    assert answer["user"] == box.ws.bot_user_id
     assert not [m for m in state(box, alice, product)["messages"] if "Voted" in m["text"]]
     assert not [m for m in state(box, bob, product, parent["ts"])["thread"] if m.get("ephemeral")]
 
