@@ -273,7 +273,7 @@ class Driver(Transport):
             actions=[action],
             view=None,
             state={"values": {}},
-            response_url=self._response_url(channel, user, message["ts"]),
+            response_url=self._response_url(channel, user, message["ts"], message.get("thread_ts")),
             token="",
         )
         return self._interact(body)
@@ -300,6 +300,16 @@ class Driver(Transport):
             with self.ws.lock:
                 self.ws.views.pop(view_id, None)
         return reply
+
+
+def has_element(message: Json, action_id: str) -> bool:
+    """Whether `message` still shows the button or select `action_id` (a press on one that
+    went away, e.g. after the message was replaced, never reaches the app)."""
+    try:
+        _find_element(message.get("blocks") or [], action_id)
+    except KeyError:
+        return False
+    return True
 
 
 def _find_element(blocks: list[Json], action_id: str) -> Json:

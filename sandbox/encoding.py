@@ -47,3 +47,28 @@ def _wrap_links(segment: str) -> str:
         pos = match.end()
     parts.append(_escape(segment[pos:]))
     return "".join(parts)
+
+
+# Slack ends a command's name at the first whitespace of any kind (a no-break space too, which
+# clients put after an autocompleted command) and drops one plain space after it; anything
+# else, a no-break space included, stays at the start of the text.
+_COMMAND = re.compile(r"(/[^\s]+)(.*)", re.DOTALL)
+
+
+def split_command(line: str) -> tuple[str, str]:
+    """`/req new X` -> (`/req`, `new X`); `/req\\u00a0new X` -> (`/req`, `\\u00a0new X`).
+    Raises ValueError when `line` does not start with `/` and a name."""
+    found = _COMMAND.fullmatch(line)
+    if found is None:
+        raise ValueError(f"not a command: {line!r}")
+    command, rest = found.groups()
+    return command, rest.removeprefix(" ")
+
+
+def not_a_command(command: str) -> str:
+    """Slackbot's ephemeral answer to a slash command no app in the workspace registered."""
+    return (
+        f"{command} is not a valid command. In Slack, all messages that start with the "
+        '"/" character are interpreted as commands.\n\nIf you are trying to send a message '
+        'and not run a command, try preceding the "/" with an empty space.'
+    )

@@ -62,6 +62,7 @@ def block_lines(blocks: list[Json], ws: Workspace) -> list[str]:
 def render_message(index: int, msg: Json, ws: Workspace, *, ephemeral: bool = False) -> str:
     """`[3] teamloop: …` with the blocks underneath."""
     who = ws.users.get(msg.get("user", ""), {}).get("name", msg.get("user", "?"))
+    who = "Slackbot" if who == "USLACKBOT" else who
     tag = " (only visible to you)" if ephemeral else ""
     head = f"[{index}] {who}{tag}:"
     # A typed message's rich_text block draws nothing here: its text is the message's text.

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.ids import CallbackId
+from sandbox.encoding import not_a_command, split_command
 from sandbox.render import render_message
 from sandbox.server import Sandbox
 from sandbox.workspace import Json, Workspace
@@ -25,7 +26,21 @@ HELP = """Type a slash command (/req new Export invoices P1 @bob due friday), or
   :shortcut <n>          capture message n      :click <n> <button>  press a button
   :as <name>             act as someone else    :in <#channel>       switch channel
   :in dm                 your DM with teamloop (type help, standup answers)
-  :show                  reprint the channel    :quit"""
+  :channel remove-bot|invite-bot|archive|unarchive|restrict|allow
+                         what Slack sends when the channel changes (teamloop removed, etc.)
+  :show                  reprint the channel    :quit
+Channels: #product (everyone), #eng (bob, carol, dave), #leads (private: alice and bob,
+teamloop not invited)."""
+
+# `:channel <op>`: the page's channel menu, by the operation names it posts.
+CHANNEL_OPS = {
+    "remove-bot": "remove_bot",
+    "invite-bot": "invite_bot",
+    "archive": "archive",
+    "unarchive": "unarchive",
+    "restrict": "restrict",
+    "allow": "allow",
+}
 
 
 def _reset(url: str) -> None:
@@ -117,8 +132,12 @@ class Repl:
         if not line:
             return
         if line.startswith("/"):
-            command, _, text = line.partition(" ")
-            d.command(command, escape_mentions(text, box.ws), user=box.user, channel=box.channel)
+            command, text = split_command(line)
+            reply = d.command(
+                command, escape_mentions(text, box.ws), user=box.user, channel=box.channel
+            )
+            if reply.status == 404:  # no app registered it: Slackbot answers, as in Slack
+                box.ui.slackbot_says(not_a_command(command), user=box.user, channel=box.channel)
             return
         verb, _, rest = line.partition(" ")
         msgs = self._messages()
@@ -150,6 +169,9 @@ class Repl:
                 c for c, v in box.ws.channels.items() if v["name"] == rest.strip("# ")
             )
             self.seen = 0
+        elif verb == ":channel" and rest.strip() in CHANNEL_OPS:
+            body = {"user": box.user, "channel": box.channel, "op": CHANNEL_OPS[rest.strip()]}
+            print(f"  (sandbox) {box.ui.channel(body).get('error') or 'done'}", file=self.out)
         elif verb == ":show":
             self.seen = 0
         else:
@@ -211,9 +233,8 @@ class Repl:
         for eph in ws.ephemerals_for(self.box.user):
             if not eph.get("shown"):
                 eph["shown"] = True
-                print(
-                    render_message(0, {**eph, "user": ws.bot_user_id}, ws, ephemeral=True), file=out
-                )
+                shown = {**eph, "user": eph.get("from", ws.bot_user_id)}
+                print(render_message(0, shown, ws, ephemeral=True), file=out)
 
 
 def escape_mentions(text: str, ws: Workspace) -> str:

@@ -33,12 +33,13 @@ PEOPLE = [
 
 
 def seed(ws: Workspace, zone: str) -> None:
-    """Five people and two channels."""
+    """Five people, two channels, and `#leads`: private, alice and bob, teamloop not in it."""
     for user_id, name, admin in PEOPLE:
         ws.add_user(user_id, name, is_admin=admin, tz=zone)
     ids = [p[0] for p in PEOPLE]
     ws.add_channel("C0PRODUCT", "product", members=ids)
     ws.add_channel("C0ENG", "eng", members=ids[1:4])
+    ws.add_channel("C0LEADS", "leads", members=ids[:2], is_private=True, bot_member=False)
 
 
 DEMO_REQUIREMENTS = (

@@ -97,9 +97,17 @@ class Transport:
         except urllib.error.HTTPError as err:
             return Reply(err.code, err.read().decode())
 
-    def _response_url(self, channel: str, user: str, message_ts: str | None = None) -> str:
+    def _response_url(
+        self, channel: str, user: str, message_ts: str | None = None, thread_ts: str | None = None
+    ) -> str:
+        # An ephemeral answer shows where the pressed message is: in its thread, if it is in one.
         token = self.ws.next_id("R")
-        self.ws.response_urls[token] = {"channel": channel, "user": user, "message_ts": message_ts}
+        self.ws.response_urls[token] = {
+            "channel": channel,
+            "user": user,
+            "message_ts": message_ts,
+            "thread_ts": thread_ts,
+        }
         return f"{self.standin_url}/response/{token}"
 
     def _apply(self, reply: Reply, channel: str, user: str) -> None:

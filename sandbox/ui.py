@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from bot.scheduling.recurrence import next_instant
+from sandbox.driver import has_element
+from sandbox.encoding import not_a_command, split_command
 from sandbox.workspace import Json
 from storage.db import transaction
 from storage.retros import Retro
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
     from sandbox.server import Sandbox
 
 CLOCK_STATE = "sandbox_clock"
+SLACKBOT = "USLACKBOT"
+CHANGED = "That message has changed. Try again."
 STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 
 
@@ -38,6 +42,7 @@ class UiApi:
             "home": self.home,
             "clock": self.clock,
             "status": self.status,
+            "channel": self.channel,
         }
 
     # -- reading ---------------------------------------------------------------------------------
@@ -55,16 +60,22 @@ class UiApi:
                 for u in ws.users.values()
             ]
             channels = [
-                {"id": c["id"], "name": c["name"], "is_private": c["is_private"]}
+                {k: c.get(k) for k in ("id", "name", "is_private", "is_archived")}
+                | {
+                    "bot_member": ws.bot_user_id in c["members"],
+                    "posting_restricted": bool(c.get("posting_restricted")),
+                }
                 for c in ws.channels.values()
-                if user in c["members"]
+                if user in c["members"] and not c.get("is_im")
             ]
-            shown = [_message(m) for m in ws.messages.get(channel, []) if not _is_reply(m)]
-            shown += [
-                {**_message(e), "user": ws.bot_user_id, "ephemeral": True}
+            # An ephemeral shows where it was sent: in its thread when it has one.
+            mine = [
+                {**_message(e), "user": e.get("from", ws.bot_user_id), "ephemeral": True}
                 for e in ws.ephemerals
                 if e["user"] == user and e["channel"] == channel
             ]
+            shown = [_message(m) for m in ws.messages.get(channel, []) if not _is_reply(m)]
+            shown += [e for e in mine if not e.get("thread_ts")]
             shown.sort(key=lambda m: float(m["ts"]))
             replies = None
             if thread:
@@ -72,6 +83,8 @@ class UiApi:
                     _message(m) for m in ws.messages.get(channel, []) if m.get("ts") == thread
                 ]
                 replies += [_message(m) for m in ws.thread(channel, thread)]
+                replies += [e for e in mine if e.get("thread_ts") == thread]
+                replies.sort(key=lambda m: float(m["ts"]))
             modals = [
                 v
                 for v in ws.views.values()
@@ -139,12 +152,15 @@ class UiApi:
         from sandbox.run import escape_mentions
 
         text, user, channel = str(body["text"]).strip(), body["user"], body["channel"]
-        if text.startswith("/"):
-            command, _, rest = text.partition(" ")
+        if text.startswith("/") and len(text) > 1 and not text[1].isspace():
+            command, rest = split_command(text)
             reply = self.box.driver.command(
                 command, escape_mentions(rest, self.box.ws), user=user, channel=channel
             )
-            if reply.status != 200:
+            # No app registered it (bolt answers 404): in Slack, Slackbot says so instead.
+            if reply.status == 404:
+                self.slackbot_says(not_a_command(command), user=user, channel=channel)
+            elif reply.status != 200:
                 return {"error": f"{command} failed ({reply.status})"}
         elif text:
             self.box.driver.say(text, user=user, channel=channel, thread_ts=body.get("thread_ts"))
@@ -174,14 +190,18 @@ class UiApi:
     def action(self, body: Json) -> Json:
         """A button or select in a message, an ephemeral message, or the App Home."""
         ws, user = self.box.ws, body["user"]
+        msg: Json | None
         if body.get("home"):
-            msg: Json | None = {"ts": "0", "blocks": ws.views[f"VHOME{user}"]["blocks"]}
+            home = ws.views.get(f"VHOME{user}")
+            msg = {"ts": "0", "blocks": home["blocks"]} if home else None
         else:
             msg = ws.find(body["channel"], body["ts"]) or next(
-                (e for e in ws.ephemerals if e["ts"] == body["ts"]), None
+                (e for e in ws.ephemerals if e["ts"] == body["ts"] and e["user"] == user), None
             )
-        if msg is None:
-            return {"error": "that message is gone"}
+        # A press on what the page still showed but is gone (pressed twice, a stale page, a
+        # message replaced since): Slack sends nothing for it and the client says so.
+        if msg is None or not has_element(msg, body["action_id"]):
+            return {"notice": CHANGED}
         self.box.driver.click(
             msg,
             body["action_id"],
@@ -191,6 +211,37 @@ class UiApi:
             selected=body.get("selected"),
             ephemeral=bool(body.get("ephemeral")),
         )
+        return {}
+
+    def slackbot_says(self, text: str, *, user: str, channel: str) -> None:
+        """An ephemeral from Slackbot (not the app), e.g. for a command no app registered."""
+        ws = self.box.ws
+        with ws.lock:
+            ws.ephemerals.append(
+                {"channel": channel, "user": user, "ts": ws.next_ts(), "text": text,
+                 "blocks": None, "from": SLACKBOT}
+            )  # fmt: skip
+
+    def channel(self, body: Json) -> Json:
+        """What a person or admin does to a channel, from its menu: remove or invite
+        teamloop, archive or unarchive, restrict or allow app posts. Slack sends the app
+        the events it would (see `Driver.remove_bot`, `invite_bot`, `archive`)."""
+        ws, driver, user, channel = self.box.ws, self.box.driver, body["user"], body["channel"]
+        found = ws.channels.get(channel)
+        if found is None or user not in found["members"]:
+            return {"error": "no such channel"}
+        op = body.get("op")
+        if op == "remove_bot" and ws.bot_user_id in found["members"]:
+            driver.remove_bot(channel, by=user)
+        elif op == "invite_bot" and ws.bot_user_id not in found["members"]:
+            driver.invite_bot(channel)
+        elif op in ("archive", "unarchive"):
+            driver.archive(channel, by=user, undo=op == "unarchive")
+        elif op in ("restrict", "allow"):
+            with ws.lock:
+                found["posting_restricted"] = op == "restrict"
+        else:
+            return {"error": f"nothing to do: {op}"}
         return {}
 
     def submit(self, body: Json) -> Json:

@@ -208,6 +208,7 @@ class WebApi(ConversationsApi):
                     "ts": ts,
                     "text": args.get("text", ""),
                     "blocks": args.get("blocks"),
+                    "thread_ts": args.get("thread_ts"),
                 }
             )
         return {"ok": True, "message_ts": ts}
@@ -328,6 +329,7 @@ class WebApi(ConversationsApi):
                         "ts": self.ws.next_ts(),
                         "text": text,
                         "blocks": blocks,
+                        "thread_ts": target.get("thread_ts"),
                     }
                 )
         return "200 OK", [], {"ok": True}

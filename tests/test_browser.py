@@ -220,3 +220,45 @@ def test_app_home(page: Any) -> None:
     home.locator("button", has_text="Mark done").first.click()
     expect(home).not_to_contain_text("Export invoices to CSV", timeout=15_000)
     shot(page, "2-home-after-done")
+
+
+def test_gone_buttons_unknown_commands_and_the_channel_menu(page: Any, sandbox: Sandbox) -> None:
+    from playwright.sync_api import expect
+
+    messages, toast = page.locator("#messages"), page.locator("#toast")
+    expect(messages).to_contain_text("REQ-3 · Dark mode")
+    # A press on a message that is gone (a stale page): a short notice, no page error.
+    page.evaluate(
+        "post('action', {channel: 'C0PRODUCT', ts: '1.000001', action_id: 'run_suggested'})"
+    )
+    expect(toast).to_have_text("That message has changed. Try again.")
+    # Whatever the server answers, even a bare 500 page, the page says something short.
+    page.route(
+        "**/ui/action", lambda route: route.fulfill(status=500, body="Internal Server Error")
+    )
+    card = messages.locator(".msg", has_text="REQ-3 · Dark mode").last
+    card.locator("button.btn").first.click()
+    expect(toast).to_have_text("action failed (500). Try again.")
+    page.unroute("**/ui/action")
+    shot(page, "1-notice")
+    # An unknown command: Slackbot's answer, only to you.
+    type_in(page, "/remove REQ-3")
+    answer = messages.locator(".msg.ephemeral", has_text="/remove is not a valid command")
+    expect(answer).to_contain_text("Slackbot")
+    expect(answer).to_contain_text("Only visible to you")
+    shot(page, "2-not-a-command")
+    # #leads is private and teamloop is not in it; the channel menu invites it.
+    page.locator("#channel-list [data-channel=C0LEADS]").click()
+    expect(page.locator("#subtitle")).to_have_text("teamloop is not in this channel")
+    shot(page, "3-leads-without-teamloop")
+    page.click("#channel-menu")
+    page.locator(".channel-menu button", has_text="Invite teamloop").click()
+    expect(page.locator("#subtitle")).to_have_text("")
+    assert sandbox.ws.bot_user_id in sandbox.ws.channels["C0LEADS"]["members"]
+    page.click("#channel-menu")
+    page.locator(".channel-menu button", has_text="Restrict app posts").click()
+    expect(page.locator("#subtitle")).to_have_text("app posts restricted")
+    page.click("#channel-menu")
+    page.locator(".channel-menu button", has_text="Archive channel").click()
+    expect(page.locator("#subtitle")).to_have_text("archived · app posts restricted")
+    shot(page, "4-leads-archived-restricted")

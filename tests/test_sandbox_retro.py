@@ -95,9 +95,21 @@ def test_a_retro_in_the_sandbox(box: Sandbox) -> None:
     thread = state(box, alice, product, parent["ts"])["thread"]
     [board] = [m for m in thread if m["text"].startswith("Retro board")]
     assert "Standups run long  *1*" in texts(board["blocks"])
+    # The voter's answer is theirs only, in the board's thread (as Slack shows a response_url
+    # answer to a press in a thread), not in the channel.
+    [answer] = [m for m in thread if m.get("ephemeral")]
+    assert answer["text"] == "Voted: 2 votes left. Your votes: Standups run long."
+    assert answer["user"] == box.ws.bot_user_id
+    assert not [m for m in state(box, alice, product)["messages"] if "Voted" in m["text"]]
+    assert not [m for m in state(box, bob, product, parent["ts"])["thread"] if m.get("ephemeral")]
 
     post(box, "send", {"text": "/retro close", "user": alice, "channel": product})
     box.run_due()
     summary = state(box, alice, product)["messages"][-1]
     assert summary["text"].startswith("Retro summary")
     assert "Standups run long · *1* votes" in texts(summary["blocks"])
+    # *Vote* pressed on the page drawn before the close: the button is gone, so a notice.
+    press = {"user": bob, "channel": product, "ts": board["ts"], "action_id": "retro_vote"}
+    assert post(box, "action", {**press, "value": vote}) == {
+        "notice": "That message has changed. Try again."
+    }

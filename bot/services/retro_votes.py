@@ -48,6 +48,19 @@ def vote(
     return voted, retro.votes_each - used
 
 
+def mine(*, session: Session, retro_id: int, user_id: str) -> list[str]:
+    """The texts of the items `user_id` voted for in this retro, in the order voted. Only the
+    voter is told (the board is shared, so it shows counts, never whose)."""
+    return list(
+        session.scalars(
+            select(RetroItem.text)
+            .join(RetroVote, RetroVote.item_id == RetroItem.public_id)
+            .where(RetroVote.retro_id == retro_id, RetroVote.user_id == user_id)
+            .order_by(RetroVote.at, RetroVote.id)
+        )
+    )
+
+
 def _used(session: Session, retro_id: int, user_id: str) -> int:
     return int(
         session.scalar(

@@ -349,3 +349,13 @@ def actions_list(acts: list[RetroAction], names: dict[str, str], today: date) ->
     if not acts:
         return "No open actions here. `/retro action <text> @owner due <date>` adds one."
     return "*Open actions*\n" + "\n".join(_action_line(a, names, today) for a in acts[:30])
+
+
+def vote_answer(*, voted: bool, left: int, mine: list[str]) -> str:
+    """The voter's own answer to *Vote*: what happened, votes left, and which items they voted
+    for (only they see it; the shared board shows counts only)."""
+    what = "Voted" if voted else "Vote taken back"
+    out = f"{what}: {left} vote{'s' if left != 1 else ''} left."
+    if mine:
+        out += " Your votes: " + " · ".join(escape(truncate(t, 60)) for t in mine) + "."
+    return out

@@ -97,8 +97,10 @@ def handle_vote(ack: Ack, body: dict[str, Any], context: BoltContext, respond: R
                 user_id=body["user"]["id"],
                 now=deps.clock.now(),
             )
-        what = "Voted" if voted else "Vote taken back"
-        ephemeral(respond)(f"{what}: {left} vote{'s' if left != 1 else ''} left.")
+            voted_for = retro_votes.mine(
+                session=session, retro_id=retro_id, user_id=body["user"]["id"]
+            )
+        ephemeral(respond)(views.vote_answer(voted=voted, left=left, mine=voted_for))
 
     deps.defer(work, answer=ephemeral(respond))
 

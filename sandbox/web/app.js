@@ -18,10 +18,17 @@ const SHORTCUTS = [["capture_requirement", "Capture requirement"], ["capture_fee
 async function post(path, body) {
   const res = await fetch("/ui/" + path, { method: "POST", headers: { "Content-Type": "application/json" },
                                           body: JSON.stringify(Object.assign({ user: state.user }, body)) });
-  const data = await res.json();
+  const data = await answer(res, path);
   if (data.error) toast(data.error);
+  if (data.notice) toast(data.notice);
   await refresh();
   return data;
+}
+
+// Whatever the server answers (a proxy's HTML page, an empty 500), the page says something short.
+async function answer(res, path) {
+  const text = await res.text();
+  try { return JSON.parse(text); } catch (e) { return { error: `${path} failed (${res.status}). Try again.` }; }
 }
 
 async function refresh() {
@@ -29,7 +36,9 @@ async function refresh() {
   const q = new URLSearchParams({ user: state.user, channel });
   if (state.thread) q.set("thread", state.thread);
   const res = await fetch("/ui/state?" + q.toString());
-  state.data = await res.json();
+  const data = await answer(res, "refresh");
+  if (data.error) { toast(data.error); return; }
+  state.data = data;
   render();
 }
 
@@ -47,6 +56,7 @@ function esc(s) {
   return String(s ?? "").replace(/&(?!(amp|lt|gt);)/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 function userName(id) {
+  if (id === "USLACKBOT") return "Slackbot";
   const u = (state.data?.users || []).find((x) => x.id === id);
   return u ? u.name : id;
 }
@@ -153,7 +163,7 @@ function blocks(list, ctx) {
 function avatar(id) {
   const d = document.createElement("div");
   d.className = "avatar";
-  const name = id === state.data.bot ? "teamloop" : userName(id);
+  const name = id === state.data.bot ? "teamloop" : userName(id || "?");
   d.style.background = id === state.data.bot ? "#4a154b" : COLORS[[...id].reduce((a, c) => a + c.charCodeAt(0), 0) % COLORS.length];
   d.textContent = id === state.data.bot ? "tl" : name.slice(0, 1).toUpperCase();
   return d;
@@ -253,7 +263,7 @@ function renderModal(view) {
     ev.preventDefault();
     const res = await fetch("/ui/submit", { method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ user: state.user, view_id: view.id, values: collect(view) }) });
-    const data = await res.json();
+    const data = await answer(res, "submit");
     form.querySelectorAll(".field-error").forEach((e) => e.remove());
     form.querySelectorAll(".has-error").forEach((e) => e.classList.remove("has-error"));
     if (data.errors) {
@@ -362,7 +372,8 @@ function render() {
   } else {
     const channel = state.view === "dm" ? d.dm : state.channel;
     $("#title").textContent = state.view === "dm" ? "teamloop" : "#" + channelName(channel);
-    $("#subtitle").textContent = state.view === "dm" ? "Messages with the app" : "";
+    $("#subtitle").textContent = state.view === "dm" ? "Messages with the app" : channelNote(channel);
+    $("#channel-menu").hidden = state.view === "dm";
     const sig = JSON.stringify(d.messages);
     if (sig !== state.sig) {
       state.sig = sig;
@@ -384,7 +395,37 @@ function render() {
   renderModal(d.modal);
 }
 
+// What Slack would show about a channel teamloop cannot post in.
+function channelNote(id) {
+  const c = (state.data.channels || []).find((x) => x.id === id);
+  if (!c) return "";
+  const notes = [];
+  if (!c.bot_member) notes.push("teamloop is not in this channel");
+  if (c.is_archived) notes.push("archived");
+  if (c.posting_restricted) notes.push("app posts restricted");
+  return notes.join(" · ");
+}
+
+// The channel menu: what a member or an admin does that changes where teamloop may post.
+function channelMenu(ev) {
+  ev.stopPropagation();
+  document.querySelectorAll(".menu").forEach((x) => x.remove());
+  const c = (state.data.channels || []).find((x) => x.id === state.channel);
+  if (!c) return;
+  const menu = document.createElement("div"); menu.className = "menu channel-menu";
+  const items = [c.bot_member ? ["remove_bot", "Remove teamloop"] : ["invite_bot", "Invite teamloop"],
+                 c.is_archived ? ["unarchive", "Unarchive channel"] : ["archive", "Archive channel"],
+                 c.posting_restricted ? ["allow", "Allow app posts"] : ["restrict", "Restrict app posts"]];
+  for (const [op, label] of items) {
+    const item = document.createElement("button"); item.type = "button"; item.textContent = label; item.dataset.op = op;
+    item.onclick = () => { menu.remove(); post("channel", { channel: c.id, op }); };
+    menu.appendChild(item);
+  }
+  $("#header").appendChild(menu);
+}
+
 function setup() {
+  $("#channel-menu").onclick = channelMenu;
   $("#whoami").onchange = (ev) => { state.user = ev.target.value; localStorage.setItem("tl-user", state.user); state.sig = ""; if (state.view === "home") post("home", {}); else refresh(); };
   $("#nav-home").onclick = (ev) => { ev.preventDefault(); state.view = "home"; state.thread = null; post("home", {}); };
   $("#nav-dm").onclick = (ev) => { ev.preventDefault(); state.view = "dm"; state.thread = null; state.sig = ""; refresh(); };

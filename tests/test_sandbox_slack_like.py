@@ -1,0 +1,156 @@
+"""The sandbox answers as real Slack does where a newcomer found it did not: a press on a button
+that went away, unknown commands and a no-break space after the command name, channels
+teamloop cannot post in, and ephemeral answers shown in the thread they belong to. Through
+the page's own requests (`/ui/*`), as the browser sends them."""
+
+from __future__ import annotations
+
+import io
+import json
+import urllib.request
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.encoding import split_command
+from sandbox.server import Sandbox
+from sandbox.ui import CHANGED
+from tests.conftest import make_settings, texts
+from tests.test_sandbox_retro import _port, post, state
+
+ALICE, BOB, PRODUCT, LEADS = "U0ALICE", "U0BOB", "C0PRODUCT", "C0LEADS"
+
+
+@pytest.fixture
+def box(tmp_path: Path, sandbox_start: datetime) -> Iterator[Sandbox]:
+    settings = make_settings(f"sqlite:///{tmp_path / 'sandbox.db'}", "http://unused/api/")
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    started = Sandbox(settings, _port(), start=sandbox_start).start(scheduler=False)
+    yield started
+    started.stop()
+
+
+def raw_post(box: Sandbox, what: str, body: dict[str, Any]) -> tuple[int, bytes]:
+    req = urllib.request.Request(
+        f"{box.server.url}/ui/{what}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=30) as answer:
+        return answer.status, answer.read()
+
+
+def _card(box: Sandbox, title: str) -> Any:
+    assert post(box, "send", {"text": f"/req new {title}", "user": ALICE, "channel": PRODUCT}) == {}
+    box.run_due()
+    return next(m for m in state(box, ALICE, PRODUCT)["messages"] if title in (m["text"] or ""))
+
+
+def test_a_press_on_a_button_that_went_away_gets_a_notice(box: Sandbox) -> None:
+    card = _card(box, "Export invoices")
+    button = next(
+        el["action_id"]
+        for b in card["blocks"]
+        for el in b.get("elements") or ([b["accessory"]] if b.get("accessory") else [])
+        if el.get("type") == "button"
+    )
+    calls = len(box.ws.calls)
+    # The message is gone (a stale page): a notice, an HTTP 200 JSON answer, no request.
+    status, body = raw_post(
+        box, "action", {"user": ALICE, "channel": PRODUCT, "ts": "1.000001", "action_id": button}
+    )
+    assert (status, json.loads(body)) == (200, {"notice": CHANGED})
+    # The message is there but no longer shows the button (replaced since the page drew it).
+    gone = {"user": ALICE, "channel": PRODUCT, "ts": card["ts"], "action_id": "run_suggested"}
+    assert post(box, "action", gone) == {"notice": CHANGED}
+    # A Home button pressed before the Home was ever published.
+    assert post(box, "action", {"user": BOB, "home": True, "action_id": button}) == {
+        "notice": CHANGED
+    }
+    assert len(box.ws.calls) == calls  # nothing reached the app, so it called nothing
+    # The message and the button are still there: the press is delivered.
+    assert post(box, "action", {**gone, "action_id": button}) == {}
+
+
+def test_an_unknown_command_gets_slackbots_answer(box: Sandbox) -> None:
+    for typed in ("/foo", "/remove REQ-1"):
+        assert post(box, "send", {"text": typed, "user": ALICE, "channel": PRODUCT}) == {}
+    shown = state(box, ALICE, PRODUCT)["messages"]
+    answers = [m for m in shown if m.get("ephemeral")]
+    assert [m["user"] for m in answers] == ["USLACKBOT", "USLACKBOT"]
+    assert answers[0]["text"].startswith("/foo is not a valid command. In Slack, all messages")
+    assert answers[1]["text"].startswith("/remove is not a valid command.")
+    assert not [m for m in state(box, BOB, PRODUCT)["messages"] if m.get("ephemeral")]
+
+
+def test_a_no_break_space_ends_the_command_name() -> None:
+    assert split_command("/req new Export") == ("/req", "new Export")
+    assert split_command("/req\u00a0new Export") == ("/req", "\u00a0new Export")
+    assert split_command("/req") == ("/req", "")
+    with pytest.raises(ValueError):
+        split_command("req new")
+
+
+def test_a_command_typed_with_a_no_break_space_reaches_the_app(box: Sandbox) -> None:
+    typed = "/req\u00a0new Export invoices to CSV P1"
+    assert post(box, "send", {"text": typed, "user": ALICE, "channel": PRODUCT}) == {}
+    box.run_due()
+    shown = state(box, ALICE, PRODUCT)["messages"]
+    assert not [m for m in shown if m.get("user") == "USLACKBOT"]
+    assert any("Export invoices to CSV" in texts(m["blocks"]) for m in shown if m["blocks"])
+
+
+def test_channels_teamloop_cannot_post_in(box: Sandbox) -> None:
+    channels = {c["id"]: c for c in state(box, ALICE, PRODUCT)["channels"]}
+    leads = channels[LEADS]
+    assert (leads["name"], leads["is_private"], leads["bot_member"]) == ("leads", True, False)
+    assert LEADS not in {c["id"] for c in state(box, "U0CAROL", PRODUCT)["channels"]}
+
+    def menu(op: str, channel: str = PRODUCT) -> dict[str, Any]:
+        assert post(box, "channel", {"user": ALICE, "channel": channel, "op": op}) == {}
+        found: dict[str, Any] = next(
+            c for c in state(box, ALICE, PRODUCT)["channels"] if c["id"] == channel
+        )
+        return found
+
+    assert menu("invite_bot", LEADS)["bot_member"] is True
+    assert box.ws.bot_user_id in box.ws.channels[LEADS]["members"]
+    assert menu("remove_bot", LEADS)["bot_member"] is False
+    assert menu("restrict")["posting_restricted"] is True
+    assert box.ws.channels[PRODUCT]["posting_restricted"] is True
+    assert menu("allow")["posting_restricted"] is False
+    assert menu("archive")["is_archived"] is True
+    assert menu("unarchive")["is_archived"] is False
+    assert "error" in post(box, "channel", {"user": ALICE, "channel": PRODUCT, "op": "nuke"})
+    # A person not in the channel has no menu for it.
+    assert "error" in post(box, "channel", {"user": "U0CAROL", "channel": LEADS, "op": "archive"})
+
+
+def test_the_terminal_has_slackbots_answer_and_the_channel_menu(tmp_path: Path) -> None:
+    from sandbox.run import HELP, run_sandbox
+
+    settings = make_settings(f"sqlite:///{tmp_path}/sandbox.db", "http://unused/api/")
+    settings = settings.model_copy(update={"port": 0})
+    script = ["/foo bar", ":in #leads", ":channel invite-bot", ":channel archive", ":help", ":q"]
+    out = io.StringIO()
+    assert (
+        run_sandbox(
+            settings,
+            reset=True,
+            demo=False,
+            terminal=True,
+            stdin=io.StringIO("\n".join(script) + "\n"),
+            stdout=out,
+        )
+        == 0
+    )
+    shown = out.getvalue()
+    assert "Slackbot (only visible to you):\n    /foo is not a valid command." in shown
+    assert "alice in #leads>" in shown and shown.count("(sandbox) done") == 2
+    assert ":channel remove-bot|invite-bot|archive" in HELP and "#leads" in HELP
