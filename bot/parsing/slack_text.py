@@ -108,3 +108,42 @@ def echo(raw: str, limit: int = 30) -> str:
 def plain(raw: str) -> str:
     """The plain text a person reads in Slack's escaped, marked-up `raw` (see `decode`)."""
     return decode(raw).plain
+
+
+_UNLABELLED = re.compile(r"<([@#])([A-Z0-9]+)\|?>")
+
+
+def unlabelled(raw: str) -> tuple[list[str], list[str]]:
+    """The user ids and channel ids Slack wrote without a name (`<@U1>`, `<#C1>`, `<#C1|>`)."""
+    users: list[str] = []
+    channels: list[str] = []
+    for sigil, ident in _UNLABELLED.findall(raw or ""):
+        found = users if sigil == "@" else channels
+        if ident not in found:
+            found.append(ident)
+    return users, channels
+
+
+def with_labels(raw: str, names: dict[str, str]) -> str:
+    """`raw` with each unlabelled mention or channel given its name from `names` (id -> name),
+    so `plain` reads `<@U1>` as `@bob` rather than `@U1`; ids not in `names` stay as they are.
+    """
+
+    def label(match: re.Match[str]) -> str:
+        sigil, ident = match.group(1), match.group(2)
+        name = names.get(ident, "").lstrip(sigil).replace("|", " ").replace(">", " ")
+        return f"<{sigil}{ident}|{escape(name)}>" if name.strip() else match.group(0)
+
+    return _UNLABELLED.sub(label, raw or "")
+
+
+QUOTE_MAX = 2500  # leaves room in a 3000-character section for the refusal around it
+
+
+def quoted(text: str, limit: int = QUOTE_MAX) -> str:
+    """Plain `text` as an escaped code block, to hand back what someone typed in a refusal;
+    cut at `limit` characters (Slack's section limit) with a note saying so."""
+    shown = text if len(text) <= limit else text[:limit]
+    body = escape(shown.replace("```", "'''"))
+    note = "" if len(text) <= limit else f"\n_(the first {limit} of {len(text)} characters)_"
+    return f"```{body}```{note}"

@@ -29,7 +29,7 @@ ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: codes are typed ba
 HOLD_MAX = timedelta(weeks=4)
 BATCH_MIN = 2
 ITERATIONS = 50_000
-REPLIES_HINT = "Type `/feedback replies <your code>` with the code you got when you sent it."
+REPLIES_HINT = "Type `/feedback replies &lt;your code&gt;` with the code you got when you sent it."
 _shuffle = random.SystemRandom().shuffle
 
 
@@ -58,7 +58,7 @@ def submit(
         raise NotAllowed(
             f"Anonymous feedback needs a channel with at least {min_members} people, so that it "
             f"can't be traced to you; this one has {human_members}. Nothing was saved. Send it "
-            "in a larger channel, or type `/feedback <text>` to send it with your name."
+            "in a larger channel, or type `/feedback &lt;text&gt;` to send it with your name."
         )
     if not text:
         raise InvalidInput("Say what your feedback is: `/feedback anonymous Standups run long`.")
@@ -191,7 +191,9 @@ def reply(
     """Add a message to the item's reply thread."""
     text = text.strip()
     if not text:
-        raise InvalidInput("Type the reply after the code: `/feedback replies <code> <reply>`.")
+        raise InvalidInput(
+            "Type the reply after the code: `/feedback replies &lt;code&gt; &lt;reply&gt;`."
+        )
     if len(text) > TEXT_MAX:
         raise InvalidInput(f"Keep replies under {TEXT_MAX} characters.", field="text")
     position = session.scalar(

@@ -22,6 +22,7 @@ from bot.views import requirements as views
 from handlers import slack_api
 from handlers.cards import record_posted
 from handlers.common import actor_of, day_of, delivery_key, deps_of, metadata_of
+from handlers.names import namer
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def handle_capture_shortcut(
     it); the permalink is fetched on submit."""
     ack()
     msg = shortcut.get("message") or {}
-    text = message_text(msg)
+    text = message_text(msg, namer(context, client))
     channel = (shortcut.get("channel") or {}).get("id", "")
     actor = actor_of(context, user_id=shortcut["user"]["id"], channel_id=channel)
     with deps_of(context).read() as session:
