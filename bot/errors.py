@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from bot.parsing.slack_text import quoted
+
 
 class UserError(Exception):
     """A mistake the user can fix; `message` is shown to them as-is (ephemeral)."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, in_form: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # What a form shows on the field instead (the typed text is still in it there).
+        self.in_form = in_form or message
+        # The typed text handed back (escaped mrkdwn), shown under the short answer.
+        self.quote = ""
+
+    @property
+    def shown(self) -> str:
+        """The answer with the typed text under it, for a one-string answer."""
+        return f"{self.message}\n{self.quote}" if self.quote else self.message
 
 
 class NotFound(UserError):
@@ -22,6 +35,24 @@ class NotAllowed(UserError):
 
 class InvalidInput(UserError):
     """The text could not be understood."""
+
+
+class FormErrors(InvalidInput):
+    """Several fields of one form are wrong: `errors` maps each field to its message, all
+    shown at once (Slack's `response_action: errors` takes block_id -> message)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()), field=next(iter(errors), None))
+        self.errors = errors
+
+
+def too_long(what: str, limit: int, text: str, *, field: str | None = None) -> InvalidInput:
+    """The refusal for text over `limit` characters, handing the typed text back (quoted,
+    escaped) so nothing is lost; a form, which still holds the text, gets the short line."""
+    short = f"{what} at most {limit} characters (yours has {len(text)})."
+    error = InvalidInput(short, field=field, in_form=short)
+    error.quote = f"Here is your text to shorten:\n{quoted(text)}"
+    return error
 
 
 UNAVAILABLE = (

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, too_long
 from bot.parsing.common import parse_user
-from bot.parsing.slack_text import plain, quoted
+from bot.parsing.slack_text import plain
 
 TEXT_MAX = 3000
 KINDS = ("idea", "problem", "praise", "question")
@@ -64,10 +64,7 @@ def split_item(raw: str, *, example: str, owners: bool = True) -> ItemText:
     if not text:
         raise InvalidInput(f"Say what it is about. Type `{example}`.")
     if len(text) > TEXT_MAX:
-        raise InvalidInput(
-            f"Keep it under {TEXT_MAX} characters (yours has {len(text)}); "
-            f"here it is to shorten:\n{quoted(text)}"
-        )
+        raise too_long("Text is", TEXT_MAX, text)
     return ItemText(text, requirement, owner)
 
 

@@ -143,7 +143,13 @@ QUOTE_MAX = 2500  # leaves room in a 3000-character section for the refusal arou
 def quoted(text: str, limit: int = QUOTE_MAX) -> str:
     """Plain `text` as an escaped code block, to hand back what someone typed in a refusal;
     cut at `limit` characters (Slack's section limit) with a note saying so."""
-    shown = text if len(text) <= limit else text[:limit]
-    body = escape(shown.replace("```", "'''"))
-    note = "" if len(text) <= limit else f"\n_(the first {limit} of {len(text)} characters)_"
-    return f"```{body}```{note}"
+    shown = text.replace("```", "'''")[:limit]
+    # Cut the plain text (never inside an entity) until its escaped form fits.
+    while len(escape(shown)) > limit:
+        shown = shown[: max(1, len(shown) * limit // len(escape(shown)) - 1)]
+    note = (
+        ""
+        if len(shown) == len(text)
+        else (f"\n_(the first {len(shown)} of {len(text)} characters)_")
+    )
+    return f"```{escape(shown)}```{note}"

@@ -41,8 +41,14 @@ class When:
     zone: str | None
 
 
-def parse_days(text: str) -> str:
-    """`weekdays`, `daily`, `mon,wed,fri` (or `monday`) as rrule codes "MO,WE,FR"."""
+DAYS_HINT = "Use `weekdays`, `daily` or `mon,wed,fri`."
+
+
+def parse_days(text: str, *, hint: str = DAYS_HINT) -> str:
+    """`weekdays`, `daily`, `mon,wed,fri` (or `monday`) as rrule codes "MO,WE,FR".
+
+    `hint` is what a refusal suggests instead (a weekly verb accepts one day only).
+    """
     word = text.strip().lower()
     if word in ("weekdays", "workdays"):
         return WEEKDAYS
@@ -52,12 +58,10 @@ def parse_days(text: str) -> str:
     for part in filter(None, re.split(r"[,\s]+", word)):
         code = _DAY_NAMES.get(part)
         if code is None:
-            raise InvalidInput(
-                f"I don't know the day `{part}`. Use `weekdays`, `daily` or `mon,wed,fri`."
-            )
+            raise InvalidInput(f"I don't know the day `{echo(part, 20)}`. {hint}")
         codes.append(code)
     if not codes:
-        raise InvalidInput("Which days? Use `weekdays`, `daily` or `mon,wed,fri`.")
+        raise InvalidInput(f"Which days? {hint}")
     return ",".join(c for c in CODES if c in codes)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.errors import InvalidInput, NotAllowed, NotFound, too_long
 from bot.parsing.items import KINDS, TEXT_MAX, detect_kind
 from bot.readmodels import Batch
 from storage.anonymous import AnonymousFeedback, AnonymousReply, truncate_wal
@@ -69,7 +69,7 @@ def submit(
             "channel with a digest."
         )
     if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Keep feedback under {TEXT_MAX} characters.", field="text")
+        raise too_long("Feedback is", TEXT_MAX, text, field="text")
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"Kinds are {', '.join(KINDS)}.", field="kind")
     secret, salt = _token(10), secrets.token_hex(16)
@@ -195,7 +195,7 @@ def reply(
             "Type the reply after the code: `/feedback replies &lt;code&gt; &lt;reply&gt;`."
         )
     if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Keep replies under {TEXT_MAX} characters.", field="text")
+        raise too_long("Replies are", TEXT_MAX, text, field="text")
     position = session.scalar(
         select(func.coalesce(func.max(AnonymousReply.position), 0)).where(
             AnonymousReply.item_id == item.public_id

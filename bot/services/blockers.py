@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import InvalidInput, NotAllowed, too_long
 from bot.parsing.common import shorten
 from bot.parsing.items import TEXT_MAX
 from bot.services import items, requirements, search_index
@@ -38,7 +38,7 @@ def create(
     if not text:
         raise InvalidInput("What is blocking you? `/blocker Waiting on API keys REQ-3 @bob`.")
     if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Keep it under {TEXT_MAX} characters.", field="text")
+        raise too_long("Text is", TEXT_MAX, text, field="text")
     req = None
     if requirement_number is not None:
         req = requirements.get(session=session, actor=actor, number=requirement_number)

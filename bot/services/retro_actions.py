@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import InvalidInput, NotAllowed, too_long
 from bot.parsing.items import TEXT_MAX
 from bot.services import items, retros
 from bot.services.actor import Actor
@@ -48,7 +48,7 @@ def create(
             field="act_text",
         )
     if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Keep an action under {TEXT_MAX} characters.", field="act_text")
+        raise too_long("Actions are", TEXT_MAX, text, field="act_text")
     if due is not None and due < actor.today(now):
         raise InvalidInput("The due date is in the past. Pick today or later.", field="act_due")
     act = RetroAction(

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, too_long
 from bot.parsing.common import shorten
 from bot.parsing.items import TEXT_MAX
 from bot.services import items
@@ -44,7 +44,7 @@ def create(
             "Describe the risk: `/risk new Vendor API may slip likelihood 4 impact 5`."
         )
     if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Keep it under {TEXT_MAX} characters.", field="text")
+        raise too_long("Text is", TEXT_MAX, text, field="text")
     risk = Risk(
         team_id=actor.team_id,
         number=items.next_number(session, actor, KIND, now),
