@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, too_long
 from bot.parsing.blockers import is_blocker
 from bot.parsing.slack_text import echo, plain
 from bot.scheduling.recurrence import CODES, DAILY, WEEKDAYS, parse_hhmm
@@ -151,6 +151,7 @@ def parse_questions(text: str) -> list[str]:
         )
     if len(questions) > 5:
         raise InvalidInput("At most 5 questions, please; people answer short standups.")
-    if any(len(q) > 150 for q in questions):
-        raise InvalidInput("Keep each question under 150 characters.")
+    long = next((q for q in questions if len(q) > 150), None)
+    if long is not None:
+        raise too_long("Questions are", 150, long)
     return questions

@@ -99,7 +99,7 @@ def update(
     if review_date is not None and review_date < actor.today(now):
         raise InvalidInput("The review date is in the past; pick today or later.", field="review")
     if len(mitigation) > TEXT_MAX:
-        raise InvalidInput(f"Keep the mitigation under {TEXT_MAX} characters.", field="mitigation")
+        raise too_long("Mitigations are", TEXT_MAX, mitigation, field="mitigation")
     new = {
         "likelihood": _score(likelihood, "likelihood"),
         "impact": _score(impact, "impact"),
