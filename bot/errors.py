@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bot.parsing.slack_text import quoted
-
 
 class UserError(Exception):
     """A mistake the user can fix; `message` is shown to them as-is (ephemeral)."""
@@ -44,15 +42,6 @@ class FormErrors(InvalidInput):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(" ".join(errors.values()), field=next(iter(errors), None))
         self.errors = errors
-
-
-def too_long(what: str, limit: int, text: str, *, field: str | None = None) -> InvalidInput:
-    """The refusal for text over `limit` characters, handing the typed text back (quoted,
-    escaped) so nothing is lost; a form, which still holds the text, gets the short line."""
-    short = f"{what} at most {limit} characters (yours has {len(text)})."
-    error = InvalidInput(short, field=field, in_form=short)
-    error.quote = f"Here is your text to shorten:\n{quoted(text)}"
-    return error
 
 
 UNAVAILABLE = (

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.errors import InvalidInput, too_long
+from bot.errors import InvalidInput
 from bot.parsing.common import parse_user
-from bot.parsing.slack_text import plain
+from bot.parsing.slack_text import plain, too_long
 
 TEXT_MAX = 3000
 KINDS = ("idea", "problem", "praise", "question")

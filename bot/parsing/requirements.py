@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.errors import InvalidInput, too_long
+from bot.errors import InvalidInput
 from bot.parsing.common import parse_user, starts_like_date
 from bot.parsing.dates import DateContext, DateOrder, DateRead, PastDate, read_date
-from bot.parsing.slack_text import echo, plain
+from bot.parsing.slack_text import echo, plain, too_long
 from storage.statuses import CLOSED_REQUIREMENT, RequirementStatus
 
 TITLE_MAX = 200

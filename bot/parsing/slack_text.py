@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.errors import InvalidInput
+
 # Zero-width space, non-joiner, joiner, word joiner, byte-order mark.
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 # No-break and other unusual spaces count as a plain space between words.
@@ -153,3 +155,12 @@ def quoted(text: str, limit: int = QUOTE_MAX) -> str:
         else (f"\n_(the first {len(shown)} of {len(text)} characters)_")
     )
     return f"```{escape(shown)}```{note}"
+
+
+def too_long(what: str, limit: int, text: str, *, field: str | None = None) -> InvalidInput:
+    """The refusal for text over `limit` characters, handing the typed text back (quoted,
+    escaped) so nothing is lost; a form, which still holds the text, gets the short line."""
+    short = f"{what} at most {limit} characters (yours has {len(text)})."
+    error = InvalidInput(short, field=field, in_form=short)
+    error.quote = f"Here is your text to shorten:\n{quoted(text)}"
+    return error

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import InvalidInput, too_long
+from bot.errors import InvalidInput
 from bot.parsing.blockers import is_blocker
-from bot.parsing.slack_text import echo, plain
+from bot.parsing.slack_text import echo, plain, too_long
 from bot.scheduling.recurrence import CODES, DAILY, WEEKDAYS, parse_hhmm
 
 DEFAULT_QUESTIONS = (

@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput, NotAllowed, NotFound, too_long
+from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.parsing.items import KINDS, TEXT_MAX, detect_kind
+from bot.parsing.slack_text import too_long
 from bot.readmodels import Batch
 from storage.anonymous import AnonymousFeedback, AnonymousReply, truncate_wal
 from storage.scheduling import Schedule

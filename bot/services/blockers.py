@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput, NotAllowed, too_long
+from bot.errors import InvalidInput, NotAllowed
 from bot.parsing.common import shorten
 from bot.parsing.items import TEXT_MAX
+from bot.parsing.slack_text import too_long
 from bot.services import items, requirements, search_index
 from bot.services.actor import Actor
 from storage.items import Blocker

@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput, too_long
+from bot.errors import InvalidInput
 from bot.parsing.common import first_line, shorten
 from bot.parsing.items import KINDS, TEXT_MAX, detect_kind
+from bot.parsing.slack_text import too_long
 from bot.services import followthrough, items, requirements, search_index
 from bot.services.actor import Actor
 from storage.items import Feedback

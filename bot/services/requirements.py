@@ -8,9 +8,10 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput, NotAllowed, NotFound, too_long
+from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.parsing.common import first_line, shorten
 from bot.parsing.requirements import CLOSED_STATUSES, LABELS_MAX, ListFilter, validate_title
+from bot.parsing.slack_text import too_long
 from bot.readmodels import Detail, Page
 from bot.services import counters, deliveries, followthrough, items, search_index
 from bot.services import requirement_queries as store

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput, NotAllowed, too_long
+from bot.errors import InvalidInput, NotAllowed
 from bot.parsing.items import TEXT_MAX
+from bot.parsing.slack_text import too_long
 from bot.services import items, retros
 from bot.services.actor import Actor
 from storage.retros import Retro, RetroAction

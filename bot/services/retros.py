@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput, NotAllowed, NotFound, too_long
+from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.outbox import store as outbox
 from bot.parsing.items import TEXT_MAX
+from bot.parsing.slack_text import too_long
 from bot.readmodels import RetroBoard as Board
 from bot.services import calendar, people
 from bot.services.actor import UTC_ZONE, Actor

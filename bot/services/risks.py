@@ -7,9 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput, too_long
+from bot.errors import InvalidInput
 from bot.parsing.common import shorten
 from bot.parsing.items import TEXT_MAX
+from bot.parsing.slack_text import too_long
 from bot.services import items
 from bot.services.actor import Actor
 from storage.items import Risk
