@@ -153,7 +153,7 @@ class Deps:
                 work()
             except UserError as exc:
                 if answer is not None:
-                    answer(exc.message)
+                    answer(exc.shown)
             except SlackApiError as exc:
                 # A channel Slack won't let us into is the user's to fix, not a crash.
                 reach = cannot_reach(str(exc.response.get("error", "")))

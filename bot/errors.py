@@ -6,10 +6,21 @@ from __future__ import annotations
 class UserError(Exception):
     """A mistake the user can fix; `message` is shown to them as-is (ephemeral)."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, in_form: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # What a form shows on the field instead (the typed text is still in it there).
+        self.in_form = in_form or message
+        # The typed text handed back (escaped mrkdwn), shown under the short answer.
+        self.quote = ""
+
+    @property
+    def shown(self) -> str:
+        """The answer with the typed text under it, for a one-string answer."""
+        return f"{self.message}\n{self.quote}" if self.quote else self.message
 
 
 class NotFound(UserError):
@@ -22,6 +33,15 @@ class NotAllowed(UserError):
 
 class InvalidInput(UserError):
     """The text could not be understood."""
+
+
+class FormErrors(InvalidInput):
+    """Several fields of one form are wrong: `errors` maps each field to its message, all
+    shown at once (Slack's `response_action: errors` takes block_id -> message)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()), field=next(iter(errors), None))
+        self.errors = errors
 
 
 UNAVAILABLE = (

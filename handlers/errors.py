@@ -9,10 +9,10 @@ from typing import Any
 from slack_bolt import BoltResponse
 
 from bot.deps import SORRY, unavailable
-from bot.errors import UNAVAILABLE, UserError
+from bot.errors import UNAVAILABLE, FormErrors, UserError
 from bot.ids import BlockId
 from bot.parsing.slack_text import echo
-from bot.views.blocks import message
+from bot.views.blocks import message, section
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +89,17 @@ def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
             typed = f"{body.get('command', '')} {body.get('text', '')}".strip()
             text += f" You typed: `{echo(typed, 300)}`"
     if kind == "view_submission":
+        if isinstance(error, FormErrors):
+            errors = {_field_block(body, f): m for f, m in error.errors.items()}
+            return _json({"response_action": "errors", "errors": errors})
         field = error.field if isinstance(error, UserError) else None
-        block = _field_block(body, field or "title")
-        return _json({"response_action": "errors", "errors": {block: text}})
+        shown = error.in_form if isinstance(error, UserError) and not down else text
+        return _json(
+            {"response_action": "errors", "errors": {_field_block(body, field or "title"): shown}}
+        )
     if kind in ("slash_command", "block_actions", "message_action", "shortcut"):
+        quote = error.quote if isinstance(error, UserError) and not down else ""
+        if quote:  # the short answer, and the typed text under it so nothing is lost
+            return _json(message(text, [section(text), section(quote)]))
         return _json(message(text))
     return BoltResponse(status=200, body="")

@@ -55,8 +55,10 @@ def test_feedback_detects_the_kind_and_links_a_requirement(env: Env) -> None:
 def test_feedback_bad_input_says_what_to_type(env: Env) -> None:
     assert "Say what" in answer(cmd(env, "/feedback", "anonymous"))
     assert "There is no REQ-9" in answer(cmd(env, "/feedback", "Nice REQ-9"))
-    assert "no owner" in answer(cmd(env, "/feedback", "Slow search <@U0BOB|bob>"))
     assert rows(env, Feedback) == []
+    # A mention in feedback is part of what was said, not an owner: it is kept as text.
+    cmd(env, "/feedback", "Slow search <@U0BOB|bob>")
+    assert [f.text for f in rows(env, Feedback)] == ["Slow search @bob"]
 
 
 def test_promote_creates_a_linked_requirement(env: Env) -> None:

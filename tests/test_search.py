@@ -103,7 +103,7 @@ def test_typos_fall_back_to_trigram_similarity(env: Env) -> None:
 
 def test_mistakes_get_a_short_answer(env: Env) -> None:
     reply = env.driver.command("/search", "", user=PM, channel=PRODUCT)
-    assert "/search <words>" in reply.json()["text"]
+    assert "/search &lt;words&gt;" in reply.json()["text"]  # escaped: not link markup
     reply = env.driver.command("/req", "search ?!", user=PM, channel=PRODUCT)
     assert "Type `/req search invoices csv`" in reply.json()["text"]
     reply = env.driver.command("/feedback", "search", user=PM, channel=PRODUCT)

@@ -122,6 +122,16 @@ _ANCHOR = re.compile(
 _ZH_NUMBER = re.compile(r"[零一二两三四五六七八九十]+(?=(?:天|日|周|星期|个?月|年)后)")
 
 
+# Words that plainly name a day gone by (every date teamloop asks for lies ahead).
+_PAST = re.compile(
+    r"^(?:(?:the )?day before yesterday|yesterday|last \w+|\d+ \w+ ago|a \w+ ago|昨天|前天)$"
+)
+
+
+class PastDate(InvalidInput):
+    """The text names a day gone by (`yesterday`, `last friday`, `3 days ago`)."""
+
+
 def read_date(text: str, *, context: DateContext) -> DateRead:
     """Read `text` as a date for a person (see the module docstring for what is read).
 
@@ -138,6 +148,11 @@ def read_date(text: str, *, context: DateContext) -> DateRead:
         or _numeric(words, context)
         or _library(words, today)
     )
+    if found is None and _PAST.match(words):
+        raise PastDate(
+            f"`{_keep(text)}` is in the past: give a day ahead, like `tomorrow` or `friday`. "
+            f"{DATE_HINT}"
+        )
     if found is None:
         raise InvalidInput(f"I couldn't read `{_keep(text)}` as a date. {DATE_HINT}")
     if (found.value - today).days > MAX_DAYS_AHEAD:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.errors import InvalidInput
 from bot.parsing.common import parse_user
-from bot.parsing.slack_text import plain
+from bot.parsing.slack_text import plain, too_long
 
 TEXT_MAX = 3000
 KINDS = ("idea", "problem", "praise", "question")
@@ -42,13 +42,17 @@ class ItemText:
     owner_id: str | None
 
 
-def split_item(raw: str, *, example: str) -> ItemText:
-    """Take a trailing REQ-n and @owner (any order) out of the text; the rest is the text."""
+def split_item(raw: str, *, example: str, owners: bool = True) -> ItemText:
+    """Take a trailing REQ-n and @owner (any order) out of the text; the rest is the text.
+
+    With `owners=False` (feedback has no owner) a mention is just part of the text.
+    Raises InvalidInput, repeating the text, when it is empty or too long.
+    """
     words = raw.split()
     requirement = owner = None
     while words:
         match = _REF.match(words[-1])
-        user = parse_user(words[-1])
+        user = parse_user(words[-1]) if owners else None
         if match and requirement is None:
             requirement = int(match.group(1))
         elif user and owner is None:
@@ -60,7 +64,7 @@ def split_item(raw: str, *, example: str) -> ItemText:
     if not text:
         raise InvalidInput(f"Say what it is about. Type `{example}`.")
     if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Keep it under {TEXT_MAX} characters (yours has {len(text)}).")
+        raise too_long("Text is", TEXT_MAX, text)
     return ItemText(text, requirement, owner)
 
 

@@ -8,6 +8,7 @@ is plain text (through `bot.parsing.slack_text.plain`), ready to store.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot.parsing.slack_text import plain
@@ -15,9 +16,10 @@ from bot.parsing.slack_text import plain
 NO_TEXT = "(message without text)"
 
 
-def message_text(msg: dict[str, Any]) -> str:
+def message_text(msg: dict[str, Any], label: Callable[[str], str] = str) -> str:
     """The message's plain text: its `text`, else attachments, else blocks, else file names.
 
+    `label` names bare `<@U1>` / `<#C1>` markup before it is decoded (`handlers.names.namer`).
     Returns `NO_TEXT` when none of them says anything.
     """
     for found in (
@@ -26,7 +28,7 @@ def message_text(msg: dict[str, Any]) -> str:
         _blocks(msg.get("blocks") or []),
         "\n".join(str(f.get("title") or f.get("name") or "") for f in msg.get("files") or []),
     ):
-        text = plain(found).strip()
+        text = plain(label(found)).strip()
         if text:
             return text
     return NO_TEXT

@@ -8,8 +8,8 @@ from datetime import date
 
 from bot.errors import InvalidInput
 from bot.parsing.common import parse_user, starts_like_date
-from bot.parsing.dates import DateContext, DateOrder, DateRead, read_date
-from bot.parsing.slack_text import echo, plain
+from bot.parsing.dates import DateContext, DateOrder, DateRead, PastDate, read_date
+from bot.parsing.slack_text import echo, plain, too_long
 from storage.statuses import CLOSED_REQUIREMENT, RequirementStatus
 
 TITLE_MAX = 200
@@ -105,11 +105,20 @@ def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -
 def _longest_date(tokens: list[str], start: int, *, context: DateContext) -> tuple[DateRead, int]:
     """Try the longest date phrase first (`end of the month` before `end`)."""
     words = tokens[start : start + 4]
+    past: tuple[PastDate, int] | None = None
     for n in range(len(words), 0, -1):
         try:
             return read_date(" ".join(words[:n]), context=context), n
+        except PastDate as exc:
+            past = exc, n
         except InvalidInput:
             continue
+    if past is not None:
+        kept = tokens[: start - 1] + tokens[start + past[1] :]
+        retry = " ".join([*kept, "due", "friday"])
+        raise InvalidInput(
+            f"{past[0].message} E.g. `/req new {echo(retry, 150)}`. Nothing was saved."
+        )
     # Say which words were not a date, and give back the whole command with one that is.
     size = 1
     if words[0].lower() in ("end", "in", "next", "this", "by", "on"):
@@ -138,11 +147,9 @@ def validate_title(title: str) -> str:
             field="title",
         )
     if len(title) > TITLE_MAX:
-        raise InvalidInput(
-            f"Titles are at most {TITLE_MAX} characters (yours has {len(title)}). Put the "
-            "details in the description: type `/req new` alone for the form.",
-            field="title",
-        )
+        error = too_long("Titles are", TITLE_MAX, title, field="title")
+        error.message += "\nPut the details in the description: type `/req new` alone for the form."
+        raise error
     return title
 
 

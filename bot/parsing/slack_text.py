@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.errors import InvalidInput
+
 # Zero-width space, non-joiner, joiner, word joiner, byte-order mark.
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 # No-break and other unusual spaces count as a plain space between words.
@@ -108,3 +110,57 @@ def echo(raw: str, limit: int = 30) -> str:
 def plain(raw: str) -> str:
     """The plain text a person reads in Slack's escaped, marked-up `raw` (see `decode`)."""
     return decode(raw).plain
+
+
+_UNLABELLED = re.compile(r"<([@#])([A-Z0-9]+)\|?>")
+
+
+def unlabelled(raw: str) -> tuple[list[str], list[str]]:
+    """The user ids and channel ids Slack wrote without a name (`<@U1>`, `<#C1>`, `<#C1|>`)."""
+    users: list[str] = []
+    channels: list[str] = []
+    for sigil, ident in _UNLABELLED.findall(raw or ""):
+        found = users if sigil == "@" else channels
+        if ident not in found:
+            found.append(ident)
+    return users, channels
+
+
+def with_labels(raw: str, names: dict[str, str]) -> str:
+    """`raw` with each unlabelled mention or channel given its name from `names` (id -> name),
+    so `plain` reads `<@U1>` as `@bob` rather than `@U1`; ids not in `names` stay as they are.
+    """
+
+    def label(match: re.Match[str]) -> str:
+        sigil, ident = match.group(1), match.group(2)
+        name = names.get(ident, "").lstrip(sigil).replace("|", " ").replace(">", " ")
+        return f"<{sigil}{ident}|{escape(name)}>" if name.strip() else match.group(0)
+
+    return _UNLABELLED.sub(label, raw or "")
+
+
+QUOTE_MAX = 2500  # leaves room in a 3000-character section for the refusal around it
+
+
+def quoted(text: str, limit: int = QUOTE_MAX) -> str:
+    """Plain `text` as an escaped code block, to hand back what someone typed in a refusal;
+    cut at `limit` characters (Slack's section limit) with a note saying so."""
+    shown = text.replace("```", "'''")[:limit]
+    # Cut the plain text (never inside an entity) until its escaped form fits.
+    while len(escape(shown)) > limit:
+        shown = shown[: max(1, len(shown) * limit // len(escape(shown)) - 1)]
+    note = (
+        ""
+        if len(shown) == len(text)
+        else (f"\n_(the first {len(shown)} of {len(text)} characters)_")
+    )
+    return f"```{escape(shown)}```{note}"
+
+
+def too_long(what: str, limit: int, text: str, *, field: str | None = None) -> InvalidInput:
+    """The refusal for text over `limit` characters, handing the typed text back (quoted,
+    escaped) so nothing is lost; a form, which still holds the text, gets the short line."""
+    short = f"{what} at most {limit} characters (yours has {len(text)})."
+    error = InvalidInput(short, field=field, in_form=short)
+    error.quote = f"Here is your text to shorten:\n{quoted(text)}"
+    return error

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import InvalidInput
 from bot.parsing.blockers import is_blocker
-from bot.parsing.slack_text import echo, plain
+from bot.parsing.slack_text import echo, plain, too_long
 from bot.scheduling.recurrence import CODES, DAILY, WEEKDAYS, parse_hhmm
 
 DEFAULT_QUESTIONS = (
@@ -41,8 +41,14 @@ class When:
     zone: str | None
 
 
-def parse_days(text: str) -> str:
-    """`weekdays`, `daily`, `mon,wed,fri` (or `monday`) as rrule codes "MO,WE,FR"."""
+DAYS_HINT = "Use `weekdays`, `daily` or `mon,wed,fri`."
+
+
+def parse_days(text: str, *, hint: str = DAYS_HINT) -> str:
+    """`weekdays`, `daily`, `mon,wed,fri` (or `monday`) as rrule codes "MO,WE,FR".
+
+    `hint` is what a refusal suggests instead (a weekly verb accepts one day only).
+    """
     word = text.strip().lower()
     if word in ("weekdays", "workdays"):
         return WEEKDAYS
@@ -52,12 +58,10 @@ def parse_days(text: str) -> str:
     for part in filter(None, re.split(r"[,\s]+", word)):
         code = _DAY_NAMES.get(part)
         if code is None:
-            raise InvalidInput(
-                f"I don't know the day `{part}`. Use `weekdays`, `daily` or `mon,wed,fri`."
-            )
+            raise InvalidInput(f"I don't know the day `{echo(part, 20)}`. {hint}")
         codes.append(code)
     if not codes:
-        raise InvalidInput("Which days? Use `weekdays`, `daily` or `mon,wed,fri`.")
+        raise InvalidInput(f"Which days? {hint}")
     return ",".join(c for c in CODES if c in codes)
 
 
@@ -147,6 +151,7 @@ def parse_questions(text: str) -> list[str]:
         )
     if len(questions) > 5:
         raise InvalidInput("At most 5 questions, please; people answer short standups.")
-    if any(len(q) > 150 for q in questions):
-        raise InvalidInput("Keep each question under 150 characters.")
+    long = next((q for q in questions if len(q) > 150), None)
+    if long is not None:
+        raise too_long("Questions are", 150, long)
     return questions

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.parsing.items import KINDS, TEXT_MAX, detect_kind
+from bot.parsing.slack_text import too_long
 from bot.readmodels import Batch
 from storage.anonymous import AnonymousFeedback, AnonymousReply, truncate_wal
 from storage.scheduling import Schedule
@@ -29,7 +30,7 @@ ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: codes are typed ba
 HOLD_MAX = timedelta(weeks=4)
 BATCH_MIN = 2
 ITERATIONS = 50_000
-REPLIES_HINT = "Type `/feedback replies <your code>` with the code you got when you sent it."
+REPLIES_HINT = "Type `/feedback replies &lt;your code&gt;` with the code you got when you sent it."
 _shuffle = random.SystemRandom().shuffle
 
 
@@ -58,7 +59,7 @@ def submit(
         raise NotAllowed(
             f"Anonymous feedback needs a channel with at least {min_members} people, so that it "
             f"can't be traced to you; this one has {human_members}. Nothing was saved. Send it "
-            "in a larger channel, or type `/feedback <text>` to send it with your name."
+            "in a larger channel, or type `/feedback &lt;text&gt;` to send it with your name."
         )
     if not text:
         raise InvalidInput("Say what your feedback is: `/feedback anonymous Standups run long`.")
@@ -69,7 +70,7 @@ def submit(
             "channel with a digest."
         )
     if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Keep feedback under {TEXT_MAX} characters.", field="text")
+        raise too_long("Feedback is", TEXT_MAX, text, field="text")
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"Kinds are {', '.join(KINDS)}.", field="kind")
     secret, salt = _token(10), secrets.token_hex(16)
@@ -191,9 +192,11 @@ def reply(
     """Add a message to the item's reply thread."""
     text = text.strip()
     if not text:
-        raise InvalidInput("Type the reply after the code: `/feedback replies <code> <reply>`.")
+        raise InvalidInput(
+            "Type the reply after the code: `/feedback replies &lt;code&gt; &lt;reply&gt;`."
+        )
     if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Keep replies under {TEXT_MAX} characters.", field="text")
+        raise too_long("Replies are", TEXT_MAX, text, field="text")
     position = session.scalar(
         select(func.coalesce(func.max(AnonymousReply.position), 0)).where(
             AnonymousReply.item_id == item.public_id

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.errors import InvalidInput, NotAllowed
 from bot.parsing.common import shorten
 from bot.parsing.items import TEXT_MAX
+from bot.parsing.slack_text import too_long
 from bot.services import items, requirements, search_index
 from bot.services.actor import Actor
 from storage.items import Blocker
@@ -38,7 +39,7 @@ def create(
     if not text:
         raise InvalidInput("What is blocking you? `/blocker Waiting on API keys REQ-3 @bob`.")
     if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Keep it under {TEXT_MAX} characters.", field="text")
+        raise too_long("Text is", TEXT_MAX, text, field="text")
     req = None
     if requirement_number is not None:
         req = requirements.get(session=session, actor=actor, number=requirement_number)

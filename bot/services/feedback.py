@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.errors import InvalidInput
 from bot.parsing.common import first_line, shorten
 from bot.parsing.items import KINDS, TEXT_MAX, detect_kind
+from bot.parsing.slack_text import too_long
 from bot.services import followthrough, items, requirements, search_index
 from bot.services.actor import Actor
 from storage.items import Feedback
@@ -43,7 +44,7 @@ def create(
     if not text:
         raise InvalidInput("Say what your feedback is: `/feedback The export is slow REQ-3`.")
     if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Keep feedback under {TEXT_MAX} characters.", field="text")
+        raise too_long("Feedback is", TEXT_MAX, text, field="text")
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"Kinds are {', '.join(KINDS)}.", field="kind")
     req = None

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.errors import InvalidInput, NotFound
 from bot.parsing.common import first_line, shorten
 from bot.parsing.requirements import LABELS_MAX, ListFilter, validate_title
+from bot.parsing.slack_text import too_long
 from bot.readmodels import Detail, Page
 from bot.services import counters, deliveries, items, search_index
 from bot.services import requirement_queries as store
@@ -53,6 +54,37 @@ def record(
     _change(session, req, actor_id, field, old, new, now)
 
 
+FORM_NO_TITLE = "Give the requirement a title, e.g. “Export invoices to CSV”."
+
+
+def form_errors(
+    *, actor: Actor, now: datetime, title: str, description: str, due: date | None
+) -> dict[str, str]:
+    """Every field error of the new-requirement form at once (field -> message, empty when
+    all is well); Slack shows them together (`response_action: errors`)."""
+    errors: dict[str, str] = {}
+    checks: list[tuple[str, Callable[[], object]]] = [
+        ("title", lambda: validate_title(title)),
+        ("description", lambda: _check_description(description)),
+        ("due", lambda: check_due(due, actor, now)),
+    ]
+    for field, check in checks:
+        try:
+            check()
+        except InvalidInput as exc:
+            errors[field] = exc.in_form
+    if not " ".join(title.split()):
+        errors["title"] = FORM_NO_TITLE  # the form itself is the way to give one
+    return errors
+
+
+def _check_description(description: str) -> None:
+    if len(description) > DESCRIPTION_MAX:
+        error = too_long("Descriptions are", DESCRIPTION_MAX, description, field="description")
+        error.message += "\nLink a doc for the rest."
+        raise error
+
+
 def check_due(due: date | None, actor: Actor, now: datetime) -> None:
     """Raise InvalidInput (field `due`) when `due` is before the actor's today."""
     if due is not None and due < actor.today(now):
@@ -80,12 +112,7 @@ def create(
 ) -> Requirement:
     """Capture a new requirement in the actor's channel (requester defaults to the actor)."""
     title = validate_title(title)
-    if len(description) > DESCRIPTION_MAX:
-        raise InvalidInput(
-            f"Descriptions are at most {DESCRIPTION_MAX} characters (yours has "
-            f"{len(description)}); link a doc for the rest.",
-            field="description",
-        )
+    _check_description(description)
     if len(labels) > LABELS_MAX:
         raise InvalidInput(f"At most {LABELS_MAX} labels per requirement.", field="labels")
     check_due(due, actor, now)

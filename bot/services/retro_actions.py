@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotAllowed
 from bot.parsing.items import TEXT_MAX
+from bot.parsing.slack_text import too_long
 from bot.services import items, retros
 from bot.services.actor import Actor
 from storage.retros import Retro, RetroAction
@@ -48,7 +49,7 @@ def create(
             field="act_text",
         )
     if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Keep an action under {TEXT_MAX} characters.", field="act_text")
+        raise too_long("Actions are", TEXT_MAX, text, field="act_text")
     if due is not None and due < actor.today(now):
         raise InvalidInput("The due date is in the past. Pick today or later.", field="act_due")
     act = RetroAction(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.outbox import store as outbox
 from bot.parsing.items import TEXT_MAX
+from bot.parsing.slack_text import too_long
 from bot.readmodels import RetroBoard as Board
 from bot.services import calendar, people
 from bot.services.actor import UTC_ZONE, Actor
@@ -208,7 +209,7 @@ def add_item(
     if not text:
         raise InvalidInput("Say what it is, e.g. “Deploys were smooth”.", field="retro_text")
     if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Keep an item under {TEXT_MAX} characters.", field="retro_text")
+        raise too_long("Items are", TEXT_MAX, text, field="retro_text")
     if author_id is None and len(retro.members) < min_members:
         raise NotAllowed(
             f"Anonymous items need a retro with at least {min_members} people, so that they "

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.errors import InvalidInput
 from bot.parsing.common import shorten
 from bot.parsing.items import TEXT_MAX
+from bot.parsing.slack_text import too_long
 from bot.services import items
 from bot.services.actor import Actor
 from storage.items import Risk
@@ -44,7 +45,7 @@ def create(
             "Describe the risk: `/risk new Vendor API may slip likelihood 4 impact 5`."
         )
     if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Keep it under {TEXT_MAX} characters.", field="text")
+        raise too_long("Text is", TEXT_MAX, text, field="text")
     risk = Risk(
         team_id=actor.team_id,
         number=items.next_number(session, actor, KIND, now),
@@ -99,7 +100,7 @@ def update(
     if review_date is not None and review_date < actor.today(now):
         raise InvalidInput("The review date is in the past; pick today or later.", field="review")
     if len(mitigation) > TEXT_MAX:
-        raise InvalidInput(f"Keep the mitigation under {TEXT_MAX} characters.", field="mitigation")
+        raise too_long("Mitigations are", TEXT_MAX, mitigation, field="mitigation")
     new = {
         "likelihood": _score(likelihood, "likelihood"),
         "impact": _score(impact, "impact"),

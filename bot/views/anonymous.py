@@ -59,8 +59,8 @@ def receipt(code: str) -> Block:
             ),
             section(
                 f"Your private code: `{code}`\nKeep it: `/feedback replies {code}` shows the "
-                "answers, and `/feedback replies <code> <text>` answers back. teamloop keeps "
-                "only a hash of it and can't show it again."
+                "answers, and `/feedback replies &lt;code&gt; &lt;text&gt;` answers back. "
+                "teamloop keeps only a hash of it and can't show it again."
             ),
         ],
     )

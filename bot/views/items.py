@@ -82,7 +82,8 @@ def feedback_card(fb: Feedback, *, linked: str | None = None) -> list[Block]:
 def feedback_list(rows: Sequence[tuple[Feedback, str | None]]) -> list[Block]:
     """`/feedback list`."""
     if not rows:
-        return [section("No feedback in this channel yet. `/feedback <what you think>` adds some.")]
+        hint = "`/feedback &lt;what you think&gt;`"
+        return [section(f"No feedback in this channel yet. {hint} adds some.")]
     lines = [feedback_line(fb, linked) for fb, linked in rows]
     return fit_message([header("Recent feedback"), *[section(line) for line in lines]])
 
@@ -322,11 +323,11 @@ FEEDBACK_HELP = """*Feedback*
 • `/feedback The export is too slow REQ-3` — record feedback (kind detected: idea, problem, \
 praise, question), linked to REQ-3 when named
 • `/feedback question Can we export to Excel?` — choose the kind yourself
-• `/feedback anonymous <text>` — no name is kept anywhere; it appears with other anonymous \
-feedback in a later digest, never now. You get a private code: `/feedback replies <code>` shows \
-the answers
+• `/feedback anonymous &lt;text&gt;` — no name is kept anywhere; it appears with other anonymous \
+feedback in a later digest, never now. You get a private code: \
+`/feedback replies &lt;code&gt;` shows the answers
 • `/feedback list` — recent feedback here, with its state · `/feedback search export slow`
-• `/feedback ack FB-3` · `/feedback link FB-3 REQ-12` · `/feedback decline FB-3 <why>` — \
+• `/feedback ack FB-3` · `/feedback link FB-3 REQ-12` · `/feedback decline FB-3 &lt;why&gt;` — \
 follow through: new → acknowledged → linked/planned → shipped, or declined; its author \
 hears when it ships
 React with :speech_balloon: or use the *Capture feedback* shortcut on a message."""

@@ -149,7 +149,9 @@ def listing(
 ) -> list[Block]:
     """A page of requirements with previous/next buttons (well within 50 blocks)."""
     if not items:
-        return [section(f"{escape(title)}: nothing here. Capture one with `/req new <title>`.")]
+        return [
+            section(f"{escape(title)}: nothing here. Capture one with `/req new &lt;title&gt;`.")
+        ]
     blocks: list[Block] = [header(f"{title} ({total})")]
     blocks.extend(section(line(r, today=today)) for r in items)
     pages = (total + limit - 1) // limit
@@ -345,7 +347,7 @@ def _input(block_id: str, label: str, element: Block, *, optional: bool = False)
 HELP = """*Capture and track requirements*
 • `/req new Export invoices to CSV P1 @bob due friday #billing` — quick capture
 • `/req new` — open the form
-• `/req list [mine|open|all|@user|#label|P1|<status>]` — this channel's requirements
+• `/req list [mine|open|all|@user|#label|P1|&lt;status&gt;]` — this channel's requirements
 • `/req show REQ-3` — details and recent changes
 • `/req status REQ-3 in_progress` — statuses: new, triaged, planned, in_progress, \
 in_review, done, rejected
@@ -353,7 +355,7 @@ in_review, done, rejected
 • `/req close REQ-3 [done|rejected] [why]` — owner, requester or an admin
 • `/req vote REQ-3` · `/req search invoices csv` · `/req help`
 • `/req merge REQ-45 into REQ-41` — votes, feedback and blockers move; REQ-45 closes as a \
-duplicate (`/search <words>` looks at every kind)
+duplicate (`/search &lt;words&gt;` looks at every kind)
 Dates: `2026-12-04`, `today`, `tomorrow`, `friday`, `in 3 days`.
 You can also react with :bulb: to a message, or use the *Capture requirement* shortcut."""
 

@@ -33,6 +33,8 @@ from storage.statuses import ActionStatus, RetroCategory, RetroStatus
 CATEGORY_FIELD = BlockId.RETRO_CATEGORY.value
 ANON_FIELD = BlockId.RETRO_ANONYMOUS.value
 LABEL_FIELD = BlockId.RETRO_LABEL.value
+# Escaped: a bare `<text>` in mrkdwn is link markup to Slack.
+ACTION_USAGE = "`/retro action &lt;text&gt; @owner due &lt;date&gt;`"
 ITEMS_FIELD = BlockId.RETRO_ITEMS.value
 COLUMNS = {
     RetroCategory.WELL: "Went well",
@@ -321,7 +323,7 @@ def summary(board: Board, *, today: date) -> tuple[str, list[Block]]:
             section("*Actions*\n" + "\n".join(_action_line(a, board.names) for a in board.actions))
         )
     else:
-        blocks.append(context("No actions yet: `/retro action <text> @owner due <date>` adds one."))
+        blocks.append(context(f"No actions yet: {ACTION_USAGE} adds one."))
     if board.carried:
         lines = [_action_line(a, board.names, today) for a in board.carried]
         blocks.append(section("*Carried over*\n" + "\n".join(lines)))
@@ -347,7 +349,7 @@ def status_text(retro: Retro, *, items: int, voters: int) -> str:
 def actions_list(acts: list[RetroAction], names: dict[str, str], today: date) -> str:
     """`/retro actions`."""
     if not acts:
-        return "No open actions here. `/retro action <text> @owner due <date>` adds one."
+        return f"No open actions here. {ACTION_USAGE} adds one."
     return "*Open actions*\n" + "\n".join(_action_line(a, names, today) for a in acts[:30])
 
 

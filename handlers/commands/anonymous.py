@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import InvalidInput
 from bot.parsing.anonymous import Verdict, split_first
 from bot.parsing.items import KINDS
-from bot.parsing.slack_text import plain
+from bot.parsing.slack_text import echo, plain
 from bot.services import anonymous
 from bot.views import anonymous as views
 from bot.views.blocks import Block
@@ -25,10 +25,12 @@ from handlers.common import deps_of, ephemeral, team_of
 from handlers.slack_api import admin_check
 
 MEMBERS_MAX = 500
-REPLIES_USAGE = "Type `/feedback replies <your code>`, or `/feedback replies <code> <reply>`."
+REPLIES_USAGE = (
+    "Type `/feedback replies &lt;your code&gt;`, or `/feedback replies &lt;code&gt; &lt;reply&gt;`."
+)
 NOT_LEAD = (
     "Only this channel's leads (workspace admins, or whoever set up its digest) read replies "
-    "by id. If you sent it, type `/feedback replies <your code>`."
+    "by id. If you sent it, type `/feedback replies &lt;your code&gt;`."
 )
 
 
@@ -94,13 +96,17 @@ def submit_later(
 def anonymous_verb(call: Call, verdict: Verdict, word: str, rest: str) -> Block | None:
     """`/feedback anonymous <text>` stores after the ack; a near miss only asks."""
     if verdict == "near":
-        if len(rest) > views.VALUE_MAX:
+        # The buttons carry the text as read (decoded once, here); their handlers store it
+        # as is, and the question shows it through the one escape helper.
+        text = plain(rest)
+        if len(text) > views.VALUE_MAX:
             # The buttons carry the text (nothing is stored before the choice); too long to fit.
             raise InvalidInput(
-                "Did you mean anonymous? Type `/feedback anonymous <text>` to send it without "
-                "your name, or `/feedback <text>` to sign it. Nothing was saved."
+                "Did you mean anonymous? Type `/feedback anonymous &lt;text&gt;` to send it "
+                "without your name, or `/feedback &lt;text&gt;` to sign it. Nothing was saved."
+                f"\n>{echo(rest, 300)}"
             )
-        return views.did_you_mean(word, rest)
+        return views.did_you_mean(word, text)
     if not rest:
         raise InvalidInput("Say what your feedback is: `/feedback anonymous Standups run long`.")
     first, _, after = rest.partition(" ")

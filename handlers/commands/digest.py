@@ -92,9 +92,10 @@ def schedule(call: Call) -> None:
     """`schedule <weekday> <HH:MM> [<zone>]`."""
     if not call.args:
         raise InvalidInput(f"When? Type `{SCHEDULE_USAGE}`.")
-    weekday = parse_days(call.args[0])
+    one_day = f"The digest is weekly: give one day, e.g. `{SCHEDULE_USAGE}`."
+    weekday = parse_days(call.args[0], hint=one_day)
     if "," in weekday:
-        raise InvalidInput(f"The digest is weekly: give one day, e.g. `{SCHEDULE_USAGE}`.")
+        raise InvalidInput(one_day)
     when = parse_when(call.args, default_zone=call.actor.zone.key, usage=SCHEDULE_USAGE)
     if when.zone is None:
         raise InvalidInput(f"Give a time zone like Europe/Berlin: `{SCHEDULE_USAGE}`.")

@@ -8,7 +8,6 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Session
-from bot.errors import InvalidInput
 from bot.parsing.anonymous import split_first, verdict
 from bot.parsing.items import KINDS, split_item
 from bot.services import duplicates, feedback, followthrough
@@ -41,9 +40,10 @@ def capture(call: Call) -> Block | None:
     kind = words[0].lower() if words and words[0].lower() in KINDS else None
     if kind:
         words = words[1:]
-    item = split_item(" ".join(words), example="/feedback The export is too slow REQ-3")
-    if item.owner_id:
-        raise InvalidInput("Feedback has no owner; leave out the @mention, or use `/blocker`.")
+    # A mention in feedback is part of what was said ("thanks @bob"), never an owner.
+    item = split_item(
+        " ".join(words), example="/feedback The export is too slow REQ-3", owners=False
+    )
     with call.transaction() as session:
         if not call.first_time(session):
             return message(ALREADY_DONE)

@@ -26,7 +26,8 @@ from bot.views import reach as reach_views
 from bot.views import verbs as verb_views
 from bot.views.blocks import Block
 from handlers import slack_api
-from handlers.common import actor_of, deps_of, ephemeral
+from handlers.common import actor_of, deps_of, ephemeral, team_of
+from handlers.names import named
 
 
 @dataclass
@@ -122,6 +123,8 @@ def parse_call(
 ) -> tuple[str, Call]:
     """The verb (first word, lower case) and the rest of a slash command."""
     text = normalize(command.get("text") or "").strip()
+    # Bare `<@U1>` / `<#C1>` get their names before any verb decodes the text.
+    text = named(text, deps=deps_of(context), client=client, team_id=team_of(context))
     verb, _, rest = text.partition(" ")
     actor = actor_of(context, user_id=command["user_id"], channel_id=command["channel_id"])
     call = Call(

@@ -21,7 +21,7 @@ from handlers.commands.router import Call, route
 from handlers.common import deps_of, ephemeral
 
 HELP = (
-    "Type `/search <words>` to search requirements, feedback and blockers here (and your own "
+    "Type `/search &lt;words&gt;` to search requirements, feedback and blockers here (and your own "
     "anywhere), e.g. `/search export invoices` or `/search 导出 发票`. "
     "`/req search`, `/feedback search` and `/blocker search` look at one kind."
 )

@@ -15,6 +15,7 @@ from bot.services import home, standup_chat
 from bot.views import dm as views
 from handlers import slack_api
 from handlers.common import deps_of, team_of
+from handlers.names import named
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ def _typed(event: dict[str, Any], context: BoltContext, client: WebClient) -> No
 
     def work() -> None:
         now = deps.clock.now()
+        text = clean(named(event.get("text") or "", deps=deps, client=client, team_id=team_id))
         if word == Word.HELP:
             check = slack_api.privacy_check(client, deps.privacy)
 
@@ -122,6 +124,8 @@ def _edited(event: dict[str, Any], context: BoltContext, client: WebClient) -> N
     say = _answer(client, {"channel": event["channel"], "thread_ts": message.get("thread_ts")})
 
     def work() -> None:
+        raw = message.get("text") or ""
+        text = clean(named(raw, deps=deps, client=client, team_id=team_id))
         with deps.transaction() as session:
             said = standup_chat.edited(
                 session=session,

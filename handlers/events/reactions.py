@@ -19,6 +19,7 @@ from bot.views import requirements as views
 from handlers import slack_api
 from handlers.cards import record_posted
 from handlers.common import actor_of, deps_of
+from handlers.names import namer
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def handle_reaction(event: dict[str, Any], context: BoltContext, client: WebClie
                 session=session,
                 actor=actor,
                 now=deps.clock.now(),
-                text=message_text(msg),
+                text=message_text(msg, namer(context, client)),
                 source_channel_id=channel,
                 source_ts=ts,
                 permalink=permalink,
@@ -114,7 +115,7 @@ def handle_item_reaction(event: dict[str, Any], context: BoltContext, client: We
         common = {
             "actor": actor,
             "now": deps.clock.now(),
-            "text": message_text(msg),
+            "text": message_text(msg, namer(context, client)),
             "source_channel_id": channel,
             "source_ts": ts,
             "permalink": permalink,

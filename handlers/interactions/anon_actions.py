@@ -21,7 +21,7 @@ from handlers.slack_api import admin_check
 
 NOT_LEAD = (
     "Only this channel's leads (workspace admins, or whoever set up its digest) can reply. "
-    "Type `/feedback <text>` to add your own feedback instead."
+    "Type `/feedback &lt;text&gt;` to add your own feedback instead."
 )
 
 

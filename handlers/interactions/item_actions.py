@@ -33,6 +33,7 @@ from handlers.common import (
 )
 from handlers.events.home import publish_home
 from handlers.interactions.anon_actions import is_anonymous_form, submit_form_anonymously
+from handlers.names import namer
 
 
 def _in_channel(body: dict[str, Any]) -> bool:
@@ -238,7 +239,9 @@ def handle_risk_submit(
 
 
 # -- message shortcuts ------------------------------------------------------------------------
-def _open_capture(kind: str, ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+def _open_capture(
+    kind: str, ack: Ack, shortcut: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
     ack()
     msg = shortcut.get("message") or {}
     channel = (shortcut.get("channel") or {}).get("id", "")
@@ -247,7 +250,7 @@ def _open_capture(kind: str, ack: Ack, shortcut: dict[str, Any], client: WebClie
         view=views.capture_modal(
             kind,
             channel_id=channel,
-            text=message_text(msg),
+            text=message_text(msg, namer(context, client)),
             source_ts=shortcut.get("message_ts") or msg.get("ts"),
             author_id=msg.get("user"),
             thread_ts=msg.get("thread_ts"),
@@ -255,14 +258,18 @@ def _open_capture(kind: str, ack: Ack, shortcut: dict[str, Any], client: WebClie
     )
 
 
-def handle_feedback_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+def handle_feedback_shortcut(
+    ack: Ack, shortcut: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
     """Open the feedback form prefilled from the message."""
-    _open_capture("feedback", ack, shortcut, client)
+    _open_capture("feedback", ack, shortcut, context, client)
 
 
-def handle_blocker_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+def handle_blocker_shortcut(
+    ack: Ack, shortcut: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
     """Open the blocker form prefilled from the message."""
-    _open_capture("blocker", ack, shortcut, client)
+    _open_capture("blocker", ack, shortcut, context, client)
 
 
 def handle_feedback_submit(

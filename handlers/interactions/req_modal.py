@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import InvalidInput
+from bot.errors import FormErrors, InvalidInput
 from bot.ids import ActionId, BlockId
 from bot.parsing.common import first_line
 from bot.parsing.messages import message_text
@@ -18,11 +19,13 @@ from bot.parsing.slack_text import normalize
 from bot.services import deliveries, duplicates
 from bot.services import requirement_changes as req_changes
 from bot.services import requirements as reqs
+from bot.services.actor import Actor
 from bot.views import duplicates as dup_views
 from bot.views import requirements as views
 from handlers import slack_api
 from handlers.cards import record_posted
 from handlers.common import actor_of, day_of, delivery_key, deps_of, metadata_of
+from handlers.names import namer
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +37,7 @@ def handle_capture_shortcut(
     it); the permalink is fetched on submit."""
     ack()
     msg = shortcut.get("message") or {}
-    text = message_text(msg)
+    text = message_text(msg, namer(context, client))
     channel = (shortcut.get("channel") or {}).get("id", "")
     actor = actor_of(context, user_id=shortcut["user"]["id"], channel_id=channel)
     with deps_of(context).read() as session:
@@ -72,6 +75,24 @@ def _labels(raw: str | None) -> list[str]:
     return labels
 
 
+def _field_errors(
+    actor: Actor, now: datetime, title: str, description: str, due_raw: Any, labels_raw: Any
+) -> dict[str, str]:
+    """Every wrong field of the form, each with its message."""
+    errors: dict[str, str] = {}
+    due = None
+    try:
+        due = day_of(due_raw, field="due")
+    except InvalidInput as exc:
+        errors["due"] = exc.in_form
+    try:
+        _labels(labels_raw)
+    except InvalidInput as exc:
+        errors["labels"] = exc.in_form
+    found = reqs.form_errors(actor=actor, now=now, title=title, description=description, due=due)
+    return {**found, **errors}
+
+
 def handle_modal_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
@@ -82,6 +103,12 @@ def handle_modal_submit(
     actor = actor_of(context, user_id=user_id, channel_id=meta.get("channel", ""))
     deps = deps_of(context)
     due_raw = _value(state, BlockId.REQ_DUE, ActionId.REQ_DUE).get("selected_date")
+    title = _value(state, BlockId.REQ_TITLE, ActionId.REQ_TITLE).get("value") or ""
+    description = _value(state, BlockId.REQ_DESCRIPTION, ActionId.REQ_DESCRIPTION).get("value")
+    labels_raw = _value(state, BlockId.REQ_LABELS, ActionId.REQ_LABELS).get("value")
+    errors = _field_errors(actor, deps.clock.now(), title, description or "", due_raw, labels_raw)
+    if errors:
+        raise FormErrors(errors)
     with deps.transaction() as session:
         if not deliveries.first_time(
             session=session, team_id=actor.team_id, key=delivery_key(body), now=deps.clock.now()
@@ -92,18 +119,15 @@ def handle_modal_submit(
             session=session,
             actor=actor,
             now=deps.clock.now(),
-            title=_value(state, BlockId.REQ_TITLE, ActionId.REQ_TITLE).get("value") or "",
-            description=_value(state, BlockId.REQ_DESCRIPTION, ActionId.REQ_DESCRIPTION).get(
-                "value"
-            )
-            or "",
+            title=title,
+            description=description or "",
             priority=(
                 _value(state, BlockId.REQ_PRIORITY, ActionId.REQ_PRIORITY).get("selected_option")
                 or {}
             ).get("value"),
             owner_id=_value(state, BlockId.REQ_OWNER, ActionId.REQ_OWNER).get("selected_user"),
             due=day_of(due_raw, field="due"),
-            labels=_labels(_value(state, BlockId.REQ_LABELS, ActionId.REQ_LABELS).get("value")),
+            labels=_labels(labels_raw),
             source_channel_id=meta.get("source_channel"),
             source_ts=meta.get("source_ts"),
         )
