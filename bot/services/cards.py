@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.errors import InvalidInput
 from bot.outbox import store as outbox
 from bot.services import calendar
 from bot.views import cards as views
@@ -263,6 +264,18 @@ def stale_reason(
     if line is None:
         return None
     return f"That reminder is out of date: {ref} · {line}. Nothing was changed."
+
+
+def refuse_if_done(*, session: Session, team_id: str, ref: str, zone: ZoneInfo) -> None:
+    """For a button pressed on any copy of an item's card: raise InvalidInput saying what
+    happened ("REQ-13 is ✅ Done by <@U…> · Mon 15:59. Nothing was changed.") when the item
+    was closed, resolved or linked since, so a stale copy never changes a finished item."""
+    item = item_of(session, team_id=team_id, ref=ref)
+    if item is None:
+        return
+    line = outcome(session, item, zone)
+    if line is not None:
+        raise InvalidInput(f"{ref} is {line}. Nothing was changed.")
 
 
 def notify_owner(
