@@ -4,9 +4,11 @@ item's current state first: a closed item is never changed by a stale copy."""
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime, timedelta
 
-from tests.conftest import BOB, CAROL, DAVE, PM, PRODUCT, Team, texts
+from tests.conftest import BOB, CAROL, DAVE, PM, PRODUCT, START, Team, texts
 from tests.test_cards_follow import BERLIN_NOW, buttons, card_of, follows
+from tests.test_privacy_and_home import open_home
 
 
 def test_change_answers_are_short_ephemeral_lines_without_buttons(team: Team) -> None:
@@ -84,3 +86,13 @@ def test_a_closed_requirement_is_never_overdue_on_its_card(team: Team) -> None:
     shown = follows(team, "REQ-1")
     assert "Fri 27 Nov 2026" in shown
     assert "overdue" not in shown
+
+
+def test_a_card_turns_overdue_with_the_day_like_the_home_tab(team: Team) -> None:
+    env = team.env
+    env.req("new Pricing page <@U0BOB|bob> due friday")
+    team.at(START + timedelta(minutes=5))  # the channel's default schedules appear
+    assert "overdue" not in follows(team, "REQ-1")
+    team.at(datetime(2026, 11, 30, 8, 5, tzinfo=UTC))  # Monday after: the reminders run
+    assert "Fri 27 Nov 2026 ⚠️ overdue" in follows(team, "REQ-1")
+    assert "⚠️ overdue" in texts(open_home(env, BOB)["blocks"])
