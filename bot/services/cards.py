@@ -27,21 +27,25 @@ from bot.views import requirements as req_views
 from storage.db import insert_ignore
 from storage.items import Blocker, Feedback, ItemMessage, Risk
 from storage.models import HistoryEvent, Requirement
+from storage.retros import RetroAction
 from storage.scheduling import OutboxMessage
 from storage.statuses import (
     CLOSED_REQUIREMENT,
+    ActionStatus,
     BlockerStatus,
     OutboxStatus,
     RequirementStatus,
     RiskStatus,
 )
 
-Item = Requirement | Feedback | Blocker | Risk
+Item = Requirement | Feedback | Blocker | Risk | RetroAction
 MODELS: dict[str, tuple[type[Any], str]] = {
     "REQ": (Requirement, "requirement"),
     "FB": (Feedback, "feedback"),
     "BLK": (Blocker, "blocker"),
     "RSK": (Risk, "risk"),
+    # Retro actions have no card; their reminder DMs follow them like the others'.
+    "ACT": (RetroAction, "action"),
 }
 OWNER_FIELDS = ("owner", "owner_id")
 DONE_LABELS = {
@@ -109,7 +113,7 @@ def touch(session: Session, *, team_id: str, ref: str, now: datetime) -> int:
 
 
 def item_of(session: Session, *, team_id: str, ref: str) -> Item | None:
-    """The item `REQ-3`, `FB-1`, `BLK-2` or `RSK-4` of this workspace, or None."""
+    """The item `REQ-3`, `FB-1`, `BLK-2`, `RSK-4` or `ACT-5` of this workspace, or None."""
     prefix, _, number = ref.partition("-")
     if prefix not in MODELS or not number.isdigit():
         return None
@@ -146,6 +150,8 @@ def outcome(session: Session, item: Item, zone: ZoneInfo) -> str | None:
         what = "✅ Resolved"
     elif isinstance(item, Risk) and item.status == RiskStatus.CLOSED:
         what = "✅ Closed"
+    elif isinstance(item, RetroAction) and item.status != ActionStatus.OPEN:
+        what = "✅ Done" if item.status == ActionStatus.DONE else "🗑️ Dropped"
     elif isinstance(item, Feedback) and item.requirement_id is not None:
         linked = session.get(Requirement, item.requirement_id)
         what, fields = f"🔗 Linked to {linked.ref if linked else 'a requirement'}", ("requirement",)
@@ -169,6 +175,8 @@ def card(session: Session, item: Item, *, zone: ZoneInfo, now: datetime) -> tupl
         return item_views.card_text(item.ref, item.text), blocks
     if isinstance(item, Blocker):
         return item_views.card_text(item.ref, item.text), item_views.blocker_card(item, now)
+    if isinstance(item, RetroAction):  # never posted as a card: only its reminders follow it
+        return item_views.card_text(item.ref, item.text), []
     return item_views.card_text(item.ref, item.text), item_views.risk_card(item)
 
 
@@ -178,6 +186,8 @@ def responsible(item: Item) -> str | None:
         return item.owner_id
     if isinstance(item, Blocker | Risk):
         return item.owner_id or item.reporter_id
+    if isinstance(item, RetroAction):
+        return item.owner_id or item.created_by
     return None
 
 
@@ -334,6 +344,7 @@ def _notice(
         item = item_of(session, team_id=row.team_id, ref=str(entry.get("ref")))
         if (
             item is None
+            or isinstance(item, RetroAction)  # its owner hears of it from the retro thread
             or responsible(item) != row.target
             or outcome(session, item, ZoneInfo("UTC"))
         ):
