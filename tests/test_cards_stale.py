@@ -96,3 +96,21 @@ def test_a_card_turns_overdue_with_the_day_like_the_home_tab(team: Team) -> None
     team.at(datetime(2026, 11, 30, 8, 5, tzinfo=UTC))  # Monday after: the reminders run
     assert "Fri 27 Nov 2026 ⚠️ overdue" in follows(team, "REQ-1")
     assert "⚠️ overdue" in texts(open_home(env, BOB)["blocks"])
+
+
+def test_two_hand_overs_a_second_apart_across_a_minute_make_one_dm(team: Team) -> None:
+    env = team.env
+    env.driver.set_status(CAROL, tz="Europe/Berlin")
+    env.req("new Export invoices to CSV")
+    env.req("new SSO with Okta")
+    env.clock.set(START + timedelta(minutes=4, seconds=59))
+    env.req("assign REQ-1 <@U0CAROL|carol>")
+    team.deliver()  # the sender runs at once: nothing of the window has left yet
+    env.clock.set(START + timedelta(minutes=5))
+    env.req("assign REQ-2 <@U0CAROL|carol>")
+    team.deliver()
+    assert not [m for m in team.dms(CAROL) if "yours now" in m["text"]]
+    team.at(START + timedelta(minutes=6))
+    [notice] = [m for m in team.dms(CAROL) if "yours now" in m["text"]]
+    shown = texts(notice["blocks"])
+    assert "REQ-1" in shown and "REQ-2" in shown

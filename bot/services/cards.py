@@ -48,6 +48,9 @@ MODELS: dict[str, tuple[type[Any], str]] = {
     "ACT": (RetroAction, "action"),
 }
 OWNER_FIELDS = ("owner", "owner_id")
+# How long a new owner's first notice waits for others to join it (README: "batched with
+# their other notices of that minute").
+NOTICE_WINDOW = timedelta(minutes=1)
 DONE_LABELS = {
     RequirementStatus.DONE: "✅ Done",
     RequirementStatus.REJECTED: "🚫 Rejected",
@@ -309,19 +312,28 @@ def notify_owner(
         if at is not None:
             break
     at = at or now
-    minute = at.replace(second=0, microsecond=0)
-    key = f"notice:{item.team_id}:{owner_id}:{minute:%Y%m%dT%H%MZ}"
     entry = {"ref": item.ref, "by": by}
-    existing = session.scalar(
-        select(OutboxMessage).where(OutboxMessage.dedupe_key == key).with_for_update()
+    # One DM per window: a notice still waiting for this person takes the new entry. The
+    # window starts at the first notice and lasts NOTICE_WINDOW (not the clock's minute, so
+    # two hand-overs a second apart across a minute boundary still make one DM).
+    prefix = f"notice:{item.team_id}:{owner_id}:"
+    waiting = session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.dedupe_key.startswith(prefix, autoescape=True),
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(1)
+        .with_for_update()
     )
-    if existing is not None:
-        if existing.status == OutboxStatus.PENDING:
-            listed = list((existing.render or {}).get("notice") or [])
-            if entry not in listed:
-                existing.render = {"notice": [*listed, entry]}
-            return
-        key += f":{now:%H%M%S%f}"  # that minute's notice has left already
+    if waiting is not None:
+        listed = list((waiting.render or {}).get("notice") or [])
+        if entry not in listed:
+            waiting.render = {"notice": [*listed, entry]}
+        return
+    key = f"{prefix}{now:%Y%m%dT%H%M%S%f}"
+    at = max(at, now + NOTICE_WINDOW)
     outbox.enqueue(
         session=session,
         team_id=item.team_id,
