@@ -7,9 +7,9 @@ import copy
 
 from sandbox.workspace import Json
 from storage.retros import RetroAction
-from tests.conftest import BOB, PM, PRODUCT, Team, texts
+from tests.conftest import BOB, CAROL, DAVE, PM, PRODUCT, Team, texts
 from tests.test_cards_follow import buttons
-from tests.test_retros import five_in_berlin, retro, utc
+from tests.test_retros import add_item, board, five_in_berlin, prompts, retro, utc, vote
 
 OUT_OF_DATE = "That reminder is out of date: ACT-1 · ✅ Done by <@U0BOB> · Thu 09:"
 
@@ -69,3 +69,94 @@ def test_retro_done_edits_the_reminder_and_a_reassign_form_opened_before_is_refu
     assert "Nothing was changed" in reply.body, reply.body
     [act] = team.rows(RetroAction)
     assert act.owner_id == BOB and act.status == "done"
+
+
+def test_the_retros_dms_and_channel_message_follow_its_phases(team: Team) -> None:
+    five_in_berlin(team)
+    env = team.env
+    env.clock.set(utc(2026, 11, 23, 9, 0))
+    retro(team, "start")
+    team.deliver()
+    [dm] = prompts(team, BOB)
+    assert "or anonymously" in texts(dm["blocks"])
+    old_dm = copy.deepcopy(dm)
+    add_item(team, BOB, "well", "Deploys were smooth")
+    assert "Added to the retro: “Deploys were smooth”" in env.ws.ephemerals_for(BOB)[-1]["text"]
+    add_item(team, CAROL, "improve", "Standups run long", anonymous=True)
+    said = env.ws.ephemerals_for(CAROL)[-1]
+    assert said["text"] == "Added to the retro anonymously. Add more any time."
+    assert said["channel"] == env.ws.dm_channel(CAROL)
+    assert not any("Standups run long" in e["text"] for e in env.ws.ephemerals)
+    # Someone else may not start another one, and is told who runs this one.
+    other = retro(team, "start", user=CAROL)["text"]
+    assert "run by <@U0ALICE>" in other and "/retro close" not in other
+
+    env.clock.set(utc(2026, 11, 23, 10, 30))
+    retro(team, "vote")
+    team.deliver()
+    closed_at = "The collection closed at Mon 23 Nov 10:30 UTC — vote in <#C0PRODUCT>'s thread."
+    parent = next(m for m in env.channel() if m["text"].startswith("Retro:"))
+    assert parent["text"].startswith("Retro: voting in this thread until")
+    assert "until Wed" not in parent["text"]  # no longer "add your items by DM until …"
+    now_dm = env.ws.message(env.ws.dm_channel(BOB), dm["ts"])
+    assert buttons(now_dm) == [] and closed_at in texts(now_dm["blocks"])
+    env.driver.click(old_dm, "retro_add", user=BOB, channel=env.ws.dm_channel(BOB))
+    env.drain()
+    assert env.ws.ephemerals_for(BOB)[-1]["text"] == closed_at
+
+    retro(team, "close")
+    team.deliver()
+    parent = next(m for m in env.channel() if m["text"].startswith("Retro:"))
+    assert parent["text"] == "Retro: closed at Mon 23 Nov 10:30 UTC"
+    summary = env.channel()[-1]
+    assert summary["text"].startswith("Retro summary") and "Nobody voted" in texts(
+        summary["blocks"]
+    )
+
+
+def test_too_few_people_are_not_offered_anonymity(team: Team) -> None:
+    team.env.clock.set(utc(2026, 11, 23, 9, 0))
+    retro(team, "start")
+    team.deliver()
+    shown = texts(prompts(team, BOB)[-1]["blocks"])
+    assert "with your name." in shown and "anonymously" not in shown
+
+
+def test_summary_counts_in_words_and_lists_only_voted_items(team: Team) -> None:
+    five_in_berlin(team)
+    team.env.clock.set(utc(2026, 11, 23, 9, 0))
+    retro(team, "start")
+    team.deliver()
+    add_item(team, BOB, "well", "Deploys were smooth")
+    add_item(team, DAVE, "improve", "Standups run long")
+    retro(team, "vote")
+    team.deliver()
+    vote(team, CAROL, "Standups run long")
+    retro(team, "close")
+    team.deliver()
+    shown = texts(team.env.channel()[-1]["blocks"])
+    assert "1. Standups run long · *1* vote" in shown and "*1* votes" not in shown
+    assert "Deploys were smooth" not in shown.partition("Actions")[0].partition("Top items")[2]
+
+
+def test_an_action_with_a_due_date_needs_an_owner(team: Team) -> None:
+    team.env.clock.set(utc(2026, 11, 23, 9, 0))
+    retro(team, "start")
+    said = retro(team, "action Fix the flaky deploy due friday")["text"]
+    assert "Name an owner" in said and "Fix the flaky deploy" in said
+    assert team.rows(RetroAction) == []
+
+
+def test_the_next_board_shows_carried_over_actions_overdue(team: Team) -> None:
+    five_in_berlin(team)
+    team.env.clock.set(utc(2026, 11, 23, 9, 0))
+    retro(team, "start")
+    retro(team, "action Timebox standups <@U0BOB|bob> due 2026-11-25")
+    retro(team, "close")
+    team.deliver()
+    team.env.clock.set(utc(2026, 11, 30, 9, 0))
+    retro(team, "start")
+    retro(team, "vote")
+    team.deliver()
+    shown = texts(board(team)["blocks"])
+    assert "ACT-1" in shown and "⏰ overdue" in shown
