@@ -62,7 +62,9 @@ def test_long_text_is_truncated_within_limits() -> None:
             assert len(block["text"]["text"]) <= 3000
         for f in block.get("fields", []):
             assert len(f["text"]) <= 2000
-    assert "overdue" in str(blocks)
+    assert "overdue" not in str(blocks)  # a closed requirement is never overdue
+    req.status = "new"
+    assert "⚠️ overdue" in str(views.card(req, today=date(2026, 11, 23)))
 
 
 def test_messages_never_exceed_fifty_blocks() -> None:
