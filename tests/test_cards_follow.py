@@ -209,7 +209,7 @@ def test_reassign_tells_the_new_owner_once_and_shows_the_hand_over(team: Team) -
     assert env.driver.submit(view_id, values, user=BOB).status == 200
     env.drain()
     env.req("assign REQ-1 <@U0DAVE|dave>")  # the same minute: one DM for both
-    team.deliver()
+    team.at(env.clock.now() + cards.NOTICE_WINDOW)  # the notice waits out its window
     [notice] = [m for m in team.dms(DAVE) if "yours now" in m["text"]]
     assert "BLK-1" in texts(notice["blocks"]) and "REQ-1" in texts(notice["blocks"])
     now_dm = texts(env.ws.message(dm_channel, dm["ts"])["blocks"])

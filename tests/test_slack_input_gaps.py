@@ -83,5 +83,7 @@ def test_promote_pressed_twice_makes_one_requirement(
         [req] = s.scalars(select(Requirement)).all()
         assert s.scalars(select(Feedback)).one().requirement_id == req.id
     assert sum("FB-1 is now REQ-1" in m["text"] for m in env.channel()) == 1
-    assert "FB-1 is already linked to REQ-1" in env.last_ephemeral(PM)["text"]
+    said = env.last_ephemeral(PM)["text"]  # what happened, by whom and when
+    assert said.startswith("FB-1 is 🔗 Linked to REQ-1 by <@U0ALICE>")
+    assert said.endswith("Nothing was changed.")
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []

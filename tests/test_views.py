@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from bot.views import requirements as views
 from bot.views.blocks import escape, fit_message, message, section
 from storage.models import Requirement
+from storage.statuses import RequirementStatus
 
 
 def _req(**kw: object) -> Requirement:
@@ -62,7 +63,9 @@ def test_long_text_is_truncated_within_limits() -> None:
             assert len(block["text"]["text"]) <= 3000
         for f in block.get("fields", []):
             assert len(f["text"]) <= 2000
-    assert "overdue" in str(blocks)
+    assert "overdue" not in str(blocks)  # a closed requirement is never overdue
+    req.status = RequirementStatus.NEW
+    assert "⚠️ overdue" in str(views.card(req, today=date(2026, 11, 23)))
 
 
 def test_messages_never_exceed_fifty_blocks() -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.errors import InvalidInput
 from bot.outbox import store as outbox
 from bot.services import calendar
 from bot.views import cards as views
@@ -26,23 +27,30 @@ from bot.views import requirements as req_views
 from storage.db import insert_ignore
 from storage.items import Blocker, Feedback, ItemMessage, Risk
 from storage.models import HistoryEvent, Requirement
+from storage.retros import RetroAction
 from storage.scheduling import OutboxMessage
 from storage.statuses import (
     CLOSED_REQUIREMENT,
+    ActionStatus,
     BlockerStatus,
     OutboxStatus,
     RequirementStatus,
     RiskStatus,
 )
 
-Item = Requirement | Feedback | Blocker | Risk
+Item = Requirement | Feedback | Blocker | Risk | RetroAction
 MODELS: dict[str, tuple[type[Any], str]] = {
     "REQ": (Requirement, "requirement"),
     "FB": (Feedback, "feedback"),
     "BLK": (Blocker, "blocker"),
     "RSK": (Risk, "risk"),
+    # Retro actions have no card; their reminder DMs follow them like the others'.
+    "ACT": (RetroAction, "action"),
 }
 OWNER_FIELDS = ("owner", "owner_id")
+# How long a new owner's first notice waits for others to join it (README: "batched with
+# their other notices of that minute").
+NOTICE_WINDOW = timedelta(minutes=1)
 DONE_LABELS = {
     RequirementStatus.DONE: "✅ Done",
     RequirementStatus.REJECTED: "🚫 Rejected",
@@ -108,7 +116,7 @@ def touch(session: Session, *, team_id: str, ref: str, now: datetime) -> int:
 
 
 def item_of(session: Session, *, team_id: str, ref: str) -> Item | None:
-    """The item `REQ-3`, `FB-1`, `BLK-2` or `RSK-4` of this workspace, or None."""
+    """The item `REQ-3`, `FB-1`, `BLK-2`, `RSK-4` or `ACT-5` of this workspace, or None."""
     prefix, _, number = ref.partition("-")
     if prefix not in MODELS or not number.isdigit():
         return None
@@ -145,6 +153,8 @@ def outcome(session: Session, item: Item, zone: ZoneInfo) -> str | None:
         what = "✅ Resolved"
     elif isinstance(item, Risk) and item.status == RiskStatus.CLOSED:
         what = "✅ Closed"
+    elif isinstance(item, RetroAction) and item.status != ActionStatus.OPEN:
+        what = "✅ Done" if item.status == ActionStatus.DONE else "🗑️ Dropped"
     elif isinstance(item, Feedback) and item.requirement_id is not None:
         linked = session.get(Requirement, item.requirement_id)
         what, fields = f"🔗 Linked to {linked.ref if linked else 'a requirement'}", ("requirement",)
@@ -168,6 +178,8 @@ def card(session: Session, item: Item, *, zone: ZoneInfo, now: datetime) -> tupl
         return item_views.card_text(item.ref, item.text), blocks
     if isinstance(item, Blocker):
         return item_views.card_text(item.ref, item.text), item_views.blocker_card(item, now)
+    if isinstance(item, RetroAction):  # never posted as a card: only its reminders follow it
+        return item_views.card_text(item.ref, item.text), []
     return item_views.card_text(item.ref, item.text), item_views.risk_card(item)
 
 
@@ -177,6 +189,8 @@ def responsible(item: Item) -> str | None:
         return item.owner_id
     if isinstance(item, Blocker | Risk):
         return item.owner_id or item.reporter_id
+    if isinstance(item, RetroAction):
+        return item.owner_id or item.created_by
     return None
 
 
@@ -265,6 +279,18 @@ def stale_reason(
     return f"That reminder is out of date: {ref} · {line}. Nothing was changed."
 
 
+def refuse_if_done(*, session: Session, team_id: str, ref: str, zone: ZoneInfo) -> None:
+    """For a button pressed on any copy of an item's card: raise InvalidInput saying what
+    happened ("REQ-13 is ✅ Done by <@U…> · Mon 15:59. Nothing was changed.") when the item
+    was closed, resolved or linked since, so a stale copy never changes a finished item."""
+    item = item_of(session, team_id=team_id, ref=ref)
+    if item is None:
+        return
+    line = outcome(session, item, zone)
+    if line is not None:
+        raise InvalidInput(f"{ref} is {line}. Nothing was changed.")
+
+
 def notify_owner(
     session: Session, *, item: Item, owner_id: str, by: str | None, now: datetime
 ) -> None:
@@ -286,19 +312,28 @@ def notify_owner(
         if at is not None:
             break
     at = at or now
-    minute = at.replace(second=0, microsecond=0)
-    key = f"notice:{item.team_id}:{owner_id}:{minute:%Y%m%dT%H%MZ}"
     entry = {"ref": item.ref, "by": by}
-    existing = session.scalar(
-        select(OutboxMessage).where(OutboxMessage.dedupe_key == key).with_for_update()
+    # One DM per window: a notice still waiting for this person takes the new entry. The
+    # window starts at the first notice and lasts NOTICE_WINDOW (not the clock's minute, so
+    # two hand-overs a second apart across a minute boundary still make one DM).
+    prefix = f"notice:{item.team_id}:{owner_id}:"
+    waiting = session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.dedupe_key.startswith(prefix, autoescape=True),
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(1)
+        .with_for_update()
     )
-    if existing is not None:
-        if existing.status == OutboxStatus.PENDING:
-            listed = list((existing.render or {}).get("notice") or [])
-            if entry not in listed:
-                existing.render = {"notice": [*listed, entry]}
-            return
-        key += f":{now:%H%M%S%f}"  # that minute's notice has left already
+    if waiting is not None:
+        listed = list((waiting.render or {}).get("notice") or [])
+        if entry not in listed:
+            waiting.render = {"notice": [*listed, entry]}
+        return
+    key = f"{prefix}{now:%Y%m%dT%H%M%S%f}"
+    at = max(at, now + NOTICE_WINDOW)
     outbox.enqueue(
         session=session,
         team_id=item.team_id,
@@ -321,6 +356,7 @@ def _notice(
         item = item_of(session, team_id=row.team_id, ref=str(entry.get("ref")))
         if (
             item is None
+            or isinstance(item, RetroAction)  # its owner hears of it from the retro thread
             or responsible(item) != row.target
             or outcome(session, item, ZoneInfo("UTC"))
         ):

@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
 from bot.parsing.common import parse_ref
-from bot.services import blockers, items, requirement_changes, retro_actions, risks
+from bot.services import (
+    blockers,
+    cards,
+    items,
+    requirement_changes,
+    retro_actions,
+    risks,
+)
 from bot.services.actor import Actor
 from storage.reminders import ReminderStop, Snooze
 
@@ -25,8 +32,10 @@ def _split(ref: str) -> tuple[str, int]:
 
 
 def snooze(*, session: Session, actor: Actor, now: datetime, ref: str) -> datetime:
-    """No reminders about `ref` for a day (for anyone: the item is being looked at)."""
+    """No reminders about `ref` for a day (for anyone: the item is being looked at).
+    Raises InvalidInput (saying what happened) when the item is finished already."""
     _split(ref)
+    cards.refuse_if_done(session=session, team_id=actor.team_id, ref=ref, zone=actor.zone)
     until = now + timedelta(days=1)
     row = session.get(Snooze, (actor.team_id, ref)) or Snooze(team_id=actor.team_id, item=ref)
     row.until, row.by = until, actor.user_id
@@ -67,8 +76,10 @@ def finish(*, session: Session, actor: Actor, now: datetime, ref: str, is_admin:
 
 
 def reassign(*, session: Session, actor: Actor, now: datetime, ref: str, owner_id: str) -> str:
-    """Give the item another owner (recorded in its history)."""
+    """Give the item another owner (recorded in its history). Raises InvalidInput (saying
+    what happened) when the item is finished already: a finished item keeps its owner."""
     prefix, number = _split(ref)
+    cards.refuse_if_done(session=session, team_id=actor.team_id, ref=ref, zone=actor.zone)
     if prefix == "REQ":
         requirement_changes.assign(
             session=session, actor=actor, now=now, number=number, owner_id=owner_id

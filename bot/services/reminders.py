@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.outbox import store as outbox
 from bot.readmodels import Nudge
-from bot.services import calendar, people, retro_actions, streaks
+from bot.services import calendar, cards, people, retro_actions, streaks
 from bot.services.reminder_claims import Claims
 from bot.views import reminders as views
 from storage.items import Blocker, Risk
@@ -125,6 +125,8 @@ def run(*, session: Session, schedule: Schedule, occurrence: Occurrence, now: da
 
     _blockers(blockers, channel, now, limits, once, found)
     _requirements(reqs, channel, now, today, limits, once, found)
+    for req in found.overdue:  # a card posted before its due date says "overdue" from now on
+        cards.touch(session, team_id=team, ref=req.ref, now=now)
     _risks(risks, today, limits, once, found)
     _actions(session, team, channel, today, once, found)
     streaks.check(

@@ -35,7 +35,7 @@ def create(
     """`ACT-n` for the channel's open retro (else its last one), by its facilitator.
 
     Raises NotFound without any retro here, NotAllowed for someone else than the facilitator,
-    InvalidInput for an empty text or a past due date."""
+    InvalidInput for an empty text, a past due date, or a due date without an owner."""
     if retro_id is not None:
         retro: Retro | None = retros.get(session=session, team_id=actor.team_id, retro_id=retro_id)
     else:
@@ -50,6 +50,13 @@ def create(
         )
     if len(text) > TEXT_MAX:
         raise too_long("Actions are", TEXT_MAX, text, field="act_text")
+    if due is not None and owner_id is None:
+        # A due date with nobody to remind would only ever nag its creator by surprise.
+        raise InvalidInput(
+            f"Who does it by then? Name an owner: `/retro action {text[:200]} @bob due …`. "
+            "Nothing was saved.",
+            field="act_owner",
+        )
     if due is not None and due < actor.today(now):
         raise InvalidInput("The due date is in the past. Pick today or later.", field="act_due")
     act = RetroAction(

@@ -28,11 +28,13 @@ from bot.services.actor import UTC_ZONE, Actor
 from bot.services.counters import ensure_workspace
 from bot.views import retros as views
 from storage.retros import Retro, RetroAction, RetroItem, RetroVote
-from storage.scheduling import Occurrence, Schedule
+from storage.scheduling import Occurrence, OutboxMessage, Schedule
 from storage.standups import Person
 from storage.statuses import ActionStatus, RetroCategory, RetroStatus
 
 DEFAULT_VOTES = 3
+# TEAMLOOP_ANON_MIN_MEMBERS's default, for scheduled retros (the scheduler has no settings).
+ANONYMOUS_MIN = 5
 DEFAULT_COLLECT = timedelta(days=2)
 VOTING_FOR = timedelta(days=1)
 STALE = "That button or form is out of date. Type `/retro status` for this channel's retro."
@@ -79,16 +81,25 @@ def start(
     collect_for: timedelta = DEFAULT_COLLECT,
     votes_each: int = DEFAULT_VOTES,
     zone: ZoneInfo = UTC_ZONE,
+    anonymous_min: int = ANONYMOUS_MIN,
 ) -> tuple[Retro, int]:
     """Open a retro: carry the channel's open actions into it, post its thread parent, and DM
     each member (in their working hours; `zone` for people whose own zone is unknown) an *Add
-    an item* button. Returns (retro, DMs queued).
+    an item* button (offering anonymity only when at least `anonymous_min` people are
+    asked: TEAMLOOP_ANON_MIN_MEMBERS). Returns (retro, DMs queued).
 
     Raises InvalidInput when a retro is already open in the channel."""
     ensure_workspace(session, team_id=team_id, now=now)
-    if open_retro(session=session, team_id=team_id, channel_id=channel_id) is not None:
+    running = open_retro(session=session, team_id=team_id, channel_id=channel_id)
+    if running is not None:
+        runs = running.facilitator_id
+        if runs is None or runs == facilitator_id:
+            raise InvalidInput(
+                "A retro is already open here. `/retro status` shows it; `/retro close` ends it."
+            )
         raise InvalidInput(
-            "A retro is already open here. `/retro status` shows it; `/retro close` ends it."
+            f"A retro is already open here, run by <@{runs}>. `/retro status` shows it; "
+            f"<@{runs}> closes it when it is done."
         )
     known = people.known(session=session, team_id=team_id, user_ids=members)
     humans = people.humans(known, members)
@@ -110,7 +121,8 @@ def start(
     session.flush()
     retro.parent_key = f"retro:{retro.id}:parent"
     carried = _carry_over(session, retro, now)
-    text, blocks = views.parent(retro, carried=carried, names=_names(session, team_id, carried))
+    names = _names(session, team_id, carried)
+    text, blocks = views.parent(retro, carried=carried, names=names, today=now.date())
     outbox.enqueue(
         session=session,
         team_id=team_id,
@@ -126,7 +138,7 @@ def start(
         at = _first_slot(session, cal, retro, user, known.get(user), now)
         if at is None:
             continue  # away, or off until the collection is over: not asked
-        text, blocks = views.prompt(retro)
+        text, blocks = views.prompt(retro, anonymous_allowed=len(humans) >= anonymous_min)
         queued += outbox.enqueue(
             session=session,
             team_id=team_id,
@@ -244,9 +256,11 @@ def open_voting(*, session: Session, retro: Retro, now: datetime) -> None:
     if retro.status != RetroStatus.COLLECTING:
         raise InvalidInput("This retro is voting already. `/retro close` ends it.")
     retro.status = RetroStatus.VOTING
+    retro.collect_until = min(retro.collect_until, now)  # when it really closed
     retro.vote_until = now + VOTING_FOR
     retro.board_key = f"retro:{retro.id}:board"
-    text, blocks = views.board(board_of(session=session, retro=retro))
+    _say_phase(session, retro, now)
+    text, blocks = views.board(board_of(session=session, retro=retro), today=now.date())
     outbox.enqueue(
         session=session,
         team_id=retro.team_id,
@@ -263,8 +277,44 @@ def refresh_board(*, session: Session, retro: Retro, now: datetime) -> None:
     """Update the board in place (one chat.update for a burst of votes)."""
     if retro.board_key is None:
         return
-    text, blocks = views.board(board_of(session=session, retro=retro))
+    text, blocks = views.board(board_of(session=session, retro=retro), today=now.date())
     outbox.enqueue_edit(session=session, of_key=retro.board_key, text=text, blocks=blocks, now=now)
+
+
+def _say_phase(session: Session, retro: Retro, now: datetime) -> None:
+    """Edit what the retro said while collecting: its channel parent and each member's DM
+    (no more *Add an item*; where to vote, or that it closed)."""
+    carried = list(
+        session.scalars(
+            select(RetroAction)
+            .where(RetroAction.carried_into == retro.id, RetroAction.retro_id != retro.id)
+            .order_by(RetroAction.number)
+        )
+    )
+    names = _names(session, retro.team_id, carried)
+    text, blocks = views.parent(retro, carried=carried, names=names, today=now.date())
+    if retro.parent_key:
+        outbox.enqueue_edit(
+            session=session, of_key=retro.parent_key, text=text, blocks=blocks, now=now
+        )
+    prefix = f"retro:{retro.id}:dm:"
+    keys = session.scalars(
+        select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.team_id == retro.team_id,
+            OutboxMessage.dedupe_key.startswith(prefix, autoescape=True),
+            OutboxMessage.edit_of.is_(None),
+        )
+    ).all()
+    text, blocks = views.closed_prompt(retro)
+    for key in keys:
+        if key.count(":") == 3:  # the DM itself, not one of its edits
+            outbox.enqueue_edit(session=session, of_key=key, text=text, blocks=blocks, now=now)
+
+
+def collection_closed(*, session: Session, team_id: str, retro_id: int) -> str | None:
+    """What *Add an item* answers once the retro no longer collects; None while it does."""
+    retro = get(session=session, team_id=team_id, retro_id=retro_id)
+    return None if retro.status == RetroStatus.COLLECTING else views.collection_closed(retro)
 
 
 def require_facilitator(retro: Retro, user_id: str) -> None:
@@ -325,6 +375,7 @@ def close(*, session: Session, retro: Retro, user_id: str | None, now: datetime)
         open_voting(session=session, retro=retro, now=now)
     retro.status, retro.closed_at = RetroStatus.CLOSED, now
     session.flush()
+    _say_phase(session, retro, now)
     board = board_of(session=session, retro=retro)
     refresh_board(session=session, retro=retro, now=now)
     text, blocks = views.summary(board, today=now.date())

@@ -8,6 +8,7 @@ from typing import Any
 from bot.ids import DmAction, Turn
 from bot.readmodels import ChatTurn, Dashboard
 from bot.views.blocks import Block, actions, button, context, escape, section, truncate
+from bot.views.requirements import is_overdue
 
 SHOWN = 5  # open items listed per kind in the help answer
 BUTTON_VALUE_MAX = 2000
@@ -65,7 +66,7 @@ def help_message(board: Dashboard, *, today: date, waiting: ChatTurn | None = No
     lines: list[str] = []
     for req in board.requirements[:SHOWN]:
         due = f" · due {req.due_date:%d %b}" if req.due_date else ""
-        overdue = " · *overdue*" if req.due_date and req.due_date < today else ""
+        overdue = " · *overdue*" if is_overdue(req, today) else ""
         lines.append(f"• {req.ref} {escape(truncate(req.title, 120))}{due}{overdue}")
     for blk in board.blockers[:SHOWN]:
         lines.append(f"• {blk.ref} 🚧 {escape(truncate(blk.text, 120))}")

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.parsing.dates import say_date
-from bot.parsing.requirements import STATUSES, TITLE_MAX
+from bot.parsing.requirements import CLOSED_STATUSES, STATUSES, TITLE_MAX
 from bot.readmodels import Page
 from bot.views.blocks import (
     Block,
@@ -48,13 +48,32 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
-def _due(due: date | None, today: date | None) -> str:
-    if due is None:
+def is_overdue(req: Requirement, today: date | None) -> bool:
+    """The one rule for "overdue" (cards, listings, Home, DMs, digests): still open and its
+    due date before `today` (the viewer's or the workspace's local date, from the injected
+    clock). A closed requirement is never overdue."""
+    return (
+        today is not None
+        and req.due_date is not None
+        and req.due_date < today
+        and req.status not in CLOSED_STATUSES
+    )
+
+
+def _due(req: Requirement, today: date | None) -> str:
+    if req.due_date is None:
         return "—"
-    text = say_date(due)
-    if today is not None and due < today:
-        return f"{text} ⚠️ overdue"
-    return text
+    text = say_date(req.due_date)
+    return f"{text} ⚠️ overdue" if is_overdue(req, today) else text
+
+
+def change_answer(req: Requirement, what: str, *, today: date | None) -> list[Block]:
+    """The short answer to whoever changed `req` by command: what changed and its state now,
+    without buttons (the one live card, edited in place, carries them)."""
+    state = [status_label(req.status), req.priority, f"owner {_who(req.owner_id)}"]
+    if req.due_date is not None:
+        state.append("due " + _due(req, today))
+    return [section(f"*{req.ref}* {what}."), context(" · ".join(state))]
 
 
 def _who(user_id: str | None) -> str:
@@ -82,7 +101,7 @@ def card(req: Requirement, *, today: date | None = None, with_actions: bool = Tr
                 f"*Status*\n{status_label(req.status)}",
                 f"*Priority*\n{req.priority}",
                 f"*Owner*\n{_who(req.owner_id)}",
-                f"*Due*\n{_due(req.due_date, today)}",
+                f"*Due*\n{_due(req, today)}",
                 f"*Labels*\n{labels}",
                 f"*Votes*\n{req.votes}",
             ],
@@ -129,7 +148,7 @@ def line(
         owner,
     ]
     if req.due_date:
-        parts.append("due " + _due(req.due_date, today))
+        parts.append("due " + _due(req, today))
     if req.labels:
         parts.append(" ".join(f"`{escape(label)}`" for label in req.labels))
     if req.votes:

@@ -78,38 +78,77 @@ def _action_line(act: RetroAction, names: dict[str, str], today: date | None = N
 
 
 def parent(
-    retro: Retro, *, carried: list[RetroAction], names: dict[str, str]
+    retro: Retro, *, carried: list[RetroAction], names: dict[str, str], today: date
 ) -> tuple[str, list[Block]]:
-    """The retro's thread parent in the channel."""
-    text = f"Retro: add your items by DM until {_when(retro.collect_until)}"
-    blocks: list[Block] = [
-        header("Retro"),
-        section(
+    """The retro's thread parent in the channel, as the retro is now (edited when voting
+    opens and when it closes)."""
+    if retro.status == RetroStatus.COLLECTING:
+        text = f"Retro: add your items by DM until {_when(retro.collect_until)}"
+        said = (
             f"Everyone here gets a DM to add what went well, what to improve and ideas, until "
             f"*{_when(retro.collect_until)}*. Then the items are shown here to vote on "
             f"({retro.votes_each} votes each)."
-        ),
-    ]
+        )
+    elif retro.status == RetroStatus.VOTING:
+        text = f"Retro: voting in this thread until {_when(retro.vote_until)}"
+        said = (
+            f"The collection closed at *{_when(retro.collect_until)}*. Vote on the items in "
+            f"this thread ({retro.votes_each} votes each) until *{_when(retro.vote_until)}*."
+        )
+    else:
+        text = f"Retro: closed at {_when(retro.closed_at)}"
+        said = f"This retro closed at *{_when(retro.closed_at)}*; its summary is in the channel."
+    blocks: list[Block] = [header("Retro"), section(said)]
     if carried:
         blocks.append(section("*Open actions from earlier retros, carried over:*"))
-        blocks += [section(_action_line(a, names)) for a in carried[:10]]
+        blocks += [section(_action_line(a, names, today)) for a in carried[:10]]
     return text, blocks
 
 
-def prompt(retro: Retro) -> tuple[str, list[Block]]:
-    """The DM asking a member for items."""
+def prompt(retro: Retro, *, anonymous_allowed: bool) -> tuple[str, list[Block]]:
+    """The DM asking a member for items ("or anonymously" only when the retro asked enough
+    people for anonymous items to be allowed)."""
     text = f"Retro in <#{retro.channel_id}>: what went well, what to improve, ideas?"
+    how = "with your name or anonymously." if anonymous_allowed else "with your name."
     return text, [
         section(
             f"*Retro in <#{retro.channel_id}>*: what went well, what could improve, any ideas? "
-            f"Add as many items as you like until {_when(retro.collect_until)}, with your name "
-            "or anonymously."
+            f"Add as many items as you like until {_when(retro.collect_until)}, {how}"
         ),
         actions(button("Add an item", ActionId.RETRO_ADD, str(retro.id), style="primary")),
     ]
 
 
-def item_modal(retro_id: int, *, anonymous_allowed: bool) -> dict[str, Any]:
+def collection_closed(retro: Retro) -> str:
+    """Why *Add an item* no longer works (said to whoever presses it, and in the DM)."""
+    if retro.status == RetroStatus.CLOSED:
+        return (
+            f"The retro in <#{retro.channel_id}> closed at {_when(retro.closed_at)}; its "
+            "summary is in the channel."
+        )
+    return (
+        f"The collection closed at {_when(retro.collect_until)} — vote in "
+        f"<#{retro.channel_id}>'s thread."
+    )
+
+
+def closed_prompt(retro: Retro) -> tuple[str, list[Block]]:
+    """The member's DM once the collection is over: no button, where to go instead."""
+    said = collection_closed(retro)
+    return f"Retro in <#{retro.channel_id}>: {said}", [
+        section(f"*Retro in <#{retro.channel_id}>*: {said}")
+    ]
+
+
+def item_added(text: str, *, anonymous: bool) -> str:
+    """What only the item's author sees in their DM after *Add*. An anonymous item's text is
+    not repeated: the call that shows it names its author to Slack."""
+    if anonymous:
+        return "Added to the retro anonymously. Add more any time."
+    return f"Added to the retro: “{escape(truncate(text, 200))}”. Add more any time."
+
+
+def item_modal(retro_id: int, *, anonymous_allowed: bool, dm: str = "") -> dict[str, Any]:
     """The form for one item: column, text, and the anonymous switch."""
     columns = [option(label, str(cat)) for cat, label in COLUMNS.items()]
     blocks: list[Block] = [
@@ -153,7 +192,7 @@ def item_modal(retro_id: int, *, anonymous_allowed: bool) -> dict[str, Any]:
         "title": plain("Retro item", 24),
         "submit": plain("Add", 24),
         "close": plain("Cancel", 24),
-        "private_metadata": encode({"retro": retro_id}),
+        "private_metadata": encode({"retro": retro_id, "dm": dm}),
         "blocks": blocks,
     }
 
@@ -177,7 +216,7 @@ def _item_text(item: RetroItem, board: Board) -> str:
     return f"{escape(truncate(item.text, 300))}{who}"
 
 
-def board(board: Board) -> tuple[str, list[Block]]:
+def board(board: Board, *, today: date | None = None) -> tuple[str, list[Block]]:
     """The voting board in the retro's thread: carried-over actions first, then each column's
     items (groups together) with *Vote* buttons; closed, it keeps the counts without buttons."""
     retro = board.retro
@@ -201,7 +240,7 @@ def board(board: Board) -> tuple[str, list[Block]]:
         )
     if board.carried:
         blocks.append(context("Carried over: " + " · ".join(a.ref for a in board.carried)))
-        blocks += [section(_action_line(a, board.names)) for a in board.carried[:5]]
+        blocks += [section(_action_line(a, board.names, today)) for a in board.carried[:5]]
     shown = 0
     for cat, label in COLUMNS.items():
         column = [i for i in board.items if i.category == cat]
@@ -219,7 +258,11 @@ def board(board: Board) -> tuple[str, list[Block]]:
                     for i in column
                     if i.group_label == item.group_label
                 )
-                blocks.append(context(f"*{escape(item.group_label)}* · {total} votes"))
+                blocks.append(
+                    context(
+                        f"*{escape(item.group_label)}* · {total} vote{'' if total == 1 else 's'}"
+                    )
+                )
             group = item.group_label
             votes = board.votes.get(item.public_id, 0)
             line = f"{_item_text(item, board)}  *{votes}*"
@@ -310,12 +353,15 @@ def summary(board: Board, *, today: date) -> tuple[str, list[Block]]:
     topics = _topics(board)
     text = f"Retro summary: {len(board.items)} items, {len(board.actions)} actions"
     blocks: list[Block] = [header("Retro summary")]
-    top = topics[:TOP]
+    top = [t for t in topics if t[1] >= 1][:TOP]  # an item nobody voted for is not "top"
     if top:
         lines = [
-            f"{n}. {escape(truncate(t[0], 200))} · *{t[1]}* votes" for n, t in enumerate(top, 1)
+            f"{n}. {escape(truncate(t[0], 200))} · *{t[1]}* vote{'' if t[1] == 1 else 's'}"
+            for n, t in enumerate(top, 1)
         ]
         blocks.append(section("*Top items*\n" + "\n".join(lines)))
+    elif topics:
+        blocks.append(section("_Nobody voted._"))
     else:
         blocks.append(section("_No items were added._"))
     if board.actions:

@@ -44,7 +44,7 @@ def _ref(call: Call, usage: str) -> int:
 
 
 def _updated(req: Any, call: Call, what: str) -> Block:
-    return message(f"{req.ref} {what}.", views.card(req, today=call.today))
+    return message(f"{req.ref} {what}.", views.change_answer(req, what, today=call.today))
 
 
 def verb_new(call: Call) -> Block | None:

@@ -88,6 +88,7 @@ def start(call: Call) -> None:
                 collect_for=collect,
                 votes_each=votes,
                 zone=call.actor.zone,
+                anonymous_min=deps.settings.teamloop_anon_min_members,
             )
         people_word = "person" if queued == 1 else "people"
         return (

@@ -12,7 +12,7 @@ from bot.errors import InvalidInput
 from bot.ids import ActionId
 from bot.parsing.common import parse_ref
 from bot.parsing.messages import message_text
-from bot.services import blockers, deliveries, feedback, items, risks
+from bot.services import blockers, cards, deliveries, feedback, items, risks
 from bot.services.actor import Actor
 from bot.views import items as views
 from bot.views import requirements as req_views
@@ -51,6 +51,12 @@ def handle_promote(
 
     def work() -> None:
         with deps.transaction() as session:
+            cards.refuse_if_done(
+                session=session,
+                team_id=actor.team_id,
+                ref=f"FB-{number_of(action)}",
+                zone=deps.settings.zone,
+            )
             fb, req = feedback.promote(
                 session=session, actor=actor, now=deps.clock.now(), number=number_of(action)
             )
@@ -149,6 +155,12 @@ def handle_resolve(
 
     def work() -> None:
         with deps.transaction() as session:
+            cards.refuse_if_done(
+                session=session,
+                team_id=actor.team_id,
+                ref=f"BLK-{number_of(action)}",
+                zone=deps.settings.zone,
+            )
             blk = blockers.resolve(
                 session=session,
                 actor=actor,
@@ -189,6 +201,12 @@ def handle_risk_close(
 
     def work() -> None:
         with deps.transaction() as session:
+            cards.refuse_if_done(
+                session=session,
+                team_id=actor.team_id,
+                ref=f"RSK-{number_of(action)}",
+                zone=deps.settings.zone,
+            )
             risk = risks.close(
                 session=session, actor=actor, now=deps.clock.now(), number=number_of(action)
             )

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Session
 from bot.parsing.requirements import parse_list_filter, parse_status
+from bot.services import cards
 from bot.services import requirement_changes as req_changes
 from bot.services import requirements as reqs
 from bot.services.actor import Actor
@@ -34,6 +35,13 @@ def _on_card(
 
     def work() -> None:
         with deps.transaction() as session:
+            # Any copy of the card may be pressed (an old one, after the item was closed).
+            cards.refuse_if_done(
+                session=session,
+                team_id=actor.team_id,
+                ref=f"REQ-{number_of(action)}",
+                zone=deps.settings.zone,
+            )
             req = change(session, actor, action)
         card = views.card(req, today=actor.today(deps.clock.now()))
         respond(**message(views.card_text(req), card, in_channel=in_channel), replace_original=True)

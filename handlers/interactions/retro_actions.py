@@ -16,6 +16,7 @@ from bot.ids import ActionId
 from bot.readmodels import RetroBoard
 from bot.services import anonymous, retro_actions, retro_votes, retros
 from bot.views import retros as views
+from handlers import slack_api
 from handlers.common import (
     STALE,
     actor_of,
@@ -35,33 +36,41 @@ def _retro_id(body: dict[str, Any]) -> int:
 
 
 def handle_add_button(
-    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
-    """Open the item form (with the anonymous switch when the retro has a crowd to hide in)."""
+    """Open the item form (with the anonymous switch when the retro has a crowd to hide in);
+    once the collection is over, say so and where to vote instead."""
     deps = deps_of(context)
     with deps.transaction() as session:
+        closed = retros.collection_closed(
+            session=session, team_id=team_of(context), retro_id=_retro_id(body)
+        )
         retro = retros.get(session=session, team_id=team_of(context), retro_id=_retro_id(body))
-        if retro.status != RetroStatus.COLLECTING:
-            raise InvalidInput("This retro no longer takes items: its collection has closed.")
         allowed = len(retro.members) >= deps.settings.teamloop_anon_min_members
         retro_id = retro.id
     ack()
+    if closed is not None:  # a block action's ack body is not shown: answer by response_url
+        ephemeral(respond)(closed)
+        return
     client.views_open(
         trigger_id=body["trigger_id"],
-        view=views.item_modal(retro_id, anonymous_allowed=allowed),
+        view=views.item_modal(
+            retro_id, anonymous_allowed=allowed, dm=str((body.get("channel") or {}).get("id", ""))
+        ),
     )
 
 
 def handle_item_submit(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
-    """Store the item: named, or with no user id at all when *Send anonymously* is ticked."""
+    """Store the item: named, or with no user id at all when *Send anonymously* is ticked;
+    then tell only its author, in the DM the form came from."""
     meta = metadata_of(view)
     values = form_values(view)
     anon = "anonymous" in (values.get(ActionId.RETRO_ANONYMOUS) or [])
     deps = deps_of(context)
     with deps.transaction() as session:
-        retros.add_item(
+        item = retros.add_item(
             session=session,
             team_id=team_of(context),
             retro_id=whole(meta.get("retro")),
@@ -71,10 +80,17 @@ def handle_item_submit(
             min_members=deps.settings.teamloop_anon_min_members,
             now=deps.clock.now(),
         )
+        said = views.item_added(item.text, anonymous=anon)
     if anon:
         with deps.transaction() as session:
             anonymous.forget_write_order(session=session)
     ack()
+    dm, user = str(meta.get("dm") or ""), body["user"]["id"]
+    if dm:
+        deps.defer(
+            lambda: slack_api.post_ephemeral(client, channel=dm, user=user, text=said),
+            answer=None,
+        )
 
 
 def handle_vote(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
