@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from bot.errors import InvalidInput
 from bot.parsing.common import first_line, shorten
 from bot.parsing.items import KINDS, TEXT_MAX, detect_kind
 from bot.parsing.slack_text import too_long
-from bot.services import followthrough, items, requirements, search_index
+from bot.services import cards, followthrough, items, requirements, search_index
 from bot.services.actor import Actor
 from storage.items import Feedback
 from storage.models import Requirement
@@ -141,11 +142,14 @@ def link(
 
 
 def promote(
-    *, session: Session, actor: Actor, now: datetime, number: int
+    *, session: Session, actor: Actor, now: datetime, number: int, zone: ZoneInfo
 ) -> tuple[Feedback, Requirement]:
-    """Make FB-n a requirement (linked both ways); a second promote says where it went."""
+    """Make FB-n a requirement (linked both ways). A second promote (a double click arriving
+    together included: it waits on the first's row lock) raises InvalidInput saying where it
+    went, by whom and when, in `zone`."""
     fb = get(session=session, actor=actor, number=number)
     if fb.requirement_id is not None:
+        cards.refuse_if_done(session=session, team_id=actor.team_id, ref=fb.ref, zone=zone)
         raise InvalidInput(f"{fb.ref} is already linked to {_ref_of(session, fb.requirement_id)}.")
     req = requirements.create(
         session=session,

@@ -58,7 +58,11 @@ def handle_promote(
                 zone=deps.settings.zone,
             )
             fb, req = feedback.promote(
-                session=session, actor=actor, now=deps.clock.now(), number=number_of(action)
+                session=session,
+                actor=actor,
+                now=deps.clock.now(),
+                number=number_of(action),
+                zone=deps.settings.zone,
             )
         respond(
             **message(
