@@ -11,7 +11,6 @@ at once, in random order within its column. Actions (`ACT-n`) live in
 from __future__ import annotations
 
 import secrets
-from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,12 +21,11 @@ from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.outbox import store as outbox
 from bot.parsing.items import TEXT_MAX
 from bot.parsing.slack_text import too_long
-from bot.readmodels import RetroBoard as Board
-from bot.services import calendar, people
+from bot.services import calendar, people, retro_board
 from bot.services.actor import UTC_ZONE, Actor
 from bot.services.counters import ensure_workspace
 from bot.views import retros as views
-from storage.retros import Retro, RetroAction, RetroItem, RetroVote
+from storage.retros import Retro, RetroAction, RetroItem
 from storage.scheduling import Occurrence, OutboxMessage, Schedule
 from storage.standups import Person
 from storage.statuses import ActionStatus, RetroCategory, RetroStatus
@@ -121,7 +119,7 @@ def start(
     session.flush()
     retro.parent_key = f"retro:{retro.id}:parent"
     carried = _carry_over(session, retro, now)
-    names = _names(session, team_id, carried)
+    names = retro_board.names_of(session, team_id, carried)
     text, blocks = views.parent(retro, carried=carried, names=names, today=now.date())
     outbox.enqueue(
         session=session,
@@ -260,7 +258,7 @@ def open_voting(*, session: Session, retro: Retro, now: datetime) -> None:
     retro.vote_until = now + VOTING_FOR
     retro.board_key = f"retro:{retro.id}:board"
     _say_phase(session, retro, now)
-    text, blocks = views.board(board_of(session=session, retro=retro), today=now.date())
+    text, blocks = views.board(retro_board.board_of(session=session, retro=retro), today=now.date())
     outbox.enqueue(
         session=session,
         team_id=retro.team_id,
@@ -277,7 +275,7 @@ def refresh_board(*, session: Session, retro: Retro, now: datetime) -> None:
     """Update the board in place (one chat.update for a burst of votes)."""
     if retro.board_key is None:
         return
-    text, blocks = views.board(board_of(session=session, retro=retro), today=now.date())
+    text, blocks = views.board(retro_board.board_of(session=session, retro=retro), today=now.date())
     outbox.enqueue_edit(session=session, of_key=retro.board_key, text=text, blocks=blocks, now=now)
 
 
@@ -291,7 +289,7 @@ def _say_phase(session: Session, retro: Retro, now: datetime) -> None:
             .order_by(RetroAction.number)
         )
     )
-    names = _names(session, retro.team_id, carried)
+    names = retro_board.names_of(session, retro.team_id, carried)
     text, blocks = views.parent(retro, carried=carried, names=names, today=now.date())
     if retro.parent_key:
         outbox.enqueue_edit(
@@ -325,45 +323,6 @@ def require_facilitator(retro: Retro, user_id: str) -> None:
         )
 
 
-def board_of(*, session: Session, retro: Retro) -> Board:
-    """The items (random order within each column), their votes, this retro's and the
-    carried-over actions, and plain names of named authors and owners."""
-    items = list(
-        session.scalars(
-            select(RetroItem)
-            .where(RetroItem.retro_id == retro.id)
-            .order_by(RetroItem.category, RetroItem.public_id)
-        )
-    )
-    votes = Counter(
-        session.scalars(select(RetroVote.item_id).where(RetroVote.retro_id == retro.id))
-    )
-    acts = list(
-        session.scalars(
-            select(RetroAction).where(RetroAction.retro_id == retro.id).order_by(RetroAction.number)
-        )
-    )
-    carried = list(
-        session.scalars(
-            select(RetroAction)
-            .where(RetroAction.carried_into == retro.id, RetroAction.retro_id != retro.id)
-            .order_by(RetroAction.number)
-        )
-    )
-    who = [i.author_id for i in items if i.author_id] + [
-        a.owner_id for a in acts + carried if a.owner_id
-    ]
-    known = people.known(session=session, team_id=retro.team_id, user_ids=sorted(set(who)))
-    names = {u: people.name_of(known, u) for u in set(who)}
-    return Board(retro, items, dict(votes), acts, carried, names)
-
-
-def _names(session: Session, team_id: str, acts: list[RetroAction]) -> dict[str, str]:
-    owners = sorted({a.owner_id for a in acts if a.owner_id})
-    known = people.known(session=session, team_id=team_id, user_ids=owners)
-    return {u: people.name_of(known, u) for u in owners}
-
-
 def close(*, session: Session, retro: Retro, user_id: str | None, now: datetime) -> None:
     """Close the retro (the facilitator, or its voting time ran out) and post the summary:
     top items, actions with owners, carried-over actions and their state."""
@@ -376,7 +335,7 @@ def close(*, session: Session, retro: Retro, user_id: str | None, now: datetime)
     retro.status, retro.closed_at = RetroStatus.CLOSED, now
     session.flush()
     _say_phase(session, retro, now)
-    board = board_of(session=session, retro=retro)
+    board = retro_board.board_of(session=session, retro=retro)
     refresh_board(session=session, retro=retro, now=now)
     text, blocks = views.summary(board, today=now.date())
     outbox.enqueue(

@@ -14,7 +14,7 @@ from bot.errors import InvalidInput
 from bot.parsing.requirements import parse_capture
 from bot.parsing.slack_text import echo
 from bot.parsing.standups import parse_when
-from bot.services import people, retro_actions, retro_votes, retros, schedules
+from bot.services import people, retro_actions, retro_board, retro_votes, retros, schedules
 from bot.views import retros as views
 from bot.views import standups as standup_views
 from bot.views.blocks import Block, message
@@ -237,7 +237,7 @@ def status(call: Call) -> Block:
     """Where the channel's retro is."""
     with call.transaction() as session:
         retro = retros.current(session=session, actor=call.actor)
-        board = retros.board_of(session=session, retro=retro)
+        board = retro_board.board_of(session=session, retro=retro)
         voters = len(retro_votes.voters(session=session, retro=retro))
         text = views.status_text(retro, items=len(board.items), voters=voters)
     return message(text)

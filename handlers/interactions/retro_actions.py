@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from bot.errors import InvalidInput
 from bot.ids import ActionId
 from bot.readmodels import RetroBoard
-from bot.services import anonymous, retro_actions, retro_votes, retros
+from bot.services import anonymous, retro_actions, retro_board, retro_votes, retros
 from bot.views import retros as views
 from handlers import slack_api
 from handlers.common import (
@@ -128,7 +128,7 @@ def _facilitator_board(body: dict[str, Any], context: BoltContext) -> RetroBoard
         retros.require_facilitator(retro, body["user"]["id"])
         if retro.status == RetroStatus.CLOSED:
             raise InvalidInput("This retro is closed. `/retro action …` still adds an action.")
-        return retros.board_of(session=session, retro=retro)
+        return retro_board.board_of(session=session, retro=retro)
 
 
 def handle_group_button(
