@@ -257,7 +257,9 @@ class Driver(Transport):
                 value=value if value is not None else element.get("value", ""), text=element["text"]
             )
         elif element["type"] == "static_select":
-            option = next(o for o in element["options"] if o["value"] == selected)
+            option = next((o for o in element["options"] if o["value"] == selected), None)
+            if option is None:  # the menu changed since it was drawn: Slack offers no such choice
+                raise KeyError(f"no option {selected!r} in {action_id!r}")
             action["selected_option"] = option
         body.update(
             user=self._user(user),

@@ -202,15 +202,18 @@ class UiApi:
         # message replaced since): Slack sends nothing for it and the client says so.
         if msg is None or not has_element(msg, body["action_id"]):
             return {"notice": CHANGED}
-        self.box.driver.click(
-            msg,
-            body["action_id"],
-            user=user,
-            channel="" if body.get("home") else body["channel"],
-            value=body.get("value"),
-            selected=body.get("selected"),
-            ephemeral=bool(body.get("ephemeral")),
-        )
+        try:
+            self.box.driver.click(
+                msg,
+                body["action_id"],
+                user=user,
+                channel="" if body.get("home") else body["channel"],
+                value=body.get("value"),
+                selected=body.get("selected"),
+                ephemeral=bool(body.get("ephemeral")),
+            )
+        except KeyError:  # a menu choice the message no longer offers
+            return {"notice": CHANGED}
         return {}
 
     def slackbot_says(self, text: str, *, user: str, channel: str) -> None:

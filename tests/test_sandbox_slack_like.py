@@ -73,6 +73,9 @@ def test_a_press_on_a_button_that_went_away_gets_a_notice(box: Sandbox) -> None:
     assert post(box, "action", {"user": BOB, "home": True, "action_id": button}) == {
         "notice": CHANGED
     }
+    # A status menu choice the menu no longer offers (a stale page's options).
+    menu = {"user": ALICE, "channel": PRODUCT, "ts": card["ts"], "action_id": "req_status"}
+    assert post(box, "action", {**menu, "selected": "no_such_status"}) == {"notice": CHANGED}
     assert len(box.ws.calls) == calls  # nothing reached the app, so it called nothing
     # The message and the button are still there: the press is delivered.
     assert post(box, "action", {**gone, "action_id": button}) == {}

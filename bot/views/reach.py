@@ -46,12 +46,11 @@ def no_schedules_here(error: str) -> str:
         "is_archived": "this channel is archived",
         "restricted_action": "apps may not post in this channel",
     }.get(error, "I can't post in this conversation (a private channel I'm not in, or a DM)")
-    return (
-        f"Saved, but {what}, so no weekly digest or daily reminders will come here. "
-        "Invite me with `/invite @teamloop` and they will."
-        if error in ("not_in_channel", "channel_not_found")
-        else f"Saved, but {what}, so no weekly digest or daily reminders will come here."
-    )
+    todo = {
+        "is_archived": " Unarchive it and they will.",
+        "restricted_action": " Ask an admin to let teamloop post here and they will.",
+    }.get(error, " Invite me with `/invite @teamloop` and they will.")
+    return f"Saved, but {what}, so no weekly digest or daily reminders will come here.{todo}"
 
 
 def paused_why(error: str) -> str:
