@@ -28,6 +28,11 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def plural(n: int, word: str) -> str:
+    """`n` and `word`, with an "s" unless n is 1 ("1 vote", "3 votes"); English only."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
     """A plain_text object (emoji on)."""
     return {"type": "plain_text", "text": truncate(text, limit) or " ", "emoji": True}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.readmodels import Digest, Standups, Week
-from bot.views.blocks import Block, context, escape, header, section, truncate
+from bot.views.blocks import Block, context, escape, header, plural, section, truncate
 from bot.views.followthrough import loop_text
 from bot.views.items import KIND_EMOJI, blocker_line, feedback_line, risk_line
 from bot.views.requirements import line, status_label
@@ -45,17 +45,13 @@ def _top(title: str, lines: Sequence[str], *, shown: int = ATTENTION) -> Block:
     return section(text)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def quiet(d: Digest, open_reqs: int) -> Message:
     """One line for a week with nothing in it."""
     still = []
     if open_reqs:
-        still.append(_plural(open_reqs, "requirement"))
+        still.append(plural(open_reqs, "requirement"))
     if d.blockers_open:
-        still.append(_plural(len(d.blockers_open), "blocker"))
+        still.append(plural(len(d.blockers_open), "blocker"))
     tail = f" Still open: {' and '.join(still)}." if still else ""
     text = f"Weekly digest for <#{d.channel_id}> ({_span(d)}): a quiet week, nothing new.{tail}"
     return text, [section(text)]
@@ -192,9 +188,7 @@ def _feedback(d: Digest) -> list[Block]:
                 [feedback_line(f, names=d.names) for f in d.feedback],
             )
         )
-    top = [
-        f"{line(r, names=d.names)} · {_plural(n, 'piece')} of feedback" for r, n in d.most_linked
-    ]
+    top = [f"{line(r, names=d.names)} · {plural(n, 'piece')} of feedback" for r, n in d.most_linked]
     top += [line(r, names=d.names) for r in d.most_voted if r not in [x for x, _n in d.most_linked]]
     if top:
         blocks.extend(_listing("Most asked for", top[:5]))
@@ -228,10 +222,10 @@ def _standups(s: Standups | None) -> list[Block]:
         return []
     text = (
         f"*🗣️ Standups:* {round(s.rate * 100)}% participation "
-        f"({s.answered} of {s.asked} prompts answered) over {_plural(s.runs, 'run')}"
+        f"({s.answered} of {s.asked} prompts answered) over {plural(s.runs, 'run')}"
     )
     if s.skipped_runs:
-        text += f"; {_plural(s.skipped_runs, 'run')} skipped (teamloop was down too long)"
+        text += f"; {plural(s.skipped_runs, 'run')} skipped (teamloop was down too long)"
     return [section(text)]
 
 

@@ -22,6 +22,7 @@ from bot.views.blocks import (
     input_block,
     option,
     plain,
+    plural,
     section,
     static_select,
     text_input,
@@ -352,7 +353,7 @@ def summary(board: Board, *, today: date) -> tuple[str, list[Block]]:
     """Posted in the channel when the retro closes."""
     topics = _topics(board)
     text = (
-        f"Retro summary: {_count(len(board.items), 'item')}, {_count(len(board.actions), 'action')}"
+        f"Retro summary: {plural(len(board.items), 'item')}, {plural(len(board.actions), 'action')}"
     )
     blocks: list[Block] = [header("Retro summary")]
     top = [t for t in topics if t[1] >= 1][:TOP]  # an item nobody voted for is not "top"
@@ -409,7 +410,3 @@ def vote_answer(*, voted: bool, left: int, mine: list[str]) -> str:
     if mine:
         out += " Your votes: " + " · ".join(escape(truncate(t, 60)) for t in mine) + "."
     return out
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
