@@ -148,12 +148,20 @@ class Deps:
             timer.daemon = True
             timer.start()
 
+        def tell(text: str) -> None:
+            if answer is None:
+                return
+            try:
+                answer(text)
+            except (OSError, SlackApiError) as exc:
+                # The answer goes to Slack too; if Slack is gone, the log is all that is left.
+                log.warning("deferred work: could not answer the user: %s", exc)
+
         def guarded(delay: float = 1.0) -> None:
             try:
                 work()
             except UserError as exc:
-                if answer is not None:
-                    answer(exc.shown)
+                tell(exc.shown)
             except SlackApiError as exc:
                 # A channel Slack won't let us into is the user's to fix, not a crash.
                 reach = cannot_reach(str(exc.response.get("error", "")))
@@ -161,8 +169,11 @@ class Deps:
                     log.exception("deferred work failed")
                 else:
                     log.warning("deferred work: Slack says %s", reach.code)
-                if answer is not None:
-                    answer(reach.message if reach is not None else SORRY)
+                tell(reach.message if reach is not None else SORRY)
+            except OSError as exc:  # urllib's URLError included
+                # Slack (or the network to it) is down after slack_sdk's own retry: not a bug
+                # of ours, and an answer would go the same unreachable way.
+                log.warning("deferred work: Slack unreachable: %s", exc)
             except Exception as exc:
                 if (
                     retry_unavailable
@@ -176,7 +187,6 @@ class Deps:
                     log.error("deferred work: database unavailable: %s", type(exc).__name__)
                 else:
                     log.exception("deferred work failed")
-                if answer is not None:
-                    answer(UNAVAILABLE if unavailable(exc) else SORRY)
+                tell(UNAVAILABLE if unavailable(exc) else SORRY)
 
         self.worker.submit(guarded)

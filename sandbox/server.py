@@ -3,6 +3,7 @@ clock, and the browser page, all on one local port."""
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import secrets
 from collections.abc import Callable, Iterable
@@ -23,6 +24,9 @@ from sandbox.web_api import WebApi
 from sandbox.workspace import Workspace
 
 WEB = Path(__file__).with_name("web")
+log = logging.getLogger(__name__)
+# How long stopping waits for the bot's after-ack work (s); CI wants a stop within 10 s.
+STOP_DRAIN = 5.0
 PEOPLE = [
     ("U0ALICE", "alice", True),
     ("U0BOB", "bob", False),
@@ -99,10 +103,16 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
-        """Stop the scheduler and the server."""
+        """Stop the scheduler, let the bot finish what it acked (up to `STOP_DRAIN` s: its
+        posts go to the stand-in on this server), then stop the server."""
         self.ticker.stop()
         self.jobs.leadership.release()
+        try:
+            self.deps.worker.drain(timeout=STOP_DRAIN)
+        except TimeoutError as exc:
+            log.warning("sandbox stopping with work unfinished: %s", exc)
         self.server.stop()
+        self.deps.worker.shutdown(wait=False, cancel_futures=True)
 
     def settle(self) -> None:
         """Wait for the bot's after-ack work."""

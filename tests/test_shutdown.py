@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import subprocess
 import sys
@@ -9,12 +10,20 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.error import URLError
 
+import pytest
+
+from bot.app import build
+from bot.errors import UserError
 from bot.outbox import store as outbox
+from sandbox.server import Sandbox
 from storage.db import transaction
+from storage.migrate import upgrade
 from storage.scheduling import OutboxMessage
-from tests.conftest import JobsEnv, wait_until
+from tests.conftest import JobsEnv, make_settings, wait_until
 from tests.test_restart_and_replicas import ROOT, bot_env, dm_keys, run_due
+from tests.test_sandbox_retro import _port
 
 FANOUT = 200
 # Rows queued at a fixed instant long past, so the worker (on the real clock) finds them due.
@@ -82,3 +91,54 @@ def test_sigterm_during_a_200_message_fanout(jobs_env: JobsEnv, tmp_path: Path) 
     assert len(per_key) == FANOUT, "every message reached Slack"
     assert set(per_key.values()) == {1}, "no message was sent twice"
     assert {r.status for r in jobs_env.rows(OutboxMessage)} == {"sent"}
+
+
+def test_the_sandbox_stops_after_the_posts_it_owes(
+    tmp_path: Path, sandbox_start: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ctrl-C (or CI's SIGTERM) while the demo's cards are still being posted: the posts
+    reach the stand-in before the stand-in stops, instead of a traceback per card."""
+    settings = make_settings(f"sqlite:///{tmp_path / 'sandbox.db'}", "http://unused/api/")
+    upgrade(settings.database_url)
+    box = Sandbox(settings, _port(), start=sandbox_start).start(scheduler=False)
+    client = box.app.client
+
+    def slow_post() -> None:
+        time.sleep(0.5)  # still posting when stop() begins
+        client.chat_postMessage(channel="C0PRODUCT", text="posted while stopping")
+
+    box.deps.defer(slow_post, answer=None)
+    with caplog.at_level(logging.WARNING):
+        box.stop()
+    assert "posted while stopping" in [m["text"] for m in box.ws.channel_messages("C0PRODUCT")]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_slack_unreachable_after_the_ack_is_a_warning_not_a_traceback(
+    jobs_env: JobsEnv, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack down (connection refused after slack_sdk's retry) is not a bug of ours: one
+    warning line, no ERROR with a traceback, and the failed answer does not raise either."""
+    _app, deps = build(make_settings(jobs_env.db_url, "http://127.0.0.1:9/api/"))
+    answered: list[str] = []
+    refused = URLError(ConnectionRefusedError(111, "Connection refused"))
+
+    def answer(text: str) -> None:
+        answered.append(text)
+        raise refused
+
+    def unreachable() -> None:
+        raise refused
+
+    def mistyped() -> None:
+        raise UserError("Type it again as `/req new …`.")
+
+    with caplog.at_level(logging.WARNING):
+        deps.defer(unreachable, answer=answer)
+        deps.defer(mistyped, answer=answer)
+        deps.worker.drain()
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.deps"]
+    assert any("Slack unreachable" in w for w in warnings), warnings
+    assert any("could not answer the user" in w for w in warnings), warnings
+    assert answered == ["Type it again as `/req new …`."]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
