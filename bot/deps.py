@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,16 +18,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import UNAVAILABLE, UserError, cannot_reach
+from bot.services.people import Writing
 from storage.capture import CaptureStore, for_engine
 from storage.db import read, transaction, unavailable
 
-__all__ = ["SORRY", "Deps", "Session", "Worker", "unavailable"]
+__all__ = ["SORRY", "Deps", "Fresh", "Session", "Worker", "unavailable"]
 
 if TYPE_CHECKING:  # slack_sdk's OAuth stores load only in OAuth mode (bot/app.py)
     from bot.installs import InstallationStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 # How long work acked to Slack already is retried while the database is unreachable (s).
 RETRY_UNAVAILABLE_FOR = 600.0
@@ -65,30 +69,45 @@ class Worker(ThreadPoolExecutor):
                 raise TimeoutError(f"{len(not_done)} background tasks still running")
 
 
-class PrivacyCache:
+class Fresh(Generic[K, V]):
+    """What was last learned about a key, for `ttl` seconds, at most `size` keys (the oldest
+    learned goes first). Thread-safe; per process, so another replica may know newer."""
+
+    def __init__(
+        self, ttl: float = 300.0, size: int = 10_000, timer: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl, self.size, self.timer = ttl, size, timer
+        self._seen: OrderedDict[K, tuple[V, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        """The value while fresh, None when it must be looked up again."""
+        with self._lock:
+            found = self._seen.get(key)
+        if found is None or found[1] < self.timer():
+            return None
+        return found[0]
+
+    def put(self, key: K, value: V) -> None:
+        """Remember `value` for `ttl` seconds."""
+        with self._lock:
+            self._seen.pop(key, None)
+            self._seen[key] = (value, self.timer() + self.ttl)
+            while len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+
+    def drop(self, key: K) -> None:
+        """Forget `key` (it changed here, so the next lookup reads it again)."""
+        with self._lock:
+            self._seen.pop(key, None)
+
+
+class PrivacyCache(Fresh[str, bool]):
     """Which channels are private, as Slack last said (conversations.info), for `ttl`
     seconds: the Home tab and search ask about the same few channels on every open.
 
     A channel made private is kept out of other places within `ttl`; a failed answer is
     not cached (the caller treats unknown as private)."""
-
-    def __init__(self, ttl: float = 300.0, timer: Callable[[], float] = time.monotonic) -> None:
-        self.ttl, self.timer = ttl, timer
-        self._seen: dict[str, tuple[bool, float]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, channel: str) -> bool | None:
-        """True/False while fresh, None when Slack must be asked."""
-        with self._lock:
-            found = self._seen.get(channel)
-        if found is None or found[1] < self.timer():
-            return None
-        return found[0]
-
-    def put(self, channel: str, private: bool) -> None:
-        """Remember Slack's answer for `ttl` seconds."""
-        with self._lock:
-            self._seen[channel] = (private, self.timer() + self.ttl)
 
 
 @dataclass
@@ -102,6 +121,8 @@ class Deps:
     # Multi-workspace installs (OAuth); None with a single bot token.
     installs: InstallationStore | None = None
     privacy: PrivacyCache = field(default_factory=PrivacyCache)
+    # (team, user) -> how they write dates: read on every dated capture, changed rarely.
+    writing: Fresh[tuple[str, str], Writing] = field(default_factory=Fresh)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -11,6 +11,7 @@ the response_url as before: visible, but not recorded, so not edited later.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -25,13 +26,24 @@ log = logging.getLogger(__name__)
 
 
 def post_card(
-    call: Call, *, ref: str, text: str, blocks: list[Block], extra: list[Block] | None = None
+    call: Call,
+    *,
+    ref: str,
+    text: str,
+    blocks: list[Block],
+    extra: list[Block] | None = None,
+    later: Callable[[], list[Block]] | None = None,
 ) -> None:
-    """Post `ref`'s card in the command's channel after the ack, and record its ts."""
+    """Post `ref`'s card in the command's channel after the ack, and record its ts.
+
+    `extra`: blocks shown under the card; `later`: more of them, worked out on the worker
+    after the ack (a lookup the person need not wait for, such as the duplicate hint)."""
     deps, client, respond, actor = call.deps, call.client, call.respond, call.actor
-    shown = [*blocks, *(extra or [])]
 
     def work() -> None:
+        nonlocal extra
+        extra = [*(extra or []), *(later() if later is not None else [])]
+        shown = [*blocks, *extra]
         try:
             posted: Any = client.chat_postMessage(
                 channel=actor.channel_id,

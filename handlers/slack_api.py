@@ -180,6 +180,8 @@ def refresh_people(client: WebClient, deps: Deps, team_id: str, user_ids: list[s
             skipped.append(user_id)
     with deps.transaction() as session:
         people.remember(session=session, team_id=team_id, users=users, now=deps.clock.now())
+    for user in users:
+        deps.writing.drop((team_id, str(user.get("id"))))
     return skipped
 
 

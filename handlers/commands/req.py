@@ -71,17 +71,20 @@ def verb_new(call: Call) -> Block | None:
     )
     if req is None:
         return message(ALREADY_DONE)
-    # After the write, in a snapshot read: the lookup never holds the write lock (or, on
-    # PostgreSQL, the workspace's counter row).
-    with call.read() as session:
-        alike = duplicates.similar(
-            session=session, actor=call.actor, text=req.title, exclude_id=req.id, limit=1
-        )
     extra = []
     if cap.due is not None and cap.due_note:
         extra.append(context(views.due_note(cap.due_text, cap.due, cap.due_note)))
-    if alike:
-        extra += dup_views.hint_blocks(req.number, alike[0])
+    deps, actor = call.deps, call.actor
+
+    def hint() -> list[Block]:
+        # After the ack, in a snapshot read: the lookup neither delays the ack nor holds the
+        # write lock (or, on PostgreSQL, the workspace's counter row).
+        with deps.read() as session:
+            alike = duplicates.similar(
+                session=session, actor=actor, text=req.title, exclude_id=req.id, limit=1
+            )
+        return dup_views.hint_blocks(req.number, alike[0]) if alike else []
+
     # The ack stays empty; the card is posted (and its ts kept) right after it.
     post_card(
         call,
@@ -89,6 +92,7 @@ def verb_new(call: Call) -> Block | None:
         text=views.card_text(req),
         blocks=views.card(req, today=call.today),
         extra=extra,
+        later=hint,
     )
     return None
 

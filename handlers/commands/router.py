@@ -93,17 +93,22 @@ class Call:
 
         Read from the people table on first use only (most commands have no date); from then
         on `actor.zone` is the person's zone too, so "in the past" checks agree. A person whose
-        locale is not stored yet is looked up with users.info after the ack."""
+        locale is not stored yet is looked up with users.info after the ack. Kept in
+        `deps.writing` for 5 minutes: a zone changed in Slack counts within that."""
         if self._dates is None:
-            settings = self.deps.settings
-            with self.read() as session:
-                writing = people.writing_of(
-                    session=session,
-                    team_id=self.actor.team_id,
-                    user_id=self.actor.user_id,
-                    default_zone=settings.zone,
-                    default_order=settings.teamloop_date_order,
-                )
+            settings, who = self.deps.settings, (self.actor.team_id, self.actor.user_id)
+            writing = self.deps.writing.get(who)
+            if writing is None:
+                with self.read() as session:
+                    writing = people.writing_of(
+                        session=session,
+                        team_id=self.actor.team_id,
+                        user_id=self.actor.user_id,
+                        default_zone=settings.zone,
+                        default_order=settings.teamloop_date_order,
+                    )
+                if writing.locale_known:  # else: asked below, and read again next time
+                    self.deps.writing.put(who, writing)
             self.actor = replace(self.actor, zone=writing.zone)
             self._dates = DateContext(today=self.today, order=writing.order)
             if not writing.locale_known:
