@@ -261,6 +261,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 # The time a write transaction has left for the file's lock, once it holds the FIFO lock.
 _BUDGET = threading.local()
+BUSY_STEP = 0.25  # seconds: the busy timeout's granularity once the FIFO lock was waited for
 
 
 def take(lock: WriterLock) -> float:
@@ -279,7 +280,11 @@ def begin_immediate(driver: Any, left: float | None) -> None:
     if left is None or left > LOCK_TIMEOUT - 0.01:
         driver.execute("BEGIN IMMEDIATE")
         return
-    driver.execute(f"PRAGMA busy_timeout={max(1, int(left * 1000))}")
+    # In whole steps of `BUSY_STEP` (rounded down, so never longer than left): sqlite3 keeps
+    # each distinct statement text prepared per connection, and a timeout to the millisecond
+    # filled every connection's statement cache with PRAGMAs.
+    steps = int(left / BUSY_STEP)
+    driver.execute(f"PRAGMA busy_timeout={max(1, int(steps * BUSY_STEP * 1000))}")
     try:
         driver.execute("BEGIN IMMEDIATE")
     finally:

@@ -49,7 +49,7 @@ def _one_slip(a: str, b: str) -> bool:
     return short[start:] == long_[start + 1 :]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)
 def _alike(a: str, b: str) -> bool:
     """Two words are one: equal, one a prefix of the other (`log`/`login`, `week`/`weekly`),
     a long shared start (`notify`/`notifications`), or one slip of the keyboard."""
@@ -73,7 +73,9 @@ def _covered(mine: AbstractSet[str], theirs: AbstractSet[str]) -> set[str]:
     return found
 
 
-@lru_cache(maxsize=4096)
+# Bounded small: the texts of one channel's recent look-alikes (RECENT) repeat; more would
+# only pin memory in a long-running process.
+@lru_cache(maxsize=1024)
 def _profile(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(signature, content words, CJK characters) of a text, computed once per text."""
     words, chars = content(text)
