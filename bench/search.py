@@ -1,6 +1,7 @@
 """Full-text search and the duplicate check, against SQL LIKE on the same store in the same run.
 
-Run: python -m bench.search [--database-url URL] [--n 100000] [--queries 1000] [--rounds 3].
+Run: python -m bench.search [--database-url URL] [--n 100000] [--queries 1000] [--rounds 3]
+[--keep NAME].
 Builds a store of N requirements and N feedback (mixed English, German and Chinese text, 200
 channels, 50 people), indexes it (`search rebuild`), then times, interleaved:
 
@@ -17,7 +18,8 @@ and the precision and recall of the duplicate hint on the labelled pairs in
 `bench/duplicate_pairs.py`, end to end: every pair's existing text is captured in one
 channel, then each new text is checked there (so a pair can also be confused with another).
 Without --database-url it uses a temporary SQLite file; with a PostgreSQL URL it works in a
-fresh schema that it drops afterwards.
+fresh schema that it drops afterwards; `--keep NAME` keeps that store (and reuses it on the
+next run with the same name, skipping the build) while iterating on the queries.
 """
 
 from __future__ import annotations
@@ -255,22 +257,31 @@ def _summary(rounds: list[dict[str, list[float]]]) -> None:
 
 
 def run(url: str, *, n: int, queries: int, rounds: int = 1) -> None:
-    """Fill, index, time (`rounds` times on the same store), measure the hint."""
+    """Fill, index, time (`rounds` times on the same store), measure the hint.
+
+    A store that is already filled (`--keep`) is timed as it is: the fill and the index
+    build are skipped (earlier runs' captures stay in it)."""
     upgrade(url)
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     rng = random.Random(22)
-    with transaction(sessions) as session:
-        _fill(session, rng, n)
-    started = time.perf_counter()
-    with transaction(sessions) as session:
-        indexed = rebuild(session)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
     kind = "PostgreSQL" if engine.dialect.name == "postgresql" else "SQLite file"
-    print(f"{kind}: {n:,} requirements + {n:,} feedback; index rebuilt "
-          f"({indexed:,} items) in {time.perf_counter() - started:.1f} s")  # fmt: skip
+    with sessions() as session:
+        filled = session.get(Workspace, TEAM) is not None
+    if filled:
+        rng.random()  # not the same draws as the first run's, which filled the store
+        print(f"{kind}: reusing the store built before (--keep)")
+    else:
+        with transaction(sessions) as session:
+            _fill(session, rng, n)
+        started = time.perf_counter()
+        with transaction(sessions) as session:
+            indexed = rebuild(session)
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
+        print(f"{kind}: {n:,} requirements + {n:,} feedback; index rebuilt "
+              f"({indexed:,} items) in {time.perf_counter() - started:.1f} s")  # fmt: skip
     results: list[dict[str, list[float]]] = []
     for number in range(1, rounds + 1):
         print(f"  round {number} (load average {os.getloadavg()[0]:.1f})")
@@ -295,23 +306,33 @@ def run(url: str, *, n: int, queries: int, rounds: int = 1) -> None:
 
 
 @contextmanager
-def scratch_database(url: str | None) -> Iterator[str]:
-    """A temporary SQLite file, or a fresh PostgreSQL schema in `url` (dropped after)."""
+def scratch_database(url: str | None, keep: str | None = None) -> Iterator[str]:
+    """A temporary SQLite file, or a fresh PostgreSQL schema in `url` (dropped after).
+
+    With `keep` (a name: letters, digits, `_`) the store is kept between runs, to iterate
+    on the queries without building it again: the SQLite file `<keep>.db` in the system's
+    temporary directory, or the PostgreSQL schema `bench_<keep>` (created if missing)."""
+    if keep is not None and not keep.replace("_", "").isalnum():
+        raise SystemExit("--keep takes letters, digits and _")
     if url is None:
+        if keep is not None:
+            yield f"sqlite:///{Path(tempfile.gettempdir()) / (keep + '.db')}"
+            return
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{Path(tmp) / 'search.db'}"
         return
-    schema = "bench_" + uuid.uuid4().hex[:10]
+    schema = "bench_" + (keep or uuid.uuid4().hex[:10])
     admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
+        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
     sep = "&" if "?" in url else "?"
     try:
         # `public` stays on the path: pg_trgm lives there.
         yield f"{url}{sep}options=-csearch_path%3D{schema},public"
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        if keep is None:
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
 
 
@@ -322,8 +343,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--keep", metavar="NAME", help="keep the store (and reuse it if it exists): iterating"
+    )
     args = parser.parse_args()
-    with scratch_database(args.database_url) as url:
+    with scratch_database(args.database_url, args.keep) as url:
         run(url, n=args.n, queries=args.queries, rounds=args.rounds)
 
 

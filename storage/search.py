@@ -9,8 +9,9 @@
   (trigram) over the plain text for fuzzy matching; triggers on `search_docs` and on the
   item tables keep both in step inside the writing transaction.
 - PostgreSQL: a `scope` column set by triggers, a stored `tsvector` of the words (weight A)
-  and the scope tokens (weight D) with a GIN index, and a `pg_trgm` GIN index on the
-  plain text.
+  and the scope tokens (weight D) with a GIN index, a GIN index over every (scope token,
+  word) pair (`teamloop_seen_words`, migration 0016: what the search matches), and a
+  `pg_trgm` GIN index on the plain text.
 
 This module holds the table and what a document is; the queries are in
 `bot.services.search_index`. `rebuild` stays here, since migration 0008 indexes the items

@@ -51,6 +51,15 @@ def test_chinese_is_found_by_any_word_inside_a_run(env: Env) -> None:
     assert "nothing here" in _found(env, "/search", "发货")
 
 
+def test_a_chinese_run_matches_only_as_a_run(env: Env) -> None:
+    """Every bigram of `导出发票` is in REQ-1, but apart: not the run (PostgreSQL's scope
+    index has no positions, so `tsv` must still check the phrase)."""
+    env.req("new 导出 CSV 出发 PDF 发票")
+    env.req("new 请导出发票")
+    shown = _found(env, "/search", "导出发票")
+    assert "REQ-2" in shown and "REQ-1" not in shown
+
+
 def test_one_search_across_kinds_ranked_and_escaped(env: Env) -> None:
     env.req("new Export invoices &amp; receipts &lt;!channel&gt;")
     _say(env, "/feedback", "The invoice export is too slow, export invoice export")

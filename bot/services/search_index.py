@@ -133,6 +133,22 @@ def fts_query(terms: Sequence[Term], dialect: str, *, any_term: bool = False) ->
     return (" OR " if any_term else " AND ").join(parts)
 
 
+def seen_query(terms: Sequence[Term], tokens: Sequence[str]) -> str:
+    """The tsquery (PostgreSQL, read as is) of the documents one of `tokens` may see that
+    have every term, over `teamloop_seen_words` (migration 0016): a word as a prefix, a CJK
+    run as all its bigrams (that index has no positions: `tsv` checks the phrase).
+
+    Terms and tokens hold only letters and digits, so quoting them is safe."""
+    parts = []
+    for term in terms:
+        if term.cjk:
+            alike = ("(" + " & ".join(f"'{t}/{g}'" for g in term.tokens) + ")" for t in tokens)
+        else:
+            alike = (f"'{t}/{term.word}':*" for t in tokens)
+        parts.append("(" + " | ".join(alike) + ")")
+    return " & ".join(parts)
+
+
 def search(
     session: Session, *, scope: Scope, kinds: Sequence[str], terms: Sequence[Term], limit: int
 ) -> list[Match]:
@@ -148,13 +164,17 @@ def search(
     if dialect == "postgresql":
         _serial(session)
         words = fts_query(terms, dialect)
-        who = " | ".join(f"'{t}':D" for t in tokens)
-        params |= {"q": f"({words}) & ({who})", "w": words}
+        params |= {"seen": seen_query(terms, tokens), "w": words}
+        # The (token, word) pairs' index finds the visible matches (migration 0016); the
+        # fence keeps the planner from also reading `tsv`'s index for the frequent words,
+        # while `tsv` checks phrases and ranks the few hundred rows found.
         stmt = (
-            "SELECT d.kind, d.item_id, ts_rank_cd(d.tsv, to_tsquery('simple', :w)) AS rank, "
-            "d.channel_id FROM search_docs d "
-            "WHERE d.tsv @@ to_tsquery('simple', :q) AND d.team_id = :team "
-            "ORDER BY rank DESC, d.item_id DESC LIMIT :limit"
+            "WITH seen AS MATERIALIZED (SELECT d.kind, d.item_id, d.channel_id, d.tsv "
+            "FROM search_docs d WHERE teamloop_seen_words(d.words, d.scope) "
+            "@@ CAST(:seen AS tsquery) AND d.team_id = :team) "
+            "SELECT kind, item_id, ts_rank_cd(tsv, to_tsquery('simple', :w)) AS rank, "
+            "channel_id FROM seen WHERE tsv @@ to_tsquery('simple', :w) "
+            "ORDER BY rank DESC, item_id DESC LIMIT :limit"
         )
     else:
         who = " OR ".join(f'"{t}"' for t in tokens)
