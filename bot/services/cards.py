@@ -9,7 +9,7 @@ gets one notice (`notify_owner`), batched per minute and sent in their working h
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -102,13 +102,31 @@ def has_card(*, session: Session, team_id: str, ref: str, channel_id: str) -> bo
 def touch(session: Session, *, team_id: str, ref: str, now: datetime) -> int:
     """Queue an edit of every live message about `ref` (one pending edit per message);
     returns how many were newly queued."""
-    shown = session.execute(
-        select(ItemMessage.channel_id, ItemMessage.ts).where(
-            ItemMessage.team_id == team_id, ItemMessage.ref == ref, ItemMessage.live.is_(True)
+    return touch_many(session, team_id=team_id, refs=[ref], now=now)
+
+
+# Refs per `IN (…)` list: well under SQLite's 32,766 bound parameters.
+TOUCH_CHUNK = 500
+
+
+def touch_many(session: Session, *, team_id: str, refs: Sequence[str], now: datetime) -> int:
+    """`touch` for many items at once (a daily reminder run's overdue items): one query per
+    `TOUCH_CHUNK` refs, not one per item. Returns how many edits were newly queued."""
+    shown: set[tuple[str, str]] = set()
+    for start in range(0, len(refs), TOUCH_CHUNK):
+        chunk = list(refs[start : start + TOUCH_CHUNK])
+        shown.update(
+            (str(channel_id), str(ts))
+            for channel_id, ts in session.execute(
+                select(ItemMessage.channel_id, ItemMessage.ts).where(
+                    ItemMessage.team_id == team_id,
+                    ItemMessage.ref.in_(chunk),
+                    ItemMessage.live.is_(True),
+                )
+            )
         )
-    ).all()
     queued = 0
-    for channel_id, ts in sorted(set(shown)):
+    for channel_id, ts in sorted(shown):
         queued += outbox.enqueue_card_edit(
             session=session, team_id=team_id, channel_id=channel_id, ts=ts, now=now
         )

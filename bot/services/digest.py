@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.parsing.requirements import STATUSES
@@ -46,19 +46,31 @@ def build(
 ) -> Digest:
     """Gather one channel's digest for (since, until]."""
     today = until.astimezone(zone).date()
-    reqs = select(Requirement).where(
-        Requirement.team_id == team_id, Requirement.channel_id == channel_id
-    )
-    in_period = Requirement.created_at > since, Requirement.created_at <= until
-    created = list(session.scalars(reqs.where(*in_period).order_by(Requirement.number)))
-    closed = list(
-        session.scalars(
-            reqs.where(Requirement.closed_at > since, Requirement.closed_at <= until)
-            .where(Requirement.status.in_(CLOSED_REQUIREMENT))
-            .order_by(Requirement.number)
+    # One read of the channel's requirements that are open, or were created or closed in the
+    # period, through the (team, channel, status) index. Three queries ordered by number
+    # made SQLite walk the whole workspace's rows in number order for two of them.
+    is_open = Requirement.status.not_in(CLOSED_REQUIREMENT)
+    rows = session.scalars(
+        select(Requirement).where(
+            Requirement.team_id == team_id,
+            Requirement.channel_id == channel_id,
+            or_(
+                is_open,
+                and_(Requirement.created_at > since, Requirement.created_at <= until),
+                and_(Requirement.closed_at > since, Requirement.closed_at <= until),
+            ),
         )
-    )
-    open_reqs = list(session.scalars(reqs.where(Requirement.status.not_in(CLOSED_REQUIREMENT))))
+    ).all()
+    rows = sorted(rows, key=lambda r: r.number)
+    created = [r for r in rows if since < r.created_at <= until]
+    closed = [
+        r
+        for r in rows
+        if r.status in CLOSED_REQUIREMENT
+        and r.closed_at is not None
+        and since < r.closed_at <= until
+    ]
+    open_reqs = [r for r in rows if r.status not in CLOSED_REQUIREMENT]
     next_week = today + timedelta(days=7)
     dated = sorted((r for r in open_reqs if r.due_date), key=lambda r: (r.due_date, r.number))
     due = [(r, r.due_date) for r in dated if r.due_date is not None]

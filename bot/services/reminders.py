@@ -125,8 +125,8 @@ def run(*, session: Session, schedule: Schedule, occurrence: Occurrence, now: da
 
     _blockers(blockers, channel, now, limits, once, found)
     _requirements(reqs, channel, now, today, limits, once, found)
-    for req in found.overdue:  # a card posted before its due date says "overdue" from now on
-        cards.touch(session, team_id=team, ref=req.ref, now=now)
+    # A card posted before its due date says "overdue" from now on.
+    cards.touch_many(session, team_id=team, refs=[r.ref for r in found.overdue], now=now)
     _risks(risks, today, limits, once, found)
     _actions(session, team, channel, today, once, found)
     streaks.check(
