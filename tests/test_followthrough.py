@@ -15,7 +15,7 @@ from storage.items import Feedback
 from storage.models import HistoryEvent, Requirement
 from storage.retros import RetroAction, ShipNotice
 from tests.anon_support import ERIN, FIRST_DIGEST, FRANK, TEAM, anon, command, setup
-from tests.conftest import BOB, CAROL, DAVE, PM, Team, texts
+from tests.conftest import BOB, CAROL, DAVE, PM, PRODUCT, Team, texts
 
 MONDAY = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)  # after the first digest
 SHIP = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # Tuesday 11:00 Berlin
@@ -192,3 +192,25 @@ def test_merge_moves_anonymous_links_to_the_target_without_naming_the_sender(
     with t.env.sessions() as s:
         events = s.scalars(select(HistoryEvent)).all()
         assert not [e for e in events if ERIN in f"{e.actor_id} {e.old_value} {e.new_value}"]
+
+
+def test_merge_into_another_channel_leaves_anonymous_links_where_a_lead_put_them(
+    team: Team,
+) -> None:
+    """A lead links an anonymous item only to a requirement of its own channel (its thread
+    names the requirement when it ships); a merge across channels keeps that rule."""
+    t = setup(team)
+    anon(t, "Please let us export invoices")
+    anon(t, "Standups run too long", user=FRANK)
+    t.at(FIRST_DIGEST)
+    at(t, MONDAY)
+    assert "REQ-1" in command(t, "/req", "new Export invoices as CSV", user=PM)
+    assert "REQ-2" in command(t, "/req", "new CSV export", user=PM, channel=PRODUCT)
+    with t.env.sessions() as s:
+        [item] = [i for i in s.scalars(select(AnonymousFeedback)) if "invoices" in i.text]
+    assert "linked to REQ-1" in command(t, "/feedback", f"link {item.public_id} REQ-1", user=PM)
+    assert "duplicate of REQ-2" in command(t, "/req", "merge REQ-1 into REQ-2", user=PM)
+    with t.env.sessions() as s:
+        dup = s.scalars(select(Requirement).where(Requirement.number == 1)).one()
+        kept = s.get(AnonymousFeedback, item.public_id)
+        assert kept is not None and kept.requirement_id == dup.id
