@@ -135,7 +135,8 @@ class Sandbox:
 
         #product's default reminders and digest start now, as for a channel teamloop was
         just invited to: the ticker finds new channels by their items' capture time, and
-        these were captured before its first tick may have run (it runs in the background)."""
+        these are dated a week back, before a first tick that may already have run (the
+        ticker runs in the background)."""
         self.clock.advance(-timedelta(days=7))
         try:
             for text in DEMO_REQUIREMENTS:
