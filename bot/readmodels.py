@@ -22,10 +22,13 @@ from storage.search_text import Term
 # -- requirements ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Detail:
-    """A requirement with its latest changes (for `show`)."""
+    """A requirement with its latest changes (for `show`); `outcome` says, once it is closed,
+    what happened ("✅ Done by <@U…> · Mon 10:00", the line its channel card ends with), None
+    while it is open."""
 
     requirement: Requirement
     changes: Sequence[HistoryEvent]
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)

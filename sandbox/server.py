@@ -18,10 +18,12 @@ from bot.config import Settings
 from bot.parsing.dates import warm_up_soon
 from bot.runtime.jobs import build_jobs
 from bot.runtime.web import Served, wsgi_app
+from bot.services import defaults
 from sandbox.driver import Driver
 from sandbox.ui import UiApi, load_clock, read_json, save_clock
 from sandbox.web_api import WebApi
 from sandbox.workspace import Workspace
+from storage.db import transaction
 
 WEB = Path(__file__).with_name("web")
 log = logging.getLogger(__name__)
@@ -129,7 +131,12 @@ class Sandbox:
 
     def demo(self) -> None:
         """A few requirements (captured a week ago, so the first Monday digest has the week
-        of history it waits for) and a weekday standup in #product."""
+        of history it waits for) and a weekday standup in #product.
+
+        #product's default reminders and digest start now, as for a channel teamloop was
+        just invited to: the ticker finds new channels by their items' capture time, and
+        these are dated a week back, before a first tick that may already have run (the
+        ticker runs in the background)."""
         self.clock.advance(-timedelta(days=7))
         try:
             for text in DEMO_REQUIREMENTS:
@@ -137,6 +144,14 @@ class Sandbox:
             self.settle()
         finally:
             self.clock.advance(timedelta(days=7))
+        with transaction(self.deps.sessions) as session:
+            defaults.ensure_channel(
+                session=session,
+                team_id=self.ws.team_id,
+                channel_id="C0PRODUCT",
+                zone=self.deps.settings.teamloop_timezone,
+                now=self.clock.now(),
+            )
         self.driver.command(
             "/standup", "schedule weekdays 09:30", user="U0ALICE", channel="C0PRODUCT"
         )

@@ -4,6 +4,7 @@ senders only through their private code; the loop figures of the digest against 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from statistics import median
 
@@ -11,10 +12,10 @@ from sqlalchemy import select
 
 from storage.anonymous import AnonymousFeedback
 from storage.items import Feedback
-from storage.models import Requirement
+from storage.models import HistoryEvent, Requirement
 from storage.retros import RetroAction, ShipNotice
 from tests.anon_support import ERIN, FIRST_DIGEST, FRANK, TEAM, anon, command, setup
-from tests.conftest import BOB, CAROL, DAVE, PM, Team, texts
+from tests.conftest import BOB, CAROL, DAVE, PM, PRODUCT, Team, texts
 
 MONDAY = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)  # after the first digest
 SHIP = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # Tuesday 11:00 Berlin
@@ -152,3 +153,64 @@ def test_the_digest_loop_figures_match_the_store(team: Team) -> None:
         "acknowledged within 2 working days 67% (2 of 3) · linked or shipped 67% (2 of 3) · "
         "median feedback → ship 1 day · retro actions done on time 50% (1 of 2)"
     ) in digest
+
+
+def test_merge_moves_anonymous_links_to_the_target_without_naming_the_sender(
+    team: Team,
+) -> None:
+    t = setup(team)
+    code = anon(t, "Please let us export invoices")
+    anon(t, "Standups run too long", user=FRANK)
+    t.at(FIRST_DIGEST)  # the scheduled digest releases both
+    at(t, MONDAY)
+    assert "REQ-1" in command(t, "/req", "new Export invoices as CSV", user=PM)
+    assert "REQ-2" in command(t, "/req", "new CSV export of invoices", user=PM)
+    with t.env.sessions() as s:
+        [public_id] = [
+            i.public_id
+            for i in s.scalars(select(AnonymousFeedback))
+            if i.text == "Please let us export invoices"
+        ]
+    assert "linked to REQ-2" in command(t, "/feedback", f"link {public_id} REQ-2", user=PM)
+    said = command(t, "/req", "merge REQ-2 into REQ-1", user=PM)
+    assert "REQ-2 is closed as a duplicate of REQ-1" in said
+    with t.env.sessions() as s:
+        target = s.scalars(select(Requirement).where(Requirement.number == 1)).one()
+        item = s.get(AnonymousFeedback, public_id)
+        assert item is not None and item.requirement_id == target.id
+    at(t, SHIP)
+    command(t, "/req", "close REQ-1 done", user=PM)
+    t.at(SHIP.replace(hour=15, minute=1))
+    thread = command(t, "/feedback", f"replies {code}", user=ERIN)
+    assert "It shipped on Tue 1 Dec: REQ-1 Export invoices as CSV" in thread
+    # Nobody is named for it: not in the merge's answer, any post, DM or history line.
+    assert public_id not in said and "erin" not in said.lower()
+    ws = t.env.ws
+    shown = [m for msgs in ws.messages.values() for m in msgs]
+    shown += [e for e in ws.ephemerals if e["user"] != ERIN]
+    assert ERIN not in json.dumps(shown)
+    with t.env.sessions() as s:
+        events = s.scalars(select(HistoryEvent)).all()
+        assert not [e for e in events if ERIN in f"{e.actor_id} {e.old_value} {e.new_value}"]
+
+
+def test_merge_into_another_channel_leaves_anonymous_links_where_a_lead_put_them(
+    team: Team,
+) -> None:
+    """A lead links an anonymous item only to a requirement of its own channel (its thread
+    names the requirement when it ships); a merge across channels keeps that rule."""
+    t = setup(team)
+    anon(t, "Please let us export invoices")
+    anon(t, "Standups run too long", user=FRANK)
+    t.at(FIRST_DIGEST)
+    at(t, MONDAY)
+    assert "REQ-1" in command(t, "/req", "new Export invoices as CSV", user=PM)
+    assert "REQ-2" in command(t, "/req", "new CSV export", user=PM, channel=PRODUCT)
+    with t.env.sessions() as s:
+        [item] = [i for i in s.scalars(select(AnonymousFeedback)) if "invoices" in i.text]
+    assert "linked to REQ-1" in command(t, "/feedback", f"link {item.public_id} REQ-1", user=PM)
+    assert "duplicate of REQ-2" in command(t, "/req", "merge REQ-1 into REQ-2", user=PM)
+    with t.env.sessions() as s:
+        dup = s.scalars(select(Requirement).where(Requirement.number == 1)).one()
+        kept = s.get(AnonymousFeedback, item.public_id)
+        assert kept is not None and kept.requirement_id == dup.id

@@ -168,3 +168,27 @@ def test_overdue_shows_on_card(env: Env) -> None:
     env.clock.advance(timedelta(days=3))
     env.req("show REQ-1")
     assert "overdue" in texts(env.last_ephemeral()["blocks"])
+
+
+def test_show_of_a_closed_requirement_says_what_happened_without_dead_buttons(env: Env) -> None:
+    env.req("new Ship it <@U0BOB|bob>")
+    env.clock.advance(timedelta(hours=1))
+    env.req("close REQ-1 done", user=BOB)
+    env.req("show REQ-1", user=DAVE)
+    shown = env.last_ephemeral(DAVE)
+    assert not [b for b in shown["blocks"] if b["type"] == "actions"]
+    said = texts(shown["blocks"])
+    # Closed Monday 23 Nov 10:00 Berlin time (09:00Z), by Bob.
+    assert "✅ Done by <@U0BOB> · Mon 10:00" in said
+    assert "/req status REQ-1" in said  # how to reopen, instead of a select that refuses
+    env.req("new Second", user=BOB)
+    env.req("new Second again", user=BOB)
+    env.req("merge REQ-3 into REQ-2", user=BOB)
+    env.req("show REQ-3", user=BOB)
+    dup = env.last_ephemeral(BOB)
+    assert not [b for b in dup["blocks"] if b["type"] == "actions"]
+    said = texts(dup["blocks"])
+    assert "Closed as a duplicate by <@U0BOB>" in said and "Duplicate of REQ-2" in said
+    assert "/req status" not in said  # its votes moved: REQ-2 is the one to follow
+    env.req("show REQ-2", user=BOB)  # an open one keeps its buttons
+    assert [b for b in env.last_ephemeral(BOB)["blocks"] if b["type"] == "actions"]

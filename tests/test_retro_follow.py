@@ -160,3 +160,29 @@ def test_the_next_board_shows_carried_over_actions_overdue(team: Team) -> None:
     team.deliver()
     shown = texts(board(team)["blocks"])
     assert "ACT-1" in shown and "⏰ overdue" in shown
+
+
+def test_a_new_action_s_owner_is_told_once_batched_with_their_other_notices(
+    team: Team,
+) -> None:
+    from bot.services import cards
+
+    five_in_berlin(team)
+    team.env.clock.set(utc(2026, 11, 23, 9, 0))  # Monday 10:00 Berlin
+    retro(team, "start")
+    assert "ACT-1" in retro(team, "action Timebox standups <@U0BOB|bob> due 2026-11-27")["text"]
+    team.env.req("new Shorter standup form")
+    team.env.req("assign REQ-1 <@U0BOB|bob>")  # the same minute: one DM for both
+    retro(team, "action Write the standup guide")  # no owner: nobody to tell
+    team.at(team.env.clock.now() + cards.NOTICE_WINDOW)
+    [notice] = [m for m in team.dms(BOB) if "yours now" in m["text"]]
+    said = texts(notice["blocks"])
+    assert "*ACT-1* Timebox standups (from <@U0ALICE>" in said
+    assert "the retro in <#C0PRODUCT>" in said and "due Fri 27 Nov 2026" in said
+    assert "*REQ-1* Shorter standup form" in said
+    team.deliver()
+    assert len([m for m in team.dms(BOB) if "yours now" in m["text"]]) == 1  # once
+    # The facilitator owning their own action is not told about it.
+    retro(team, "action Book the room <@U0ALICE|alice>")
+    team.at(team.env.clock.now() + cards.NOTICE_WINDOW)
+    assert not [m for m in team.dms(PM) if "yours now" in m["text"]]

@@ -77,7 +77,8 @@ class Jobs:
     def _tick(self, *, spread: timedelta = timedelta(0)) -> TickReport:
         now = self.clock.now()
         with transaction(self.sessions) as session:
-            defaults.ensure(session=session, zone=self.zone, now=now)
+            catch_up = {name: kind.catch_up for name, kind in self.registry.kinds.items()}
+            defaults.ensure(session=session, zone=self.zone, now=now, catch_up=catch_up)
         with transaction(self.sessions) as session:
             # Retros whose collection or voting time ran out move on (board, summary).
             retros.advance(session=session, now=now)

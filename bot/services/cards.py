@@ -27,7 +27,7 @@ from bot.views import requirements as req_views
 from storage.db import insert_ignore
 from storage.items import Blocker, Feedback, ItemMessage, Risk
 from storage.models import HistoryEvent, Requirement
-from storage.retros import RetroAction
+from storage.retros import Retro, RetroAction
 from storage.scheduling import OutboxMessage
 from storage.statuses import (
     CLOSED_REQUIREMENT,
@@ -231,7 +231,7 @@ def render(
     """What a card edit or a notice says now; None when there is nothing true to say."""
     spec = row.render or {}
     if "notice" in spec:
-        return _notice(session, row, spec["notice"])
+        return _notice(session, row, spec["notice"], zone)
     shown = list(
         session.scalars(
             select(ItemMessage).where(
@@ -367,20 +367,24 @@ def notify_owner(
 
 
 def _notice(
-    session: Session, row: OutboxMessage, entries: list[dict[str, Any]]
+    session: Session, row: OutboxMessage, entries: list[dict[str, Any]], zone: ZoneInfo
 ) -> tuple[str, list[Any] | None] | None:
-    still: list[tuple[str, str, str | None]] = []
+    still: list[views.Handed] = []
     for entry in entries:
         item = item_of(session, team_id=row.team_id, ref=str(entry.get("ref")))
-        if (
-            item is None
-            or isinstance(item, RetroAction)  # its owner hears of it from the retro thread
-            or responsible(item) != row.target
-            or outcome(session, item, ZoneInfo("UTC"))
-        ):
+        if item is None or responsible(item) != row.target or outcome(session, item, zone):
             continue
         title = item.title if isinstance(item, Requirement) else item.text
-        still.append((item.ref, title, entry.get("by")))
+        origin = None
+        if isinstance(item, RetroAction):
+            # Nothing else tells an action's owner: the retro's thread is the facilitator's.
+            retro = session.get(Retro, item.retro_id) if item.retro_id else None
+            origin = views.action_origin(
+                channel_id=item.channel_id,
+                day=retro.started_at.astimezone(zone).date() if retro else None,
+                due=item.due_date,
+            )
+        still.append(views.Handed(item.ref, title, entry.get("by"), origin))
     if not still:
         return None
     text, blocks = views.notice(still)

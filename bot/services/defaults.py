@@ -4,6 +4,7 @@ switched one off keeps its switched-off row, so the default never comes back by 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -40,11 +41,22 @@ def _channels_since(session: Session, since: datetime | None) -> dict[tuple[str,
     return first
 
 
-def ensure(*, session: Session, zone: str, now: datetime) -> int:
+def ensure(
+    *,
+    session: Session,
+    zone: str,
+    now: datetime,
+    catch_up: Mapping[str, timedelta] | None = None,
+) -> int:
     """Create the defaults for channels with items added since the last call; returns how many.
 
     A default starts when the channel's first item came, so a tick that runs late (or
-    `run-due` after a quiet spell) still catches its first occurrence within the window.
+    `run-due` after a quiet spell) still catches its first occurrence within the window;
+    but never earlier than its kind's `catch_up` (the ticker's registry: how late an
+    occurrence may still run) before `now`. An occurrence due before that was never owed:
+    the schedule did not exist then, and counting it would only record it as skipped and
+    warn of a miss (a store whose first tick comes days after its first items, the sandbox's
+    demo captured a week back). Without `catch_up`, defaults start at `now`.
     """
     mark = session.get(SchedulerState, WATERMARK, with_for_update=True)
     # A margin: an item whose transaction began before the last call but committed after it.
@@ -58,13 +70,14 @@ def ensure(*, session: Session, zone: str, now: datetime) -> int:
         # A digest reports to a team; items captured in someone's DM with the app have none.
         kinds = ("reminders",) if channel_id.startswith("D") else ("reminders", "digest")
         for kind in kinds:
+            owed_from = now - (catch_up or {}).get(kind, timedelta(0))
             created += schedules.ensure_default(
                 session=session,
                 team_id=team_id,
                 channel_id=channel_id,
                 kind=kind,
                 zone=zone,
-                now=min(first, now),
+                now=min(max(first, owed_from), now),
             )
     if mark is None:
         session.add(SchedulerState(name=WATERMARK, at=now))

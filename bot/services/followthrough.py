@@ -223,3 +223,25 @@ def summary_of(fb: Feedback, req: Requirement | None) -> str:
     ):  # fmt: skip
         return f"{state} ({req.ref})"
     return str(state)
+
+
+def move_anonymous_links(*, session: Session, dup: Requirement, target: Requirement) -> int:
+    """A merge: anonymous items linked to the duplicate now point at the target, so their
+    senders hear (in their reply threads) when the target ships; returns how many moved.
+
+    Only items of the target's own channel move, the rule `link_anonymous` keeps: the
+    shipped line names the requirement, and a sender need not be in another channel. Nothing
+    about the move names anyone: the items hold no sender, and no history line is written
+    for them (a history row's actor and time would sit next to the item)."""
+    linked = list(
+        session.scalars(
+            select(AnonymousFeedback).where(
+                AnonymousFeedback.team_id == dup.team_id,
+                AnonymousFeedback.requirement_id == dup.id,
+                AnonymousFeedback.channel_id == target.channel_id,
+            )
+        )
+    )
+    for item in linked:
+        item.requirement_id = target.id
+    return len(linked)

@@ -1,8 +1,9 @@
 """Merging a duplicate requirement into the one it repeats.
 
-Votes, linked feedback and blockers move to the target; the duplicate is closed as
-`duplicate` with a link; both histories record the merge; the requesters of both get one
-DM each (through the outbox, under a dedupe key, so a second click tells nobody twice).
+Votes, linked feedback (named and anonymous) and blockers move to the target; the
+duplicate is closed as `duplicate` with a link; both histories record the merge; the
+requesters of both get one DM each (through the outbox, under a dedupe key, so a second
+click tells nobody twice).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bot.errors import InvalidInput
 from bot.outbox import store as outbox
 from bot.parsing.requirements import CLOSED_STATUSES
 from bot.readmodels import Merged
-from bot.services import items, requirement_changes, requirements
+from bot.services import followthrough, items, requirement_changes, requirements
 from bot.services.actor import Actor
 from bot.services.requirements import AdminCheck
 from storage.items import Blocker, Feedback
@@ -108,7 +109,8 @@ def _move_votes(
 def _move_links(
     session: Session, dup: Requirement, target: Requirement, actor: Actor, now: datetime
 ) -> tuple[int, int]:
-    """Feedback and blockers linked to the duplicate now point at the target."""
+    """Feedback and blockers linked to the duplicate now point at the target (anonymous
+    feedback too, counted nowhere: the answer is posted in the channel)."""
     fbs = list(session.scalars(select(Feedback).where(Feedback.requirement_id == dup.id)))
     blks = list(session.scalars(select(Blocker).where(Blocker.requirement_id == dup.id)))
     for fb in fbs:
@@ -121,6 +123,7 @@ def _move_links(
         items.change(
             session, blk, "blocker", actor.user_id, "requirement", dup.ref, target.ref, now
         )
+    followthrough.move_anonymous_links(session=session, dup=dup, target=target)
     return len(fbs), len(blks)
 
 

@@ -15,7 +15,7 @@ from bot.parsing.common import first_line, shorten
 from bot.parsing.requirements import LABELS_MAX, ListFilter, validate_title
 from bot.parsing.slack_text import too_long
 from bot.readmodels import Detail, Page
-from bot.services import counters, deliveries, items, search_index
+from bot.services import cards, counters, deliveries, items, search_index
 from bot.services import requirement_queries as store
 from bot.services.actor import Actor
 from storage.capture import CaptureStore
@@ -277,10 +277,13 @@ def get(*, session: Session, actor: Actor, number: int, for_update: bool = False
 
 
 def show(*, session: Session, actor: Actor, number: int, changes: int = 8) -> Detail:
-    """A requirement and its last changes."""
+    """A requirement and its last changes; once closed, what happened (the same line its
+    channel card shows, in the actor's zone)."""
     req = get(session=session, actor=actor, number=number)
     return Detail(
-        req, store.history(session, team_id=actor.team_id, entity_id=req.id, limit=changes)
+        req,
+        store.history(session, team_id=actor.team_id, entity_id=req.id, limit=changes),
+        outcome=cards.outcome(session, req, actor.zone),
     )
 
 

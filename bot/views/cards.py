@@ -4,8 +4,10 @@ the new owner's notice. Pure functions of what the cards service read."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
+from bot.parsing.dates import say_date
 from bot.views.blocks import Block, context, escape, section, truncate
 
 
@@ -45,13 +47,39 @@ def _ref_of(block: Block) -> str | None:
     return ref if sep else None
 
 
-def notice(items: Sequence[tuple[str, str, str | None]]) -> tuple[str, list[Block]]:
-    """To a new owner, once: the items given to them (ref, title, who handed it over)."""
+@dataclass(frozen=True)
+class Handed:
+    """One item given to someone: its ref and title, who handed it over, and (for a retro
+    action) where it came from, as `action_origin` says it."""
+
+    ref: str
+    title: str
+    by: str | None
+    origin: str | None = None
+
+
+def action_origin(*, channel_id: str, day: date | None, due: date | None) -> str:
+    """Where a retro action came from: "the retro in <#C…> on Mon 23 Nov · due Fri 27 Nov
+    2026" (`day`: the retro's start, local date; None when unknown)."""
+    text = f"the retro in <#{channel_id}>"
+    if day is not None:
+        text += f" on {day:%a} {day.day} {day:%b}"
+    if due is not None:
+        text += f" · due {say_date(due)}"
+    return text
+
+
+def notice(items: Sequence[Handed]) -> tuple[str, list[Block]]:
+    """To a new owner, once: the items given to them (who handed each over, and where a
+    retro action came from)."""
     lines = []
-    for ref, title, by in items:
-        who = f" (from <@{by}>)" if by else ""
-        lines.append(f"• *{ref}* {escape(truncate(title, 200))}{who}")
+    for item in items:
+        said = [f"from <@{item.by}>"] if item.by else []
+        if item.origin:
+            said.append(("at " if item.by else "from ") + item.origin)
+        who = f" ({', '.join(said)})" if said else ""
+        lines.append(f"• *{item.ref}* {escape(truncate(item.title, 200))}{who}")
     count = len(items)
     head = "This is yours now:" if count == 1 else f"These {count} items are yours now:"
-    text = f"{items[0][0]} is yours now" if count == 1 else f"{count} items are yours now"
+    text = f"{items[0].ref} is yours now" if count == 1 else f"{count} items are yours now"
     return text, [section(head + "\n" + "\n".join(lines))]

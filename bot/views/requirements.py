@@ -251,15 +251,34 @@ def change_line(ev: HistoryEvent, zone: Any) -> str:
 
 
 def detail(
-    req: Requirement, changes: Sequence[HistoryEvent], *, today: date | None, zone: Any
+    req: Requirement,
+    changes: Sequence[HistoryEvent],
+    *,
+    today: date | None,
+    zone: Any,
+    outcome: str | None = None,
 ) -> list[Block]:
-    """`/req show`: the card plus the last changes."""
-    blocks = card(req, today=today)
+    """`/req show`: the card plus the last changes. A closed requirement (`outcome`: what
+    happened, by whom, when) has no buttons, as its channel card after the close: they
+    would only refuse. It says how to reopen instead (a command, checked for permission)."""
+    blocks = card(req, today=today, with_actions=outcome is None)
+    if outcome is not None:
+        hint = reopen_hint(req)
+        blocks.append(context(outcome + (f" · {hint}" if hint else "")))
     if changes:
         blocks.append(divider())
         blocks.append(section("*Recent changes*"))
         blocks.append(context(*(change_line(ev, zone) for ev in changes)))
     return blocks
+
+
+def reopen_hint(req: Requirement) -> str | None:
+    """How to reopen a closed requirement (the owner, the requester or an admin may); None
+    for a duplicate: its votes and links moved to the requirement it repeats (its reason
+    names it), so that one is followed instead."""
+    if req.status == RequirementStatus.DUPLICATE:
+        return None
+    return f"Reopen with `/req status {req.ref} triaged` (owner, requester or an admin)."
 
 
 def confirmation(req: Requirement) -> str:

@@ -113,7 +113,9 @@ def verb_show(call: Call) -> Block:
         d = reqs.show(session=session, actor=call.actor, number=_ref(call, "/req show REQ-3"))
     return message(
         views.card_text(d.requirement),
-        views.detail(d.requirement, d.changes, today=call.today, zone=call.actor.zone),
+        views.detail(
+            d.requirement, d.changes, today=call.today, zone=call.actor.zone, outcome=d.outcome
+        ),
     )
 
 
