@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from slack_bolt import App
@@ -294,6 +295,20 @@ def jobs_env(db_url: str, standin: tuple[Workspace, Served]) -> Iterator[JobsEnv
     yield JobsEnv(ws, jobs, clock, sessions, api_url, db_url)
     jobs.leadership.release()
     engine.dispose()
+
+
+def midday(ws: Workspace, users: list[str], now: datetime) -> tuple[str, str]:
+    """For tests whose processes run on the real clock: a zone where `now` is 12:xx, given
+    to `users` (as Slack's users.info will say), and `now`'s local HH:MM there. A prompt due
+    now then falls in everyone's working hours (DMs leave 08:00-18:30 local), whatever time
+    of day the suite runs. Returns (zone, "HH:MM")."""
+    hours = 12 - now.astimezone(UTC).hour  # -11 .. +12: every Etc/GMT zone exists
+    # POSIX signs: Etc/GMT-3 is three hours ahead of UTC.
+    zone = "Etc/GMT" if hours == 0 else f"Etc/GMT{-hours:+d}"
+    for user in users:
+        ws.users[user]["tz"] = ws.users[user]["tz_label"] = zone
+        ws.users[user]["tz_offset"] = hours * 3600
+    return zone, f"{now.astimezone(ZoneInfo(zone)):%H:%M}"
 
 
 def wait_until(predicate: Any, *, timeout: float = 15.0, what: str = "condition") -> None:

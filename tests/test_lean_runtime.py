@@ -23,7 +23,7 @@ from sandbox.workspace import Workspace
 from storage.db import make_engine
 from storage.migrate import alembic_config, ensure_current, script_heads, upgrade
 from storage.models import Requirement
-from tests.conftest import PM, PRODUCT, SECRET, JobsEnv, wait_until
+from tests.conftest import PM, PRODUCT, SECRET, JobsEnv, midday, wait_until
 from tests.test_production import _children, _healthy
 from tests.test_restart_and_replicas import ROOT, _free_port, bot_env, dm_keys
 
@@ -64,10 +64,11 @@ def test_run_http_serves_and_schedules_then_stops(jobs_env: JobsEnv, tmp_path: P
     """SQLite: one process does it all. PostgreSQL: gunicorn (app preloaded) and a worker."""
     sqlite = jobs_env.db_url.startswith("sqlite")
     now = datetime.now(UTC)  # the process runs on the real clock
+    zone, local = midday(jobs_env.ws, [PM], now)
     jobs_env.clock.set(now - timedelta(minutes=30))
     jobs_env.schedule(
-        channel_id=PRODUCT, kind="standup", weekdays=DAILY, local_time=f"{now:%H:%M}",
-        zones=["UTC"], config={"participants": [PM], "reminder_minutes": 0},
+        channel_id=PRODUCT, kind="standup", weekdays=DAILY, local_time=local,
+        zones=[zone], config={"participants": [PM], "reminder_minutes": 0},
     )  # fmt: skip
     port = _free_port()
     env = bot_env(jobs_env, PORT=str(port), TEAMLOOP_TICK_SECONDS="0.5", TEAMLOOP_WEB_WORKERS="2")

@@ -21,7 +21,7 @@ from bot.scheduling.recurrence import DAILY
 from sandbox.driver import Driver
 from storage.models import Requirement
 from storage.scheduling import OutboxMessage
-from tests.conftest import PRODUCT, SECRET, JobsEnv, wait_until
+from tests.conftest import PRODUCT, SECRET, JobsEnv, midday, wait_until
 from tests.test_restart_and_replicas import _free_port, bot_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,10 +52,11 @@ def test_web_workers_and_workers_under_load_and_sigkill(jobs_env: JobsEnv) -> No
     for user in users:
         ws.add_user(user, f"load{user}")
     now = datetime.now(UTC)  # the processes run on the real clock
+    zone, local = midday(ws, users, now)
     jobs_env.clock.set(now - timedelta(minutes=30))
     jobs_env.schedule(
-        channel_id=PRODUCT, kind="standup", weekdays=DAILY, local_time=f"{now:%H:%M}",
-        zones=["UTC"], config={"participants": users, "reminder_minutes": 0},
+        channel_id=PRODUCT, kind="standup", weekdays=DAILY, local_time=local,
+        zones=[zone], config={"participants": users, "reminder_minutes": 0},
     )  # fmt: skip
     port = _free_port()
     env = bot_env(

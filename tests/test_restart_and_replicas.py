@@ -18,7 +18,7 @@ from bot.scheduling.recurrence import DAILY, WEEKDAYS
 from sandbox.workspace import Fault
 from storage.db import make_engine
 from storage.scheduling import Occurrence, OutboxMessage
-from tests.conftest import PM, PRODUCT, SECRET, JobsEnv, wait_until
+from tests.conftest import PM, PRODUCT, SECRET, JobsEnv, midday, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 MONDAY_0830 = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
@@ -152,15 +152,15 @@ def test_two_replicas_send_every_occurrence_exactly_once(jobs_env: JobsEnv) -> N
     for user in users:
         jobs_env.ws.add_user(user, f"person{user}")
     now = datetime.now(UTC)  # the replicas run on the real clock
-    local = now.astimezone(UTC)
+    zone, local = midday(jobs_env.ws, users, now)
     jobs_env.clock.set(now - timedelta(minutes=30))
     for channel, kind in ((PRODUCT, "standup"), ("C0ENG", "reminders")):
         jobs_env.schedule(
             channel_id=channel,
             kind=kind,
             weekdays=DAILY,
-            local_time=f"{local:%H:%M}",
-            zones=["UTC"],
+            local_time=local,
+            zones=[zone],
             config={"participants": users, "reminder_minutes": 0},
         )
     procs = [
