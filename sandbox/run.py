@@ -65,7 +65,16 @@ def run_sandbox(
     if reset:
         _reset(settings.database_url)
     ensure_current(settings.database_url)
-    box = Sandbox(settings, settings.port).start(scheduler=not terminal)
+    try:
+        box = Sandbox(settings, settings.port)
+    except OSError as exc:  # the port is taken: say so in one line, as `run` does
+        print(
+            f"teamloop: cannot listen on PORT {settings.port}: {exc.strerror}. "
+            "Set PORT to a free port, e.g. PORT=3001 python -m bot",
+            file=sys.stderr,
+        )
+        return 2
+    box.start(scheduler=not terminal)
     try:
         if demo or (not terminal and _empty(box)):
             box.demo()
@@ -121,6 +130,9 @@ class Repl:
             except (KeyError, IndexError, ValueError) as exc:
                 print(f"  (sandbox) can't do that: {exc}. Type :help.", file=self.out)
             self.box.settle()
+            # No ticker here: send what the outbox has due (card edits after a change), so
+            # cards follow their items as on the page.
+            self.box.jobs.deliver(linger=0.5)
             self.fill_views()
             self.show_new()
 

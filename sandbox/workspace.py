@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -121,6 +122,10 @@ class Workspace:
         # Uploaded files by id: name, length, content (bytes once uploaded), title.
         self.files: dict[str, Json] = {}
         self._seq = itertools.count(1)
+        # Trigger ids are unique across runs, as Slack's are: the bot records them to count a
+        # re-delivered command once, and a restarted sandbox on the same store would
+        # otherwise reuse the last run's and have its first commands taken for re-deliveries.
+        self._run = secrets.token_hex(5)
         # Where message timestamps come from: the wall, or the sandbox's movable clock.
         self.clock: Callable[[], float] = time.time
         self._last_ts = 0.0
@@ -212,7 +217,7 @@ class Workspace:
 
     def trigger_for(self, user: str) -> str:
         """A trigger id for an interaction by `user` (a modal it opens belongs to them)."""
-        trigger = self.next_id("TR")
+        trigger = f"{self.next_id('TR')}.{self._run}"
         with self.lock:
             self.triggers[trigger] = user
         return trigger

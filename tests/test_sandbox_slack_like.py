@@ -157,3 +157,63 @@ def test_the_terminal_has_slackbots_answer_and_the_channel_menu(tmp_path: Path) 
     assert "Slackbot (only visible to you):\n    /foo is not a valid command." in shown
     assert "alice in #leads>" in shown and shown.count("(sandbox) done") == 2
     assert ":channel remove-bot|invite-bot|archive" in HELP and "#leads" in HELP
+
+
+def test_a_restarted_sandbox_takes_its_first_command_and_lets_old_cards_go(
+    tmp_path: Path, sandbox_start: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A newcomer stops the sandbox and starts it again on the same store: the first command
+    is a new capture (not taken for a re-delivery of the last run's trigger id), and a change
+    to an item whose card went with the last run's chat history is not an error."""
+    import logging
+
+    from sqlalchemy import select
+
+    from storage.items import ItemMessage
+    from storage.migrate import upgrade
+    from storage.models import Requirement
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'sandbox.db'}", "http://unused/api/")
+    upgrade(settings.database_url)
+    first = Sandbox(settings, _port(), start=sandbox_start).start(scheduler=False)
+    first.driver.command("/req", "new Export invoices P1", user=ALICE, channel=PRODUCT)
+    first.settle()
+    first.stop()
+
+    again = Sandbox(settings, _port(), start=sandbox_start).start(scheduler=False)
+    try:
+        with caplog.at_level(logging.INFO):
+            again.driver.command("/req", "new Dark mode P3", user=ALICE, channel=PRODUCT)
+            again.driver.command("/req", "close REQ-1", user=ALICE, channel=PRODUCT)
+            again.settle()
+            again.jobs.deliver(linger=2.0)
+        with again.deps.sessions() as session:
+            titles = session.scalars(select(Requirement.title).order_by(Requirement.number))
+            assert list(titles) == ["Export invoices", "Dark mode"]
+            old_card = session.scalars(select(ItemMessage).where(ItemMessage.ref == "REQ-1"))
+            assert [m.live for m in old_card] == [False]
+        assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert any("message gone" in r.getMessage() for r in caplog.records)
+    finally:
+        again.stop()
+
+
+def test_the_terminal_sandbox_updates_cards_after_a_change(tmp_path: Path) -> None:
+    """`--terminal` has no ticker: it sends the outbox's due edits after each line, so a
+    closed item's card shows what happened instead of buttons that would refuse."""
+    from bot.config import Settings
+    from sandbox.run import run_sandbox
+
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 't.db'}")  # type: ignore[call-arg]
+    lines = "/req new Export invoices to CSV P1\n/req close REQ-1\n:show\n:quit\n"
+    out = io.StringIO()
+    assert (
+        run_sandbox(
+            settings, reset=False, demo=False, terminal=True, stdin=io.StringIO(lines), stdout=out
+        )
+        == 0
+    )
+    shown = out.getvalue().rsplit(":show", 1)[-1] if ":show" in out.getvalue() else out.getvalue()
+    last_card = shown.rsplit("== REQ-1", 1)[-1]
+    assert "✅ Done by @alice" in last_card, out.getvalue()
+    assert "[Assign to me]" not in last_card, out.getvalue()

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
@@ -21,6 +22,7 @@ from bot.outbox import store
 from bot.outbox.dms import DmChannels
 from bot.outbox.parts import Claim, Limits, Report
 from storage.db import transaction
+from storage.items import ItemMessage
 from storage.statuses import OutboxStatus
 
 # The sender's logger, as before the split: operators filter on its name.
@@ -28,6 +30,8 @@ log = logging.getLogger("bot.outbox.sender")
 
 # Slack answers these with HTTP 200 and ok=false, yet they pass: try again later.
 TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+# chat.update's answers for a message that no longer exists (deleted in Slack).
+GONE = {"message_not_found", "cant_update_message"}
 # (session, team id, channel id, Slack's error): what to do when a post can never reach a
 # channel (bot.services.reach.learn pauses its schedules and tells who set them up).
 Unreachable = Callable[[Session, str, str, str], None]
@@ -66,9 +70,34 @@ class Outcomes:
             # Expected when the bot was removed or the channel archived: handled, not a fault.
             log.warning("outbox %s: can't post in %s (%s)", claim.dedupe_key, claim.target, error)
             self._failed(claim, channel, error, report, uncertain=None, final=True, reach=True)
+        elif claim.edit_ts is not None and error in GONE:
+            # Someone deleted the card in Slack (or, in the sandbox, its history went with the
+            # last run): nothing to bring up to date, now or later. Not a fault.
+            log.info("outbox %s: message gone (%s); no longer edited", claim.dedupe_key, error)
+            self._gone(claim, error, report)
         else:
             log.error("outbox %s: Slack refused it (%s); not retrying", claim.dedupe_key, error)
             self._failed(claim, channel, error, report, uncertain=None, final=True)
+
+    def _gone(self, claim: Claim, error: str, report: Report) -> None:
+        with transaction(self.sessions) as session:
+            row = store.owned(session, row_id=claim.id, claimer=self.name)
+            if row is None:
+                return
+            row.attempts += 1
+            row.last_error = error[:2000]
+            row.claimed_by = row.lease_until = None
+            row.status = OutboxStatus.DEAD
+            session.execute(
+                update(ItemMessage)
+                .where(
+                    ItemMessage.team_id == claim.team_id,
+                    ItemMessage.channel_id == claim.target,
+                    ItemMessage.ts == claim.edit_ts,
+                )
+                .values(live=False)
+            )
+        report.add("gone")
 
     def _forget_dm(self, claim: Claim) -> None:
         self._dm.forget(team_id=claim.team_id, user_id=claim.target)

@@ -43,6 +43,7 @@ class Report:
     rate_limited: int = 0
     dead: int = 0
     expired: int = 0  # past their deadline, or no longer true: never sent
+    gone: int = 0  # edits of a message deleted in Slack (it is no longer edited)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, name: str) -> None:
