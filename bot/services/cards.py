@@ -100,13 +100,11 @@ def has_card(*, session: Session, team_id: str, ref: str, channel_id: str) -> bo
 
 
 def touch(session: Session, *, team_id: str, ref: str, now: datetime) -> int:
-    """Queue an edit of every live message about `ref` (one pending edit per message);
-    returns how many were newly queued."""
+    """Queue an edit of every live message about `ref`; how many were newly queued."""
     return touch_many(session, team_id=team_id, refs=[ref], now=now)
 
 
-# Refs per `IN (…)` list: well under SQLite's 32,766 bound parameters.
-TOUCH_CHUNK = 500
+TOUCH_CHUNK = 500  # refs per `IN (…)` list: well under SQLite's 32,766 bound parameters
 
 
 def touch_many(session: Session, *, team_id: str, refs: Sequence[str], now: datetime) -> int:
@@ -114,7 +112,7 @@ def touch_many(session: Session, *, team_id: str, refs: Sequence[str], now: date
     `TOUCH_CHUNK` refs, not one per item. Returns how many edits were newly queued."""
     shown: set[tuple[str, str]] = set()
     for start in range(0, len(refs), TOUCH_CHUNK):
-        chunk = list(refs[start : start + TOUCH_CHUNK])
+        chunk = refs[start : start + TOUCH_CHUNK]
         shown.update(
             (str(channel_id), str(ts))
             for channel_id, ts in session.execute(
