@@ -41,9 +41,8 @@ def post_card(
     deps, client, respond, actor = call.deps, call.client, call.respond, call.actor
 
     def work() -> None:
-        nonlocal extra
-        extra = [*(extra or []), *(later() if later is not None else [])]
-        shown = [*blocks, *extra]
+        under = [*(extra or []), *(later() if later is not None else [])]
+        shown = [*blocks, *under]
         try:
             posted: Any = client.chat_postMessage(
                 channel=actor.channel_id,
@@ -66,7 +65,7 @@ def post_card(
                 channel_id=str(posted["channel"]),
                 ts=str(posted["ts"]),
                 now=deps.clock.now(),
-                extra=extra,
+                extra=under,
             )
 
     deps.defer(work, answer=ephemeral(respond))
