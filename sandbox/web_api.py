@@ -135,6 +135,10 @@ class WebApi(ConversationsApi):
         self, limits: Limits, args: Json
     ) -> tuple[str, list[tuple[str, str]], Json] | None:
         """429 a post that breaks the channel or workspace limit; else take its slot."""
+        if limits.transit:
+            with self.ws.lock:
+                delay = limits.rng.random() * limits.transit
+            time.sleep(delay)
         now = time.monotonic()
         channel = str(args.get("channel", ""))
         with self.ws.lock:

@@ -48,7 +48,8 @@ class Limits:
     a post that breaks either gets 429 with Retry-After, and so does every post while a
     Retry-After is running. `fault_rate` of the other posts fail at random:
     half 500s, a quarter 429s (Retry-After 1) and a quarter stalls of `stall` seconds after
-    which the message IS posted (as a real timeout can leave it).
+    which the message IS posted (as a real timeout can leave it). Each post spends up to
+    `transit` seconds (at random) on its way before Slack sees it, as on a loaded network.
     """
 
     channel_interval: float = 1.0
@@ -58,6 +59,7 @@ class Limits:
     seed: int = 7
     burst: float = 2.0
     slack: float = 0.05  # tolerance for network jitter, in seconds
+    transit: float = 0.0
     rng: random.Random = field(init=False)
     tokens: float = field(default=0.0, init=False)
     refilled: float = field(default=0.0, init=False)

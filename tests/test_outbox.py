@@ -162,6 +162,23 @@ def test_limits_kept_under_random_faults_and_all_delivered_once(jobs_env: JobsEn
     assert {r.status for r in jobs_env.rows(OutboxMessage)} == {"sent"}
 
 
+def test_channel_interval_holds_as_slack_receives_posts_that_travel_slowly(
+    jobs_env: JobsEnv,
+) -> None:
+    # Posts spend up to 0.2 s in transit at random, and the stand-in allows no tolerance: a
+    # sender that spaces its departures (not what Slack received) lets a late post and the
+    # next on-time one arrive too close together.
+    limits = SlackLimits(
+        channel_interval=0.3, per_second=40, burst=40, slack=0.0, transit=0.2, seed=5
+    )
+    jobs_env.ws.limits = limits
+    keys = queue(jobs_env, [PRODUCT] * 8, prefix="transit")
+    sender = real_time_sender(jobs_env, channel_interval=0.3, settle=0.4)
+    sender.deliver(linger=20)
+    assert delivered_keys(jobs_env) == dict.fromkeys(keys, 1)
+    assert limits.violations == []
+
+
 def test_rows_wait_for_their_time(jobs_env: JobsEnv) -> None:
     with transaction(jobs_env.sessions) as session:
         enqueue(

@@ -13,8 +13,9 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -259,19 +260,19 @@ class Sender(Outcomes):
                     self._record_sent(claim, channel, found)
                     report.add("recovered")
                     return
-            self._space(claim.target)
-            response = client.chat_postMessage(
-                channel=channel,
-                text=claim.text,
-                blocks=claim.blocks,
-                thread_ts=claim.thread_ts,
-                unfurl_links=False,
-                unfurl_media=False,
-                metadata={
-                    "event_type": METADATA_EVENT,
-                    "event_payload": {"dedupe_key": claim.dedupe_key},
-                },
-            )
+            with self._spaced(claim.target):
+                response = client.chat_postMessage(
+                    channel=channel,
+                    text=claim.text,
+                    blocks=claim.blocks,
+                    thread_ts=claim.thread_ts,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    metadata={
+                        "event_type": METADATA_EVENT,
+                        "event_payload": {"dedupe_key": claim.dedupe_key},
+                    },
+                )
             self._record_sent(claim, channel, str(response["ts"]))
             report.add("sent")
         except SlackApiError as exc:
@@ -326,19 +327,25 @@ class Sender(Outcomes):
                 row.next_attempt_at = self.clock.now() + timedelta(seconds=1)
         return None
 
-    def _space(self, key: str) -> None:
-        """Keep the channel interval between this process's actual sends, not just slots.
+    @contextmanager
+    def _spaced(self, key: str) -> Iterator[None]:
+        """Keep the channel interval between this process's posts as Slack receives them.
 
         A slot is reserved ahead; if a busy machine runs one send late and the next on time,
-        the two would reach Slack too close together. Whoever comes second waits.
+        the two would reach Slack too close together, and a request can also spend a while in
+        transit. So the interval counts from when the previous post's answer came back (Slack
+        had it by then), and posts to one channel go one at a time.
         """
         with self._locks_lock:
             lock = self._channel_locks.setdefault(key, threading.Lock())
         with lock:
-            wait = self._last_send.get(key, 0.0) + self.limits.channel_interval - self.timer()
-            if wait > 0:
-                self.sleep(wait)
-            self._last_send[key] = self.timer()
+            wait = self._last_send.get(key, float("-inf")) + self.limits.channel_interval
+            if wait - self.timer() > 0:
+                self.sleep(wait - self.timer())
+            try:
+                yield
+            finally:
+                self._last_send[key] = self.timer()
 
     def _client_for(self, team_id: str) -> WebClient | None:
         if self.tokens is None:
