@@ -17,8 +17,11 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import REACH_CODES
-from bot.services import cards
+from bot.services import cards, reach
+from bot.services.actor import Actor
+from bot.views import reach as reach_views
 from bot.views.blocks import Block, message
+from handlers import slack_api
 from handlers.commands.router import Call, unreachable_here
 from handlers.common import ephemeral
 
@@ -119,3 +122,41 @@ def record_posted(
             role=role,
             extra=extra,
         )
+
+
+def confirm_capture(
+    deps: Any,
+    client: Any,
+    actor: Actor,
+    *,
+    ref: str,
+    text: str,
+    blocks: list[Block] | None = None,
+    thread_ts: str | None = None,
+) -> Any:
+    """Post a form capture's confirmation (or card) in the actor's channel; returns Slack's
+    answer, or None where Slack refused it because teamloop can't post there (a message
+    shortcut in a private channel it is not in, a DM between people, an archived or
+    restricted channel). Then, as for a command's card (`unreachable_here`), the channel is
+    recorded so it gets no digest or reminders that could never post, and the person is
+    told by DM that `ref` is saved and what to do: the form has no other answer."""
+    try:
+        return slack_api.post(
+            client, channel=actor.channel_id, text=text, blocks=blocks, thread_ts=thread_ts
+        )
+    except SlackApiError as exc:
+        code = str(exc.response.get("error"))
+        if code not in REACH_CODES:
+            raise
+        log.info("confirmation of %s: %s in %s", ref, code, actor.channel_id)
+    with deps.transaction() as session:
+        reach.learn(
+            session=session,
+            team_id=actor.team_id,
+            channel_id=actor.channel_id,
+            error=code,
+            now=deps.clock.now(),
+            zone=deps.settings.zone.key,
+        )
+    slack_api.post(client, channel=actor.user_id, text=reach_views.no_schedules_here(code, ref=ref))
+    return None

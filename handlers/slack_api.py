@@ -1,8 +1,9 @@
 """The Web API calls listeners make, in one place, each with one way of handling errors.
 
 Posts and permalinks raise SlackApiError: they run after the ack, where the deferred runner
-turns a failure into a short answer (or a log line). Checks that only narrow what someone
-sees (is-admin, is-private) fail closed with a warning instead of failing the request.
+turns a failure into a short answer (or a log line); a permalink of a message in a
+conversation the bot can't read (a shortcut there) is None instead. Checks that only narrow
+what someone sees (is-admin, is-private) fail closed with a warning, not failing the request.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps, PrivacyCache
-from bot.errors import CannotReach
+from bot.errors import REACH_CODES, CannotReach
 from bot.services import people, reach
 from bot.services.actor import Actor
 
@@ -109,8 +110,17 @@ def _ask_slack(client: WebClient, channel: str, *, read: bool, user: str) -> Non
 
 
 def permalink(client: WebClient, *, channel: str, ts: str) -> str | None:
-    """The permanent link of a message."""
-    link: str | None = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+    """The permanent link of a message; None where Slack won't show the bot the conversation
+    (a message shortcut in a private channel it is not in, or a DM between people: the
+    capture is kept without its link)."""
+    try:
+        answer = client.chat_getPermalink(channel=channel, message_ts=ts)
+    except SlackApiError as exc:
+        if str(exc.response.get("error")) not in REACH_CODES:
+            raise
+        log.info("no permalink in %s: %s", channel, exc.response.get("error"))
+        return None
+    link: str | None = answer.get("permalink")
     return link
 
 

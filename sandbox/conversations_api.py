@@ -14,19 +14,22 @@ class ConversationsApi(FilesApi):
 
     _READS = frozenset(("conversations.history", "conversations.replies", "conversations.members"))
     _POSTS = frozenset(("chat.postMessage", "chat.postEphemeral", "chat.update"))
+    # Refused only where the bot can't see the conversation at all (a message shortcut's
+    # permalink in a private channel it is not in, or in a DM between people).
+    _HIDDEN_ONLY = frozenset(("conversations.info", "chat.getPermalink"))
 
     def _unreachable(self, method: str, args: Json) -> str | None:
         """Slack's error for a conversation the bot can't read or post in (BEHAVIOUR.md,
         real-shapes/error-not-in-channel.json), else None.
 
         Reading a public channel the bot is not in: `not_in_channel`; a private channel or a
-        DM between other people: `channel_not_found` (for conversations.info too); posting
-        there: `channel_not_found` (a public channel works, with chat:write.public); an
-        archived channel: `is_archived`; a channel where posting is restricted:
-        `restricted_action`.
+        DM between other people: `channel_not_found` (for conversations.info and
+        chat.getPermalink too); posting there: `channel_not_found` (a public channel works,
+        with chat:write.public); an archived channel: `is_archived`; a channel where posting
+        is restricted: `restricted_action`.
         """
         found = self.ws.channels.get(str(args.get("channel") or ""))
-        if found is None or method not in self._READS | self._POSTS | {"conversations.info"}:
+        if found is None or method not in self._READS | self._POSTS | self._HIDDEN_ONLY:
             return None
         joined = self.ws.bot_user_id in found.get("members", [])
         hidden = (found.get("is_private") or found.get("is_im")) and not joined

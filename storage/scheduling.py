@@ -98,7 +98,8 @@ class OutboxMessage(Base):
     # A file the sender draws before uploading it (bot.outbox.render), e.g. the digest's
     # chart: drawing is heavy work, kept out of the tick's transactions.
     drawing: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # If this row goes dead: {"of_key": key, "text": …, "blocks": …} to apply instead.
+    # If this row goes dead: {"of_key": key, "text": …, "blocks": …} to apply instead; and/or
+    # {"tell": user}: who asked for it, told if the channel can't be posted in.
     fallback: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[OutboxStatus] = mapped_column(
         StatusType(OutboxStatus), default=OutboxStatus.PENDING

@@ -194,3 +194,69 @@ def test_archived_then_unarchived(places: Team, caplog: pytest.LogCaptureFixture
     [off] = _rows(places, Schedule, channel_id=SECRET_CHANNEL, kind="digest")
     assert not off.active
     _no_errors(caplog)
+
+
+PEOPLE_DM = "D0ALICEBOB"
+
+
+@pytest.mark.parametrize("channel", [HIDDEN, PEOPLE_DM])
+@pytest.mark.parametrize(
+    ("shortcut", "field", "ref"),
+    [
+        ("capture_requirement", ("req_title", "req_title_input"), "REQ-1"),
+        ("capture_feedback", ("item_text", "item_text_input"), "FB-1"),
+        ("capture_blocker", ("item_text", "item_text_input"), "BLK-1"),
+    ],
+)
+def test_a_shortcut_capture_where_teamloop_cant_post_is_saved_and_says_so(
+    places: Team,
+    caplog: pytest.LogCaptureFixture,
+    channel: str,
+    shortcut: str,
+    field: tuple[str, str],
+    ref: str,
+) -> None:
+    """A message shortcut works in any conversation, but the confirmation in its thread is
+    refused there: the person is told by DM that the item is saved and what to do, and the
+    channel gets no digest or reminders that could never post (as for a command)."""
+    env = places.env
+    env.ws.add_channel(PEOPLE_DM, "directmessage", members=[PM, BOB], is_im=True, bot_member=False)
+    said = env.ws.post(channel, user=BOB, text="Deploys keep failing on staging")
+    env.driver.shortcut(shortcut, user=PM, channel=channel, ts=said["ts"])
+    [view_id] = env.ws.views
+    block, action = field
+    typed = {block: {action: {"type": "plain_text_input", "value": "Deploys keep failing"}}}
+    assert env.driver.submit(view_id, typed, user=PM).status == 200
+    env.drain()
+    places.deliver()
+    [told] = [m["text"] for m in places.dms(PM) if m["text"].startswith(ref)]
+    assert told.startswith(f"{ref} is saved, but I can't post in this conversation")
+    assert "Invite me with `/invite @teamloop`" in told
+    places.at(utc(23, 7, 1))  # the tick that would create the defaults
+    places.at(utc(30, 9, 0))  # a week on: nothing tried, nothing died
+    places.deliver()
+    assert _rows(places, Schedule, channel_id=channel) == []
+    assert _rows(places, OutboxMessage, channel_id=channel) == []
+    _no_errors(caplog)
+
+
+def test_digest_now_refused_by_slack_after_all_tells_who_asked(
+    places: Team, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack can't say in advance that apps may not post in a channel (`restricted_action`):
+    the first `/digest now` there is promised and then refused. Whoever typed it is told so
+    at once, with what to do; typed again, it is refused at once."""
+    ws = places.env.ws
+    ws.channels[SECRET_CHANNEL]["posting_restricted"] = True  # an admin's setting, no event
+    assert "in a moment" in _command(places, "/digest", "now", SECRET_CHANNEL)
+    places.deliver()
+    places.deliver()  # the DM queued when the digest was refused
+    [told] = [m["text"] for m in places.dms(PM) if m["text"].startswith("The digest you asked")]
+    assert told == (
+        f"The digest you asked for in <#{SECRET_CHANNEL}> could not be posted: apps may not "
+        "post there. Ask an admin to let teamloop post, then type `/digest now` there again."
+    )
+    said = _command(places, "/digest", "now", SECRET_CHANNEL)
+    assert "Apps may not post in this channel" in said and "in a moment" not in said
+    assert _notices(places, PM) == []  # nothing of Alice's was paused
+    _no_errors(caplog)

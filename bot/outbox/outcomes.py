@@ -32,9 +32,10 @@ log = logging.getLogger("bot.outbox.sender")
 TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 # chat.update's answers for a message that no longer exists (deleted in Slack).
 GONE = {"message_not_found", "cant_update_message"}
-# (session, team id, channel id, Slack's error): what to do when a post can never reach a
-# channel (bot.services.reach.learn pauses its schedules and tells who set them up).
-Unreachable = Callable[[Session, str, str, str], None]
+# (session, team id, channel id, Slack's error, who asked for the post or None): what to do
+# when a post can never reach a channel (bot.services.reach.learn pauses its schedules and
+# tells who set them up, and who asked for this post).
+Unreachable = Callable[[Session, str, str, str, str | None], None]
 
 
 class Outcomes:
@@ -153,12 +154,14 @@ class Outcomes:
                 row.uncertain_since = datetime.fromtimestamp(uncertain, UTC)
             if final or row.attempts >= self.limits.max_attempts:
                 row.status = OutboxStatus.DEAD
-                if row.fallback and not reach:
+                fallback = dict(row.fallback or {})
+                asked_by = fallback.pop(store.TELL, None)
+                if fallback and not reach:
                     # e.g. a chart that could not be uploaded: its digest shows text bars.
-                    store.enqueue_edit(session=session, now=self.clock.now(), **row.fallback)
+                    store.enqueue_edit(session=session, now=self.clock.now(), **fallback)
                 if reach:
                     if self.unreachable is not None:
-                        self.unreachable(session, row.team_id, claim.target, error)
+                        self.unreachable(session, row.team_id, claim.target, error, asked_by)
                     report.add("dead")
                     return
                 log.error(

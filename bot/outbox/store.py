@@ -19,6 +19,9 @@ from storage.standups import Person
 from storage.statuses import OutboxStatus
 
 WORKSPACE_KEY = "*"
+# The key of a row's `fallback` naming who asked for the post (`/digest now`): told if Slack
+# refuses it because teamloop can't post in the channel, instead of a silent death.
+TELL = "tell"
 # A row that will never be sent again (or was): replies and edits of it stop waiting.
 SETTLED = (OutboxStatus.SENT, OutboxStatus.DEAD, OutboxStatus.CANCELLED, OutboxStatus.EXPIRED)
 
@@ -133,7 +136,9 @@ def enqueue(
 
     With `thread_key`, the message is a reply in the thread of that outbox message. With
     `file`, it is an upload (text is its comment); with `drawing`, an upload of what the
-    sender draws from it (bot.outbox.render); `fallback` is an edit applied if it dies.
+    sender draws from it (bot.outbox.render); `fallback` is an edit applied if it dies, and
+    may name (under `TELL`) who asked for the post, told if Slack refuses it for good because
+    teamloop can't post in the channel (bot.services.reach.learn).
     `deadline`: after it the row is marked expired, never sent (`deadline_note` says what
     it was, for the reason); None only for what stays true (edits, thread replies).
     `about`: the item refs whose buttons it carries, recorded as item messages once sent.

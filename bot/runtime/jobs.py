@@ -166,9 +166,11 @@ def build_jobs(
         tokens = InstallationStore(settings, engine).bot_token
     zone = settings.zone.key
 
-    def unreachable(session: Session, team_id: str, channel_id: str, error: str) -> None:
+    def unreachable(
+        session: Session, team_id: str, channel_id: str, error: str, asked_by: str | None
+    ) -> None:
         reach.learn(session=session, team_id=team_id, channel_id=channel_id, error=error,
-                    now=clock.now(), zone=zone)  # fmt: skip
+                    now=clock.now(), zone=zone, asked_by=asked_by)  # fmt: skip
 
     sender = Sender(
         sessions=sessions,

@@ -60,8 +60,10 @@ def post(
     now: datetime,
     occurrence_id: int | None = None,
     release_anonymous: bool = False,
+    asked_by: str | None = None,
 ) -> int:
     """Queue the digest of (since, until] under dedupe key `key`; returns messages queued.
+    `asked_by` (`/digest now`) is told if Slack refuses the post for good (bot.services.reach).
 
     Only scheduled digests release anonymous feedback: if `/digest now` did, anyone could
     release a batch at a moment of their choosing and time its contents."""
@@ -84,6 +86,8 @@ def post(
         "deadline": until + CATCH_UP,
         "deadline_note": f"the digest of {until.astimezone(zone):%a %d %b}",
     }
+    if asked_by:
+        late["fallback"] = {outbox.TELL: asked_by}
     queued = int(send(dedupe_key=key, target=channel_id, text=text, blocks=blocks, **late))
     for n, (more_text, more_blocks) in enumerate(parts[1:], 1):
         queued += send(
@@ -214,4 +218,5 @@ def post_now(*, session: Session, actor: Actor, now: datetime) -> int:
         zone=actor.zone,
         key=f"digest:now:{actor.channel_id}:{now:%Y%m%dT%H%M%S.%f}",
         now=now,
+        asked_by=actor.user_id,
     )

@@ -36,13 +36,23 @@ def known(*, session: Session, team_id: str, channel_id: str) -> ChannelReach | 
 
 
 def learn(
-    *, session: Session, team_id: str, channel_id: str, error: str, now: datetime, zone: str
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    error: str,
+    now: datetime,
+    zone: str,
+    asked_by: str | None = None,
 ) -> int:
     """Record that posting in the channel fails with Slack's `error`; pause its running
     schedules, tell each person who set one up (once, in their working hours, in `zone` when
-    their own is unknown) and cancel what is still queued for the channel. Returns how many
-    schedules were paused (0 when they already were: a second failure tells nobody again).
-    Raises ValueError for an error that is not about reaching a channel."""
+    their own is unknown) and cancel what is still queued for the channel. `asked_by`: who
+    asked for the refused post (`/digest now`, promised "in a moment" before Slack could
+    say no: `restricted_action` can't be known in advance), told at once that it died and
+    what to do. Returns how many schedules were paused (0 when they already were: a second
+    failure tells nobody again). Raises ValueError for an error that is not about reaching a
+    channel."""
     if error not in REACH_CODES:
         raise ValueError(f"not a reach error: {error}")
     row = session.get(ChannelReach, (team_id, channel_id), with_for_update=True)
@@ -72,6 +82,12 @@ def learn(
         .where(OutboxMessage.status == OutboxStatus.PENDING)
         .values(status=OutboxStatus.CANCELLED, last_error=f"channel unreachable: {error}")
     )
+    if asked_by:
+        text = views.refused_digest(channel_id=channel_id, error=error)
+        outbox.enqueue(session=session, team_id=team_id, target=asked_by, text=text,
+                       dedupe_key=f"reach:asked:{channel_id}:{asked_by}:{now:%Y%m%dT%H%M%S}",
+                       now=now, deadline=now + timedelta(days=1),
+                       deadline_note="a digest could not be posted")  # fmt: skip
     cal = calendar.for_channel(
         session=session, team_id=team_id, channel_id=channel_id, zone=ZoneInfo(zone)
     )

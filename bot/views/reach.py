@@ -38,9 +38,22 @@ def paused_notice(
     return text, [section(text), context("You get this once; nothing is posted there meanwhile.")]
 
 
-def no_schedules_here(error: str) -> str:
-    """The answer after a capture in a channel teamloop can't post in: the item is saved,
-    but no digest or reminders will come here, and what to do."""
+def refused_digest(*, channel_id: str, error: str) -> str:
+    """The DM to whoever typed `/digest now` when Slack refused the digest after all."""
+    why = {
+        "restricted_action": "apps may not post there. Ask an admin to let teamloop post",
+        "is_archived": "it was archived. Unarchive it",
+    }.get(error, "I'm not in it. Invite me with `/invite @teamloop` there")
+    return (
+        f"The digest you asked for in <#{channel_id}> could not be posted: {why}, "
+        "then type `/digest now` there again."
+    )
+
+
+def no_schedules_here(error: str, *, ref: str = "") -> str:
+    """The answer after a capture in a channel teamloop can't post in: the item (`ref`, when
+    the answer comes apart from its card) is saved, but no digest or reminders will come
+    here, and what to do."""
     what = {
         "not_in_channel": "I'm not in this channel",
         "is_archived": "this channel is archived",
@@ -50,7 +63,8 @@ def no_schedules_here(error: str) -> str:
         "is_archived": " Unarchive it and they will.",
         "restricted_action": " Ask an admin to let teamloop post here and they will.",
     }.get(error, " Invite me with `/invite @teamloop` and they will.")
-    return f"Saved, but {what}, so no weekly digest or daily reminders will come here.{todo}"
+    saved = f"{ref} is saved" if ref else "Saved"
+    return f"{saved}, but {what}, so no weekly digest or daily reminders will come here.{todo}"
 
 
 def paused_why(error: str) -> str:

@@ -18,7 +18,7 @@ from bot.views import items as views
 from bot.views import requirements as req_views
 from bot.views.blocks import message
 from handlers import slack_api
-from handlers.cards import post_recorded, record_posted
+from handlers.cards import confirm_capture, post_recorded, record_posted
 from handlers.common import (
     action_of,
     actor_of,
@@ -371,9 +371,11 @@ def _confirm_capture(
                 items.set_permalink(
                     session=session, model=type(item), item_id=item.id, permalink=link
                 )
-        posted = slack_api.post(
+        posted = confirm_capture(
+            deps,
             client,
-            channel=actor.channel_id,
+            actor,
+            ref=item.ref,
             thread_ts=thread_ts,
             text=views.confirmation(item.ref, item.text, command),
         )

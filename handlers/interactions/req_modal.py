@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.errors import FormErrors, InvalidInput
 from bot.ids import ActionId, BlockId
@@ -23,11 +21,9 @@ from bot.services.actor import Actor
 from bot.views import duplicates as dup_views
 from bot.views import requirements as views
 from handlers import slack_api
-from handlers.cards import record_posted
+from handlers.cards import confirm_capture, record_posted
 from handlers.common import actor_of, day_of, delivery_key, deps_of, metadata_of
 from handlers.names import namer
-
-log = logging.getLogger(__name__)
 
 
 def handle_capture_shortcut(
@@ -141,30 +137,25 @@ def handle_modal_submit(
                 updated = req_changes.set_permalink(
                     session=session, actor=actor, number=req.number, permalink=link
                 )
-            posted = slack_api.post(
+            posted = confirm_capture(
+                deps,
                 client,
-                channel=req.source_channel_id,
+                actor,
+                ref=req.ref,
                 thread_ts=meta.get("thread") or req.source_ts,
                 text=views.confirmation(updated),
                 blocks=views.card(updated, today=today),
             )
             record_posted(deps, posted, team_id=actor.team_id, ref=req.ref)
             return
-        try:
-            posted = slack_api.post(
-                client,
-                channel=actor.channel_id,
-                text=views.card_text(req),
-                blocks=views.card(req, today=today),
-            )
-            record_posted(deps, posted, team_id=actor.team_id, ref=req.ref)
-        except SlackApiError as exc:
-            log.warning("could not post %s in %s: %s", req.ref, actor.channel_id, exc)
-            slack_api.post(
-                client,
-                channel=user_id,
-                text=f"{req.ref} is saved, but I can't post in <#{actor.channel_id}>. "
-                "Invite me there with `/invite @teamloop`.",
-            )
+        posted = confirm_capture(
+            deps,
+            client,
+            actor,
+            ref=req.ref,
+            text=views.card_text(req),
+            blocks=views.card(req, today=today),
+        )
+        record_posted(deps, posted, team_id=actor.team_id, ref=req.ref)
 
     deps.defer(announce, answer=None)
