@@ -5,6 +5,7 @@ dismisses it. Dropped from the recorded card, so no later edit brings them back.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,22 +25,21 @@ def drop(
     ref: str,
     prefix: str,
     at: tuple[str, str] | None = None,
-) -> bool:
+) -> list[dict[str, Any]] | None:
     """Drop the extras tagged `prefix` from `ref`'s recorded cards (only the card at `at`,
-    a channel and ts, when given). Whether any card is recorded there (so an edit can bring
-    it up to date)."""
+    a channel and ts, when given). The extras the (last) card keeps, or None when no card
+    is recorded there."""
     query = select(ItemMessage).where(
         ItemMessage.team_id == team_id, ItemMessage.ref == ref, ItemMessage.role == "card"
     )
     if at is not None:
         query = query.where(ItemMessage.channel_id == at[0], ItemMessage.ts == at[1])
-    found = False
+    kept: list[dict[str, Any]] | None = None
     for message in session.scalars(query):
-        found = True
         kept = views.without(message.blocks or [], prefix)
         if kept != (message.blocks or []):
             message.blocks = kept or None  # a new list: the JSON column sees the change
-    return found
+    return kept
 
 
 def on_change(session: Session, *, team_id: str, ref: str, field: str) -> None:
@@ -51,11 +51,13 @@ def on_change(session: Session, *, team_id: str, ref: str, field: str) -> None:
 
 def dismiss_hint(
     session: Session, *, team_id: str, ref: str, channel_id: str, ts: str, now: datetime
-) -> bool:
-    """*Not a duplicate* on the card at (channel, ts): the hint goes for good and the card is
-    edited through the outbox. False when that card is not recorded (posted through a
-    response_url): the caller redraws it itself."""
-    if not drop(session, team_id=team_id, ref=ref, prefix=views.DUP_HINT, at=(channel_id, ts)):
-        return False
+) -> list[dict[str, Any]]:
+    """*Not a duplicate* on the card at (channel, ts): the hint goes for good, and an edit
+    through the outbox makes sure the card ends as the store has it. Returns the extras the
+    card keeps (none when it is not recorded: posted through a response_url), for the
+    caller's immediate redraw."""
+    kept = drop(session, team_id=team_id, ref=ref, prefix=views.DUP_HINT, at=(channel_id, ts))
+    if kept is None:
+        return []
     cards.touch(session, team_id=team_id, ref=ref, now=now)
-    return True
+    return kept

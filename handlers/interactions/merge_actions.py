@@ -61,8 +61,8 @@ def handle_merge(
 def handle_not_duplicate(
     ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond
 ) -> None:
-    """Drop the hint for good: the recorded card is edited through the outbox (so no later
-    edit brings the hint back); a card teamloop could not record is redrawn here."""
+    """Drop the hint for good: redraw the card at once without it, and drop it from the
+    recorded card too (an edit through the outbox follows, so no later edit brings it back)."""
     ack()
     number, _into = _pair(body)
     actor, deps = _actor(body, context), deps_of(context)
@@ -74,7 +74,7 @@ def handle_not_duplicate(
             cards.refuse_if_done(
                 session=session, team_id=actor.team_id, ref=req.ref, zone=deps.settings.zone
             )
-            recorded = card_notes.dismiss_hint(
+            kept = card_notes.dismiss_hint(
                 session,
                 team_id=actor.team_id,
                 ref=req.ref,
@@ -82,9 +82,7 @@ def handle_not_duplicate(
                 ts=ts,
                 now=deps.clock.now(),
             )
-        if recorded:
-            return
-        card = views.card(req, today=actor.today(deps.clock.now()))
+        card = views.card(req, today=actor.today(deps.clock.now())) + kept
         respond(**message(views.card_text(req), card, in_channel=True), replace_original=True)
 
     deps.defer(work, answer=ephemeral(respond))
