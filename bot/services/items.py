@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import NotFound
-from bot.services import cards, counters, history
+from bot.services import card_notes, cards, counters, history, standup_reply
 from bot.services.actor import Actor
 
 T = TypeVar("T")
@@ -49,7 +49,10 @@ def change(
     )
     if field == "created":
         return  # nothing shown yet (and the capture's transaction stays as short as it was)
+    card_notes.on_change(session, team_id=item.team_id, ref=item.ref, field=field)
     cards.touch(session, team_id=item.team_id, ref=item.ref, now=now)
+    if kind == standup_reply.KIND:  # a blocker from a standup answer: its thread reply too
+        standup_reply.follow(session, blocker=item, field=field, now=now)
     if field in cards.OWNER_FIELDS and new and new != actor_id:
         cards.notify_owner(session, item=item, owner_id=str(new), by=actor_id, now=now)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.errors import InvalidInput, NotFound
 from bot.outbox import store as outbox
 from bot.parsing.standups import blocker_index, is_none, plan_index
-from bot.services import blockers, standup_blockers
+from bot.services import blockers, standup_blockers, standup_reply
 from bot.services.actor import Actor
 from bot.services.standup_runs import ensure_thread, message_key, refresh_parent, zone_of
 from bot.views import standups as views
@@ -104,7 +104,7 @@ def answer(
         mine.edited_at = now
     blocker = _blocker_from(session, run, mine, at, now)
     session.flush()
-    text, blocks = standup_blockers.reply_view(session, run, mine, blocker)
+    text, blocks = standup_reply.reply_view(session, run, mine, blocker)
     reply_key = message_key(run, user_id, "reply")
     ensure_thread(session=session, run=run, now=now, answered=True)
     if outbox.by_key(session, reply_key) is None:
@@ -190,7 +190,7 @@ def not_a_blocker(
         user_id=user_id,
         now=now,
     )
-    text, blocks = standup_blockers.reply_view(session, run, mine, blocker)
+    text, blocks = standup_reply.reply_view(session, run, mine, blocker)
     outbox.enqueue_edit(
         session=session,
         of_key=message_key(run, author_id, "reply"),

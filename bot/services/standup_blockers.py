@@ -1,60 +1,20 @@
-"""Blockers that came from standup answers: how the thread reply shows them, and the
-*Not a blocker* button that takes a misread answer back."""
+"""Blockers that came from standup answers: the *Not a blocker* button that takes a misread
+answer back (how the thread reply shows them: bot.services.standup_reply)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.services import items, people
+from bot.services import items
 from bot.services.blockers import KIND
-from bot.views import standups as views
+from bot.services.standup_reply import WITHDRAWN
 from storage.items import Blocker
-from storage.models import HistoryEvent
 from storage.standups import StandupResponse, StandupRun
 from storage.statuses import BlockerStatus
-
-# The history field that says a blocker was closed as "not a blocker" (its status history
-# is the usual open -> resolved, so digests count it like any resolved one).
-WITHDRAWN = "withdrawn"
-
-
-def reply_view(
-    session: Session, run: StandupRun, mine: StandupResponse, blocker: Blocker | None
-) -> tuple[str, list[Any]]:
-    """The thread reply of one person's answers: text and blocks. An open blocker is named
-    with a *Not a blocker* button; one taken back says so."""
-    known = people.known(session=session, team_id=run.team_id, user_ids=[mine.user_id])
-    open_ref = blocker.ref if blocker is not None and blocker.status == BlockerStatus.OPEN else None
-    text, blocks = views.reply(
-        name=people.name_of(known, mine.user_id),
-        questions=run.questions,
-        answers=mine.answers or [],
-        blocker_ref=open_ref,
-        late=mine.late,
-        edited=mine.edited_at is not None,
-        undo=f"{run.id}:{mine.user_id}" if open_ref else None,
-        withdrawn=blocker is not None and _withdrawn(session, blocker),
-    )
-    return text, blocks
-
-
-def _withdrawn(session: Session, blocker: Blocker) -> bool:
-    if blocker.status != BlockerStatus.RESOLVED:
-        return False
-    found = session.scalar(
-        select(HistoryEvent.id).where(
-            HistoryEvent.team_id == blocker.team_id,
-            HistoryEvent.entity_type == KIND,
-            HistoryEvent.entity_id == blocker.id,
-            HistoryEvent.field == WITHDRAWN,
-        )
-    )
-    return found is not None
 
 
 def not_a_blocker(

@@ -10,6 +10,23 @@ from datetime import date, datetime
 from bot.parsing.dates import say_date
 from bot.views.blocks import Block, context, escape, section, truncate
 
+# Block ids of what a card shows under itself only for a while (README: "Cards follow their
+# item"): the note on how a due date was read (true until the due date changes) and the
+# duplicate hint (until *Not a duplicate* dismisses it). A change drops them by this prefix.
+DUE_NOTE = "note_due"
+DUP_HINT = "hint_dup"
+
+
+def tagged(blocks: Sequence[Block], prefix: str) -> list[Block]:
+    """`blocks` with block ids `<prefix>_0`, `<prefix>_1`… (unique in a message, as Slack
+    requires), so the card's store can later drop exactly them."""
+    return [{**block, "block_id": f"{prefix}_{n}"} for n, block in enumerate(blocks)]
+
+
+def without(blocks: Sequence[Block], prefix: str) -> list[Block]:
+    """`blocks` less those `tagged` with `prefix`."""
+    return [b for b in blocks if not str(b.get("block_id") or "").startswith(prefix + "_")]
+
 
 def happened(what: str, actor_id: str | None, at: datetime) -> str:
     """One line saying what happened, by whom and when (local time):

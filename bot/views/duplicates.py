@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.ids import ActionId
 from bot.readmodels import Merged, Similar
 from bot.views.blocks import Block, actions, button, context, escape, message, section, truncate
+from bot.views.cards import DUP_HINT, tagged
 
 TITLE_SHOWN = 120
 
@@ -20,13 +21,14 @@ def hint_blocks(new_number: int, similar: Similar) -> list[Block]:
     """Shown under a quick capture's card: the likely original, Merge / Not a duplicate."""
     target = similar.requirement
     value = f"{new_number}:{target.number}"
-    return [
+    hint = [
         section(f":mag: {looks_like(similar)}"),
         actions(
             button(f"Merge into {target.ref}", ActionId.REQ_MERGE, value, style="primary"),
             button("Not a duplicate", ActionId.REQ_NOT_DUPLICATE, value),
         ),
     ]
+    return tagged(hint, DUP_HINT)  # *Not a duplicate* drops it from the card for good
 
 
 def suggestion_blocks(fb_number: int, similar: Similar) -> list[Block]:

@@ -112,9 +112,11 @@ def reply(
     edited: bool,
     undo: str | None = None,
     withdrawn: bool = False,
+    outcome: str | None = None,
 ) -> Any:
     """One person's answers as a thread reply. `undo` (the button value `run:user`) adds the
-    *Not a blocker* button next to an open blocker; `withdrawn` says it was taken back."""
+    *Not a blocker* button next to an open blocker; `withdrawn` says it was taken back;
+    `outcome` what happened to it since ("BLK-1 · ✅ Resolved by <@U…> · Mon 10:02")."""
     lines = []
     for question, answer in zip(questions, answers, strict=False):
         shown = escape(truncate(answer.strip(), 900)) or "_—_"
@@ -125,6 +127,8 @@ def reply(
         notes.append(f"🚧 Recorded as *{blocker_ref}* (`/blocker list`)")
     if withdrawn:
         notes.append("not a blocker")
+    elif outcome:
+        notes.append(f"🚧 {outcome}")
     if late:
         notes.append("answered late")
     if edited:

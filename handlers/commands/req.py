@@ -22,6 +22,7 @@ from bot.services.requirements import AdminCheck
 from bot.views import duplicates as dup_views
 from bot.views import requirements as views
 from bot.views.blocks import Block, context, message
+from bot.views.cards import DUE_NOTE, tagged
 from handlers import slack_api
 from handlers.cards import post_card
 from handlers.commands import search as search_cmd
@@ -71,9 +72,10 @@ def verb_new(call: Call) -> Block | None:
     )
     if req is None:
         return message(ALREADY_DONE)
-    extra = []
+    extra: list[Block] = []
     if cap.due is not None and cap.due_note:
-        extra.append(context(views.due_note(cap.due_text, cap.due, cap.due_note)))
+        note = context(views.due_note(cap.due_text, cap.due, cap.due_note))
+        extra = tagged([note], DUE_NOTE)  # dropped from the card when the due date changes
     deps, actor = call.deps, call.actor
 
     def hint() -> list[Block]:

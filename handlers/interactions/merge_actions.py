@@ -9,7 +9,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
-from bot.services import feedback, merge
+from bot.services import card_notes, cards, feedback, merge
 from bot.services import requirements as reqs
 from bot.services.actor import Actor
 from bot.views import items as item_views
@@ -61,15 +61,28 @@ def handle_merge(
 def handle_not_duplicate(
     ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond
 ) -> None:
-    """Drop the hint: redraw the card without it."""
+    """Drop the hint for good: redraw the card at once without it, and drop it from the
+    recorded card too (an edit through the outbox follows, so no later edit brings it back)."""
     ack()
     number, _into = _pair(body)
     actor, deps = _actor(body, context), deps_of(context)
+    ts = str((body.get("container") or {}).get("message_ts") or "")
 
     def work() -> None:
-        with deps.read() as session:
+        with deps.transaction() as session:
             req = reqs.get(session=session, actor=actor, number=number)
-        card = views.card(req, today=actor.today(deps.clock.now()))
+            cards.refuse_if_done(
+                session=session, team_id=actor.team_id, ref=req.ref, zone=deps.settings.zone
+            )
+            kept = card_notes.dismiss_hint(
+                session,
+                team_id=actor.team_id,
+                ref=req.ref,
+                channel_id=actor.channel_id,
+                ts=ts,
+                now=deps.clock.now(),
+            )
+        card = views.card(req, today=actor.today(deps.clock.now())) + kept
         respond(**message(views.card_text(req), card, in_channel=True), replace_original=True)
 
     deps.defer(work, answer=ephemeral(respond))
