@@ -23,6 +23,7 @@ from bot.services import (
     reach,
     reminders,
     retention,
+    retro_schedule,
     retros,
     standup_runs,
 )
@@ -39,7 +40,7 @@ def default_registry() -> Registry:
     registry.register(Kind("reminders", timedelta(hours=10), reminders.run, spread=True))
     registry.register(Kind("digest", digest_post.CATCH_UP, digest_post.on_occurrence, spread=True))
     # A retro starts a 2-day collection: half a day late still leaves time to add items.
-    registry.register(Kind("retro", timedelta(hours=12), retros.on_occurrence))
+    registry.register(Kind("retro", timedelta(hours=12), retro_schedule.on_occurrence))
     return registry
 
 
