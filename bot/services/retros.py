@@ -29,7 +29,7 @@ from storage.standups import Person
 from storage.statuses import ActionStatus, RetroStatus
 
 DEFAULT_VOTES = 3
-# TEAMLOOP_ANON_MIN_MEMBERS's default, for scheduled retros (the scheduler has no settings).
+# TEAMLOOP_ANON_MIN_MEMBERS's default (callers pass the setting).
 ANONYMOUS_MIN = 5
 DEFAULT_COLLECT = timedelta(days=2)
 VOTING_FOR = timedelta(days=1)
