@@ -252,3 +252,30 @@ def test_a_feedback_card_shows_its_state_as_it_and_its_requirement_move(team: Te
     said = env.last_ephemeral(DAVE)["text"]
     assert said.startswith("FB-2 is 🚫 Declined by <@U0ALICE>") and "Nothing was changed" in said
     assert len(team.rows(Requirement)) == 1
+
+
+def test_feedback_whose_requirement_was_rejected_is_not_counted_as_linked(team: Team) -> None:
+    """ "Linked or shipped" counts feedback in those states: one whose requirement was
+    rejected, or that a lead declined, is declined (as `/feedback list` and its card say)."""
+    from tests.test_privacy_and_home import open_home
+
+    env = team.env
+    env.clock.set(MONDAY)
+    team.cmd("schedule weekdays 09:30 Europe/Berlin")  # alice leads #product
+    for text in ("Export invoices to CSV", "Dark mode", "Purple logo"):
+        env.driver.command("/feedback", text, user=BOB, channel=PRODUCT)
+    env.drain()
+    env.req("new Export invoices as CSV")
+    env.req("new Dark mode")
+    for fb, req in (("FB-1", "REQ-1"), ("FB-2", "REQ-2"), ("FB-3", "REQ-1")):
+        env.driver.command("/feedback", f"link {fb} {req}", user=PM, channel=PRODUCT)
+    env.drain()
+    env.req("close REQ-2 rejected not this year")
+    env.driver.command(
+        "/feedback", "decline FB-3 a logo is not an invoice", user=PM, channel=PRODUCT
+    )
+    env.drain()
+    listed = env.driver.command("/feedback", "list", user=BOB, channel=PRODUCT).json()["blocks"]
+    assert "declined (REQ-2)" in texts(listed) and "declined: a logo" in texts(listed)
+    lead = texts(open_home(env, PM)["blocks"])
+    assert "linked or shipped 33% (1 of 3)" in lead, lead
