@@ -7,6 +7,7 @@ import io
 import json
 
 from bot.runtime.export import export
+from sandbox.workspace import Json
 from storage.retros import RetroAction, RetroItem
 from tests.conftest import BOB, CAROL, DAVE, PM, PRODUCT, Team, texts
 from tests.test_retros import add_item, board, five_in_berlin, retro, utc, vote
@@ -45,7 +46,7 @@ def test_group_items_and_add_an_action_from_the_board_then_export_it(team: Team)
     view_id = _open_form(team, "retro_group")
     options = team.env.ws.views[view_id]["blocks"][0]["element"]["options"]
     picked = [{"value": o["value"]} for o in options if "Standups" in o["text"]["text"]]
-    values = {
+    values: dict[str, dict[str, Json]] = {
         "retro_items": {
             "retro_items_input": {"type": "multi_static_select", "selected_options": picked}
         },
@@ -59,7 +60,7 @@ def test_group_items_and_add_an_action_from_the_board_then_export_it(team: Team)
     # Add action: the form lists the top items as a reminder and makes ACT-1.
     view_id = _open_form(team, "retro_action")
     assert "Top items: Standups (2)" in texts(team.env.ws.views[view_id]["blocks"])
-    values = {
+    values = {  # the same shape: block -> action -> element
         "act_text": {"act_text_input": {"type": "plain_text_input", "value": "Timebox standups"}},
         "act_owner": {"act_owner_input": {"type": "users_select", "selected_user": BOB}},
         "act_due": {"act_due_input": {"type": "datepicker", "selected_date": "2026-11-27"}},
