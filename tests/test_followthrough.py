@@ -4,6 +4,7 @@ senders only through their private code; the loop figures of the digest against 
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import UTC, datetime, timedelta
 from statistics import median
@@ -214,3 +215,67 @@ def test_merge_into_another_channel_leaves_anonymous_links_where_a_lead_put_them
         dup = s.scalars(select(Requirement).where(Requirement.number == 1)).one()
         kept = s.get(AnonymousFeedback, item.public_id)
         assert kept is not None and kept.requirement_id == dup.id
+
+
+def test_a_feedback_card_shows_its_state_as_it_and_its_requirement_move(team: Team) -> None:
+    """The card in the channel is where a feedback item is seen: it says its state, and is
+    edited by every move (ack, link, the requirement planned and done, a decline)."""
+    from tests.test_cards_follow import buttons, card_of, follows
+
+    env = team.env
+
+    def say(command_: str, text: str, user: str = PM) -> None:
+        env.driver.command(command_, text, user=user, channel=PRODUCT)
+        env.drain()
+
+    say("/feedback", "Export invoices to CSV please", user=BOB)
+    say("/feedback", "Make the logo purple", user=CAROL)
+    team.deliver()
+    assert "State: *new*" in texts(card_of(team, "FB-1")["blocks"])
+    say("/feedback", "ack FB-1")
+    assert "State: *acknowledged*" in follows(team, "FB-1")
+    say("/req", "new Export invoices as CSV")
+    say("/feedback", "link FB-1 REQ-1")
+    assert "State: *linked (REQ-1)*" in follows(team, "FB-1")
+    say("/req", "status REQ-1 planned")
+    assert "State: *planned (REQ-1)*" in follows(team, "FB-1")
+    say("/req", "close REQ-1 done")
+    assert "State: *shipped (REQ-1)*" in follows(team, "FB-1")
+
+    old = copy.deepcopy(card_of(team, "FB-2"))
+    say("/feedback", "decline FB-2 the brand guide fixes the colours")
+    shown = follows(team, "FB-2")
+    assert "State: *declined: the brand guide fixes the colours*" in shown
+    assert "🚫 Declined by <@U0ALICE>" in shown and buttons(card_of(team, "FB-2")) == []
+    env.driver.click(old, "fb_promote", user=DAVE, channel=PRODUCT)
+    env.drain()
+    said = env.last_ephemeral(DAVE)["text"]
+    assert said.startswith("FB-2 is 🚫 Declined by <@U0ALICE>") and "Nothing was changed" in said
+    assert len(team.rows(Requirement)) == 1
+
+
+def test_feedback_whose_requirement_was_rejected_is_not_counted_as_linked(team: Team) -> None:
+    """ "Linked or shipped" counts feedback in those states: one whose requirement was
+    rejected, or that a lead declined, is declined (as `/feedback list` and its card say)."""
+    from tests.test_privacy_and_home import open_home
+
+    env = team.env
+    env.clock.set(MONDAY)
+    team.cmd("schedule weekdays 09:30 Europe/Berlin")  # alice leads #product
+    for text in ("Export invoices to CSV", "Dark mode", "Purple logo"):
+        env.driver.command("/feedback", text, user=BOB, channel=PRODUCT)
+    env.drain()
+    env.req("new Export invoices as CSV")
+    env.req("new Dark mode")
+    for fb, req in (("FB-1", "REQ-1"), ("FB-2", "REQ-2"), ("FB-3", "REQ-1")):
+        env.driver.command("/feedback", f"link {fb} {req}", user=PM, channel=PRODUCT)
+    env.drain()
+    env.req("close REQ-2 rejected not this year")
+    env.driver.command(
+        "/feedback", "decline FB-3 a logo is not an invoice", user=PM, channel=PRODUCT
+    )
+    env.drain()
+    listed = env.driver.command("/feedback", "list", user=BOB, channel=PRODUCT).json()["blocks"]
+    assert "declined (REQ-2)" in texts(listed) and "declined: a logo" in texts(listed)
+    lead = texts(open_home(env, PM)["blocks"])
+    assert "linked or shipped 33% (1 of 3)" in lead, lead

@@ -4,7 +4,7 @@ the outbox sender, for `run` and for `jobs run-due`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.outbox.sender import Limits, Report, Sender, outbox_client
 from bot.scheduling.leadership import Leadership
 from bot.scheduling.occurrences import TickReport, tick
-from bot.scheduling.registry import Kind, Registry
+from bot.scheduling.registry import Kind, OccurrenceHandler, Registry
 from bot.scheduling.ticker import Ticker
 from bot.services import (
     cards,
@@ -23,15 +23,18 @@ from bot.services import (
     reach,
     reminders,
     retention,
+    retro_schedule,
     retros,
     standup_runs,
 )
 from storage.db import transaction
 from storage.maintenance import refresh_statistics
+from storage.scheduling import Occurrence, Schedule
 
 
-def default_registry() -> Registry:
-    """Every kind of schedule teamloop runs, with how late each may still go out."""
+def default_registry(settings: Settings | None = None) -> Registry:
+    """Every kind of schedule teamloop runs, with how late each may still go out (`settings`
+    for the rules that read one, e.g. TEAMLOOP_ANON_MIN_MEMBERS for scheduled retros)."""
     registry = Registry()
     # A standup prompt two hours late is noise: people have started their day.
     registry.register(Kind("standup", timedelta(hours=2), standup_runs.on_occurrence))
@@ -39,8 +42,21 @@ def default_registry() -> Registry:
     registry.register(Kind("reminders", timedelta(hours=10), reminders.run, spread=True))
     registry.register(Kind("digest", digest_post.CATCH_UP, digest_post.on_occurrence, spread=True))
     # A retro starts a 2-day collection: half a day late still leaves time to add items.
-    registry.register(Kind("retro", timedelta(hours=12), retros.on_occurrence))
+    registry.register(Kind("retro", timedelta(hours=12), _retro_handler(settings)))
     return registry
+
+
+def _retro_handler(settings: Settings | None) -> OccurrenceHandler:
+    """Scheduled retros with the anonymity rule of the app's own forms (read at each start)."""
+
+    def run(*, session: Session, schedule: Schedule, occurrence: Occurrence, now: datetime) -> int:
+        least = settings.teamloop_anon_min_members if settings else retros.ANONYMOUS_MIN
+        return retro_schedule.on_occurrence(
+            session=session, schedule=schedule, occurrence=occurrence, now=now,
+            anonymous_min=least,
+        )  # fmt: skip
+
+    return run
 
 
 def limits_from(settings: Settings) -> Limits:
@@ -185,7 +201,7 @@ def build_jobs(
         sessions=sessions,
         clock=clock,
         sender=sender,
-        registry=default_registry(),
+        registry=default_registry(settings),
         leadership=Leadership(engine),
         tick_every=settings.teamloop_tick_seconds,
         zone=settings.zone.key,

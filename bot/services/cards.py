@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.errors import InvalidInput
 from bot.outbox import store as outbox
-from bot.services import calendar
+from bot.services import calendar, feedback_states
 from bot.views import cards as views
 from bot.views import items as item_views
 from bot.views import requirements as req_views
@@ -88,15 +88,13 @@ def record(
 
 def has_card(*, session: Session, team_id: str, ref: str, channel_id: str) -> bool:
     """Whether `ref` already has a card in `channel_id` (a second one is never posted)."""
-    found = session.scalar(
-        select(ItemMessage.id).where(
-            ItemMessage.team_id == team_id,
-            ItemMessage.ref == ref,
-            ItemMessage.channel_id == channel_id,
-            ItemMessage.role == "card",
-        )
+    found = select(ItemMessage.id).where(
+        ItemMessage.team_id == team_id,
+        ItemMessage.ref == ref,
+        ItemMessage.channel_id == channel_id,
+        ItemMessage.role == "card",
     )
-    return found is not None
+    return session.scalar(found) is not None
 
 
 def touch(session: Session, *, team_id: str, ref: str, now: datetime) -> int:
@@ -171,6 +169,8 @@ def outcome(session: Session, item: Item, zone: ZoneInfo) -> str | None:
         what = "✅ Closed"
     elif isinstance(item, RetroAction) and item.status != ActionStatus.OPEN:
         what = "✅ Done" if item.status == ActionStatus.DONE else "🗑️ Dropped"
+    elif isinstance(item, Feedback) and item.declined_at is not None:
+        what, fields = "🚫 Declined", ("state",)
     elif isinstance(item, Feedback) and item.requirement_id is not None:
         linked = session.get(Requirement, item.requirement_id)
         what, fields = f"🔗 Linked to {linked.ref if linked else 'a requirement'}", ("requirement",)
@@ -190,8 +190,10 @@ def card(session: Session, item: Item, *, zone: ZoneInfo, now: datetime) -> tupl
         return req_views.card_text(item), req_views.card(item, today=today, with_actions=is_open)
     if isinstance(item, Feedback):
         linked = session.get(Requirement, item.requirement_id) if item.requirement_id else None
-        blocks = item_views.feedback_card(item, linked=linked.ref if linked else None)
-        return item_views.card_text(item.ref, item.text), blocks
+        state = feedback_states.summary_of(item, linked)  # every change of it edits the card
+        return item_views.card_text(item.ref, item.text), item_views.feedback_card(
+            item, linked=linked.ref if linked else None, state=state
+        )
     if isinstance(item, Blocker):
         return item_views.card_text(item.ref, item.text), item_views.blocker_card(item, now)
     if isinstance(item, RetroAction):  # never posted as a card: only its reminders follow it
@@ -385,8 +387,7 @@ def _notice(
         still.append(views.Handed(item.ref, title, entry.get("by"), origin))
     if not still:
         return None
-    text, blocks = views.notice(still)
-    return text, blocks
+    return views.notice(still)
 
 
 def renderer(
@@ -394,7 +395,4 @@ def renderer(
 ) -> Callable[[Session, OutboxMessage], tuple[str, list[Any] | None] | None]:
     """The outbox sender's render hook: cards in the workspace's zone, as of the clock."""
 
-    def hook(session: Session, row: OutboxMessage) -> tuple[str, list[Any] | None] | None:
-        return render(session, row, zone=zone, now=clock.now())
-
-    return hook
+    return lambda session, row: render(session, row, zone=zone, now=clock.now())

@@ -17,7 +17,14 @@ from bot.errors import InvalidInput
 from bot.parsing.common import first_line, shorten
 from bot.parsing.items import KINDS, TEXT_MAX, detect_kind
 from bot.parsing.slack_text import too_long
-from bot.services import cards, followthrough, items, requirements, search_index
+from bot.services import (
+    cards,
+    feedback_states,
+    followthrough,
+    items,
+    requirements,
+    search_index,
+)
 from bot.services.actor import Actor
 from storage.items import Feedback
 from storage.models import Requirement
@@ -174,6 +181,12 @@ def requirement_ref(*, session: Session, requirement_id: int | None) -> str | No
 def requirement_of(*, session: Session, requirement_id: int | None) -> Requirement | None:
     """The linked requirement, if any."""
     return None if requirement_id is None else session.get(Requirement, requirement_id)
+
+
+def state_text(*, session: Session, fb: Feedback) -> str:
+    """The state its card shows: `new`, `linked (REQ-3)`, `declined: out of scope`, …"""
+    req = requirement_of(session=session, requirement_id=fb.requirement_id)
+    return feedback_states.summary_of(fb, req)
 
 
 def _ref_of(session: Session, requirement_id: int | None) -> str | None:

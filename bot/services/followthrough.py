@@ -1,10 +1,9 @@
 """Feedback follow-through: every feedback item's state, and "it shipped" for everyone who
 asked.
 
-States (`FeedbackState`) are read from the item and its requirement, so linking, promoting
-and closing the requirement move them with no second write to forget: declined (by a lead,
-with a reason, or its requirement rejected) > shipped (requirement done) > planned
-(requirement planned, in progress, in review) > linked > acknowledged > new.
+States (`bot.services.feedback_states`) are read from the item and its requirement, so
+linking, promoting and closing the requirement move them with no second write to forget; the
+item's card shows its state and is edited when its requirement moves (`touch_linked`).
 
 When a requirement is done, each named author of its linked feedback, its voters and its
 requester get one line in one DM per person per day (at 16:00 in their zone, on a working
@@ -23,8 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
 from bot.outbox import store as outbox
-from bot.parsing.common import shorten
-from bot.services import anonymous, calendar, items
+from bot.services import anonymous, calendar, cards, items
 from bot.services.actor import Actor
 from bot.views import followthrough as views
 from storage.anonymous import AnonymousFeedback
@@ -33,28 +31,11 @@ from storage.items import Feedback
 from storage.models import Requirement, RequirementVote
 from storage.retros import ShipNotice
 from storage.standups import Person
-from storage.statuses import FeedbackState, RequirementStatus
 
 KIND = "feedback"
 BATCH_AT = time(16, 0)
-PLANNED = (RequirementStatus.PLANNED, RequirementStatus.IN_PROGRESS, RequirementStatus.IN_REVIEW)
 # How far ahead a batch may wait for its recipient (a long leave: the DM waits for them).
 BATCH_HORIZON = 21
-
-
-def state_of(fb: Feedback, req: Requirement | None) -> FeedbackState:
-    """The feedback's follow-through state (see the module docstring for the order)."""
-    if fb.declined_at is not None or (req is not None and req.status == RequirementStatus.REJECTED):
-        return FeedbackState.DECLINED
-    if req is not None and req.status == RequirementStatus.DONE:
-        return FeedbackState.SHIPPED
-    if req is not None and req.status in PLANNED:
-        return FeedbackState.PLANNED
-    if req is not None:
-        return FeedbackState.LINKED
-    if fb.acknowledged_at is not None:
-        return FeedbackState.ACKNOWLEDGED
-    return FeedbackState.NEW
 
 
 def touch(session: Session, fb: Feedback, actor_id: str, now: datetime) -> None:
@@ -198,6 +179,15 @@ def _tell_anonymous(session: Session, req: Requirement, now: datetime) -> None:
             anonymous.reply(session=session, item=item, text=text, from_sender=False, now=now)
 
 
+def touch_linked(*, session: Session, req: Requirement, now: datetime) -> int:
+    """REQ-n moved (planned, done, rejected, reopened): the cards of its linked feedback are
+    edited to show their new state. Returns how many edits were queued."""
+    refs = session.scalars(
+        select(Feedback).where(Feedback.team_id == req.team_id, Feedback.requirement_id == req.id)
+    )
+    return cards.touch_many(session, team_id=req.team_id, refs=[f.ref for f in refs], now=now)
+
+
 def link_anonymous(
     *, session: Session, team_id: str, public_id: str, requirement: Requirement
 ) -> AnonymousFeedback:
@@ -211,18 +201,6 @@ def link_anonymous(
         )
     item.requirement_id = requirement.id
     return item
-
-
-def summary_of(fb: Feedback, req: Requirement | None) -> str:
-    """The state as a person reads it: `shipped (REQ-12)`, `declined: out of scope`."""
-    state = state_of(fb, req)
-    if state == FeedbackState.DECLINED and fb.declined_reason:
-        return f"declined: {shorten(fb.declined_reason, 80)}"
-    if req is not None and state in (
-        FeedbackState.LINKED, FeedbackState.PLANNED, FeedbackState.SHIPPED, FeedbackState.DECLINED
-    ):  # fmt: skip
-        return f"{state} ({req.ref})"
-    return str(state)
 
 
 def move_anonymous_links(*, session: Session, dup: Requirement, target: Requirement) -> int:

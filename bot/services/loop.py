@@ -1,5 +1,6 @@
 """The loop figures of a channel and period: feedback acknowledged within 2 working days,
-feedback linked or shipped, median days from feedback to ship, retro actions done on time.
+feedback linked or shipped (by its state: declined is not), median days from feedback to
+ship, retro actions done on time.
 
 Read from the store as it is: acknowledged means `acknowledged_at` (an ack, a link or a
 promote) by the end of the second working day after the feedback's day (the channel's
@@ -8,6 +9,7 @@ is not counted."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,13 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.readmodels import Loop
-from bot.services import calendar, retro_actions
+from bot.services import calendar, feedback_states, retro_actions
 from storage.items import Feedback
 from storage.models import Requirement
 from storage.retros import RetroAction
-from storage.statuses import RequirementStatus
+from storage.statuses import FeedbackState, RequirementStatus
 
 WORKING_DAYS = 2
+LINKED_OR_SHIPPED = (FeedbackState.LINKED, FeedbackState.PLANNED, FeedbackState.SHIPPED)
 
 
 def working_deadline(cal: calendar.Calendar, day: date, days: int = WORKING_DAYS) -> date:
@@ -31,6 +34,19 @@ def working_deadline(cal: calendar.Calendar, day: date, days: int = WORKING_DAYS
         day += timedelta(days=1)
         found += cal.working_day(day)
     return day
+
+
+def _linked_or_shipped(session: Session, rows: Sequence[Feedback]) -> int:
+    """Feedback whose state is linked, planned or shipped: not one a lead declined or whose
+    requirement was rejected (it is declined, as its card and `/feedback list` say)."""
+    ids = {fb.requirement_id for fb in rows if fb.requirement_id is not None}
+    reqs = {r.id: r for r in session.scalars(select(Requirement).where(Requirement.id.in_(ids)))}
+    return sum(
+        1
+        for fb in rows
+        if fb.requirement_id in reqs
+        and feedback_states.state_of(fb, reqs[fb.requirement_id]) in LINKED_OR_SHIPPED
+    )
 
 
 def figures(
@@ -77,7 +93,7 @@ def figures(
     return Loop(
         feedback=len(rows),
         acknowledged=acknowledged,
-        linked=sum(1 for fb in rows if fb.requirement_id is not None),
+        linked=_linked_or_shipped(session, rows),
         shipped_days=days,
         actions_on_time=on_time,
         actions_due=due,

@@ -83,6 +83,7 @@ def _move(
     old = req.status
     req.status = status
     requirements.record(session, req, actor.user_id, "status", old, status, now)
+    followthrough.touch_linked(session=session, req=req, now=now)
     if status == RequirementStatus.DONE:
         # Everyone who asked for it hears, once, in their day's batch.
         followthrough.shipped(

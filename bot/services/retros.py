@@ -4,13 +4,13 @@ Items are collected by DM, named or anonymous. An anonymous item follows the rul
 anonymous feedback (`bot.services.anonymous`): the retro must have asked at least
 `TEAMLOOP_ANON_MIN_MEMBERS` people, the item keeps no user id and only the UTC day, its key is
 random, and nothing about it is shown before the collection closes; then every item is shown
-at once, in random order within its column. Actions (`ACT-n`) live in
-`bot.services.retro_actions`.
+at once, in random order within its column. Items are added in `bot.services.retro_items`,
+actions (`ACT-n`) live in `bot.services.retro_actions`, scheduled retros in
+`bot.services.retro_schedule`.
 """
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,25 +19,22 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.outbox import store as outbox
-from bot.parsing.items import TEXT_MAX
-from bot.parsing.slack_text import too_long
 from bot.services import calendar, people, retro_board
 from bot.services.actor import UTC_ZONE, Actor
 from bot.services.counters import ensure_workspace
 from bot.views import retros as views
-from storage.retros import Retro, RetroAction, RetroItem
-from storage.scheduling import Occurrence, OutboxMessage, Schedule
+from storage.retros import Retro, RetroAction
+from storage.scheduling import OutboxMessage
 from storage.standups import Person
-from storage.statuses import ActionStatus, RetroCategory, RetroStatus
+from storage.statuses import ActionStatus, RetroStatus
 
 DEFAULT_VOTES = 3
-# TEAMLOOP_ANON_MIN_MEMBERS's default, for scheduled retros (the scheduler has no settings).
+# TEAMLOOP_ANON_MIN_MEMBERS's default (callers pass the setting).
 ANONYMOUS_MIN = 5
 DEFAULT_COLLECT = timedelta(days=2)
 VOTING_FOR = timedelta(days=1)
 STALE = "That button or form is out of date. Type `/retro status` for this channel's retro."
 OPEN = (RetroStatus.COLLECTING, RetroStatus.VOTING)
-_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 def open_retro(*, session: Session, team_id: str, channel_id: str) -> Retro | None:
@@ -190,65 +187,6 @@ def _carry_over(session: Session, retro: Retro, now: datetime) -> list[RetroActi
     return rows
 
 
-def add_item(
-    *,
-    session: Session,
-    team_id: str,
-    retro_id: int,
-    category: str,
-    text: str,
-    author_id: str | None,
-    min_members: int,
-    now: datetime,
-) -> RetroItem:
-    """Add an item while the retro collects. `author_id` None stores it anonymously (refused,
-    with nothing saved, when the retro asked fewer than `min_members` people)."""
-    retro = get(session=session, team_id=team_id, retro_id=retro_id)
-    if retro.status != RetroStatus.COLLECTING:
-        raise InvalidInput(
-            "This retro no longer takes items: it is voting or closed. Your text was: "
-            f"“{text.strip()[:300]}”. Add it at the next retro, or as `/feedback`."
-        )
-    try:
-        cat = RetroCategory(category)
-    except ValueError:
-        raise InvalidInput(
-            "Pick Went well, To improve or Ideas.", field=views.CATEGORY_FIELD
-        ) from None
-    text = text.strip()
-    if not text:
-        raise InvalidInput("Say what it is, e.g. “Deploys were smooth”.", field="retro_text")
-    if len(text) > TEXT_MAX:
-        raise too_long("Items are", TEXT_MAX, text, field="retro_text")
-    if author_id is None and len(retro.members) < min_members:
-        raise NotAllowed(
-            f"Anonymous items need a retro with at least {min_members} people, so that they "
-            f"can't be traced to you; this one asked {len(retro.members)}. Nothing was saved. "
-            "Untick “Send anonymously” to add it with your name.",
-            field=views.ANON_FIELD,
-        )
-    item = RetroItem(
-        public_id=_fresh_id(session),
-        team_id=team_id,
-        retro_id=retro.id,
-        category=cat,
-        text=text,
-        author_id=author_id,
-        group_label=None,
-        day=now.date(),  # the UTC day: the finest time an item keeps
-    )
-    session.add(item)
-    session.flush()
-    return item
-
-
-def _fresh_id(session: Session) -> str:
-    while True:
-        candidate = "".join(secrets.choice(_ALPHABET) for _ in range(10))
-        if session.get(RetroItem, candidate) is None:
-            return candidate
-
-
 def open_voting(*, session: Session, retro: Retro, now: datetime) -> None:
     """Close the collection and post the board in the retro's thread (all items at once)."""
     if retro.status != RetroStatus.COLLECTING:
@@ -369,35 +307,6 @@ def advance(*, session: Session, now: datetime) -> int:
             close(session=session, retro=retro, user_id=None, now=now)
         moved += 1
     return moved
-
-
-def on_occurrence(
-    *, session: Session, schedule: Schedule, occurrence: Occurrence, now: datetime
-) -> int:
-    """The scheduler's retro handler: start the channel's retro every `every_weeks` weeks
-    (counted from the week the schedule was set), with the members stored at `/retro
-    schedule`. A retro still open is left alone (nothing starts twice)."""
-    config = schedule.config or {}
-    every = int(config.get("every_weeks") or 1)
-    zone = ZoneInfo(occurrence.zone)
-    anchor = schedule.created_at.astimezone(zone).date()
-    day = occurrence.due_at.astimezone(zone).date()
-    weeks = (day - (anchor - timedelta(days=anchor.weekday()))).days // 7
-    if weeks % every:
-        return 0
-    if open_retro(session=session, team_id=schedule.team_id, channel_id=schedule.channel_id):
-        return 0
-    _retro, queued = start(
-        session=session,
-        team_id=schedule.team_id,
-        channel_id=schedule.channel_id,
-        facilitator_id=schedule.created_by,
-        members=list(config.get("members") or []),
-        now=now,
-        collect_for=timedelta(days=int(config.get("collect_days") or DEFAULT_COLLECT.days)),
-        zone=zone,
-    )
-    return queued + 1
 
 
 def current(*, session: Session, actor: Actor) -> Retro:

@@ -62,9 +62,14 @@ def feedback_line(
     return " · ".join(parts)
 
 
-def feedback_card(fb: Feedback, *, linked: str | None = None) -> list[Block]:
-    """A feedback card with Promote and Link buttons (until it is linked)."""
+def feedback_card(
+    fb: Feedback, *, linked: str | None = None, state: str | None = None
+) -> list[Block]:
+    """A feedback card with its follow-through state (`acknowledged`, `shipped (REQ-12)`, …)
+    and Promote and Link buttons (until it is linked)."""
     blocks = [section(feedback_line(fb, linked))]
+    if state:
+        blocks.append(context(f"State: *{escape(state)}*"))
     if fb.permalink:
         blocks.append(context(f"<{fb.permalink}|From this message>"))
     if linked is None:

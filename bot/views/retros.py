@@ -1,5 +1,5 @@
-"""Retro messages and forms: the thread parent, the DM prompt, the item form, the voting board,
-the group and action forms, the summary. Pure: rows in, Block Kit out, user text escaped."""
+"""Retro messages: the thread parent, the DM prompt, the voting board, the summary (the forms
+are in `bot.views.retro_forms`). Pure: rows in, Block Kit out, user text escaped."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from bot.ids import ActionId, BlockId, CallbackId
+from bot.ids import ActionId, BlockId
 from bot.readmodels import RetroBoard as Board
 from bot.views.blocks import (
     Block,
@@ -15,17 +15,11 @@ from bot.views.blocks import (
     button,
     context,
     divider,
-    encode,
     escape,
     fit_message,
     header,
-    input_block,
-    option,
-    plain,
     plural,
     section,
-    static_select,
-    text_input,
     truncate,
 )
 from storage.retros import Retro, RetroAction, RetroItem
@@ -149,56 +143,7 @@ def item_added(text: str, *, anonymous: bool) -> str:
     return f"Added to the retro: “{escape(truncate(text, 200))}”. Add more any time."
 
 
-def item_modal(retro_id: int, *, anonymous_allowed: bool, dm: str = "") -> dict[str, Any]:
-    """The form for one item: column, text, and the anonymous switch."""
-    columns = [option(label, str(cat)) for cat, label in COLUMNS.items()]
-    blocks: list[Block] = [
-        input_block(
-            BlockId.RETRO_CATEGORY,
-            "Column",
-            static_select("Pick one", ActionId.RETRO_CATEGORY, columns),
-        ),
-        input_block(
-            BlockId.RETRO_TEXT,
-            "Item",
-            text_input(ActionId.RETRO_TEXT, "Deploys were smooth", multiline=True, max_len=2000),
-        ),
-    ]
-    if anonymous_allowed:
-        blocks.append(
-            input_block(
-                BlockId.RETRO_ANONYMOUS,
-                "Your name",
-                {
-                    "type": "checkboxes",
-                    "action_id": ActionId.RETRO_ANONYMOUS,
-                    "options": [
-                        {
-                            "text": plain("Send anonymously"),
-                            "description": plain(
-                                "No name kept; shown with all items when the collection closes"
-                            ),
-                            "value": "anonymous",
-                        }
-                    ],
-                },
-                optional=True,
-            )
-        )
-    else:
-        blocks.append(context("Items are named here: this retro has too few people to hide in."))
-    return {
-        "type": "modal",
-        "callback_id": CallbackId.RETRO_ITEM_MODAL,
-        "title": plain("Retro item", 24),
-        "submit": plain("Add", 24),
-        "close": plain("Cancel", 24),
-        "private_metadata": encode({"retro": retro_id, "dm": dm}),
-        "blocks": blocks,
-    }
-
-
-def _topics(board: Board) -> list[tuple[str, int, list[RetroItem]]]:
+def topics(board: Board) -> list[tuple[str, int, list[RetroItem]]]:
     """Groups and single items with their votes, most votes first."""
     groups: dict[str, list[RetroItem]] = defaultdict(list)
     topics: list[tuple[str, int, list[RetroItem]]] = []
@@ -279,91 +224,21 @@ def board(board: Board, *, today: date | None = None) -> tuple[str, list[Block]]
     return text, fit_message(blocks)
 
 
-def group_modal(board: Board) -> dict[str, Any]:
-    """The facilitator's form to group similar items under one label."""
-    options = [
-        {
-            "text": plain(truncate(f"{COLUMNS[i.category]}: {i.text}", 75)),
-            "value": i.public_id,
-        }
-        for i in board.items[:100]
-    ]
-    return {
-        "type": "modal",
-        "callback_id": CallbackId.RETRO_GROUP_MODAL,
-        "title": plain("Group items", 24),
-        "submit": plain("Group", 24),
-        "close": plain("Cancel", 24),
-        "private_metadata": encode({"retro": board.retro.id}),
-        "blocks": [
-            input_block(
-                BlockId.RETRO_ITEMS,
-                "Items that say the same",
-                {
-                    "type": "multi_static_select",
-                    "action_id": ActionId.RETRO_ITEMS,
-                    "options": options or [{"text": plain("(no items)"), "value": "-"}],
-                },
-            ),
-            input_block(
-                BlockId.RETRO_LABEL,
-                "Group name",
-                text_input(ActionId.RETRO_LABEL, "Deploy pain", max_len=100),
-            ),
-        ],
-    }
-
-
-def action_modal(board: Board) -> dict[str, Any]:
-    """The facilitator's form for an action: what, who, by when (top items as a reminder)."""
-    top = [t for t in _topics(board) if t[1] > 0][:3]
-    hint = " · ".join(f"{escape(truncate(t[0], 60))} ({t[1]})" for t in top)
-    blocks: list[Block] = [context(f"Top items: {hint}")] if hint else []
-    blocks += [
-        input_block(
-            BlockId.ACT_TEXT,
-            "Action",
-            text_input(ActionId.ACT_TEXT, "Fix the flaky deploy", max_len=2000),
-        ),
-        input_block(
-            BlockId.ACT_OWNER,
-            "Owner",
-            {"type": "users_select", "action_id": ActionId.ACT_OWNER},
-            optional=True,
-        ),
-        input_block(
-            BlockId.ACT_DUE,
-            "Due",
-            {"type": "datepicker", "action_id": ActionId.ACT_DUE},
-            optional=True,
-        ),
-    ]
-    return {
-        "type": "modal",
-        "callback_id": CallbackId.RETRO_ACTION_MODAL,
-        "title": plain("Retro action", 24),
-        "submit": plain("Add", 24),
-        "close": plain("Cancel", 24),
-        "private_metadata": encode({"retro": board.retro.id}),
-        "blocks": blocks,
-    }
-
-
 def summary(board: Board, *, today: date) -> tuple[str, list[Block]]:
     """Posted in the channel when the retro closes."""
-    topics = _topics(board)
+    ranked = topics(board)
     text = (
         f"Retro summary: {plural(len(board.items), 'item')}, {plural(len(board.actions), 'action')}"
     )
     blocks: list[Block] = [header("Retro summary")]
-    top = [t for t in topics if t[1] >= 1][:TOP]  # an item nobody voted for is not "top"
+    top = [t for t in ranked if t[1] >= 1][:TOP]  # an item nobody voted for is not "top"
     if top:
         lines = [
             f"{n}. {escape(truncate(t[0], 200))} · *{t[1]}* vote{'' if t[1] == 1 else 's'}"
             for n, t in enumerate(top, 1)
         ]
         blocks.append(section("*Top items*\n" + "\n".join(lines)))
-    elif topics:
+    elif ranked:
         blocks.append(section("_Nobody voted._"))
     else:
         blocks.append(section("_No items were added._"))

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.deps import Session
 from bot.parsing.anonymous import split_first, verdict
 from bot.parsing.items import KINDS, split_item
-from bot.services import duplicates, feedback, followthrough
+from bot.services import duplicates, feedback, feedback_states
 from bot.services.actor import Actor
 from bot.views import duplicates as dup_views
 from bot.views import items as views
@@ -60,13 +60,14 @@ def capture(call: Call) -> Block | None:
             if item.requirement is None
             else None
         )
+        state = feedback.state_text(session=session, fb=fb)
     linked = f"REQ-{item.requirement}" if item.requirement else None
     extra = dup_views.suggestion_blocks(fb.number, suggested) if suggested is not None else []
     post_card(
         call,
         ref=fb.ref,
         text=views.card_text(fb.ref, fb.text),
-        blocks=views.feedback_card(fb, linked=linked),
+        blocks=views.feedback_card(fb, linked=linked, state=state),
         extra=extra,
     )
     return None
@@ -88,7 +89,7 @@ def _recent_with_links(
     out: list[tuple[feedback.Feedback, str | None]] = []
     for fb in rows:
         req = feedback.requirement_of(session=session, requirement_id=fb.requirement_id)
-        out.append((fb, followthrough.summary_of(fb, req)))
+        out.append((fb, feedback_states.summary_of(fb, req)))
     return out
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from bot.services import people, standups
+from bot.services import people, retro_schedule, standups
 from handlers import slack_api
 from handlers.common import deps_of
 from handlers.events import channels
@@ -28,12 +28,12 @@ def handle_user_change(event: dict[str, Any], context: BoltContext) -> None:
 
 
 def handle_member_joined(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """Someone joined a channel: a channel-members standup asks them too."""
+    """Someone joined a channel: a channel-members standup and a scheduled retro ask them too."""
     _membership(event, context, client, joined=True)
 
 
 def handle_member_left(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """Someone left a channel: no more prompts for that channel."""
+    """Someone left a channel: no more prompts or retro DMs for that channel."""
     _membership(event, context, client, joined=False)
 
 
@@ -53,11 +53,12 @@ def _membership(
     if joined:
         slack_api.refresh_people(client, deps, team_id, [user_id])
     with deps.transaction() as session:
-        standups.membership_changed(
-            session=session,
-            team_id=team_id,
-            channel_id=channel_id,
-            user_id=user_id,
-            joined=joined,
-            now=deps.clock.now(),
-        )
+        for follow in (standups.membership_changed, retro_schedule.membership_changed):
+            follow(
+                session=session,
+                team_id=team_id,
+                channel_id=channel_id,
+                user_id=user_id,
+                joined=joined,
+                now=deps.clock.now(),
+            )

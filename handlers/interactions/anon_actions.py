@@ -59,11 +59,14 @@ def handle_send_named(
     deps = deps_of(context)
     with deps.transaction() as session:
         fb = feedback.create(session=session, actor=actor, now=deps.clock.now(), text=_value(body))
+        state = feedback.state_text(session=session, fb=fb)
     ack()
     respond(text=f"Sent with your name as {fb.ref}.", replace_original=True)
     respond(
         **message(
-            f"{fb.ref}: {shorten(fb.text, 100)}", item_views.feedback_card(fb), in_channel=True
+            f"{fb.ref}: {shorten(fb.text, 100)}",
+            item_views.feedback_card(fb, state=state),
+            in_channel=True,
         ),
         replace_original=False,
     )

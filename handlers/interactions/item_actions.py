@@ -64,10 +64,10 @@ def handle_promote(
                 number=number_of(action),
                 zone=deps.settings.zone,
             )
+            state = feedback.state_text(session=session, fb=fb)
+        card = views.feedback_card(fb, linked=req.ref, state=state)
         respond(
-            **message(
-                fb.ref, views.feedback_card(fb, linked=req.ref), in_channel=_in_channel(body)
-            ),
+            **message(fb.ref, card, in_channel=_in_channel(body)),
             replace_original=True,
         )
         today = actor.today(deps.clock.now())

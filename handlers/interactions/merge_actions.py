@@ -105,7 +105,8 @@ def handle_link_suggested(
                 number=number,
                 requirement_number=requirement,
             )
-        card = item_views.feedback_card(fb, linked=f"REQ-{requirement}")
+            state = feedback.state_text(session=session, fb=fb)
+        card = item_views.feedback_card(fb, linked=f"REQ-{requirement}", state=state)
         respond(**message(fb.ref, card, in_channel=True), replace_original=True)
 
     deps.defer(work, answer=ephemeral(respond))

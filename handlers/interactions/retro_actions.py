@@ -14,7 +14,15 @@ from slack_sdk import WebClient
 from bot.errors import InvalidInput
 from bot.ids import ActionId
 from bot.readmodels import RetroBoard
-from bot.services import anonymous, retro_actions, retro_board, retro_votes, retros
+from bot.services import (
+    anonymous,
+    retro_actions,
+    retro_board,
+    retro_items,
+    retro_votes,
+    retros,
+)
+from bot.views import retro_forms as forms
 from bot.views import retros as views
 from handlers import slack_api
 from handlers.common import (
@@ -54,7 +62,7 @@ def handle_add_button(
         return
     client.views_open(
         trigger_id=body["trigger_id"],
-        view=views.item_modal(
+        view=forms.item_modal(
             retro_id, anonymous_allowed=allowed, dm=str((body.get("channel") or {}).get("id", ""))
         ),
     )
@@ -70,7 +78,7 @@ def handle_item_submit(
     anon = "anonymous" in (values.get(ActionId.RETRO_ANONYMOUS) or [])
     deps = deps_of(context)
     with deps.transaction() as session:
-        item = retros.add_item(
+        item = retro_items.add_item(
             session=session,
             team_id=team_of(context),
             retro_id=whole(meta.get("retro")),
@@ -137,7 +145,7 @@ def handle_group_button(
     """Open the group form (the facilitator)."""
     board = _facilitator_board(body, context)
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=views.group_modal(board))
+    client.views_open(trigger_id=body["trigger_id"], view=forms.group_modal(board))
 
 
 def handle_group_submit(
@@ -166,7 +174,7 @@ def handle_action_button(
     """Open the action form (the facilitator)."""
     board = _facilitator_board(body, context)
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=views.action_modal(board))
+    client.views_open(trigger_id=body["trigger_id"], view=forms.action_modal(board))
 
 
 def handle_action_submit(
