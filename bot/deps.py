@@ -161,53 +161,68 @@ class Deps:
         Slack already): while the database is unreachable, run it again after 1, 2, 4 … 30 s,
         for up to `RETRY_UNAVAILABLE_FOR` seconds, so an outage does not lose it. `work` must
         be idempotent (captures are: once per message)."""
-        started = time.monotonic()
+        deferred = Deferred(work, answer, self.worker, retry_unavailable, time.monotonic())
+        self.worker.submit(deferred.run)
 
-        def again(delay: float) -> None:
-            # A timer, not a sleep: the worker's threads stay free during an outage.
-            timer = threading.Timer(delay, lambda: self.worker.submit(guarded, min(delay * 2, 30)))
-            timer.daemon = True
-            timer.start()
 
-        def tell(text: str) -> None:
-            if answer is None:
+@dataclass
+class Deferred:
+    """One piece of after-ack work and how its failures are answered (see `Deps.defer`).
+
+    An object rather than nested functions: a function that resubmits itself through a
+    closure is a reference cycle, and each cycle kept the whole request (its payload, card,
+    ORM rows) alive until a full garbage collection: tens of MiB after a burst."""
+
+    work: Callable[[], Any]
+    answer: Callable[[str], None] | None
+    worker: Worker
+    retry_unavailable: bool
+    started: float
+
+    def run(self, delay: float = 1.0) -> None:
+        """Do the work once; answer or log what went wrong; retry an outage if asked to."""
+        try:
+            self.work()
+        except UserError as exc:
+            self._tell(exc.shown)
+        except SlackApiError as exc:
+            # A channel Slack won't let us into is the user's to fix, not a crash.
+            reach = cannot_reach(str(exc.response.get("error", "")))
+            if reach is None:
+                log.exception("deferred work failed")
+            else:
+                log.warning("deferred work: Slack says %s", reach.code)
+            self._tell(reach.message if reach is not None else SORRY)
+        except OSError as exc:  # urllib's URLError included
+            # Slack (or the network to it) is down after slack_sdk's own retry: not a bug
+            # of ours, and an answer would go the same unreachable way.
+            log.warning("deferred work: Slack unreachable: %s", exc)
+        except Exception as exc:
+            if (
+                self.retry_unavailable
+                and unavailable(exc)
+                and time.monotonic() - self.started < RETRY_UNAVAILABLE_FOR
+            ):
+                log.warning("deferred work: database unavailable; again in %.0f s", delay)
+                self._again(delay)
                 return
-            try:
-                answer(text)
-            except (OSError, SlackApiError) as exc:
-                # The answer goes to Slack too; if Slack is gone, the log is all that is left.
-                log.warning("deferred work: could not answer the user: %s", exc)
+            if unavailable(exc):
+                log.error("deferred work: database unavailable: %s", type(exc).__name__)
+            else:
+                log.exception("deferred work failed")
+            self._tell(UNAVAILABLE if unavailable(exc) else SORRY)
 
-        def guarded(delay: float = 1.0) -> None:
-            try:
-                work()
-            except UserError as exc:
-                tell(exc.shown)
-            except SlackApiError as exc:
-                # A channel Slack won't let us into is the user's to fix, not a crash.
-                reach = cannot_reach(str(exc.response.get("error", "")))
-                if reach is None:
-                    log.exception("deferred work failed")
-                else:
-                    log.warning("deferred work: Slack says %s", reach.code)
-                tell(reach.message if reach is not None else SORRY)
-            except OSError as exc:  # urllib's URLError included
-                # Slack (or the network to it) is down after slack_sdk's own retry: not a bug
-                # of ours, and an answer would go the same unreachable way.
-                log.warning("deferred work: Slack unreachable: %s", exc)
-            except Exception as exc:
-                if (
-                    retry_unavailable
-                    and unavailable(exc)
-                    and time.monotonic() - started < RETRY_UNAVAILABLE_FOR
-                ):
-                    log.warning("deferred work: database unavailable; again in %.0f s", delay)
-                    again(delay)
-                    return
-                if unavailable(exc):
-                    log.error("deferred work: database unavailable: %s", type(exc).__name__)
-                else:
-                    log.exception("deferred work failed")
-                tell(UNAVAILABLE if unavailable(exc) else SORRY)
+    def _again(self, delay: float) -> None:
+        # A timer, not a sleep: the worker's threads stay free during an outage.
+        timer = threading.Timer(delay, self.worker.submit, (self.run, min(delay * 2, 30)))
+        timer.daemon = True
+        timer.start()
 
-        self.worker.submit(guarded)
+    def _tell(self, text: str) -> None:
+        if self.answer is None:
+            return
+        try:
+            self.answer(text)
+        except (OSError, SlackApiError) as exc:
+            # The answer goes to Slack too; if Slack is gone, the log is all that is left.
+            log.warning("deferred work: could not answer the user: %s", exc)

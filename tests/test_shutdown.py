@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import subprocess
 import sys
 import time
+import weakref
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.error import URLError
@@ -142,3 +145,36 @@ def test_slack_unreachable_after_the_ack_is_a_warning_not_a_traceback(
     assert any("could not answer the user" in w for w in warnings), warnings
     assert answered == ["Type it again as `/req new …`."]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+def test_finished_after_ack_work_is_freed_at_once(jobs_env: JobsEnv) -> None:
+    """A deferred work's request (payload, card, rows) goes as soon as it is done, without
+    waiting for a full garbage collection: a closure cycle kept every request of a burst
+    alive, tens of MiB after 2,000 commands (bench.footprint)."""
+    _app, deps = build(make_settings(jobs_env.db_url, "http://127.0.0.1:9/api/"))
+
+    class Request:
+        """Stands for what a listener's closure holds."""
+
+    held = [Request() for _ in range(3)]
+    gone = [weakref.ref(r) for r in held]
+    answered: list[str] = []
+
+    def work(request: Request) -> Callable[[], None]:
+        def run() -> None:
+            assert request is not None
+            raise UserError("Type it again as `/req new …`.")
+
+        return run
+
+    gc.disable()
+    try:
+        for request in held:
+            deps.defer(work(request), answer=answered.append)
+        del request
+        held.clear()
+        deps.worker.drain()
+        assert answered == ["Type it again as `/req new …`."] * 3
+        assert [ref() for ref in gone] == [None, None, None]
+    finally:
+        gc.enable()
