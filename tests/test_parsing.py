@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import InvalidInput
-from bot.parsing.common import parse_date, parse_ref
+from bot.parsing.common import DateOrder, parse_date, parse_ref
 from bot.parsing.requirements import parse_capture, parse_list_filter, parse_status
 
 MONDAY = date(2026, 11, 23)
@@ -64,6 +64,65 @@ def test_capture_any_order_and_multiword_due() -> None:
 def test_due_word_in_title_is_kept_when_no_date_follows() -> None:
     cap = parse_capture("Fix due amount rounding", today=MONDAY)
     assert cap.title == "Fix due amount rounding" and cap.due is None
+
+
+@pytest.mark.parametrize(
+    ("due", "expected"),
+    [
+        ("Friday!", date(2026, 11, 27)),
+        ("tomorow", date(2026, 11, 24)),
+        ("weds", date(2026, 11, 25)),
+        ("end-of-month", date(2026, 11, 30)),
+        ("the 15th", date(2026, 12, 15)),
+        ("by friday", date(2026, 11, 27)),
+        (None, "frday"),
+        (None, "tommorow"),
+        (None, "TBD"),
+        (None, "Q1"),
+        (None, "weekend"),
+        (None, "mid-December"),
+        (None, "December"),
+    ],
+)
+def test_a_date_like_due_is_read_or_refused_never_kept_in_the_title(
+    due: str | None, expected: date | str
+) -> None:
+    text = f"Ship pricing page due {due or expected} P1"
+    if due is None:
+        with pytest.raises(InvalidInput, match=r"Nothing was saved") as caught:
+            parse_capture(text, today=MONDAY)
+        assert "/req new Ship pricing page P1 due friday" in caught.value.message
+        return
+    cap = parse_capture(text, today=MONDAY)
+    assert (cap.title, cap.priority, cap.due) == ("Ship pricing page", "P1", expected)
+
+
+@pytest.mark.parametrize(
+    ("due", "said"),
+    [
+        (
+            "tue 11/27",
+            "`tue 11/27` doesn't add up: `11/27` reads as Fri 27 Nov 2026, not a Tuesday",
+        ),
+        ("december", "`december` names no day"),
+        ("last friday", "`last friday` is in the past"),
+    ],
+)
+def test_a_due_phrase_read_as_wrong_says_why_and_nothing_of_it_stays(due: str, said: str) -> None:
+    # `tue 11/27` must not become Tuesday with "11/27" left in the title.
+    with pytest.raises(InvalidInput) as caught:
+        parse_capture(f"Ship pricing page due {due} P1", today=MONDAY, order=DateOrder.MDY)
+    assert said in caught.value.message
+    assert "`/req new Ship pricing page P1 due friday`. Nothing was saved." in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Fix due amount rounding", "Finish due diligence", "Bills due monthly", "Invoice due to Acme"],
+)
+def test_due_followed_by_ordinary_words_stays_in_the_title(title: str) -> None:
+    cap = parse_capture(title, today=MONDAY)
+    assert (cap.title, cap.due) == (title, None)
 
 
 def test_channel_link_label_and_plain_mention() -> None:

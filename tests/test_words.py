@@ -194,7 +194,50 @@ DATES: list[tuple[str, str, DateOrder, str, str | None]] = [
     ("2026-11-30T20:00Z", "Asia/Tokyo", Y, "明天", "2026-12-02"),
     ("2026-11-30T20:00Z", "America/Los_Angeles", M, "today", "2026-11-30"),
     ("2026-11-30T20:00Z", "Pacific/Kiritimati", D, "eom", "2026-12-31"),
+    # As deadlines are written: "by …", "…前/之前", punctuation, hyphens, typed in chat.
+    (MON, "UTC", D, "by friday", "2026-12-04"),
+    (MON, "UTC", D, "by tomorrow", "2026-12-01"),
+    (MON, "UTC", D, "Friday?", "2026-12-04"),
+    (MON, "UTC", D, "end-of-month", "2026-11-30"),
+    (MON, "UTC", D, "tonight", "2026-11-30"),
+    (MON, "UTC", D, "weds", "2026-12-02"),
+    (MON, "UTC", D, "今晚", "2026-11-30"),
+    (MON, "UTC", D, "周五前", "2026-12-04"),
+    (MON, "UTC", D, "下周五之前", "2026-12-11"),
+    (MON, "UTC", D, "12月4日前", "2026-12-04"),
+    (MON, "UTC", D, "3 天后", "2026-12-03"),
+    (MON, "UTC", D, "十二月四日", "2026-12-04"),
+    (MON, "UTC", D, "12月底", "2026-12-31"),
+    (FRI, "UTC", D, "11月底", "2027-11-30"),
+    (MON, "UTC", D, "the 15th", "2026-12-15"),
+    (MON, "UTC", D, "30th", "2026-11-30"),
+    ("2026-01-31T12:00Z", "UTC", D, "30th", "2026-03-30"),  # February has none
+    # "next week" names no day: teamloop reads it as the end of next week, and says so.
+    (MON, "UTC", D, "next week", "2026-12-11"),
+    (MON, "UTC", D, "end of next week", "2026-12-11"),
+    (MON, "UTC", D, "下周", "2026-12-11"),
+    (MON, "UTC", D, "下个星期", "2026-12-11"),
+    (FRI, "UTC", D, "next week", "2026-12-11"),
+    # A weekday written with a numeric date: the number in the person's order, checked.
+    (MON, "UTC", M, "fri 12/4", "2026-12-04"),
+    (MON, "UTC", M, "12/4 friday", "2026-12-04"),
+    (MON, "UTC", D, "Fri, 4/12", "2026-12-04"),
+    (MON, "UTC", M, "Fri 01/01/2027", "2027-01-01"),
     # Refused: not a date, an impossible day, a date already past, or too far.
+    (MON, "UTC", M, "tue 12/4", None),  # 4 Dec is a Friday: which one was meant?
+    (MON, "UTC", M, "12/4 5pm", None),  # the library would read 12 April
+    (MON, "UTC", D, "december", None),  # no day: the library would pick 30 Dec
+    (MON, "UTC", D, "Jan", None),
+    (MON, "UTC", D, "2027", None),
+    (MON, "UTC", D, "next year", None),
+    (MON, "UTC", D, "next month", None),
+    (MON, "UTC", D, "下个月", None),
+    (MON, "UTC", D, "明年", None),
+    (MON, "UTC", D, "12月", None),
+    (MON, "UTC", D, "3天前", None),
+    (MON, "UTC", D, "frday", None),
+    (MON, "UTC", D, "TBD", None),
+    (MON, "UTC", D, "Q1", None),
     (MON, "UTC", D, "someday", None),
     (MON, "UTC", D, "soon", None),
     (MON, "UTC", D, "asap", None),
@@ -245,6 +288,8 @@ def test_doubtful_readings_are_stated_back() -> None:
     assert read_date("13/12", context=monday).note == ""  # only one reading exists
     assert read_date("next tuesday", context=monday).note == "means next week's Tuesday"
     assert read_date("12/4", context=_context(MON, "UTC", M)).note == "read as month/day"
+    assert read_date("next week", context=monday).note == "means the end of next week"
+    assert read_date("fri 12/4", context=_context(MON, "UTC", M)).note == "read as month/day"
     assert say_date(date(2026, 12, 4)) == "Fri 4 Dec 2026"
     assert say_date(date(2026, 12, 1), today=date(2026, 11, 30)) == "Tue 1 Dec 2026 (tomorrow)"
 

@@ -13,6 +13,7 @@ from storage.items import Blocker
 from storage.models import Requirement
 from storage.standups import Person
 from tests.conftest import BOB, DAVE, PM, PRODUCT, Env, Team, texts
+from tests.test_retros import retro
 
 
 def _stored(env: Env) -> list[Requirement]:
@@ -58,6 +59,50 @@ def test_a_due_phrase_that_is_no_date_saves_nothing_and_keeps_the_text(env: Env)
     # "due" followed by ordinary words is part of the title.
     env.req("new Finish due diligence")
     assert [r.title for r in _stored(env)] == ["Finish due diligence"]
+
+
+def test_date_like_words_after_due_are_read_or_refused_never_kept_in_the_title(
+    env: Env,
+) -> None:
+    # As typed in chat: punctuation, "by", a typo, a vague word; Slack escapes the "&".
+    env.req("new Ship pricing & billing page due by Friday!")
+    [req] = _stored(env)
+    assert (req.title, str(req.due_date)) == ("Ship pricing & billing page", "2026-11-27")
+    for typed, why in [
+        ("tommorow", "I couldn't read `due tommorow` as a date"),
+        ("TBD", "I couldn't read `due TBD` as a date"),
+        ("Q1", "I couldn't read `due Q1` as a date"),
+        ("december", "`december` names no day: say which, like `Dec 15`"),
+        ("mon 12/1", "`mon 12/1` doesn't add up: `12/1` reads as Tue 12 Jan 2027, not a Monday"),
+    ]:
+        said = env.req(f"new Launch <now> & celebrate due {typed} P1").json()["text"]
+        assert why in said
+        assert "`/req new Launch &lt;now&gt; &amp; celebrate P1 due friday`" in said
+    assert len(_stored(env)) == 1 and len(env.channel()) == 1
+
+
+def test_a_weekday_with_a_number_reads_the_number_in_the_persons_order(env: Env) -> None:
+    env.req("new Baseline")
+    env.req("due REQ-1 friday", user=BOB)  # teamloop learns bob writes en-US (month/day)
+    said = env.req("due REQ-1 fri 12/4", user=BOB).json()["text"]
+    assert "is due Fri 4 Dec 2026" in said and "read as month/day" in said
+    said = env.req("due REQ-1 tue 12/4", user=BOB).json()["text"]
+    assert "doesn't add up: `12/4` reads as Fri 4 Dec 2026, not a Tuesday" in said
+    said = env.req("due REQ-1 december").json()["text"]
+    assert "`december` names no day" in said
+    # "next week" on Mon 23 Nov is Fri 4 Dec, the date REQ-1 already has: said as a date.
+    said = env.req("due REQ-1 next week").json()["text"]
+    assert said == "REQ-1 is already due Fri 4 Dec 2026."
+    said = env.req("due REQ-1 in 3 days").json()["text"]
+    assert "is due Thu 26 Nov 2026" in said
+    assert str(_stored(env)[0].due_date) == "2026-11-26"
+
+
+def test_a_retro_action_states_the_date_it_understood(team: Team) -> None:
+    team.env.clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    retro(team, "start")
+    said = retro(team, "action Ship the fix <@U0BOB|bob> due 01/02/2027")["text"]
+    assert said == "Added ACT-1 for <@U0BOB>, due Mon 1 Feb 2027 (`01/02/2027` read as day/month)."
 
 
 def test_today_is_the_persons_own_and_numbers_follow_their_locale(env: Env) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import date
 
@@ -60,21 +61,35 @@ _DATE_WORDS = frozenset(
     (
         "today", "tomorrow", "tmrw", "tmr", "tmw", "eod", "eow", "eom", "eoq", "eoy", "end",
         "in", "next", "this", "on", "by", "someday", "sometime", "soon", "asap", "later",
-        "whenever", "tonight", "week", "month", "quarter", "year", "yesterday", "coming",
+        "whenever", "tonight", "week", "month", "quarter", "year", "yesterday", "last", "coming",
         "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     )
 )  # fmt: skip
 
 
-def starts_like_date(word: str) -> bool:
-    """Whether a word may begin a date (a digit, today, a weekday, a month, 下周五 …)."""
-    w = word.lower().strip(".,")
+# Typos of these are still dates meant ("frday", "tommorow"): refused, never kept in a
+# title. Only whole names, so "monthly" or "amount" are not taken for one.
+_NAMES = (
+    *(n for n in _MONTHS if len(n) > 4), *(n for n in _WEEKDAYS if len(n) > 4),
+    "today", "tomorrow", "tonight",
+)  # fmt: skip
+_VAGUE = re.compile(r"^(?:tb[dac]|q[1-4]|h[12]|weekend|mid|early|late|later)$")
+
+
+def starts_like_date(word: str, following: str = "") -> bool:
+    """Whether a word may begin a date (a digit, today, a weekday, a month, 下周五 …, a typo
+    of one, or a vague one like `TBD`); `following` is the word after it (`the 15th`)."""
+    w = word.lower().strip(".,!?;:。，！？").split("-", 1)[0]
     return (
         w[:1].isdigit()
         or w in _DATE_WORDS
         or w in _WEEKDAYS
         or w in _MONTHS
+        or w in dates.OWN_WORDS
+        or bool(_VAGUE.match(w))
         or any("\u4e00" <= ch <= "\u9fff" for ch in w[:2])
+        or (w == "the" and following[:1].isdigit())
+        or (len(w) >= 4 and bool(difflib.get_close_matches(w, _NAMES, n=1, cutoff=0.8)))
     )
 
 

@@ -1,14 +1,20 @@
 """Dates as people type them, in English and Chinese, never silently misread.
 
+First the phrase is read as a deadline: `by friday`, `周五前`, `Friday!`, `end-of-month`
+mean what they say without the `by`, the `前`, the punctuation or the hyphens.
 Reading order (first that answers wins):
 1. teamloop's own shortcuts, whose meaning is a team convention rather than grammar:
-   `today`/`eod`/`今天`, `tmrw`, `eow`/`end of week`, `eom`/`end of month`/`月底`,
-   `end of quarter`, `end of year`, weekday names (`friday`, `周五`: the next one after
-   today), `next friday`/`下周五` (Friday of next week), `this friday`/`本周五`;
+   `today`/`eod`/`今天`, `tmrw`, `eow`/`end of week`, `next week`/`下周` (next week's
+   Friday), `eom`/`end of month`/`月底`, `end of quarter`, `end of year`, weekday names
+   (`friday`, `周五`: the next one after today), `next friday`/`下周五` (Friday of next
+   week), `this friday`/`本周五`;
 2. numeric dates (`12/4`, `01/02/2027`, `4.12.2026`) in the person's date order, since
-   a library would guess the order silently;
+   a library would guess the order silently; with a weekday (`fri 12/4`) checked against
+   it; any other phrase with a numeric date in it is refused;
 3. dateparser, limited to English and Chinese, for everything else (`Dec 4`, `4 Dec`,
-   `in 3 days`, `in 2 weeks`, `明天`, `后天`, `12月4日`, `3天后`, `下个月` …).
+   `in 3 days`, `in 2 weeks`, `明天`, `后天`, `12月4日`, `3天后`, `the 15th` …), except
+   a reading with no day in it (`december`, `next month`, `明年`), which it would fill with
+   today's day of the month.
 
 Every reading returns the date and a short note when the phrase could mean something else
 (`read as day/month`), so the answer can state it back ("Fri 4 Dec 2026").
@@ -17,19 +23,20 @@ Every reading returns the date and a short note when the phrase could mean somet
 from __future__ import annotations
 
 import re
-import threading
 from calendar import monthrange
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
 
 from bot.errors import InvalidInput
+from bot.parsing.date_library import parser, warm_up, warm_up_soon
 from bot.parsing.slack_text import echo
 
-if TYPE_CHECKING:
-    from dateparser.date import DateDataParser
+__all__ = [
+    "DATE_HINT", "MAX_DAYS_AHEAD", "OWN_WORDS", "DateConflict", "DateContext", "DateOrder",
+    "DateRead", "NoDay", "PastDate", "order_for_locale", "parse_date", "read_date",
+    "say_date", "warm_up", "warm_up_soon",
+]  # fmt: skip
 
 DATE_HINT = "Try `friday`, `tomorrow`, `in 3 days`, `Dec 4` or `2026-12-04`."
 
@@ -91,7 +98,7 @@ def say_date(value: date, *, today: date | None = None) -> str:
 
 _EN_DAYS = {
     "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
-    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5,
+    "weds": 2, "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5,
     "sat": 5, "sunday": 6, "sun": 6,
 }  # fmt: skip
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -101,7 +108,8 @@ _ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五":
               "八": 8, "九": 9}  # fmt: skip
 _SHORTCUTS = {
     "today": "today", "eod": "today", "end of day": "today", "by eod": "today",
-    "今天": "today", "今日": "today", "今天下班前": "today",
+    "今天": "today", "今日": "today", "今天下班前": "today", "tonight": "today",
+    "今晚": "today", "今天晚上": "today",
     "tomorrow": "tomorrow", "tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow",
     "tomorow": "tomorrow", "eow": "eow", "end of week": "eow", "end of the week": "eow",
     "end of this week": "eow", "this week": "eow", "本周": "eow", "这周": "eow",
@@ -109,27 +117,53 @@ _SHORTCUTS = {
     "end of the month": "eom", "end of this month": "eom", "月底": "eom", "月末": "eom",
     "本月底": "eom", "eoq": "eoq", "end of quarter": "eoq", "end of the quarter": "eoq",
     "季度末": "eoq", "本季度末": "eoq", "eoy": "eoy", "end of year": "eoy",
-    "end of the year": "eoy", "年底": "eoy", "年末": "eoy",
+    "end of the year": "eoy", "年底": "eoy", "年末": "eoy", "next week": "eonw",
+    "end of next week": "eonw", "下周": "eonw", "下星期": "eonw", "下个星期": "eonw",
+    "下礼拜": "eonw", "下周末前": "eonw",
 }  # fmt: skip
+# Single words that start a phrase teamloop reads itself (for the capture grammar, which
+# must tell `due tomorow` from `due diligence`).
+OWN_WORDS = frozenset(k.split()[0] for k in _SHORTCUTS) | frozenset(_EN_DAYS)
 _WEEKDAY_PHRASE = re.compile(r"^(?:(next|this|coming|on)\s+)?([a-z]+)$")
 _ZH_WEEKDAY = re.compile(rf"^(下|下个|这|这个|本)?{_ZH_WEEK}([一二三四五六日天七])$")
 _NUMERIC = re.compile(r"^(\d{1,4})([/.\-])(\d{1,2})(?:\2(\d{2,4}))?$")
 _ZH_MONTH_DAY = re.compile(r"(\d{1,2})月(\d{1,2})(?:日|号)?")
+_ZH_MONTH_END = re.compile(r"^(\d{1,2})月(?:底|末)$")
+# A numeric day/month inside a longer phrase ("fri 12/4"), with its year if any.
+_NUMERIC_IN = re.compile(r"(?<![\d/.\-])\d{1,2}([/.\-])\d{1,2}(?:\1\d{2,4})?(?![\d/.\-])")
+# "3天前" is "3 days ago": a count and a unit before 前 is not "before <a day>".
+_ZH_COUNT = re.compile(r"^[\d零一二两三四五六七八九十几]+\s*(?:天|日|周|个?星期|个?礼拜|个?月|年)$")
+# A count of months or years ("in 1 month", "2 years", "3个月后"): dateparser's reading of
+# those keeps today's day of the month, which is what the phrase says.
+_MONTHS_AHEAD = re.compile(
+    r"(?:\d+|\ba|\ban|\bone|\btwo|\bthree|\bsix|\btwelve)\s*(?:months?|years?)\b|(?:个月|年)后"
+)
 _ANCHOR = re.compile(
     r"\d|[\u4e00-\u9fff]|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
     r"|\b(?:day|days|week|weeks|month|months|year|years|fortnight|tomorrow)\b"
 )
-_ZH_NUMBER = re.compile(r"[零一二两三四五六七八九十]+(?=(?:天|日|周|星期|个?月|年)后)")
+_ZH_NUMBER = re.compile(
+    r"[零一二两三四五六七八九十]+(?=(?:天|日|周|星期|个?月|年)后)|[一二三四五六七八九十]+(?=月|日|号)"
+)
 
 
 # Words that plainly name a day gone by (every date teamloop asks for lies ahead).
 _PAST = re.compile(
-    r"^(?:(?:the )?day before yesterday|yesterday|last \w+|\d+ \w+ ago|a \w+ ago|昨天|前天)$"
+    r"^(?:(?:the )?day before yesterday|yesterday|last \w+|\d+ \w+ ago|a \w+ ago|昨天|前天"
+    r"|[\d零一二两三四五六七八九十几]+\s*(?:天|周|个?星期|个?礼拜|个?月|年)前|上\S+)$"
 )
 
 
 class PastDate(InvalidInput):
     """The text names a day gone by (`yesterday`, `last friday`, `3 days ago`)."""
+
+
+class NoDay(InvalidInput):
+    """The text names a month or a year but no day (`december`, `next month`, `明年`)."""
+
+
+class DateConflict(InvalidInput):
+    """The text says two things of one day (`tue 12/4` when 4 December is a Friday)."""
 
 
 def read_date(text: str, *, context: DateContext) -> DateRead:
@@ -138,7 +172,7 @@ def read_date(text: str, *, context: DateContext) -> DateRead:
     Returns the date and a note for readings open to doubt. Raises InvalidInput (whose
     message keeps the text and says what to type) when the text is not a date, names an
     impossible day (`2026-02-30`) or lies more than ten years ahead."""
-    words = " ".join(text.lower().replace("\u00a0", " ").split()).strip(" .,;!。，！")
+    words = _deadline(text)
     if not words:
         raise InvalidInput(f"Give a date. {DATE_HINT}")
     today = context.today
@@ -146,7 +180,8 @@ def read_date(text: str, *, context: DateContext) -> DateRead:
         _shortcut(words, today)
         or _weekday(words, today)
         or _numeric(words, context)
-        or _library(words, today)
+        or _dated_weekday(words, context, text)
+        or _library(words, today, text)
     )
     if found is None and _PAST.match(words):
         raise PastDate(
@@ -163,6 +198,21 @@ def read_date(text: str, *, context: DateContext) -> DateRead:
 def parse_date(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -> date:
     """Just the date of `read_date` (for callers that state the date back themselves)."""
     return read_date(text, context=DateContext(today=today, order=order)).value
+
+
+def _deadline(text: str) -> str:
+    """The phrase as a deadline: lower case, spaces made plain, chat punctuation and the
+    words that only say "on or before" dropped (`by friday`, `周五前`, `end-of-month`)."""
+    words = " ".join(text.lower().replace("\u00a0", " ").split()).strip(" .,;!?。，！？")
+    words = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", words)  # end-of-month
+    words = re.sub(r"(?<=[\d零一二两三四五六七八九十])\s+(?=[\u4e00-\u9fff])", "", words)  # 3 天后
+    if words.startswith("by "):
+        words = words[3:]
+    for before in ("之前", "以前", "前"):
+        rest = words.removesuffix(before)
+        if rest != words and rest and not _ZH_COUNT.match(rest):
+            return rest.strip()
+    return words
 
 
 def _keep(text: str) -> str:
@@ -185,6 +235,10 @@ def _shortcut(words: str, today: date) -> DateRead | None:
         return DateRead(today + timedelta(days=ahead), "means the end of the working week")
     if kind == "eom":
         return DateRead(today.replace(day=monthrange(today.year, today.month)[1]))
+    if kind == "eonw":
+        # "next week" names no day; as a deadline it is next week's Friday, said so.
+        friday = today - timedelta(days=today.weekday()) + timedelta(days=11)
+        return DateRead(friday, "means the end of next week")
     if kind == "eoq":
         month = (today.month - 1) // 3 * 3 + 3
         return DateRead(date(today.year, month, monthrange(today.year, month)[1]))
@@ -244,6 +298,29 @@ def _numeric(words: str, context: DateContext) -> DateRead | None:
     return DateRead(value, f"read as {note}" if other_valid else "")
 
 
+def _dated_weekday(words: str, context: DateContext, text: str) -> DateRead | None:
+    """`fri 12/4`, `12/4 friday`: the number read in the person's order, and the weekday
+    checked against it. Any other phrase with a numeric date in it is not read at all,
+    since the library would read the number in one order, silently."""
+    match = _NUMERIC_IN.search(words)
+    if not match:
+        return None
+    rest = (words[: match.start()] + " " + words[match.end() :]).replace(",", " ").split()
+    day = _EN_DAYS.get(rest[0]) if len(rest) == 1 else None
+    found = _numeric(match.group(0), context) if day is not None else None
+    if found is None or day is None:
+        raise InvalidInput(
+            f"I couldn't read `{_keep(text)}` as a date: give the day alone, like "
+            f"`{match.group(0)}`. {DATE_HINT}"
+        )
+    if found.value.weekday() != day:
+        raise DateConflict(
+            f"`{_keep(text)}` doesn't add up: `{match.group(0)}` reads as "
+            f"{say_date(found.value)}, not a {_DAY_NAMES[day]}. {DATE_HINT}"
+        )
+    return found
+
+
 def _make(year: int, month: int, day: int, words: str, *, leap_ok: bool = False) -> date:
     try:
         return date(year, month, day)
@@ -268,67 +345,45 @@ def _zh_number(chars: str) -> str:
     return "".join(str(_ZH_DIGITS[ch]) for ch in chars)
 
 
-def _library(words: str, today: date) -> DateRead | None:
+def _library(words: str, today: date, text: str) -> DateRead | None:
     if re.fullmatch(r"[\d\s]*", words) or not _ANCHOR.search(words):
         # A bare number is a typo, not the 5th; and a phrase with no digit, month, unit or
         # Chinese in it ("in a") is one the library would only guess at.
         return None
     words = _ZH_NUMBER.sub(lambda m: _zh_number(m.group(0)), words)
+    if month_end := _ZH_MONTH_END.match(words):  # 12月底: that month's last day
+        month = int(month_end.group(1))
+        if not 1 <= month <= 12:
+            return None
+        year = today.year + (month < today.month)
+        return DateRead(date(year, month, monthrange(year, month)[1]))
     words = _ZH_MONTH_DAY.sub(r"\1月\2", words)
     warm_up()  # waits for a warm-up under way elsewhere rather than racing it
     try:
-        data = _parser(today).get_date_data(words)
+        data = parser(today).get_date_data(words)
     except Exception:  # a library's odd input error means "not a date" here
         return None
-    if data.date_obj is None or data.date_obj.date() < today:
-        return None  # every date teamloop asks for lies ahead; a past reading is a misreading
+    if data.date_obj is None:
+        return None
     found = data.date_obj.date()
+    if tuple(data.parts or ()) == ("day",) and found < today:
+        # "the 15th" on the 23rd: the library keeps this month's; the next one is meant.
+        # The next month that has that day ("30th" on 31 Jan is 30 March).
+        month = found.replace(day=1)
+        while True:
+            month = (month + timedelta(days=32)).replace(day=1)
+            if found.day <= monthrange(month.year, month.month)[1]:
+                break
+        found = month.replace(day=found.day)
+    if found < today:
+        return None  # every date teamloop asks for lies ahead; a past reading is a misreading
+    if "day" not in (data.parts or ()) and not _MONTHS_AHEAD.search(words):
+        # `december`, `next month`, `明年`: no day in them, and the library would pick
+        # today's day of the month (a year away for `december` in December).
+        raise NoDay(
+            f"`{_keep(text)}` names no day: say which, like `Dec 15` or `end of month`. {DATE_HINT}"
+        )
     if "year" not in (data.parts or ()) and (found.month, found.day) == (today.month, today.day):
         # dateparser's "future" moves today's own date ("Nov 30" on 30 Nov) a year on.
         found = today
     return DateRead(found)
-
-
-@lru_cache(maxsize=16)
-def _parser(today: date) -> DateDataParser:
-    """dateparser for English and Chinese, reading relative phrases from `today`.
-
-    Imported here, not at module import: loading its language data takes a while and
-    only date phrases need it. Numeric orders never reach it (see `_numeric`)."""
-    from dateparser.date import DateDataParser
-
-    settings: dict[str, Any] = {
-        "RELATIVE_BASE": datetime(today.year, today.month, today.day),
-        "PREFER_DATES_FROM": "future",
-        "DATE_ORDER": "DMY",
-    }
-    return DateDataParser(languages=["en", "zh"], settings=settings, try_previous_locales=False)
-
-
-_loading = threading.Lock()
-_loaded = threading.Event()
-
-
-def warm_up() -> None:
-    """Load dateparser's English and Chinese data now, once per process (about 0.4 s of CPU).
-
-    Thread-safe: a caller arriving while another thread loads waits for it (one lock), and
-    once loaded this is a flag check. `_library` calls it before its first use, so a date
-    phrase never meets half-loaded data whoever started the loading."""
-    if _loaded.is_set():
-        return
-    with _loading:
-        if _loaded.is_set():
-            return
-        _parser(date(2026, 1, 1)).get_date_data("Dec 4")
-        _parser(date(2026, 1, 1)).get_date_data("12月4")
-        _loaded.set()
-
-
-def warm_up_soon() -> threading.Thread:
-    """Start `warm_up` on a daemon thread and return it: called once a server listens, so
-    the load costs neither the start nor the first person's ack (a request that needs
-    dateparser before it is done waits for it in `warm_up`)."""
-    thread = threading.Thread(target=warm_up, name="teamloop-warm-up", daemon=True)
-    thread.start()
-    return thread

@@ -8,7 +8,15 @@ from datetime import date
 
 from bot.errors import InvalidInput
 from bot.parsing.common import parse_user, starts_like_date
-from bot.parsing.dates import DateContext, DateOrder, DateRead, PastDate, read_date
+from bot.parsing.dates import (
+    DateConflict,
+    DateContext,
+    DateOrder,
+    DateRead,
+    NoDay,
+    PastDate,
+    read_date,
+)
 from bot.parsing.slack_text import echo, plain, too_long
 from storage.statuses import CLOSED_REQUIREMENT, RequirementStatus
 
@@ -82,7 +90,11 @@ def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -
         elif (label := parse_label(tok)) is not None:
             if label not in capture.labels:
                 capture.labels.append(label)
-        elif tok.lower() == "due" and i + 1 < len(tokens) and starts_like_date(tokens[i + 1]):
+        elif (
+            tok.lower() == "due"
+            and i + 1 < len(tokens)
+            and starts_like_date(*tokens[i + 1 : i + 3])
+        ):
             found, used = _longest_date(tokens, i + 1, context=context)
             capture.due, capture.due_note = found.value, found.note
             capture.due_text = " ".join(tokens[i + 1 : i + 1 + used])
@@ -105,19 +117,22 @@ def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -
 def _longest_date(tokens: list[str], start: int, *, context: DateContext) -> tuple[DateRead, int]:
     """Try the longest date phrase first (`end of the month` before `end`)."""
     words = tokens[start : start + 4]
-    past: tuple[PastDate, int] | None = None
+    said: tuple[InvalidInput, int] | None = None
     for n in range(len(words), 0, -1):
         try:
             return read_date(" ".join(words[:n]), context=context), n
-        except PastDate as exc:
-            past = exc, n
+        except DateConflict as exc:  # `tue 12/4`: reading just `tue` would be a misreading
+            said = exc, n
+            break
+        except (PastDate, NoDay) as exc:  # said why, unless a shorter phrase is a date
+            said = exc, n
         except InvalidInput:
             continue
-    if past is not None:
-        kept = tokens[: start - 1] + tokens[start + past[1] :]
+    if said is not None:
+        kept = tokens[: start - 1] + tokens[start + said[1] :]
         retry = " ".join([*kept, "due", "friday"])
         raise InvalidInput(
-            f"{past[0].message} E.g. `/req new {echo(retry, 150)}`. Nothing was saved."
+            f"{said[0].message} E.g. `/req new {echo(retry, 150)}`. Nothing was saved."
         )
     # Say which words were not a date, and give back the whole command with one that is.
     size = 1

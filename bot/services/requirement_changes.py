@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotAllowed
+from bot.parsing.dates import say_date
 from bot.parsing.requirements import CLOSED_STATUSES
 from bot.services import followthrough, requirements
 from bot.services.actor import Actor
@@ -134,7 +135,7 @@ def set_due(
     req = requirements.get(session=session, actor=actor, number=number, for_update=True)
     requirements.check_due(due, actor, now)
     if req.due_date == due:
-        raise InvalidInput(f"{req.ref} is already due {due.isoformat()}.")
+        raise InvalidInput(f"{req.ref} is already due {say_date(due)}.")
     old = req.due_date
     req.due_date = due
     requirements.record(session, req, actor.user_id, "due", old, due, now)

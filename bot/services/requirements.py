@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
 from bot.parsing.common import first_line, shorten
+from bot.parsing.dates import say_date
 from bot.parsing.requirements import LABELS_MAX, ListFilter, validate_title
 from bot.parsing.slack_text import too_long
 from bot.readmodels import Detail, Page
@@ -89,7 +90,7 @@ def check_due(due: date | None, actor: Actor, now: datetime) -> None:
     """Raise InvalidInput (field `due`) when `due` is before the actor's today."""
     if due is not None and due < actor.today(now):
         raise InvalidInput(
-            f"{due.isoformat()} is in the past. Give today or a later date, e.g. `due friday`.",
+            f"{say_date(due)} is in the past. Give today or a later date, e.g. `due friday`.",
             field="due",
         )
 

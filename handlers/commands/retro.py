@@ -11,6 +11,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
+from bot.parsing.dates import say_date
 from bot.parsing.requirements import parse_capture
 from bot.parsing.slack_text import echo
 from bot.parsing.standups import parse_when
@@ -184,7 +185,9 @@ def action(call: Call) -> Block:
         )
         ref = act.ref
     owner = f" for <@{capture.owner_id}>" if capture.owner_id else ""
-    due = f", due {capture.due:%a %d %b %Y}" if capture.due else ""
+    due = f", due {say_date(capture.due, today=dates.today)}" if capture.due else ""
+    if capture.due_note:  # a reading open to doubt is said, as on a requirement's card
+        due += f" (`{echo(capture.due_text, 40)}` {capture.due_note})"
     return message(f"Added {ref}{owner}{due}.")
 
 
