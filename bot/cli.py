@@ -14,6 +14,7 @@ from dateutil.parser import isoparse
 from pydantic import ValidationError
 
 from bot.config import RunMode, Settings
+from bot.runtime.memory import limit_malloc_arenas
 
 log = logging.getLogger("teamloop")
 
@@ -81,6 +82,7 @@ def _instant(value: str) -> datetime:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
+    limit_malloc_arenas()  # before any thread starts
     args = _parser().parse_args(argv)
     try:
         settings = Settings()

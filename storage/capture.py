@@ -9,8 +9,9 @@ statement machinery per request:
   the requirement, its search document and its history row, and commits at once
   (autocommit): the counter row's lock is held for that one statement, never across a round
   trip to the app. The statement is atomic, so numbers stay gap-free per workspace.
-- SQLite: a kept-open connection per thread (the same pragmas as the engine's), the
-  process's FIFO writer lock, then `BEGIN IMMEDIATE`, five prepared statements and `COMMIT`.
+- SQLite: the process's FIFO writer lock, then, on the one kept-open connection it guards
+  (the same pragmas as the engine's), `BEGIN IMMEDIATE`, five prepared statements and
+  `COMMIT`.
 
 A delivery key already recorded (Slack delivered the command twice) writes nothing and
 returns None.
@@ -132,6 +133,7 @@ class CaptureStore:
         self._lock = writer_lock(engine)
         self._path = engine.url.database or ""
         self._local = threading.local()
+        self._shared: sqlite3.Connection | None = None
         self._engine: Engine | None = None
         if self.dialect == "postgresql":
             # Its own small pool, in autocommit, without the per-checkout ping: the one
@@ -154,7 +156,8 @@ class CaptureStore:
             self._engine = fast
 
     def dispose(self) -> None:
-        """Close the PostgreSQL pool (SQLite connections close with their threads)."""
+        """Close the PostgreSQL pool (SQLite's connection closes with this store, a thread's
+        own with its thread; SQLite is never served by forked processes)."""
         if self._engine is not None:
             self._engine.dispose(close=False)
 
@@ -221,24 +224,35 @@ class CaptureStore:
         raise AssertionError("unreachable")
 
     def _connection(self) -> sqlite3.Connection:
+        """The connection to write on; with a writer lock, call it holding the lock."""
+        if self._lock is not None:
+            # Captures take turns on the writer lock, so one connection serves every thread:
+            # one per thread only cost memory (each parses the schema and keeps its own page
+            # cache, about 0.6 MiB a thread in bench.footprint).
+            if self._shared is None:
+                self._shared = self._open()
+            return self._shared
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(
-                self._path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False
-            )
-            for pragma in (
-                "journal_mode=WAL",
-                "synchronous=NORMAL",
-                # No checkpoint on the ack's path: the WAL is copied back into the file by the
-                # next commit on another connection (the card's record right after the ack,
-                # any job's write) at SQLite's default 1000 pages. A checkpoint in a capture's
-                # commit made it that capture's p99 (several ms).
-                "wal_autocheckpoint=0",
-                "foreign_keys=ON",
-                f"busy_timeout={int(LOCK_TIMEOUT * 1000)}",
-            ):
-                conn.execute(f"PRAGMA {pragma}")
-            self._local.conn = conn
+            conn = self._local.conn = self._open()
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self._path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False
+        )
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            # No checkpoint on the ack's path: the WAL is copied back into the file by the
+            # next commit on another connection (the card's record right after the ack,
+            # any job's write) at SQLite's default 1000 pages. A checkpoint in a capture's
+            # commit made it that capture's p99 (several ms).
+            "wal_autocheckpoint=0",
+            "foreign_keys=ON",
+            f"busy_timeout={int(LOCK_TIMEOUT * 1000)}",
+        ):
+            conn.execute(f"PRAGMA {pragma}")
         return conn
 
     def _sqlite(
@@ -262,9 +276,9 @@ class CaptureStore:
         params.update({f"d_{c}": v for c, v in doc.items()})
         params.update({f"h_{c}": v for c, v in history.items()})
         params["h_at"] = _sqlite_time(history["at"])
-        conn = self._connection()
         left = take(self._lock) if self._lock is not None else None
         try:
+            conn = self._connection()
             try:
                 begin_immediate(conn, left)
                 if key is not None and conn.execute(_SQLITE_KEY, params).rowcount == 0:

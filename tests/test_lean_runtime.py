@@ -13,6 +13,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
@@ -222,3 +223,44 @@ def test_dateparser_loads_after_listening_and_the_first_dates_wait_for_it() -> N
         [sys.executable, "-c", WARM_RACE], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+ARENA_PROBE = """
+import re, sys, threading
+from bot.runtime.memory import limit_malloc_arenas
+applied = limit_malloc_arenas() if sys.argv[1] == "capped" else False
+barrier = threading.Barrier(8)
+held = []
+def allocate():
+    chunks = [bytearray(50_000) for _ in range(40)]  # under the mmap threshold: the arena's
+    held.append(chunks)
+    barrier.wait()
+threads = [threading.Thread(target=allocate) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+heaps = set()
+for line in open("/proc/self/maps"):
+    start = int(line.split("-")[0], 16)
+    if " rw-p " in line and line.rstrip().endswith(" 0") and start % (64 << 20) == 0:
+        heaps.add(start)
+print(applied, len(heaps))
+"""
+
+
+def test_the_process_keeps_few_malloc_arenas_however_many_threads_allocate() -> None:
+    """glibc gives each allocating thread an arena that keeps what it once held; capped at
+    two (`limit_malloc_arenas`, called first by `python -m bot`), 8 threads share them."""
+    if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
+        pytest.skip("malloc arenas are glibc's; this C library has none to cap")
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+
+    def heaps(mode: str) -> tuple[str, int]:
+        out = subprocess.run(
+            [sys.executable, "-c", ARENA_PROBE, mode],
+            env=env, cwd=ROOT, capture_output=True, text=True, check=True, timeout=60,
+        )  # fmt: skip
+        applied, count = out.stdout.split()
+        return applied, int(count)
+
+    assert heaps("capped") == ("True", 1)  # the main arena is the brk heap: one more at most
+    assert heaps("default")[1] >= 4
