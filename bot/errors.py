@@ -61,6 +61,15 @@ _CANNOT_REACH = {
     "restricted_action": (
         "Apps may not post in this channel. Ask an admin to allow teamloop, or use another channel."
     ),
+    # Announcement-style channels (chat.postMessage's documented errors): nobody but admins
+    # may post at the top level there, so nothing teamloop schedules can go there either.
+    "restricted_action_read_only_channel": (
+        "This channel is read-only for apps. Ask an admin to allow teamloop, or use another "
+        "channel."
+    ),
+    "restricted_action_thread_only_channel": (
+        "This channel takes thread replies only, so I can't post here. Use another channel."
+    ),
 }
 
 # Slack's error codes meaning "the bot can't post (or read) in this conversation".

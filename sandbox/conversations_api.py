@@ -39,8 +39,9 @@ class ConversationsApi(FilesApi):
             return "not_in_channel"
         if method in self._POSTS and found.get("is_archived"):
             return "is_archived"
-        if method in self._POSTS and found.get("posting_restricted"):
-            return "restricted_action"
+        if method in self._POSTS and (restricted := found.get("posting_restricted")):
+            # True: apps may not post; a string: that code (a read-only channel, say).
+            return restricted if isinstance(restricted, str) else "restricted_action"
         return None
 
     def _channel(self, channel: str) -> str:

@@ -166,6 +166,6 @@ class ChannelReach(Base):
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    error: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str] = mapped_column(String(64))
     learned_at: Mapped[datetime]
     refused_at: Mapped[datetime | None]

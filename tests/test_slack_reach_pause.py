@@ -92,7 +92,7 @@ def test_a_capture_where_teamloop_can_post_says_nothing_more(places: Team) -> No
     assert kinds == {("digest", True), ("reminders", True)}
 
 
-@pytest.mark.parametrize("what", ["removed", "archived", "restricted"])
+@pytest.mark.parametrize("what", ["removed", "archived", "restricted", "read_only"])
 def test_a_refused_post_pauses_the_schedule_and_tells_who_set_it_up_once(
     places: Team, caplog: pytest.LogCaptureFixture, what: str
 ) -> None:
@@ -105,14 +105,18 @@ def test_a_refused_post_pauses_the_schedule_and_tells_who_set_it_up_once(
             channel["members"].remove(ws.bot_user_id)
         elif what == "archived":
             channel["is_archived"] = True
+        elif what == "read_only":
+            channel["posting_restricted"] = "restricted_action_read_only_channel"
         else:
             channel["posting_restricted"] = True
     places.at(utc(23, 9, 0))  # Monday 10:00 Berlin: the digest is due and refused
     places.deliver()
     [sched] = _rows(places, Schedule, channel_id=SECRET_CHANNEL, kind="digest")
-    error = {"removed": "channel_not_found", "archived": "is_archived"}.get(
-        what, "restricted_action"
-    )
+    error = {
+        "removed": "channel_not_found",
+        "archived": "is_archived",
+        "read_only": "restricted_action_read_only_channel",
+    }.get(what, "restricted_action")
     assert (sched.active, sched.config.get("paused")) == (False, error)
     [notice] = _notices(places, PM)
     assert "paused the weekly digest there" in notice
@@ -125,10 +129,11 @@ def test_a_refused_post_pauses_the_schedule_and_tells_who_set_it_up_once(
             if r.status == OutboxStatus.DEAD]  # fmt: skip
     assert len(dead) <= 1  # the one post that taught it
     _no_errors(caplog)
-    if what == "restricted":
+    if what in ("restricted", "read_only"):
         # Slack can't say in advance: refused once with what to do, then tried again.
         said = _command(places, "/digest", "now", SECRET_CHANNEL)
-        assert "Apps may not post in this channel" in said and "in a moment" not in said
+        why = "read-only for apps" if what == "read_only" else "Apps may not post in this"
+        assert why in said and "in a moment" not in said
         assert "in a moment" in _command(places, "/digest", "now", SECRET_CHANNEL)
     else:
         assert "in a moment" not in _command(places, "/digest", "now", SECRET_CHANNEL)

@@ -158,7 +158,7 @@ def refusal(
     row = session.get(ChannelReach, (team_id, channel_id), with_for_update=True)
     if row is None:
         return None
-    if row.error == "restricted_action" and (
+    if row.error.startswith("restricted_action") and (
         row.refused_at is None or row.refused_at < row.learned_at
     ):
         row.refused_at = now

@@ -24,6 +24,11 @@ _WHY = {
 }
 
 
+def _family(error: str) -> str:
+    # Read-only and thread-only channels are restrictions on apps like any other: same advice.
+    return "restricted_action" if error.startswith("restricted_action") else error
+
+
 def _kinds(kinds: list[str]) -> str:
     names = [_KIND_NAMES.get(k, k) for k in kinds]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -33,6 +38,7 @@ def paused_notice(
     *, channel_id: str, error: str, kinds: list[str]
 ) -> tuple[str, list[dict[str, Any]]]:
     """The one DM to a person whose schedules in `channel_id` were paused (text, blocks)."""
+    error = _family(error)
     why = _WHY.get(error, _WHY["channel_not_found"])
     text = f"I can't post in <#{channel_id}> any more, so I paused {_kinds(kinds)} there. {why}"
     return text, [section(text), context("You get this once; nothing is posted there meanwhile.")]
@@ -40,6 +46,7 @@ def paused_notice(
 
 def refused_digest(*, channel_id: str, error: str) -> str:
     """The DM to whoever typed `/digest now` when Slack refused the digest after all."""
+    error = _family(error)
     why = {
         "restricted_action": "apps may not post there. Ask an admin to let teamloop post",
         "is_archived": "it was archived. Unarchive it",
@@ -54,6 +61,7 @@ def no_schedules_here(error: str, *, ref: str = "") -> str:
     """The answer after a capture in a channel teamloop can't post in: the item (`ref`, when
     the answer comes apart from its card) is saved, but no digest or reminders will come
     here, and what to do."""
+    error = _family(error)
     what = {
         "not_in_channel": "I'm not in this channel",
         "is_archived": "this channel is archived",
@@ -69,6 +77,7 @@ def no_schedules_here(error: str, *, ref: str = "") -> str:
 
 def paused_why(error: str) -> str:
     """Why a schedule is paused and what to do, for the status answers."""
+    error = _family(error)
     return "I can't post in this channel. " + _WHY.get(error, _WHY["channel_not_found"]).replace(
         " there", " here"
     )
