@@ -125,6 +125,9 @@ def test_close_permissions(env: Env) -> None:
     assert env.ws.calls_of("users.info")
     env.req("close REQ-1", user=BOB)
     assert "already rejected" in env.last_ephemeral(BOB)["text"]
+    env.req("status REQ-1 triaged", user=CAROL)  # reopened: the old reason no longer holds
+    req = _stored(env)[0]
+    assert (req.status, req.close_reason, req.closed_at) == ("triaged", None, None)
 
 
 def test_owner_closes_done_and_reopens(env: Env) -> None:

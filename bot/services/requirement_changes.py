@@ -99,6 +99,12 @@ def _move(
             )
     else:
         req.closed_at = None
+        if req.close_reason:
+            # Reopened: why it was closed ("Duplicate of REQ-1") no longer says what it is.
+            requirements.record(
+                session, req, actor.user_id, "close_reason", req.close_reason, None, now
+            )
+            req.close_reason = None
     return req
 
 
