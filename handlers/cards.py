@@ -32,20 +32,26 @@ def post_card(
     call: Call,
     *,
     ref: str,
-    text: str,
-    blocks: list[Block],
+    text: str = "",
+    blocks: list[Block] | None = None,
     extra: list[Block] | None = None,
     later: Callable[[], list[Block]] | None = None,
+    make: Callable[[], tuple[str, list[Block]]] | None = None,
 ) -> None:
     """Post `ref`'s card in the command's channel after the ack, and record its ts.
 
-    `extra`: blocks shown under the card; `later`: more of them, worked out on the worker
-    after the ack (a lookup the person need not wait for, such as the duplicate hint)."""
+    The card is `text` and `blocks`, or what `make` returns (text, blocks), built on the
+    worker after the ack, off the person's wait. `extra`: blocks shown under the card;
+    `later`: more of them, worked out on the worker after the ack (a lookup the person need
+    not wait for, such as the duplicate hint)."""
     deps, client, respond, actor = call.deps, call.client, call.respond, call.actor
 
     def work() -> None:
+        nonlocal text, blocks
+        if make is not None:
+            text, blocks = make()
         under = [*(extra or []), *(later() if later is not None else [])]
-        shown = [*blocks, *under]
+        shown = [*(blocks or []), *under]
         try:
             posted: Any = client.chat_postMessage(
                 channel=actor.channel_id,

@@ -115,8 +115,11 @@ def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -
 
 
 def _longest_date(tokens: list[str], start: int, *, context: DateContext) -> tuple[DateRead, int]:
-    """Try the longest date phrase first (`end of the month` before `end`)."""
+    """Try the longest date phrase first (`end of the month` before `end`); a phrase ends
+    at the first word the capture reads itself (`due friday #billing`: `friday`)."""
     words = tokens[start : start + 4]
+    ends = next((k for k, w in enumerate(words) if k and _grammar(w)), len(words))
+    words = words[:ends]
     said: tuple[InvalidInput, int] | None = None
     for n in range(len(words), 0, -1):
         try:

@@ -15,7 +15,7 @@ from bot.parsing.common import first_line, shorten
 from bot.parsing.dates import say_date
 from bot.parsing.requirements import LABELS_MAX, ListFilter, validate_title
 from bot.parsing.slack_text import too_long
-from bot.readmodels import Detail, Page
+from bot.readmodels import Detail, Page, Stored
 from bot.services import cards, counters, deliveries, items, search_index
 from bot.services import requirement_queries as store
 from bot.services.actor import Actor
@@ -168,13 +168,14 @@ def quick_capture(
     due: date | None = None,
     labels: Sequence[str] = (),
     delivery_key: str | None = None,
-) -> Requirement | None:
+) -> Stored | None:
     """Quick capture (`/req new …`) on the lean path: everything is checked and built first,
     then one write (`storage.capture`) stores the row, its search document and its history.
 
-    Same rules and stored values as `create`. Returns the new requirement (a plain object,
-    not attached to a session), or None when `delivery_key` was recorded before (Slack
-    delivered the command twice). Raises InvalidInput for a bad title, due date or labels."""
+    Same rules and stored values as `create`. Returns the new requirement as plain values
+    (`Stored`; its `requirement()` is the ORM object, detached), or None when
+    `delivery_key` was recorded before (Slack delivered the command twice). Raises
+    InvalidInput for a bad title, due date or labels."""
     title = validate_title(title)
     if len(labels) > LABELS_MAX:
         raise InvalidInput(f"At most {LABELS_MAX} labels per requirement.", field="labels")
@@ -218,7 +219,7 @@ def quick_capture(
     if stored is None:
         return None
     item_id, number = stored
-    return Requirement(id=item_id, number=number, **{**row, "status": RequirementStatus.NEW})
+    return Stored(id=item_id, number=number, row={**row, "status": RequirementStatus.NEW})
 
 
 def capture_message(

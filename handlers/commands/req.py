@@ -87,15 +87,14 @@ def verb_new(call: Call) -> Block | None:
             )
         return dup_views.hint_blocks(req.number, alike[0]) if alike else []
 
-    # The ack stays empty; the card is posted (and its ts kept) right after it.
-    post_card(
-        call,
-        ref=req.ref,
-        text=views.card_text(req),
-        blocks=views.card(req, today=call.today),
-        extra=extra,
-        later=hint,
-    )
+    today = call.today
+
+    def card() -> tuple[str, list[Block]]:
+        stored = req.requirement()
+        return views.card_text(stored), views.card(stored, today=today)
+
+    # The ack stays empty; the card is built and posted (and its ts kept) right after it.
+    post_card(call, ref=req.ref, make=card, extra=extra, later=hint)
     return None
 
 
