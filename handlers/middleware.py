@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from slack_bolt import BoltContext, BoltResponse
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from bot.deps import Deps
 from bot.services.deliveries import first_delivery
 
 
-def provide(deps: Deps) -> Callable[..., Any]:
-    """Middleware: put `deps` in the context; ack a re-delivered event (same event_id) only."""
+class Provide(Middleware):
+    """Puts `deps` in the context; acks a re-delivered event (same event_id) only.
 
-    def middleware(
-        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+    A `Middleware` class, not a function: bolt inspects a function middleware's arguments
+    on every request (about 0.1 ms of each ack, measured by cProfile in bench.capture)."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse:
-        context["deps"] = deps
+        """Run the rest of the chain, or answer 200 to an event delivered before."""
+        deps, body = self.deps, req.body
+        req.context["deps"] = deps
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             with deps.transaction() as session:
@@ -31,4 +39,7 @@ def provide(deps: Deps) -> Callable[..., Any]:
                 return BoltResponse(status=200, body="")
         return next()
 
-    return middleware
+
+def provide(deps: Deps) -> Provide:
+    """The middleware for `deps` (registered with `app.use`)."""
+    return Provide(deps)
