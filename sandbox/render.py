@@ -59,7 +59,7 @@ def block_lines(blocks: list[Json], ws: Workspace) -> list[str]:
     return lines
 
 
-def render_message(index: int, msg: Json, ws: Workspace, *, ephemeral: bool = False) -> str:
+def render_message(index: int | str, msg: Json, ws: Workspace, *, ephemeral: bool = False) -> str:
     """`[3] teamloop: …` with the blocks underneath."""
     who = ws.users.get(msg.get("user", ""), {}).get("name", msg.get("user", "?"))
     who = "Slackbot" if who == "USLACKBOT" else who

@@ -4,6 +4,7 @@ terminal), the bot running as it does with Slack."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 import threading
 from pathlib import Path
@@ -24,6 +25,7 @@ from storage.models import Requirement
 HELP = """Type a slash command (/req new Export invoices P1 @bob due friday), or:
   :say <text>            post a message        :react <n> [emoji]   react (default bulb)
   :shortcut <n>          capture message n      :click <n> <button>  press a button
+                         (:click e<n> <button> in an answer only you see, [e1] …)
   :as <name>             act as someone else    :in <#channel>       switch channel
   :in dm                 your DM with teamloop (type help, standup answers)
   :channel remove-bot|invite-bot|archive|unarchive|restrict|allow
@@ -79,6 +81,8 @@ def run_sandbox(
         if demo or (not terminal and _empty(box)):
             box.demo()
         if terminal:
+            # One log line per request would land between the prompt and the chat.
+            logging.getLogger("teamloop.request").setLevel(logging.WARNING)
             print(f"teamloop sandbox (store: {settings.database_url})", file=out)
             print(HELP, file=out)
             with contextlib.suppress(KeyboardInterrupt):
@@ -108,6 +112,8 @@ class Repl:
     def __init__(self, box: Sandbox, stdin: TextIO, out: TextIO) -> None:
         self.box, self.stdin, self.out = box, stdin, out
         self.seen = 0
+        # Answers only the current person sees, numbered as printed: `:click e1 vote`.
+        self.ephemerals: list[Json] = []
 
     def prompt(self, text: str) -> str | None:
         self.out.write(text)
@@ -168,7 +174,10 @@ class Repl:
             )
         elif verb == ":click":
             n, _, label = rest.partition(" ")
-            self.click(msgs[int(n)], label.strip().lower())
+            if n.lower().startswith("e"):
+                self.click(self.ephemerals[int(n[1:]) - 1], label.strip().lower(), ephemeral=True)
+            else:
+                self.click(msgs[int(n)], label.strip().lower())
         elif verb == ":as":
             in_dm = box.channel == box.ws.dm_channel(box.user)
             box.user = next(u for u, v in box.ws.users.items() if v["name"] == rest.strip("@ "))
@@ -189,13 +198,18 @@ class Repl:
         else:
             print(HELP, file=self.out)
 
-    def click(self, msg: Json, label: str) -> None:
+    def click(self, msg: Json, label: str, *, ephemeral: bool = False) -> None:
         for block in msg.get("blocks") or []:
             for el in block.get("elements") or []:
                 if el.get("type") == "button" and label in el["text"]["text"].lower():
                     self.box.driver.click(
-                        msg, el["action_id"], user=self.box.user, channel=self.box.channel
+                        msg,
+                        el["action_id"],
+                        user=self.box.user,
+                        channel=msg.get("channel") or self.box.channel,
+                        ephemeral=ephemeral,
                     )
+                    print(f"  (pressed {el['text']['text']})", file=self.out)
                     return
         raise ValueError(f"no button {label!r} on that message")
 
@@ -205,36 +219,51 @@ class Repl:
             if view.get("type") != "modal":
                 continue
             print(
-                f"  -- {view['title']['text']} (Enter keeps the value in brackets) --",
+                f"  -- {view['title']['text']} (Enter keeps the value in brackets; "
+                ":cancel closes it) --",
                 file=self.out,
             )
-            values: dict[str, Json] = {}
-            for block in view.get("blocks", []):
-                if block.get("type") != "input":
-                    continue
-                el = block["element"]
-                default = el.get("initial_value") or (el.get("initial_option") or {}).get(
-                    "value", ""
-                )
-                answer = self.prompt(f"  {block['label']['text']} [{default}]: ")
-                answer = answer or default
-                if el["type"] == "users_select" and answer:
-                    answer = next(
-                        (
-                            u
-                            for u, v in self.box.ws.users.items()
-                            if v["name"] == answer.strip("@ ")
-                        ),
-                        answer,
-                    )
-                values[block["block_id"]] = {el["action_id"]: _element_value(el, answer)}
-            reply = self.box.driver.submit(view_id, values, user=self.box.user)
-            errors = reply.json().get("errors") if reply.body.strip() else None
-            if errors:
+            answers: dict[str, str] = {}
+            while True:
+                values = self._ask(view, answers)
+                if values is None:
+                    print("  (form closed: nothing was sent)", file=self.out)
+                    self.box.ws.views.pop(view_id, None)
+                    break
+                reply = self.box.driver.submit(view_id, values, user=self.box.user)
+                errors = reply.json().get("errors") if reply.body.strip() else None
+                self.box.settle()
+                if not errors:
+                    break
+                # As in Slack, the form stays open with what was typed; fix and send again.
                 for message in errors.values():
                     print(f"  ! {message}", file=self.out)
-                self.box.ws.views.pop(view_id, None)
-            self.box.settle()
+
+    def _ask(self, view: Json, answers: dict[str, str]) -> dict[str, Json] | None:
+        """Each field's value (Enter keeps the one in brackets; `:cancel` closes the form)."""
+        values: dict[str, Json] = {}
+        for block in view.get("blocks", []):
+            if block.get("type") != "input":
+                continue
+            el = block["element"]
+            default = answers.get(block["block_id"]) or (
+                el.get("initial_value")
+                or (el.get("initial_option") or {}).get("value", "")
+                or el.get("initial_date", "")
+            )
+            hint = " (YYYY-MM-DD)" if el["type"] == "datepicker" else ""
+            answer = self.prompt(f"  {block['label']['text']}{hint} [{default}]: ")
+            if answer is None or answer.strip() == ":cancel":
+                return None
+            answer = answer or default
+            answers[block["block_id"]] = answer
+            if el["type"] == "users_select" and answer:
+                answer = next(
+                    (u for u, v in self.box.ws.users.items() if v["name"] == answer.strip("@ ")),
+                    answer,
+                )
+            values[block["block_id"]] = {el["action_id"]: _element_value(el, answer)}
+        return values
 
     def show_new(self) -> None:
         ws, out = self.box.ws, self.out
@@ -245,8 +274,10 @@ class Repl:
         for eph in ws.ephemerals_for(self.box.user):
             if not eph.get("shown"):
                 eph["shown"] = True
+                self.ephemerals.append(eph)
                 shown = {**eph, "user": eph.get("from", ws.bot_user_id)}
-                print(render_message(0, shown, ws, ephemeral=True), file=out)
+                label = f"e{len(self.ephemerals)}"
+                print(render_message(label, shown, ws, ephemeral=True), file=out)
 
 
 def escape_mentions(text: str, ws: Workspace) -> str:
