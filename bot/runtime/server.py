@@ -22,6 +22,7 @@ import tempfile
 import threading
 
 from bot.config import Settings
+from bot.runtime.memory import resume_collector
 
 log = logging.getLogger("teamloop")
 ROLES = ("web", "worker", "all")
@@ -81,8 +82,10 @@ def serve_in_process(settings: Settings, *, role: str) -> int:
         print(f"teamloop: cannot listen on PORT {settings.port}: {exc.strerror}", file=sys.stderr)
         deps.worker.shutdown(wait=False)
         engine.dispose()
+        resume_collector()
         return 2
     served.start()
+    resume_collector()  # started: the collector is back on (`pause_collector`)
     # Listening first: dateparser's data loads beside the first requests, not before them.
     warm_up_soon()
     if ticker is not None:
@@ -113,6 +116,7 @@ def serve_in_process(settings: Settings, *, role: str) -> int:
 def _serve_workers(settings: Settings, *, role: str) -> int:
     from bot.runtime.web_workers import WebServer
 
+    resume_collector()  # the master builds the app after this (`--preload`), collector on
     metrics_dir = tempfile.mkdtemp(prefix="teamloop-metrics-")
     # Before prometheus_client is imported: counters of all workers are merged.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
@@ -159,6 +163,7 @@ def run_worker(settings: Settings) -> int:
     jobs = build_jobs(settings, sessions=make_session_factory(engine), clock=SystemClock())
     ticker = jobs.ticker()
     stop = _stop_on_sigterm()
+    resume_collector()
     ticker.start()
     log.info("teamloop worker running: ticker every %ss, sender every 1s", jobs.tick_every)
     try:
