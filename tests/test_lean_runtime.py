@@ -56,6 +56,9 @@ def probe():
         except OSError:
             time.sleep(0.05)
     import gc
+    # The collector is back on once the scheduled work is wired, just after listening.
+    while not gc.isenabled() and time.monotonic() < deadline:
+        time.sleep(0.05)
     print("\\n".join(sorted(sys.modules)), flush=True)
     print(f"gc:{gc.isenabled()}:{gc.get_freeze_count() > 0}", flush=True)
     os._exit(0)

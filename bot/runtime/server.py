@@ -61,10 +61,14 @@ def _wait(stop: threading.Event) -> None:
 
 
 def serve_in_process(settings: Settings, *, role: str) -> int:
-    """HTTP on waitress threads, with the ticker and sender in the same process (`role` all)."""
+    """HTTP on waitress threads, with the ticker and sender in the same process (`role` all).
+
+    The app is built (every listener registered) before the port is opened, so a `/healthz`
+    200 means Slack's requests are served. Scheduled work is wired once listening: the
+    ticker and the outbox sender (apscheduler and some 45 modules, about 0.2 s of a start)
+    serve no request, and the ticker always started after the server anyway."""
     from bot.app import build
     from bot.parsing.dates import warm_up_soon
-    from bot.runtime.jobs import build_jobs
     from bot.runtime.web import Served, wsgi_app
 
     stop = _stop_on_sigterm()
@@ -72,8 +76,6 @@ def serve_in_process(settings: Settings, *, role: str) -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app, deps = build(settings)
     engine = deps.sessions.kw["bind"]
-    jobs = build_jobs(settings, sessions=deps.sessions, clock=deps.clock)
-    ticker = jobs.ticker() if role == "all" else None
     try:
         served = Served(
             wsgi_app(app, deps.sessions), host="0.0.0.0", port=settings.port, threads=THREADS
@@ -85,18 +87,23 @@ def serve_in_process(settings: Settings, *, role: str) -> int:
         resume_collector()
         return 2
     served.start()
-    resume_collector()  # started: the collector is back on (`pause_collector`)
-    # Listening first: dateparser's data loads beside the first requests, not before them.
-    warm_up_soon()
-    if ticker is not None:
-        ticker.start()
-    log.info(
-        "teamloop serving HTTP on port %s in one process, %s threads (role %s)",
-        settings.port,
-        THREADS,
-        role,
-    )
+    jobs = ticker = None
     try:
+        from bot.runtime.jobs import build_jobs
+
+        jobs = build_jobs(settings, sessions=deps.sessions, clock=deps.clock)
+        ticker = jobs.ticker() if role == "all" else None
+        resume_collector()  # started: the collector is back on (`pause_collector`)
+        # Listening first: dateparser's data loads beside the first requests, not before them.
+        warm_up_soon()
+        if ticker is not None:
+            ticker.start()
+        log.info(
+            "teamloop serving HTTP on port %s in one process, %s threads (role %s)",
+            settings.port,
+            THREADS,
+            role,
+        )
         _wait(stop)
     finally:
         # The ticker stops beside the server: posts on their way finish and are recorded while
@@ -107,7 +114,8 @@ def serve_in_process(settings: Settings, *, role: str) -> int:
         served.stop()
         if stopper is not None:
             stopper.join(timeout=10)
-        jobs.leadership.release()
+        if jobs is not None:
+            jobs.leadership.release()
         deps.worker.shutdown(wait=True, cancel_futures=True)
         engine.dispose()
     return 0
