@@ -8,8 +8,11 @@ from launch to the first `/healthz` 200 and the CPU time the process used by the
 system, from /proc: what a start costs whatever else the machine is doing). With
 `--baseline DIR` (another checkout, e.g. `git worktree add /tmp/old main`) the same launches
 run from that tree too, interleaved one for one with this tree's, so both see the same load;
-the ratio new/old is printed. `--phases` first times each step of one start in this process
-(imports, Settings(), ensure_current, build, build_jobs, listening, the first /healthz).
+the ratio new/old is printed. `--compile` first writes each tree's bytecode (`compileall`, as
+installing a wheel does): without it, and with PYTHONDONTWRITEBYTECODE set, every start
+compiles teamloop's own modules from source again. `--phases` first times each step of one
+start in a new process (imports, Settings(), ensure_current, build, build_jobs, listening, the
+first /healthz).
 """
 
 from __future__ import annotations
@@ -116,6 +119,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--baseline", type=Path, help="another checkout to compare against")
     parser.add_argument("--phases", action="store_true", help="time each step of one start")
+    parser.add_argument("--compile", action="store_true", help="write both trees' bytecode")
     parser.add_argument("--phases-of", metavar="API_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phases_of:  # the child process `--phases` starts
@@ -135,15 +139,22 @@ def main() -> None:
         trees = {"this tree": ROOT}
         if args.baseline is not None:
             trees = {"baseline": args.baseline.resolve(), **trees}
+        if args.compile:
+            for tree in trees.values():
+                cmd = [sys.executable, "-m", "compileall", "-q", "bot", "handlers", "storage"]
+                subprocess.run(cmd, cwd=tree, check=True, stdout=subprocess.DEVNULL)
         got: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in trees}
         for _ in range(args.runs):
             for name, tree in trees.items():  # interleaved: both see the same load
                 got[name].append(starts(tree, api))
     finally:
         standin.stop()
+    cached = "bytecode compiled" if args.compile else "bytecode as found"
+    if sys.flags.dont_write_bytecode and not args.compile:
+        cached += " (PYTHONDONTWRITEBYTECODE set)"
     print(
         f"run --http on SQLite, launch to first /healthz 200, median of {args.runs} "
-        f"(load {os.getloadavg()[0]:.1f}):"
+        f"(load {os.getloadavg()[0]:.1f}; {cached}):"
     )
     print(f"  {'tree':12s} {'fresh':>7s} {'cpu':>7s}  {'restart':>7s} {'cpu':>7s}")
     medians = {}
