@@ -113,17 +113,18 @@ def _healthy(url: str) -> bool:
 
 
 def _launch(
-    cmd: list[str], env: dict[str, str]
+    cmd: list[str], env: dict[str, str], cwd: Path = ROOT
 ) -> tuple[subprocess.Popen[bytes], float, float, str]:
-    """Start `cmd` (`{port}` in it, and PORT, become a free port); returns the process, the
-    seconds to the first /healthz 200 (wall clock, and CPU), and its URL."""
+    """Start `cmd` (`{port}` in it, and PORT, become a free port) in `cwd` (another checkout
+    runs its own code); returns the process, the seconds to the first /healthz 200 (wall
+    clock, and CPU), and its URL."""
     port = _port()
     url = f"http://127.0.0.1:{port}"
     begun = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, *(part.replace("{port}", str(port)) for part in cmd)],
         env={**env, "PORT": str(port)},
-        cwd=ROOT,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

@@ -10,11 +10,10 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from dateutil.parser import isoparse
 from pydantic import ValidationError
 
 from bot.config import RunMode, Settings
-from bot.runtime.memory import limit_malloc_arenas
+from bot.runtime.memory import limit_malloc_arenas, pause_collector, resume_collector
 
 log = logging.getLogger("teamloop")
 
@@ -69,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _instant(value: str) -> datetime:
+    from dateutil.parser import isoparse  # only `jobs run-due --now` needs it
+
     try:
         parsed = isoparse(value)
     except ValueError:
@@ -83,6 +84,9 @@ def _instant(value: str) -> datetime:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     limit_malloc_arenas()  # before any thread starts
+    # Until the process serves (`resume_collector` on every path below; at once for the
+    # one-off commands, which start no server).
+    pause_collector()
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
@@ -98,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     command = args.command or "run"
+    if command != "run":
+        resume_collector()
     if command == "db":
         from storage.migrate import upgrade
 
@@ -122,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "sandbox":
             from sandbox.run import run_sandbox
 
+            resume_collector()
             return run_sandbox(settings, reset=args.reset, demo=args.demo, terminal=args.terminal)
         return _run(
             settings,
@@ -165,12 +172,14 @@ def _run(settings: Settings, *, http: bool, socket: bool, role: str) -> int:
     if mode is RunMode.SANDBOX:
         from sandbox.run import run_sandbox
 
+        resume_collector()
         return run_sandbox(settings, reset=False, demo=False)
     missing = _missing(settings, mode)
     if missing:
         print(
             f"teamloop: {mode} mode needs {', '.join(missing)} (see .env.example)", file=sys.stderr
         )
+        resume_collector()
         return 2
     if mode is RunMode.HTTP or role == "worker":
         from bot.runtime.server import serve
@@ -188,6 +197,7 @@ def _run(settings: Settings, *, http: bool, socket: bool, role: str) -> int:
     ticker = build_jobs(settings, sessions=deps.sessions, clock=deps.clock).ticker()
     if role == "all":
         ticker.start()
+    resume_collector()
     warm_up_soon()
     try:
         log.info("teamloop running in Socket Mode (role %s)", role)

@@ -30,8 +30,6 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -300,11 +298,23 @@ def read(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+def upsert_insert(dialect: str) -> Any:
+    """The `insert` construct with ON CONFLICT of a dialect: PostgreSQL's for "postgresql",
+    SQLite's otherwise. Imported when asked for: a SQLite process never loads the PostgreSQL
+    dialect (tens of milliseconds of its start)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
 def insert_ignore(
     session: Session, model: Any, values: dict[str, Any], *, conflict: Sequence[str]
 ) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING; the new row's id, or None when the row existed."""
-    name = session.get_bind().dialect.name
-    insert: Any = pg_insert if name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session.get_bind().dialect.name)
     stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
     return session.execute(stmt.returning(model.id)).scalar_one_or_none()

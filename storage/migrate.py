@@ -2,7 +2,8 @@
 date on start without importing Alembic when it already is (`ensure_current`).
 
 Alembic (with mako and its DDL modules) costs a few hundred milliseconds and tens of MiB to
-import; a process that starts on a store at the latest revision never needs it.
+import; a process that starts on a store at the latest revision never needs it, and a new
+SQLite store gets the migrations' schema in one step (`storage.fresh`).
 """
 
 from __future__ import annotations
@@ -73,11 +74,18 @@ def current_revisions(url: str) -> set[str]:
 
 
 def ensure_current(url: str) -> bool:
-    """Apply the migrations unless the store is already at the scripts' head; returns whether
-    Alembic ran. Only a store stamped with exactly the one head skips it; anything else (a fresh
-    store, an older one, an unreadable one) goes through Alembic, which decides."""
+    """Bring the store to the scripts' head unless it is there already; returns whether the
+    store changed. Only a store stamped with exactly the one head is left alone. A SQLite file
+    with no tables at all gets the schema the migrations build in one step (`storage.fresh`,
+    stamped with its revision); anything else (a PostgreSQL store, an older one, an unreadable
+    one, or a schema script behind the scripts) goes through Alembic, which decides."""
+    from storage.fresh import create
+
     heads = script_heads()
-    if len(heads) == 1 and current_revisions(url) == heads:
+    current = current_revisions(url)
+    if len(heads) == 1 and current == heads:
         return False
+    if not current and create(url) and current_revisions(url) == heads:
+        return True
     upgrade(url)
     return True

@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
-from storage.db import insert_ignore
+from storage.db import insert_ignore, upsert_insert
 from storage.items import ItemMessage
 from storage.scheduling import OutboxMessage, SendPace
 from storage.standups import Person
@@ -63,8 +62,7 @@ def pace_rows(session: Session, *, team_id: str, keys: Iterable[str]) -> dict[st
     """The pacing rows of a workspace and some channels, created if missing, locked in key
     order (so two replicas never deadlock on them)."""
     wanted = sorted({WORKSPACE_KEY, *keys})
-    name = session.get_bind().dialect.name
-    insert = pg_insert if name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session.get_bind().dialect.name)
     session.execute(
         insert(SendPace)
         .values([{"team_id": team_id, "key": k, "next_at": 0.0} for k in wanted])
@@ -167,24 +165,20 @@ def enqueue(
     }
     # One cached statement with bound values: a scheduled run queues hundreds of these, and
     # building a fresh statement per message (values baked in) cost more than the INSERT.
-    stmt = _ENQUEUE.get(session.get_bind().dialect.name)
-    if stmt is None:
+    name = session.get_bind().dialect.name
+    if name not in ("sqlite", "postgresql"):
         return insert_ignore(session, OutboxMessage, values, conflict=["dedupe_key"]) is not None
-    return session.execute(stmt, values).first() is not None
+    return session.execute(_enqueue_statement(name), values).first() is not None
 
 
-def _enqueue_statement(insert: Any) -> Any:
+@cache
+def _enqueue_statement(dialect: str) -> Any:
+    # Built once per dialect, when first used (the PostgreSQL one never on SQLite).
     return (
-        insert(OutboxMessage)
+        upsert_insert(dialect)(OutboxMessage)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(OutboxMessage.id)
     )
-
-
-_ENQUEUE = {
-    "sqlite": _enqueue_statement(sqlite_insert),
-    "postgresql": _enqueue_statement(pg_insert),
-}
 
 
 def by_key(session: Session, dedupe_key: str) -> OutboxMessage | None:

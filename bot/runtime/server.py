@@ -22,6 +22,7 @@ import tempfile
 import threading
 
 from bot.config import Settings
+from bot.runtime.memory import resume_collector
 
 log = logging.getLogger("teamloop")
 ROLES = ("web", "worker", "all")
@@ -60,10 +61,14 @@ def _wait(stop: threading.Event) -> None:
 
 
 def serve_in_process(settings: Settings, *, role: str) -> int:
-    """HTTP on waitress threads, with the ticker and sender in the same process (`role` all)."""
+    """HTTP on waitress threads, with the ticker and sender in the same process (`role` all).
+
+    The app is built (every listener registered) before the port is opened, so a `/healthz`
+    200 means Slack's requests are served. Scheduled work is wired once listening: the
+    ticker and the outbox sender (apscheduler and some 45 modules, about 0.2 s of a start)
+    serve no request, and the ticker always started after the server anyway."""
     from bot.app import build
     from bot.parsing.dates import warm_up_soon
-    from bot.runtime.jobs import build_jobs
     from bot.runtime.web import Served, wsgi_app
 
     stop = _stop_on_sigterm()
@@ -71,8 +76,6 @@ def serve_in_process(settings: Settings, *, role: str) -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app, deps = build(settings)
     engine = deps.sessions.kw["bind"]
-    jobs = build_jobs(settings, sessions=deps.sessions, clock=deps.clock)
-    ticker = jobs.ticker() if role == "all" else None
     try:
         served = Served(
             wsgi_app(app, deps.sessions), host="0.0.0.0", port=settings.port, threads=THREADS
@@ -81,19 +84,26 @@ def serve_in_process(settings: Settings, *, role: str) -> int:
         print(f"teamloop: cannot listen on PORT {settings.port}: {exc.strerror}", file=sys.stderr)
         deps.worker.shutdown(wait=False)
         engine.dispose()
+        resume_collector()
         return 2
     served.start()
-    # Listening first: dateparser's data loads beside the first requests, not before them.
-    warm_up_soon()
-    if ticker is not None:
-        ticker.start()
-    log.info(
-        "teamloop serving HTTP on port %s in one process, %s threads (role %s)",
-        settings.port,
-        THREADS,
-        role,
-    )
+    jobs = ticker = None
     try:
+        from bot.runtime.jobs import build_jobs
+
+        jobs = build_jobs(settings, sessions=deps.sessions, clock=deps.clock)
+        ticker = jobs.ticker() if role == "all" else None
+        resume_collector()  # started: the collector is back on (`pause_collector`)
+        # Listening first: dateparser's data loads beside the first requests, not before them.
+        warm_up_soon()
+        if ticker is not None:
+            ticker.start()
+        log.info(
+            "teamloop serving HTTP on port %s in one process, %s threads (role %s)",
+            settings.port,
+            THREADS,
+            role,
+        )
         _wait(stop)
     finally:
         # The ticker stops beside the server: posts on their way finish and are recorded while
@@ -104,7 +114,8 @@ def serve_in_process(settings: Settings, *, role: str) -> int:
         served.stop()
         if stopper is not None:
             stopper.join(timeout=10)
-        jobs.leadership.release()
+        if jobs is not None:
+            jobs.leadership.release()
         deps.worker.shutdown(wait=True, cancel_futures=True)
         engine.dispose()
     return 0
@@ -113,6 +124,7 @@ def serve_in_process(settings: Settings, *, role: str) -> int:
 def _serve_workers(settings: Settings, *, role: str) -> int:
     from bot.runtime.web_workers import WebServer
 
+    resume_collector()  # the master builds the app after this (`--preload`), collector on
     metrics_dir = tempfile.mkdtemp(prefix="teamloop-metrics-")
     # Before prometheus_client is imported: counters of all workers are merged.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
@@ -159,6 +171,7 @@ def run_worker(settings: Settings) -> int:
     jobs = build_jobs(settings, sessions=make_session_factory(engine), clock=SystemClock())
     ticker = jobs.ticker()
     stop = _stop_on_sigterm()
+    resume_collector()
     ticker.start()
     log.info("teamloop worker running: ticker every %ss, sender every 1s", jobs.tick_every)
     try:

@@ -12,7 +12,6 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -50,6 +49,8 @@ class Calendar:
 
 @lru_cache(maxsize=256)
 def _holidays(country: str, year: int) -> frozenset[date]:
+    import holidays  # its country tables load when a calendar is first asked for
+
     return frozenset(holidays.country_holidays(country, years=year).keys())
 
 
@@ -60,6 +61,8 @@ def is_holiday(country: str | None, day: date) -> bool:
 
 def check_country(code: str) -> str:
     """An ISO country code the `holidays` library knows, upper-cased; InvalidInput otherwise."""
+    import holidays
+
     wanted = code.strip().upper()
     if wanted not in holidays.list_supported_countries():
         raise InvalidInput(

@@ -13,10 +13,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.db import upsert_insert
 from storage.reminders import ReminderLog
 
 # Items per IN (...) list, and rows per INSERT: well inside SQLite's bound variables.
@@ -92,7 +91,8 @@ class Claims:
         if not self.rows:
             return 0
         dialect = self.session.get_bind().dialect.name
-        make: Any = {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(dialect, insert)
+        known = dialect in ("postgresql", "sqlite")
+        make: Any = upsert_insert(dialect) if known else insert
         stmt = make(ReminderLog)
         if make is not insert:
             stmt = stmt.on_conflict_do_nothing(index_elements=["team_id", "rule", "item", "day"])
