@@ -133,7 +133,10 @@ class Repl:
                 return
             try:
                 self.handle(line.strip())
-            except (KeyError, IndexError, ValueError) as exc:
+            except IndexError:
+                print(f"  (sandbox) no such message in `{line.strip()}`: the numbers are in "
+                      "[brackets] (:show reprints them). Type :help.", file=self.out)  # fmt: skip
+            except (KeyError, ValueError) as exc:
                 print(f"  (sandbox) can't do that: {exc}. Type :help.", file=self.out)
             self.box.settle()
             # No ticker here: send what the outbox has due (card edits after a change), so

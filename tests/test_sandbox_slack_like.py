@@ -216,3 +216,53 @@ def test_the_terminal_sandbox_updates_cards_after_a_change(tmp_path: Path) -> No
     last_card = out.getvalue().rsplit("== REQ-1", 1)[-1]  # as `:show` printed it last
     assert "✅ Done by @alice" in last_card, out.getvalue()
     assert "[Assign to me]" not in last_card, out.getvalue()
+
+
+def test_the_terminal_presses_buttons_of_answers_only_you_see_and_keeps_a_form_on_error(
+    tmp_path: Path,
+) -> None:
+    """A newcomer in `--terminal`: an ephemeral answer's buttons can be pressed (`:click e1
+    …`), and a form refused for one field stays open with everything typed."""
+    from sqlalchemy import select
+
+    from bot.config import Settings
+    from sandbox.run import run_sandbox
+    from storage.models import Requirement
+
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 't.db'}")  # type: ignore[call-arg]
+    lines = [
+        "/req new Export invoices to CSV",
+        "/req new Export invoices as CSV",  # its duplicate hint's buttons are in the channel
+        "/feedback anonymus The dashboard is slow",  # answered only to alice, with buttons
+        ":click e1 with my name",
+        ":click e9 vote",
+        # The form: title, description, priority, owner, a date that is no date, labels;
+        # then again, Enter keeping each typed value, and a real date.
+        "/req new",
+        "Dark mode", "", "P1", "", "someday", "",
+        "", "", "", "", "2026-12-31", "",
+        ":quit",
+    ]  # fmt: skip
+    out = io.StringIO()
+    code = run_sandbox(
+        settings,
+        reset=False,
+        demo=False,
+        terminal=True,
+        stdin=io.StringIO("\n".join(lines) + "\n"),
+        stdout=out,
+    )
+    shown = out.getvalue()
+    assert code == 0
+    assert "(pressed Send with my name)" in shown and "FB-1" in shown, shown
+    assert "no such message in `:click e9 vote`" in shown
+    assert "Due date (YYYY-MM-DD)" in shown and "Title [Dark mode]" in shown, shown
+    from storage.db import make_engine, make_session_factory
+
+    sessions = make_session_factory(make_engine(settings.database_url))
+    with sessions() as session:
+        dark = session.scalars(select(Requirement).where(Requirement.title == "Dark mode")).one()
+    assert (dark.priority, dark.due_date.isoformat() if dark.due_date else None) == (
+        "P1",
+        "2026-12-31",
+    )
