@@ -136,24 +136,12 @@ def test_channels_teamloop_cannot_post_in(box: Sandbox) -> None:
 
 
 def test_the_terminal_has_slackbots_answer_and_the_channel_menu(tmp_path: Path) -> None:
-    from sandbox.run import HELP, run_sandbox
+    from sandbox.run import HELP
 
     settings = make_settings(f"sqlite:///{tmp_path}/sandbox.db", "http://unused/api/")
     settings = settings.model_copy(update={"port": 0})
     script = ["/foo bar", ":in #leads", ":channel invite-bot", ":channel archive", ":help", ":q"]
-    out = io.StringIO()
-    assert (
-        run_sandbox(
-            settings,
-            reset=True,
-            demo=False,
-            terminal=True,
-            stdin=io.StringIO("\n".join(script) + "\n"),
-            stdout=out,
-        )
-        == 0
-    )
-    shown = out.getvalue()
+    shown = _terminal(settings, script, reset=True)
     assert "Slackbot (only visible to you):\n    /foo is not a valid command." in shown
     assert "alice in #leads>" in shown and shown.count("(sandbox) done") == 2
     assert ":channel remove-bot|invite-bot|archive" in HELP and "#leads" in HELP
@@ -226,7 +214,6 @@ def test_the_terminal_presses_buttons_of_answers_only_you_see_and_keeps_a_form_o
     from sqlalchemy import select
 
     from bot.config import Settings
-    from sandbox.run import run_sandbox
     from storage.models import Requirement
 
     settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 't.db'}")  # type: ignore[call-arg]
@@ -243,17 +230,7 @@ def test_the_terminal_presses_buttons_of_answers_only_you_see_and_keeps_a_form_o
         "", "", "", "", "2026-12-31", "",
         ":quit",
     ]  # fmt: skip
-    out = io.StringIO()
-    code = run_sandbox(
-        settings,
-        reset=False,
-        demo=False,
-        terminal=True,
-        stdin=io.StringIO("\n".join(lines) + "\n"),
-        stdout=out,
-    )
-    shown = out.getvalue()
-    assert code == 0
+    shown = _terminal(settings, lines)
     assert "(pressed Send with my name)" in shown and "FB-1" in shown, shown
     assert "no such message in `:click e9 vote`" in shown
     assert "Due date (YYYY-MM-DD)" in shown and "Title [Dark mode]" in shown, shown
@@ -266,3 +243,14 @@ def test_the_terminal_presses_buttons_of_answers_only_you_see_and_keeps_a_form_o
         "P1",
         "2026-12-31",
     )
+
+
+def _terminal(settings: Any, lines: list[str], *, reset: bool = False) -> str:
+    """What `sandbox --terminal` printed for `lines` typed in (it must exit 0)."""
+    from sandbox.run import run_sandbox
+
+    out = io.StringIO()
+    stdin = io.StringIO("\n".join(lines) + "\n")
+    code = run_sandbox(settings, reset=reset, demo=False, terminal=True, stdin=stdin, stdout=out)
+    assert code == 0, out.getvalue()
+    return out.getvalue()
