@@ -25,7 +25,8 @@ from storage.models import Requirement
 HELP = """Type a slash command (/req new Export invoices P1 @bob due friday), or:
   :say <text>            post a message        :react <n> [emoji]   react (default bulb)
   :shortcut <n>          capture message n      :click <n> <button>  press a button
-                         (:click e<n> <button> in an answer only you see, [e1] …)
+                         (a menu's choice by its text: :click 0 in progress;
+                         :click e<n> <button> in an answer only you see, [e1] …)
   :as <name>             act as someone else    :in <#channel>       switch channel
   :in dm                 your DM with teamloop (type help, standup answers)
   :channel remove-bot|invite-bot|archive|unarchive|restrict|allow
@@ -81,8 +82,9 @@ def run_sandbox(
         if demo or (not terminal and _empty(box)):
             box.demo()
         if terminal:
-            # One log line per request would land between the prompt and the chat.
-            logging.getLogger("teamloop.request").setLevel(logging.WARNING)
+            # Log lines (a request each, a refused form value) would land between the prompt
+            # and the chat: here only errors are printed.
+            logging.getLogger().setLevel(logging.ERROR)
             print(f"teamloop sandbox (store: {settings.database_url})", file=out)
             print(HELP, file=out)
             with contextlib.suppress(KeyboardInterrupt):
@@ -114,6 +116,8 @@ class Repl:
         self.seen = 0
         # Answers only the current person sees, numbered as printed: `:click e1 vote`.
         self.ephemerals: list[Json] = []
+        # What was last printed of each message (by ts), to print it again when it changes.
+        self.printed: dict[str, str] = {}
 
     def prompt(self, text: str) -> str | None:
         self.out.write(text)
@@ -214,7 +218,22 @@ class Repl:
                     )
                     print(f"  (pressed {el['text']['text']})", file=self.out)
                     return
-        raise ValueError(f"no button {label!r} on that message")
+        # A menu (`Change status ▾`): its options are picked by their text.
+        for block in msg.get("blocks") or []:
+            for el in block.get("elements") or []:
+                for option in el.get("options") or [] if el.get("type") == "static_select" else []:
+                    if label and label in option["text"]["text"].lower():
+                        self.box.driver.click(
+                            msg,
+                            el["action_id"],
+                            user=self.box.user,
+                            channel=msg.get("channel") or self.box.channel,
+                            selected=option["value"],
+                            ephemeral=ephemeral,
+                        )
+                        print(f"  (picked {option['text']['text']})", file=self.out)
+                        return
+        raise ValueError(f"no button or menu choice {label!r} on that message")
 
     def fill_views(self) -> None:
         """Ask for each field of any form the bot opened, then submit it."""
@@ -269,18 +288,29 @@ class Repl:
         return values
 
     def show_new(self) -> None:
+        """Print new messages, and again any message or private answer changed since it was
+        printed (a card after a button press, an answer replaced by the next step)."""
         ws, out = self.box.ws, self.out
         msgs = self._messages()
-        for i in range(self.seen, len(msgs)):
-            print(render_message(i, msgs[i], ws), file=out)
+        for i, msg in enumerate(msgs):
+            drawn = render_message(i, msg, ws)
+            if i >= self.seen:
+                print(drawn, file=out)
+            elif self.printed.get(msg["ts"]) not in (None, drawn):
+                print(drawn.replace(":", " (edited):", 1), file=out)
+            self.printed[msg["ts"]] = drawn
         self.seen = len(msgs)
         for eph in ws.ephemerals_for(self.box.user):
             if not eph.get("shown"):
                 eph["shown"] = True
                 self.ephemerals.append(eph)
-                shown = {**eph, "user": eph.get("from", ws.bot_user_id)}
-                label = f"e{len(self.ephemerals)}"
-                print(render_message(label, shown, ws, ephemeral=True), file=out)
+            label = f"e{self.ephemerals.index(eph) + 1}"
+            shown = {**eph, "user": eph.get("from", ws.bot_user_id)}
+            drawn = render_message(label, shown, ws, ephemeral=True)
+            before = self.printed.get(f"e:{eph['ts']}")
+            if before != drawn:
+                print(drawn if before is None else drawn.replace(":", " (updated):", 1), file=out)
+            self.printed[f"e:{eph['ts']}"] = drawn
 
 
 def escape_mentions(text: str, ws: Workspace) -> str:

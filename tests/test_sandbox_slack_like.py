@@ -210,7 +210,8 @@ def test_the_terminal_presses_buttons_of_answers_only_you_see_and_keeps_a_form_o
     tmp_path: Path,
 ) -> None:
     """A newcomer in `--terminal`: an ephemeral answer's buttons can be pressed (`:click e1
-    …`), and a form refused for one field stays open with everything typed."""
+    …`), a menu's choice picked by its text, an answer or card changed since it was printed
+    is printed again, and a form refused for one field stays open with everything typed."""
     from sqlalchemy import select
 
     from bot.config import Settings
@@ -221,7 +222,8 @@ def test_the_terminal_presses_buttons_of_answers_only_you_see_and_keeps_a_form_o
         "/req new Export invoices to CSV",
         "/req new Export invoices as CSV",  # its duplicate hint's buttons are in the channel
         "/feedback anonymus The dashboard is slow",  # answered only to alice, with buttons
-        ":click e1 with my name",
+        ":click e1 with my name",  # the answer is replaced: printed again
+        ":click 0 in progress",  # a menu's choice; the card is edited: printed again
         ":click e9 vote",
         # The form: title, description, priority, owner, a date that is no date, labels;
         # then again, Enter keeping each typed value, and a real date.
@@ -232,6 +234,11 @@ def test_the_terminal_presses_buttons_of_answers_only_you_see_and_keeps_a_form_o
     ]  # fmt: skip
     shown = _terminal(settings, lines)
     assert "(pressed Send with my name)" in shown and "FB-1" in shown, shown
+    assert (
+        "[e1] teamloop (only visible to you) (updated):\n    Sent with your name as FB-1" in shown
+    )
+    assert "(picked 🚧 In progress)\n[0] teamloop (edited):" in shown
+    assert "*Status*: 🚧 In progress" in shown.split("[0] teamloop (edited):")[1]
     assert "no such message in `:click e9 vote`" in shown
     assert "Due date (YYYY-MM-DD)" in shown and "Title [Dark mode]" in shown, shown
     from storage.db import make_engine, make_session_factory
