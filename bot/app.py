@@ -86,6 +86,9 @@ def build(
         worker=worker,
         installs=installs,
     )
+    # bolt reads SLACK_BOT_TOKEN itself and warns that our client (which carries that token,
+    # the API URL and the timeouts) wins over it: true, expected, and not worth a line a start.
+    logging.getLogger("slack_bolt.App").addFilter(_TokenSkippedFilter())
     app = App(
         client=client or make_client(settings, token="" if installs else None),
         signing_secret=settings.slack_signing_secret or "",
@@ -100,3 +103,16 @@ def build(
     # dateparser's language data (about 0.4 s) is loaded by whoever serves: after listening,
     # on a thread (`dates.warm_up_soon`), or before gunicorn's fork (`dates.warm_up`).
     return app, deps
+
+
+class _TokenSkippedFilter(logging.Filter):
+    """Drops bolt's "As you gave `client` as well, `token` will be unused" (see `build`)."""
+
+    def __eq__(self, other: object) -> bool:  # one such filter however often apps are built
+        return isinstance(other, _TokenSkippedFilter)
+
+    __hash__ = logging.Filter.__hash__
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for that one warning."""
+        return "`token` will be unused" not in record.getMessage()

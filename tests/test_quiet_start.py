@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -73,3 +74,21 @@ def test_defaults_for_old_items_run_only_what_is_still_on_time(
         ("digest", "done", 8),
         ("reminders", "done", 8),
     ]
+
+
+def test_building_the_app_with_a_bot_token_in_the_environment_warns_nothing(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `run --http` reads SLACK_BOT_TOKEN; bolt reads it too and warned on every start that
+    # our client wins over it.
+    from bot.app import build
+    from bot.config import Settings
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    settings = Settings(
+        _env_file=None, slack_signing_secret="s", database_url=f"sqlite:///{tmp_path}/q.db"
+    )  # type: ignore[call-arg]
+    caplog.set_level(logging.INFO)
+    _app, deps = build(settings)
+    deps.worker.shutdown(wait=True)
+    assert _warnings(caplog) == []
