@@ -134,7 +134,7 @@ def test_merge_mistakes_get_a_short_answer(env: Env) -> None:
     env.req("new Export invoices as CSV")
     env.req("new Something else")
     for text, expected in [
-        ("merge REQ-2", "Type `/req merge REQ-45 into REQ-41`"),
+        ("merge REQ-2", "Type `/req merge REQ-2 into REQ-41`"),  # the id typed, kept
         ("merge REQ-2 into REQ-2", "can't be merged into itself"),
         ("merge REQ-2 into REQ-9", "There is no REQ-9"),
     ]:
