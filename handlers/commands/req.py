@@ -115,7 +115,8 @@ def verb_list(call: Call) -> Block:
 
 
 def verb_show(call: Call) -> Block:
-    """The card and its latest changes."""
+    """The card and its latest changes, their times in the person's own zone."""
+    call.dates()  # the person's zone (from the people table; asked of Slack once)
     with call.read() as session:
         d = reqs.show(session=session, actor=call.actor, number=_ref(call, "/req show REQ-3"))
     return message(
