@@ -107,7 +107,7 @@ def test_status_assign_priority_due_vote(env: Env) -> None:
         DAVE,
         "P1",
         "2026-11-26",
-        1,
+        2,  # the requester's and bob's
     )
     fields = [h[0] for h in _history(env)]
     assert fields == ["created", "status", "owner", "priority", "due", "votes"]
