@@ -148,10 +148,10 @@ def test_card_buttons_update_the_card(env: Env) -> None:
     assert "<@U0BOB>" in texts(card["blocks"])
     env.driver.click(card, "req_vote", user=DAVE, channel=PRODUCT)
     env.drain()
-    assert "👍 Vote (1)" in texts(card["blocks"])
+    assert "👍 Vote (2)" in texts(card["blocks"])  # the requester's and one more
     env.driver.click(card, "req_status", user=BOB, channel=PRODUCT, selected="1:planned")
     env.drain()
     assert "🗓️ Planned" in texts(card["blocks"])
     with env.sessions() as s:
         req = s.scalars(select(Requirement)).one()
-    assert (req.owner_id, req.votes, req.status) == (BOB, 1, "planned")
+    assert (req.owner_id, req.votes, req.status) == (BOB, 2, "planned")

@@ -82,7 +82,7 @@ def test_requirement_changes_by_command_edit_the_one_card(team: Team) -> None:
     env.req("due REQ-1 friday")
     env.req("vote REQ-1", user=CAROL)
     shown = follows(team, "REQ-1")
-    assert "P1" in shown and "Fri 27 Nov 2026" in shown and "Vote (1)" in shown
+    assert "P1" in shown and "Fri 27 Nov 2026" in shown and "Vote (2)" in shown
     env.req("close REQ-1 done shipped", user=BOB)
     shown = follows(team, "REQ-1")
     assert f"✅ Done by <@U0BOB> · {BERLIN_NOW}" in shown and "shipped" in shown
@@ -101,7 +101,7 @@ def test_card_buttons_and_merge_edit_in_place(team: Team) -> None:
     env.req("merge REQ-2 into REQ-1", user=BOB)
     shown = follows(team, "REQ-2")
     assert "🔁 Closed as a duplicate by <@U0BOB>" in shown and buttons(card_of(team, "REQ-2")) == []
-    assert "Votes*\n1" in follows(team, "REQ-1")  # REQ-2's requester's interest moved over
+    assert "Votes*\n2" in follows(team, "REQ-1")  # its requester, and REQ-2's moved over
 
 
 def test_resolving_a_blocker_by_command_edits_its_first_card(team: Team) -> None:

@@ -50,7 +50,7 @@ def test_old_copies_of_a_closed_requirement_refuse_every_button(team: Team) -> N
         env.drain()
         assert env.last_ephemeral(PM)["text"] == refused, action
     shown = follows(team, "REQ-1")
-    assert "<@U0CAROL>" in shown and "Votes*\n0" in shown and "✅ Done by <@U0CAROL>" in shown
+    assert "<@U0CAROL>" in shown and "Votes*\n1" in shown and "✅ Done by <@U0CAROL>" in shown
 
 
 def test_old_copies_of_resolved_blockers_and_closed_risks_say_what_happened(team: Team) -> None:

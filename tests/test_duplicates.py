@@ -34,7 +34,7 @@ def test_quick_capture_saves_at_once_and_says_what_it_looks_like(env: Env) -> No
     card = env.channel()[-1]
     shown = texts(card["blocks"])
     assert "REQ-2 · Export invoices to a CSV file" in shown
-    assert "Looks like REQ-1 *Export invoices as CSV* (2 votes)" in shown
+    assert "Looks like REQ-1 *Export invoices as CSV* (3 votes)" in shown
     assert "req_merge" in _action_ids(card) and "req_not_duplicate" in _action_ids(card)
     assert len(_reqs(env)) == 2  # saved at once, hint or not
     env.req("new Dark mode for the dashboard")
@@ -73,10 +73,10 @@ def test_merge_moves_votes_links_and_tells_requesters_once(team: Team) -> None:
     env.req("merge REQ-2 into REQ-1", user=DAVE)
     posted = texts(env.channel()[-1]["blocks"])
     assert "REQ-2 is closed as a duplicate of REQ-1" in posted
-    assert "REQ-1 now has 3 votes" in posted  # bob (already), carol, dave
+    assert "REQ-1 now has 4 votes" in posted  # its requester, bob (already), carol, dave
     reqs = _reqs(env)
     assert reqs[2].status == "duplicate" and reqs[2].close_reason == "Duplicate of REQ-1"
-    assert reqs[2].votes == 0 and reqs[1].votes == 3
+    assert reqs[2].votes == 0 and reqs[1].votes == 4
     with env.sessions() as s:
         voters = set(
             s.scalars(
@@ -134,7 +134,7 @@ def test_merge_mistakes_get_a_short_answer(env: Env) -> None:
     env.req("new Export invoices as CSV")
     env.req("new Something else")
     for text, expected in [
-        ("merge REQ-2", "Type `/req merge REQ-45 into REQ-41`"),
+        ("merge REQ-2", "Type `/req merge REQ-2 into REQ-41`"),  # the id typed, kept
         ("merge REQ-2 into REQ-2", "can't be merged into itself"),
         ("merge REQ-2 into REQ-9", "There is no REQ-9"),
     ]:

@@ -88,7 +88,7 @@ def test_show_displays_recent_changes(env: Env) -> None:
     env.req("show REQ-1")
     shown = texts(env.last_ephemeral()["blocks"])
     assert "Recent changes" in shown
-    assert "priority: P2 → P0" in shown and "owner: — → <@U0BOB>" in shown
+    assert "priority: P2 → P0" in shown and "assigned to <@U0BOB>" in shown
 
 
 def test_status_assign_priority_due_vote(env: Env) -> None:
@@ -107,7 +107,7 @@ def test_status_assign_priority_due_vote(env: Env) -> None:
         DAVE,
         "P1",
         "2026-11-26",
-        1,
+        2,  # the requester's and bob's
     )
     fields = [h[0] for h in _history(env)]
     assert fields == ["created", "status", "owner", "priority", "due", "votes"]

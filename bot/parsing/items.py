@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.errors import InvalidInput
 from bot.parsing.common import parse_user
-from bot.parsing.slack_text import plain, too_long
+from bot.parsing.slack_text import echo, plain, retype, too_long
 
 TEXT_MAX = 3000
 KINDS = ("idea", "problem", "praise", "question")
@@ -68,14 +68,22 @@ def split_item(raw: str, *, example: str, owners: bool = True) -> ItemText:
     return ItemText(text, requirement, owner)
 
 
-def parse_score(words: list[str], name: str) -> tuple[int | None, list[str]]:
-    """Find `<name> N` (N in 1–5) in the words; returns (N or None, the other words)."""
+def parse_score(
+    words: list[str], name: str, *, command: str = "/risk new"
+) -> tuple[int | None, list[str]]:
+    """Find `<name> N` (N in 1–5) in the words; returns (N or None, the other words).
+
+    Raises InvalidInput for N outside 1–5, with `command` and the words typed again, N
+    changed to the nearest allowed score (3 when N is not a number)."""
     for i, word in enumerate(words[:-1]):
         if word.lower() in (name, name[0]):
             value = words[i + 1]
             if not value.isdigit() or not 1 <= int(value) <= 5:
+                # The person's own command back, the score moved to the nearest end of 1..5.
+                fixed = str(min(int(value), 5) or 1) if value.isdigit() else "3"
+                again = [*words[:i], word, fixed, *words[i + 2 :]]
                 raise InvalidInput(
-                    f"{name.title()} is 1 to 5: `/risk new Vendor may slip {name} 4`."
+                    f"{name.title()} is 1 to 5, not `{echo(value, 10)}`: {retype(command, *again)}"
                 )
             return int(value), words[:i] + words[i + 2 :]
     return None, words

@@ -17,7 +17,7 @@ from bot.parsing.dates import (
     PastDate,
     read_date,
 )
-from bot.parsing.slack_text import echo, plain, too_long
+from bot.parsing.slack_text import echo, plain, retype, too_long
 from storage.statuses import CLOSED_REQUIREMENT, RequirementStatus
 
 TITLE_MAX = 200
@@ -37,6 +37,13 @@ def parse_priority(token: str) -> str | None:
     """Return `P0`..`P3` for a priority token, else None."""
     match = _PRIORITY.match(token)
     return f"P{match.group(1)}" if match else None
+
+
+def nearest_priority(token: str) -> str:
+    """The priority to suggest for a wrong one: `P9` -> `P3`, `p-1` -> `P0` (the nearest
+    end of P0..P3), anything else (`high`, nothing) -> `P1`."""
+    match = re.fullmatch(r"[Pp](-?\d{1,3})", token.strip())
+    return f"P{min(max(int(match.group(1)), 0), 3)}" if match else "P1"
 
 
 def parse_label(token: str) -> str | None:
@@ -81,11 +88,17 @@ def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -
         tok = tokens[i]
         if (prio := parse_priority(tok)) is not None:
             if capture.priority and capture.priority != prio:
-                raise InvalidInput("Give one priority (P0, P1, P2 or P3), not two.")
+                raise InvalidInput(
+                    "Give one priority (P0, P1, P2 or P3), not two: "
+                    f"{retype('/req new', *tokens[:i], *tokens[i + 1 :], limit=150)}"
+                )
             capture.priority = prio
         elif (user := parse_user(tok)) is not None:
             if capture.owner_id and capture.owner_id != user:
-                raise InvalidInput("A requirement has one owner: mention just one person.")
+                raise InvalidInput(
+                    "A requirement has one owner: mention just one person, e.g. "
+                    f"{retype('/req new', *tokens[:i], *tokens[i + 1 :], limit=150)}"
+                )
             capture.owner_id = user
         elif (label := parse_label(tok)) is not None:
             if label not in capture.labels:
@@ -102,8 +115,8 @@ def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -
         elif tok.startswith("@") and len(tok) > 1:
             raise InvalidInput(
                 f"I can't tell who `{echo(tok, 40)}` is. Pick the person from Slack's "
-                "@-autocomplete "
-                "so the mention turns blue."
+                "@-autocomplete so the mention turns blue, in "
+                f"{retype('/req new', *tokens, limit=150)}"
             )
         else:
             title.append(tok)

@@ -107,6 +107,15 @@ def echo(raw: str, limit: int = 30) -> str:
     return escape(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
+def retype(command: str, *words: str, limit: int = 300) -> str:
+    """The command a person should type instead, as a code span ready to copy: `command`
+    followed by their own `words` (Slack's raw text: mentions read as `@bob`), escaped, cut
+    to `limit` characters. A backtick in their text would end the span, so it becomes `'`."""
+    typed = " ".join(w for w in words if w)
+    shown = f"{command} {echo(typed, limit)}".strip() if typed else command
+    return "`" + shown.replace("`", "'") + "`"
+
+
 def plain(raw: str) -> str:
     """The plain text a person reads in Slack's escaped, marked-up `raw` (see `decode`)."""
     return decode(raw).plain

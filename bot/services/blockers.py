@@ -15,6 +15,7 @@ from bot.parsing.slack_text import too_long
 from bot.services import items, requirements, search_index
 from bot.services.actor import Actor
 from storage.items import Blocker
+from storage.models import Requirement
 from storage.statuses import BlockerStatus
 
 KIND = "blocker"
@@ -113,6 +114,13 @@ def capture_message(
             reporter_id=reporter_id,
         ),
     )
+
+
+def requirement_of(session: Session, blocker: Blocker) -> Requirement | None:
+    """The requirement `blocker` blocks (its `REQ-n`), or None."""
+    if blocker.requirement_id is None:
+        return None
+    return session.get(Requirement, blocker.requirement_id)
 
 
 def get(*, session: Session, actor: Actor, number: int) -> Blocker:

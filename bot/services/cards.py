@@ -195,7 +195,10 @@ def card(session: Session, item: Item, *, zone: ZoneInfo, now: datetime) -> tupl
             item, linked=linked.ref if linked else None, state=state
         )
     if isinstance(item, Blocker):
-        return item_views.card_text(item.ref, item.text), item_views.blocker_card(item, now)
+        blocked = session.get(Requirement, item.requirement_id) if item.requirement_id else None
+        return item_views.card_text(item.ref, item.text), item_views.blocker_card(
+            item, now, requirement=blocked
+        )
     if isinstance(item, RetroAction):  # never posted as a card: only its reminders follow it
         return item_views.card_text(item.ref, item.text), []
     return item_views.card_text(item.ref, item.text), item_views.risk_card(item)

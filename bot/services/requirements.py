@@ -55,6 +55,10 @@ def record(
     _change(session, req, actor_id, field, old, new, now)
 
 
+# The requester's own vote, counted from the start (README: "the requester's interest
+# already counts"; `/req vote` on one's own request says so). Others add +1 each.
+REQUESTER_VOTE = 1
+
 FORM_NO_TITLE = "Give the requirement a title, e.g. “Export invoices to CSV”."
 
 
@@ -138,7 +142,7 @@ def create(
         "permalink": permalink,
         "source_channel_id": source_channel_id,
         "source_ts": source_ts,
-        "votes": 0,
+        "votes": REQUESTER_VOTE,
         "close_reason": None,
         "created_at": now,
         "updated_at": now,
@@ -194,7 +198,7 @@ def quick_capture(
         "permalink": None,
         "source_channel_id": None,
         "source_ts": None,
-        "votes": 0,
+        "votes": REQUESTER_VOTE,
         "close_reason": None,
         "created_at": now,
         "updated_at": now,

@@ -27,6 +27,7 @@ from bot.views.blocks import (
     truncate,
 )
 from storage.items import Blocker, Feedback, Risk
+from storage.models import Requirement
 from storage.statuses import BlockerStatus, RiskStatus
 
 KIND_EMOJI = {"idea": "💡", "problem": "🐞", "praise": "🎉", "question": "❓"}
@@ -120,11 +121,17 @@ def blocker_line(blk: Blocker, now: datetime, names: Mapping[str, str] | None = 
     )
 
 
-def blocker_card(blk: Blocker, now: datetime) -> list[Block]:
-    """A blocker card; open ones have a Resolve button."""
+def blocker_card(
+    blk: Blocker, now: datetime, *, requirement: Requirement | None = None
+) -> list[Block]:
+    """A blocker card; open ones have a Resolve button and name the requirement it blocks
+    (`requirement`: the one `blk.requirement_id` points at, read by the caller)."""
     if blk.status == BlockerStatus.RESOLVED:
         return [section(f"~{blk.ref}~ {escape(truncate(blk.text, 200))} · resolved ✅")]
     blocks = [section(blocker_line(blk, now))]
+    if requirement is not None:
+        title = escape(truncate(requirement.title, 150))
+        blocks.append(context(f"🔗 Blocks *{requirement.ref}* {title}"))
     if blk.permalink:
         blocks.append(context(f"<{blk.permalink}|From this message>"))
     blocks.append(

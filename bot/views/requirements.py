@@ -27,6 +27,7 @@ from bot.views.blocks import (
     static_select,
     truncate,
 )
+from bot.views.history import change_lines
 from storage.models import HistoryEvent, Requirement
 from storage.statuses import RequirementStatus
 
@@ -216,40 +217,6 @@ def listing_message(page: Page, *, pager: dict[str, Any], mine: bool, today: dat
     return message(title, blocks)
 
 
-FIELD_NAMES = {
-    "created": "created",
-    "status": "status",
-    "owner": "owner",
-    "priority": "priority",
-    "due": "due date",
-    "votes": "votes",
-    "close_reason": "reason",
-}
-
-
-def _value(field: str, value: str | None) -> str:
-    if value is None:
-        return "—"
-    if field == "owner":
-        return f"<@{value}>"
-    if field == "status":
-        return status_label(value)
-    return escape(truncate(value, 80))
-
-
-def change_line(ev: HistoryEvent, zone: Any) -> str:
-    """`Tue 24 Nov 09:30 · @ann · status: New → Triaged`."""
-    when = ev.at.astimezone(zone).strftime("%a %d %b %H:%M")
-    who = f"<@{ev.actor_id}>" if ev.actor_id else "someone"
-    if ev.field == "created":
-        return f"{when} · {who} · created"
-    name = FIELD_NAMES.get(ev.field, ev.field)
-    return (
-        f"{when} · {who} · {name}: {_value(ev.field, ev.old_value)} → "
-        f"{_value(ev.field, ev.new_value)}"
-    )
-
-
 def detail(
     req: Requirement,
     changes: Sequence[HistoryEvent],
@@ -268,7 +235,8 @@ def detail(
     if changes:
         blocks.append(divider())
         blocks.append(section("*Recent changes*"))
-        blocks.append(context(*(change_line(ev, zone) for ev in changes)))
+        # One text, one change a line: a context's elements would run side by side.
+        blocks.append(context(change_lines(list(changes), zone)))
     return blocks
 
 

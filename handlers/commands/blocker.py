@@ -41,12 +41,10 @@ def capture(call: Call) -> Block | None:
             owner_id=item.owner_id,
             requirement_number=item.requirement,
         )
-    post_card(
-        call,
-        ref=blk.ref,
-        text=views.card_text(blk.ref, blk.text),
-        blocks=views.blocker_card(blk, call.now),
-    )
+        blocks = views.blocker_card(
+            blk, call.now, requirement=blockers.requirement_of(session, blk)
+        )
+    post_card(call, ref=blk.ref, text=views.card_text(blk.ref, blk.text), blocks=blocks)
     return None
 
 

@@ -10,11 +10,17 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Session
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotAllowed
 from bot.parsing.common import parse_ref, parse_user
 from bot.parsing.dates import DateContext, read_date, say_date
-from bot.parsing.requirements import parse_capture, parse_list_filter, parse_priority, parse_status
-from bot.parsing.slack_text import echo, plain
+from bot.parsing.requirements import (
+    nearest_priority,
+    parse_capture,
+    parse_list_filter,
+    parse_priority,
+    parse_status,
+)
+from bot.parsing.slack_text import echo, plain, retype
 from bot.services import duplicates
 from bot.services import requirement_changes as req_changes
 from bot.services import requirements as reqs
@@ -109,7 +115,8 @@ def verb_list(call: Call) -> Block:
 
 
 def verb_show(call: Call) -> Block:
-    """The card and its latest changes."""
+    """The card and its latest changes, their times in the person's own zone."""
+    call.dates()  # the person's zone (from the people table; asked of Slack once)
     with call.read() as session:
         d = reqs.show(session=session, actor=call.actor, number=_ref(call, "/req show REQ-3"))
     return message(
@@ -124,7 +131,7 @@ def verb_status(call: Call) -> Block | None:
     """Move to a status; closing goes through the permission check after the ack."""
     number = _ref(call, "/req status REQ-3 in_progress")
     if len(call.args) < 2:
-        raise InvalidInput("Which status? Type `/req status REQ-3 in_progress`.")
+        raise InvalidInput(f"Which status? Type `/req status REQ-{number} in_progress`.")
     status = parse_status(" ".join(call.args[1:]))
     _after_ack(
         call,
@@ -168,13 +175,19 @@ def verb_close(call: Call) -> Block | None:
 def _after_ack(
     call: Call, what: str, change: Callable[[Session, datetime, AdminCheck], reqs.Requirement]
 ) -> None:
-    """Permission checks may ask Slack who is an admin: do that after the ack."""
+    """Permission checks may ask Slack who is an admin: do that after the ack. A refusal
+    hands the command back, so the person can pass it on to whoever may run it."""
     deps = deps_of(call.context)
     is_admin = slack_api.admin_check(call.client)
+    typed = retype("/req", call.text)
 
     def work() -> None:
-        with deps.transaction() as session:
-            req = change(session, deps.clock.now(), is_admin)
+        try:
+            with deps.transaction() as session:
+                req = change(session, deps.clock.now(), is_admin)
+        except NotAllowed as refused:
+            refused.quote = f"Your command, to pass on: {typed}"
+            raise
         call.respond(**_updated(req, call, what), replace_original=False)
 
     deps.defer(work, answer=ephemeral(call.respond))
@@ -186,7 +199,8 @@ def verb_assign(call: Call) -> Block:
     owner = parse_user(call.args[1]) if len(call.args) > 1 else None
     if owner is None:
         raise InvalidInput(
-            "Assign to whom? Type `/req assign REQ-3 @bob` and pick Bob from the autocomplete."
+            f"Assign to whom? Type `/req assign REQ-{number} @bob` and pick the person from "
+            "the autocomplete."
         )
     with call.transaction() as session:
         req = req_changes.assign(
@@ -198,9 +212,14 @@ def verb_assign(call: Call) -> Block:
 def verb_priority(call: Call) -> Block:
     """Change the priority."""
     number = _ref(call, "/req priority REQ-3 P1")
-    prio = parse_priority(call.args[1]) if len(call.args) > 1 else None
+    typed = call.args[1] if len(call.args) > 1 else ""
+    prio = parse_priority(typed)
     if prio is None:
-        raise InvalidInput("Give a priority P0, P1, P2 or P3: `/req priority REQ-3 P1`.")
+        said = f"`{echo(typed, 20)}` is not a priority; use" if typed else "Give a priority"
+        raise InvalidInput(
+            f"{said} P0, P1, P2 or P3 (P0 is the highest): "
+            f"`/req priority REQ-{number} {nearest_priority(typed)}`."
+        )
     with call.transaction() as session:
         req = req_changes.set_priority(
             session=session, actor=call.actor, now=call.now, number=number, priority=prio
@@ -213,7 +232,7 @@ def verb_due(call: Call) -> Block:
     number = _ref(call, "/req due REQ-3 friday")
     if len(call.args) < 2:
         raise InvalidInput(
-            "When is it due? Type `/req due REQ-3 friday` or a date like `2026-12-04`."
+            f"When is it due? Type `/req due REQ-{number} friday` or a date like `2026-12-04`."
         )
     said = " ".join(call.args[1:])
     read = read_date(said, context=call.dates())

@@ -10,10 +10,10 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotAllowed
 from bot.parsing.dates import say_date
 from bot.parsing.requirements import parse_capture
-from bot.parsing.slack_text import echo
+from bot.parsing.slack_text import echo, retype
 from bot.parsing.standups import parse_when
 from bot.services import people, retro_actions, retro_board, retro_votes, retros, schedules
 from bot.views import retros as views
@@ -174,16 +174,20 @@ def action(call: Call) -> Block:
         capture = parse_capture(call.rest, today=dates.today, order=dates.order)
     except InvalidInput as exc:  # the requirement grammar's answer, told for this command
         raise InvalidInput(exc.message.replace("`/req new ", "`/retro action ")) from exc
-    with call.transaction() as session:
-        act = retro_actions.create(
-            session=session,
-            actor=call.actor,
-            now=call.now,
-            text=capture.title,
-            owner_id=capture.owner_id,
-            due=capture.due,
-        )
-        ref = act.ref
+    try:
+        with call.transaction() as session:
+            act = retro_actions.create(
+                session=session,
+                actor=call.actor,
+                now=call.now,
+                text=capture.title,
+                owner_id=capture.owner_id,
+                due=capture.due,
+            )
+            ref = act.ref
+    except NotAllowed as refused:  # not the facilitator: the action is kept, to pass on
+        refused.quote = f"Your action, to pass on: {retype('/retro action', call.rest)}"
+        raise
     owner = f" for <@{capture.owner_id}>" if capture.owner_id else ""
     due = f", due {say_date(capture.due, today=dates.today)}" if capture.due else ""
     if capture.due_note:  # a reading open to doubt is said, as on a requirement's card

@@ -27,6 +27,7 @@ def handle_risk(
 def risk_new(call: Call) -> Block | None:
     """Add a risk."""
     likelihood, words = parse_score(call.args, "likelihood")
+    parse_score(call.args, "impact")  # a wrong impact is answered with the whole command
     impact, words = parse_score(words, "impact")
     item = split_item(
         " ".join(words), example="/risk new Vendor API may slip likelihood 4 impact 5"
