@@ -543,7 +543,7 @@ CREATE TRIGGER blockers_search_scope AFTER UPDATE OF channel_id, reporter_id, ow
                 WHERE rowid = (SELECT id FROM search_docs
                                WHERE kind = 'blocker' AND item_id = new.id);
             END;
-INSERT INTO "alembic_version" VALUES ('0017');
+INSERT INTO "alembic_version" VALUES ('0018');
 INSERT OR REPLACE INTO "search_fts_config" VALUES ('version', 4);
 INSERT OR REPLACE INTO "search_fts_data" VALUES (1, X'');
 INSERT OR REPLACE INTO "search_fts_data" VALUES (10, X'00000000000000');
