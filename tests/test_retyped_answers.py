@@ -42,6 +42,11 @@ def four(env: Env) -> None:
             "`/req new Two owners @bob P1`",
         ),
         ("new Fast export P1 P3 #billing", "`/req new Fast export P1 #billing`"),
+        (
+            "new Quarterly report due 2025-11-20 #billing",
+            "`due 2025-11-20` is in the past (Thu 20 Nov 2025). Give today or a later date, "
+            "e.g. `/req new Quarterly report #billing due friday`. Nothing was saved.",
+        ),
     ],
 )
 def test_req_mistakes_hand_back_the_persons_command(env: Env, text: str, expected: str) -> None:

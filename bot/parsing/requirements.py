@@ -16,6 +16,7 @@ from bot.parsing.dates import (
     NoDay,
     PastDate,
     read_date,
+    say_date,
 )
 from bot.parsing.slack_text import echo, plain, retype, too_long
 from storage.statuses import CLOSED_REQUIREMENT, RequirementStatus
@@ -111,6 +112,18 @@ def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -
             found, used = _longest_date(tokens, i + 1, context=context)
             capture.due, capture.due_note = found.value, found.note
             capture.due_text = " ".join(tokens[i + 1 : i + 1 + used])
+            if found.value < today:  # `due 1/11/2026` on 1 December: say how it was read
+                read = (
+                    f"{found.note}: {say_date(found.value)}"
+                    if found.note
+                    else say_date(found.value)
+                )
+                kept = [*tokens[:i], *tokens[i + 1 + used :], "due", "friday"]
+                raise InvalidInput(
+                    f"`due {echo(capture.due_text, 40)}` is in the past ({read}). Give today "
+                    f"or a later date, e.g. {retype('/req new', *kept, limit=150)}. "
+                    "Nothing was saved."
+                )
             i += used
         elif tok.startswith("@") and len(tok) > 1:
             raise InvalidInput(
