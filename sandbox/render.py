@@ -9,11 +9,14 @@ from sandbox.workspace import Json, Workspace
 
 _MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|([^>]*))?>")
+_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 
 
 def mrkdwn(text: str, ws: Workspace) -> str:
     """Resolve mentions and links and unescape, as Slack shows them."""
+    # A date Slack draws in the reader's zone: the terminal shows its fallback.
+    text = _DATE.sub(lambda m: m.group(1), text)
     text = _MENTION.sub(lambda m: "@" + _name(ws.users, m.group(1)), text)
     text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or _name(ws.channels, m.group(1))), text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 
+from bot.parsing.slack_text import plain
 from sandbox.workspace import Json
 from storage.retros import RetroAction
 from tests.conftest import BOB, CAROL, DAVE, PM, PRODUCT, Team, texts
@@ -94,20 +95,23 @@ def test_the_retros_dms_and_channel_message_follow_its_phases(team: Team) -> Non
     env.clock.set(utc(2026, 11, 23, 10, 30))
     retro(team, "vote")
     team.deliver()
-    closed_at = "The collection closed at Mon 23 Nov 10:30 UTC — vote in <#C0PRODUCT>'s thread."
+    # Slack draws the time in each reader's zone; what the fallback reads (`plain`):
+    closed_at = "The collection closed at Mon 23 Nov, 10:30 UTC — vote in #C0PRODUCT's thread."
+    instant = int(utc(2026, 11, 23, 10, 30).timestamp())
     parent = next(m for m in env.channel() if m["text"].startswith("Retro:"))
     assert parent["text"].startswith("Retro: voting in this thread until")
     assert "until Wed" not in parent["text"]  # no longer "add your items by DM until …"
     now_dm = env.ws.message(env.ws.dm_channel(BOB), dm["ts"])
-    assert buttons(now_dm) == [] and closed_at in texts(now_dm["blocks"])
+    assert buttons(now_dm) == [] and closed_at in plain(texts(now_dm["blocks"]))
+    assert f"<!date^{instant}^{{date_short_pretty}} at {{time}}|" in texts(now_dm["blocks"])
     env.driver.click(old_dm, "retro_add", user=BOB, channel=env.ws.dm_channel(BOB))
     env.drain()
-    assert env.ws.ephemerals_for(BOB)[-1]["text"] == closed_at
+    assert plain(env.ws.ephemerals_for(BOB)[-1]["text"]) == closed_at
 
     retro(team, "close")
     team.deliver()
     parent = next(m for m in env.channel() if m["text"].startswith("Retro:"))
-    assert parent["text"] == "Retro: closed at Mon 23 Nov 10:30 UTC"
+    assert plain(parent["text"]) == "Retro: closed at Mon 23 Nov, 10:30 UTC"
     summary = env.channel()[-1]
     assert summary["text"].startswith("Retro summary") and "Nobody voted" in texts(
         summary["blocks"]

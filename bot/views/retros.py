@@ -4,7 +4,7 @@ are in `bot.views.retro_forms`). Pure: rows in, Block Kit out, user text escaped
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from bot.ids import ActionId, BlockId
@@ -53,7 +53,12 @@ Open actions are shown first at the next retro and carried over until done."""
 
 
 def _when(at: Any) -> str:
-    return f"{at:%a %d %b %H:%M} UTC"
+    # Slack draws the instant in each reader's own zone and clock format (a channel's
+    # people live in several zones); clients that can't show the fallback (in UTC).
+    # Source: api.slack.com/reference/surfaces/formatting#date-formatting
+    utc = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    fallback = f"{utc:%a} {utc.day} {utc:%b}, {utc:%H:%M} UTC"
+    return f"<!date^{int(utc.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
 def action_line(act: RetroAction, today: date) -> str:
