@@ -40,7 +40,10 @@ def default_registry(settings: Settings | None = None) -> Registry:
     registry.register(Kind("standup", timedelta(hours=2), standup_runs.on_occurrence))
     # Channel work due at one instant is spread (TEAMLOOP_TICK_SPREAD); prompts are not.
     registry.register(Kind("reminders", timedelta(hours=10), reminders.run, spread=True))
-    registry.register(Kind("digest", digest_post.CATCH_UP, digest_post.on_occurrence, spread=True))
+    registry.register(
+        Kind("digest", digest_post.CATCH_UP, digest_post.on_occurrence, spread=True,
+             prepare=digest_post.prepare)  # read and rendered outside the write lock
+    )  # fmt: skip
     # A retro starts a 2-day collection: half a day late still leaves time to add items.
     registry.register(Kind("retro", timedelta(hours=12), _retro_handler(settings)))
     return registry
