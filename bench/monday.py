@@ -63,9 +63,15 @@ def main() -> None:
     parser.add_argument("--also-tree", action="append", default=[], help="another checkout")
     parser.add_argument("--idle", type=float, default=20.0)
     parser.add_argument("--speed", type=float, default=2.0)
+    parser.add_argument(
+        "--switch", type=float, action="append", default=[],
+        help="also run this tree with sys.setswitchinterval(S) in its process (repeatable)",
+    )  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        if args.switch:
+            sys.setswitchinterval(args.switch[0])
         print(json.dumps(measure(args.child, idle=args.idle, speed=args.speed)))
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,14 +80,17 @@ def main() -> None:
         counts = build(f"sqlite:///{store}", args.scale)
         print(f"store: {counts} (SQLite file, {store.stat().st_size / 2**20:.0f} MiB), "
               f"built in {time.perf_counter() - begun:.0f} s")  # fmt: skip
-        trees = [("baseline", Path(args.baseline_tree))] if args.baseline_tree else []
-        trees.append(("this tree", ROOT))
-        trees += [(f"also {path}", Path(path)) for path in args.also_tree]
-        for name, tree in trees:
+        trees: list[tuple[str, Path, float | None]] = []
+        if args.baseline_tree:
+            trees.append(("baseline", Path(args.baseline_tree), None))
+        trees.append(("this tree", ROOT, None))
+        trees += [(f"this tree, switch interval {s:g} s", ROOT, s) for s in args.switch]
+        trees += [(f"also {path}", Path(path), None) for path in args.also_tree]
+        for name, tree, switch in trees:
             copy = Path(tmp) / f"tree{len(list(Path(tmp).glob('tree*')))}.db"
             shutil.copy(store, copy)
             print(f"\n{name} ({tree}), load: {os.getloadavg()[0]:.2f}")
-            report(run_child(tree, f"sqlite:///{copy}", args), args.speed)
+            report(run_child(tree, f"sqlite:///{copy}", args, switch), args.speed)
 
 
 def build(url: str, scale: float) -> str:
@@ -154,10 +163,14 @@ def build(url: str, scale: float) -> str:
     return f"200 channels, {n_reqs:,} requirements, {n_blk:,} blockers, {n_hist:,} history events"
 
 
-def run_child(tree: Path, url: str, args: argparse.Namespace) -> dict[str, Any]:
-    """This file's measurement, run with `tree`'s code (its bot, storage and sandbox)."""
+def run_child(
+    tree: Path, url: str, args: argparse.Namespace, switch: float | None = None
+) -> dict[str, Any]:
+    """This file's measurement, run with `tree`'s code (its bot, storage and sandbox), with
+    the GIL's switch interval at `switch` seconds (None: as the tree leaves it)."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     argv = ["monday", "--child", url, "--idle", str(args.idle), "--speed", str(args.speed)]
+    argv += ["--switch", str(switch)] if switch is not None else []
     # Run as a path (the baseline tree has no bench.monday), not from bench/ (its http.py
     # would shadow the standard library's http).
     here = str(Path(__file__).resolve())
@@ -187,12 +200,16 @@ def report(fig: dict[str, Any], speed: float) -> None:
     if locks["ticker"] is not None:
         t, snd = locks["ticker"], locks["sender"]
         print(f"  ticker inside write transactions: {t['held']:.1f} s in {t['count']} "
-              f"(longest {t['longest'] * 1000:.0f} ms; target <= 20 s), waited "
-              f"{t['waited']:.1f} s for the lock")  # fmt: skip
+              f"(longest {t['longest'] * 1000:.0f} ms; target <= 20 s), {t['cpu']:.1f} s of it "
+              f"on CPU; waited {t['waited']:.1f} s for the lock")  # fmt: skip
         print(f"  sender inside write transactions: {snd['held']:.1f} s in {snd['count']} "
-              f"(longest {snd['longest'] * 1000:.0f} ms)")  # fmt: skip
+              f"(longest {snd['longest'] * 1000:.0f} ms), {snd['cpu']:.1f} s on CPU")  # fmt: skip
         web, before = locks["web"], locks["idle_web"]
         n = web["count"] - before["count"]
+        print(f"  web threads inside write transactions: idle {before['held']:.1f} s in "
+              f"{before['count']} ({before['cpu']:.1f} s on CPU), during the tick "
+              f"{web['held'] - before['held']:.1f} s in {n} "
+              f"({web['cpu'] - before['cpu']:.1f} s on CPU)")  # fmt: skip
         print(f"  captures' wait for the lock during the tick: mean "
               f"{(web['waited'] - before['waited']) / max(1, n) * 1000:.1f} ms over {n}, longest "
               f"{web['longest_wait'] * 1000:.0f} ms (idle: mean "

@@ -1,6 +1,7 @@
-"""The scheduled digest is read and rendered in a snapshot, outside the write transaction
-that records its occurrence (SQLite's single writer is held for the writes alone), and the
-feedback it shows is still marked shown once. Real app, real stores, fixed clock."""
+"""The scheduled digest and reminders are read (and the digest rendered) in a snapshot,
+outside the write transaction that records their occurrence (SQLite's single writer is held
+for the writes alone); the feedback a digest shows is still marked shown once, and a reminder
+still said once a day. Real app, real stores, fixed clock."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import event, insert, select
 
-from bot.services import digest_post, feedback
+from bot.services import digest_post, feedback, reminders
 from storage.db import insert_ignore, read, transaction
 from storage.items import Feedback
+from storage.reminders import ReminderLog
 from storage.scheduling import Occurrence, OutboxMessage, Schedule
 from storage.statuses import OccurrenceStatus
 from tests.conftest import PRODUCT, Team
@@ -53,6 +55,11 @@ def test_the_digest_reads_in_a_snapshot_and_its_transaction_only_writes(team: Te
         assert moved and all(moved), moved
         queued = [snap for snap, sql in seen if sql.startswith("INSERT INTO outbox")]
         assert queued and not any(queued)
+        # The reminders' reading of their log in a snapshot; their claims written after.
+        log_read = [snap for snap, sql in seen if "max(reminder_log.day)" in sql]
+        assert log_read and all(log_read), log_read
+        claimed = [snap for snap, sql in seen if sql.startswith("INSERT INTO reminder_log")]
+        assert claimed and not any(claimed)
         with team.env.sessions() as s:
             done = s.scalars(
                 select(Occurrence.status)
@@ -92,12 +99,12 @@ def _prepared_digest(team: Team) -> tuple[int, Any]:
     return sched_id, write
 
 
-def _run(team: Team, sched_id: int, write: Any) -> str:
+def _run(team: Team, sched_id: int, write: Any, kind: str = "digest") -> str:
     """The prepared handler in its occurrence's transaction; everything it queued, as text."""
     with transaction(team.env.sessions) as s:
         occ_id = insert_ignore(
             s, Occurrence,
-            {"team_id": team.env.ws.team_id, "schedule_id": sched_id, "kind": "digest",
+            {"team_id": team.env.ws.team_id, "schedule_id": sched_id, "kind": kind,
              "due_at": MONDAY_0900_BERLIN, "zone": "Europe/Berlin",
              "status": OccurrenceStatus.RUNNING, "messages": 0,
              "recorded_at": MONDAY_0900_BERLIN},
@@ -153,3 +160,45 @@ def test_marking_feedback_shown_is_all_or_nothing(team: Team) -> None:
         assert feedback.mark_digested(session=s, ids=[], at=at) is True
     with team.env.sessions() as s:
         assert s.get_one(Feedback, ids[1]).digested_at == at
+
+
+def _prepared_reminders(team: Team) -> tuple[int, Any]:
+    """#product's Monday reminders, decided in a snapshot: (schedule id, the writing handler)."""
+    a_week_of_work(team)
+    jobs = spread_jobs(team, spread=0)
+    team.env.clock.set(MONDAY_0900_BERLIN - timedelta(minutes=30))
+    jobs.tick()
+    jobs.leadership.release()
+    with read(team.env.sessions) as snap:
+        sched = snap.scalars(
+            select(Schedule).where(Schedule.channel_id == PRODUCT, Schedule.kind == "reminders")
+        ).one()
+        write = reminders.prepare(
+            session=snap, schedule=sched, due_at=MONDAY_0900_BERLIN, zone="Europe/Berlin",
+            now=MONDAY_0900_BERLIN,
+        )  # fmt: skip
+    return sched.id, write
+
+
+def test_prepared_reminders_are_written_as_decided(team: Team) -> None:
+    sched_id, write = _prepared_reminders(team)
+    queued = _run(team, sched_id, write, kind="reminders")
+    assert "REQ-2" in queued, "SSO with Okta is overdue: the channel hears it"
+    with team.env.sessions() as s:
+        rules = set(s.scalars(select(ReminderLog.rule).where(ReminderLog.item == "REQ-2")))
+    assert "overdue" in rules
+
+
+def test_a_reminder_logged_meanwhile_is_not_said_again(team: Team) -> None:
+    sched_id, write = _prepared_reminders(team)
+    # Between the snapshot and the write, another run says today that REQ-2 is overdue.
+    with transaction(team.env.sessions) as s:
+        s.execute(
+            insert(ReminderLog).values(
+                team_id=team.env.ws.team_id, rule="overdue", item="REQ-2", sent_to=PRODUCT,
+                day=MONDAY_0900_BERLIN.date(), at=MONDAY_0900_BERLIN,
+            )
+        )  # fmt: skip
+    queued = _run(team, sched_id, write, kind="reminders")
+    assert "REQ-4" in queued, "the rest is still reminded (Billing export has no owner)"
+    assert "REQ-2" not in queued
