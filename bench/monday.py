@@ -1,7 +1,8 @@
 """Monday 09:00 at scale: the digest and reminders of every channel fire while people capture.
 
 Run: python -m bench.monday [--scale 1.0] [--baseline-tree /work/main] [--idle 20]
-[--speed 10]. Builds one store (SQLite file) the size `bench.digest` uses at --scale 1.0:
+[--speed 2] [--switch S ...] (--switch: also run this tree with the GIL's switch interval at
+S seconds). Builds one store (SQLite file) the size `bench.digest` uses at --scale 1.0:
 200 channels, 100,000 requirements, 20,000 blockers, 1,000,000 history events, at the
 schema both trees know; then, for the baseline tree (if given) and for this tree, in turn on
 a copy of it: serves that tree's app over HTTP next to the Slack stand-in, sends
@@ -12,8 +13,8 @@ than reality), the sender delivering beside it, while the 8 clients keep capturi
 app (8 waitress threads), the ticker and the sender share one process and one engine, as
 `run --http` runs on SQLite. Prints, per tree: captures failed (non-200, an error answer,
 or no answer within 10 s) and their p50/p99 idle and during the tick, the tick's own time
-(wall: the sum of its ticks, which with 8 clients in the same interpreter is mostly waiting
-for the GIL; the ticker thread's CPU time; and its time holding SQLite's writer lock, i.e.
+(wall: the sum of its ticks, which with 8 clients in the same process is mostly waiting for
+the writer lock behind their captures and for the GIL; the ticker thread's CPU time; and its time holding SQLite's writer lock, i.e.
 inside write transactions, measured by bench/monday_probe.py), the captures' waits for that
 lock, and whether every occurrence ran once and every message was sent once.
 Targets: 0 failed, p99 during the tick <= 3x idle, the ticker's time in write transactions
