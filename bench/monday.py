@@ -14,9 +14,10 @@ app (8 waitress threads), the ticker and the sender share one process and one en
 `run --http` runs on SQLite. Prints, per tree: captures failed (non-200, an error answer,
 or no answer within 10 s) and their p50/p99 idle and during the tick, the tick's own time
 (wall: the sum of its ticks, which with 8 clients in the same process is mostly waiting for
-the writer lock behind their captures and for the GIL; the ticker thread's CPU time; and its time holding SQLite's writer lock, i.e.
-inside write transactions, measured by bench/monday_probe.py), the captures' waits for that
-lock, and whether every occurrence ran once and every message was sent once.
+the writer lock behind their captures and for the GIL; the ticker thread's CPU time; and its
+time holding SQLite's writer lock, i.e. inside write transactions, measured by
+bench/monday_probe.py), the captures' waits for that lock, and whether every occurrence ran
+once and every message was sent once.
 Targets: 0 failed, p99 during the tick <= 3x idle, the ticker's time in write transactions
 <= 20 s.
 """
