@@ -1,7 +1,8 @@
 """Monday 09:00 at scale: the digest and reminders of every channel fire while people capture.
 
 Run: python -m bench.monday [--scale 1.0] [--baseline-tree /work/main] [--idle 20]
-[--speed 10]. Builds one store (SQLite file) the size `bench.digest` uses at --scale 1.0:
+[--speed 2] [--switch S ...] (--switch: also run this tree with the GIL's switch interval at
+S seconds). Builds one store (SQLite file) the size `bench.digest` uses at --scale 1.0:
 200 channels, 100,000 requirements, 20,000 blockers, 1,000,000 history events, at the
 schema both trees know; then, for the baseline tree (if given) and for this tree, in turn on
 a copy of it: serves that tree's app over HTTP next to the Slack stand-in, sends
@@ -12,14 +13,19 @@ than reality), the sender delivering beside it, while the 8 clients keep capturi
 app (8 waitress threads), the ticker and the sender share one process and one engine, as
 `run --http` runs on SQLite. Prints, per tree: captures failed (non-200, an error answer,
 or no answer within 10 s) and their p50/p99 idle and during the tick, the tick's own time
-(the sum of its ticks; all its work is in transactions), and whether every occurrence ran
+(wall: the sum of its ticks, which with 8 clients in the same process is mostly waiting for
+the writer lock behind their captures and for the GIL; the ticker thread's CPU time; and its
+time holding SQLite's writer lock, i.e. inside write transactions, measured by
+bench/monday_probe.py), the captures' waits for that lock, and whether every occurrence ran
 once and every message was sent once.
-Targets: 0 failed, p99 during the tick <= 3x idle, tick <= 20 s.
+Targets: 0 failed, p99 during the tick <= 3x idle, the ticker's time in write transactions
+<= 20 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import random
@@ -37,8 +43,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 UNTIL = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 Europe/Berlin
 SECRET = "bench-secret"
-CLIENTS = 8
 SCHEMA = "0009"  # the newest revision both trees know: each upgrades on its own from there
+
+
+def _probe() -> Any:
+    """bench/monday_probe.py, loaded by path (the measured tree may have no such module)."""
+    spec = importlib.util.spec_from_file_location("monday_probe", Path(__file__).with_name(
+        "monday_probe.py"))  # fmt: skip
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["monday_probe"] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
 
 
 def main() -> None:
@@ -49,9 +65,15 @@ def main() -> None:
     parser.add_argument("--also-tree", action="append", default=[], help="another checkout")
     parser.add_argument("--idle", type=float, default=20.0)
     parser.add_argument("--speed", type=float, default=2.0)
+    parser.add_argument(
+        "--switch", type=float, action="append", default=[],
+        help="also run this tree with sys.setswitchinterval(S) in its process (repeatable)",
+    )  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        if args.switch:
+            sys.setswitchinterval(args.switch[0])
         print(json.dumps(measure(args.child, idle=args.idle, speed=args.speed)))
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,14 +82,17 @@ def main() -> None:
         counts = build(f"sqlite:///{store}", args.scale)
         print(f"store: {counts} (SQLite file, {store.stat().st_size / 2**20:.0f} MiB), "
               f"built in {time.perf_counter() - begun:.0f} s")  # fmt: skip
-        trees = [("baseline", Path(args.baseline_tree))] if args.baseline_tree else []
-        trees.append(("this tree", ROOT))
-        trees += [(f"also {path}", Path(path)) for path in args.also_tree]
-        for name, tree in trees:
+        trees: list[tuple[str, Path, float | None]] = []
+        if args.baseline_tree:
+            trees.append(("baseline", Path(args.baseline_tree), None))
+        trees.append(("this tree", ROOT, None))
+        trees += [(f"this tree, switch interval {s:g} s", ROOT, s) for s in args.switch]
+        trees += [(f"also {path}", Path(path), None) for path in args.also_tree]
+        for name, tree, switch in trees:
             copy = Path(tmp) / f"tree{len(list(Path(tmp).glob('tree*')))}.db"
             shutil.copy(store, copy)
             print(f"\n{name} ({tree}), load: {os.getloadavg()[0]:.2f}")
-            report(run_child(tree, f"sqlite:///{copy}", args), args.speed)
+            report(run_child(tree, f"sqlite:///{copy}", args, switch), args.speed)
 
 
 def build(url: str, scale: float) -> str:
@@ -140,10 +165,14 @@ def build(url: str, scale: float) -> str:
     return f"200 channels, {n_reqs:,} requirements, {n_blk:,} blockers, {n_hist:,} history events"
 
 
-def run_child(tree: Path, url: str, args: argparse.Namespace) -> dict[str, Any]:
-    """This file's measurement, run with `tree`'s code (its bot, storage and sandbox)."""
+def run_child(
+    tree: Path, url: str, args: argparse.Namespace, switch: float | None = None
+) -> dict[str, Any]:
+    """This file's measurement, run with `tree`'s code (its bot, storage and sandbox), with
+    the GIL's switch interval at `switch` seconds (None: as the tree leaves it)."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     argv = ["monday", "--child", url, "--idle", str(args.idle), "--speed", str(args.speed)]
+    argv += ["--switch", str(switch)] if switch is not None else []
     # Run as a path (the baseline tree has no bench.monday), not from bench/ (its http.py
     # would shadow the standard library's http).
     here = str(Path(__file__).resolve())
@@ -166,9 +195,28 @@ def report(fig: dict[str, Any], speed: float) -> None:
           f"p50 {busy['p50']:7.1f} ms, p99 {busy['p99']:7.1f} ms, max {busy['max']:7.1f} ms, "
           f"over 1 s: {busy['over_1s']}")  # fmt: skip
     print(f"  p99 during the tick / idle p99 = {ratio:.2f}x (target <= 3)")
-    print(f"  tick work: {fig['tick_seconds']:.1f} s in {fig['ticks']} ticks, longest "
-          f"{fig['longest_tick']:.1f} s (target <= 20 s); window {fig['window']:.0f} s wall at "
-          f"{speed:g}x")  # fmt: skip
+    print(f"  tick wall time: {fig['tick_seconds']:.1f} s in {fig['ticks']} ticks, longest "
+          f"{fig['longest_tick']:.1f} s; window {fig['window']:.0f} s at {speed:g}x")  # fmt: skip
+    print(f"  tick CPU (ticker thread): {fig['tick_cpu']:.1f} s")
+    locks = fig["locks"]
+    if locks["ticker"] is not None:
+        t, snd = locks["ticker"], locks["sender"]
+        print(f"  ticker inside write transactions: {t['held']:.1f} s in {t['count']} "
+              f"(longest {t['longest'] * 1000:.0f} ms; target <= 20 s), {t['cpu']:.1f} s of it "
+              f"on CPU; waited {t['waited']:.1f} s for the lock")  # fmt: skip
+        print(f"  sender inside write transactions: {snd['held']:.1f} s in {snd['count']} "
+              f"(longest {snd['longest'] * 1000:.0f} ms), {snd['cpu']:.1f} s on CPU")  # fmt: skip
+        web, before = locks["web"], locks["idle_web"]
+        n = web["count"] - before["count"]
+        print(f"  web threads inside write transactions: idle {before['held']:.1f} s in "
+              f"{before['count']} ({before['cpu']:.1f} s on CPU), during the tick "
+              f"{web['held'] - before['held']:.1f} s in {n} "
+              f"({web['cpu'] - before['cpu']:.1f} s on CPU)")  # fmt: skip
+        print(f"  captures' wait for the lock during the tick: mean "
+              f"{(web['waited'] - before['waited']) / max(1, n) * 1000:.1f} ms over {n}, longest "
+              f"{web['longest_wait'] * 1000:.0f} ms (idle: mean "
+              f"{before['waited'] / max(1, before['count']) * 1000:.1f} ms, longest "
+              f"{before['longest_wait'] * 1000:.0f} ms)")  # fmt: skip
     print(f"  occurrences at 09:00: {fig['occurrences']}")
     print(f"  outbox of those: {fig['outbox']}; duplicate posts in Slack: {fig['duplicates']}; "
           f"all delivered in {fig['drain_seconds']:.0f} s after the window")  # fmt: skip
@@ -244,28 +292,38 @@ def _phases(
 
     from storage.scheduling import Occurrence, OutboxMessage
 
+    probe = _probe()
     spread = getattr(jobs, "spread", timedelta(0)).total_seconds()
-    idle_samples = _clients(driver, seconds=idle)
+    lock = probe.meter(sessions.kw["bind"])
+    idle_samples = probe.clients(driver, seconds=idle)
+    idle_locks = probe.as_dict(lock.others()) if lock else None
     stop = threading.Event()
     sending = threading.Thread(target=_deliver_loop, args=(jobs, stop), daemon=True)
     samples: list[tuple[float, bool]] = []
-    clients = threading.Thread(target=lambda: samples.extend(_clients(driver, until=stop)))
+    clients = threading.Thread(target=lambda: samples.extend(probe.clients(driver, until=stop)))
     clock.t0 = time.monotonic()
     sending.start()
     clients.start()
     loads: list[float] = []
     tick_times: list[float] = []
+    cpu = 0.0  # the ticker thread's own CPU seconds in jobs.tick
+    me = threading.get_ident()
     window_end = UNTIL + timedelta(seconds=spread + 60)
     begun = time.monotonic()
     while not tick_times or clock.now() < window_end:
-        started = time.perf_counter()
+        started, on_cpu = time.perf_counter(), time.thread_time()
         jobs.tick()
         tick_times.append(time.perf_counter() - started)
+        cpu += time.thread_time() - on_cpu
         loads.append(os.getloadavg()[0])
         time.sleep(max(0.0, 20 / speed - (time.perf_counter() - started)))
-    started = time.perf_counter()
+    started, on_cpu = time.perf_counter(), time.thread_time()
     jobs.tick()  # whatever became due during a long last tick
     tick_times.append(time.perf_counter() - started)
+    cpu += time.thread_time() - on_cpu
+    ticker = probe.as_dict(lock.of(me)) if lock else None
+    sender = probe.as_dict(lock.of(sending.ident or 0)) if lock else None
+    web = probe.as_dict(lock.others(me, sending.ident or 0)) if lock else None
     window = time.monotonic() - begun
     stop.set()
     clients.join()
@@ -298,9 +356,11 @@ def _phases(
             if key:
                 keys[key] = keys.get(key, 0) + 1
     return {
-        "idle": _summary(idle_samples),
-        "tick": _summary(samples),
+        "idle": probe.summary(idle_samples),
+        "tick": probe.summary(samples),
         "tick_seconds": sum(tick_times),
+        "tick_cpu": cpu,
+        "locks": {"ticker": ticker, "sender": sender, "web": web, "idle_web": idle_locks},
         "ticks": len(tick_times),
         "longest_tick": max(tick_times),
         "window": window,
@@ -317,56 +377,6 @@ def _deliver_loop(jobs: Any, stop: threading.Event) -> None:
     while not stop.is_set():
         jobs.deliver()
         stop.wait(0.2)
-
-
-def _clients(
-    driver: Any, *, seconds: float | None = None, until: threading.Event | None = None
-) -> list[tuple[float, bool]]:
-    """8 clients sending signed `/req new` back to back: (latency s, ok) per capture."""
-    deadline = time.monotonic() + (seconds or 0)
-    out: list[tuple[float, bool]] = []
-    lock = threading.Lock()
-    failures: list[str] = []
-
-    def client(c: int) -> None:
-        n = 0
-        while (until is not None and not until.is_set()) or (
-            until is None and time.monotonic() < deadline
-        ):
-            n += 1
-            begun = time.perf_counter()
-            try:
-                reply = driver.command("/req", f"new Captured during Monday {c}-{n} P2",
-                                       user="U0BENCH", channel="C00007")  # fmt: skip
-                ok = reply.status == 200 and "went wrong" not in reply.body
-                if not ok and not failures:
-                    failures.append(f"{reply.status} {reply.body[:300]}")
-            except OSError as exc:
-                ok = False  # no answer within 10 s: Slack would have shown an error at 3 s
-                failures.append(f"{type(exc).__name__}: {exc}")
-            with lock:
-                out.append((time.perf_counter() - begun, ok))
-
-    threads = [threading.Thread(target=client, args=(c,)) for c in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if failures:
-        print(f"first failure: {failures[0]}", file=sys.stderr)
-    return out
-
-
-def _summary(samples: list[tuple[float, bool]]) -> dict[str, Any]:
-    ms = sorted(s * 1000 for s, _ok in samples) or [0.0]
-    return {
-        "n": len(samples),
-        "failed": sum(1 for _s, ok in samples if not ok),
-        "p50": statistics.median(ms),
-        "p99": ms[max(0, int(len(ms) * 0.99) - 1)],
-        "max": ms[-1],
-        "over_1s": sum(1 for x in ms if x > 1000),
-    }
 
 
 if __name__ == "__main__":

@@ -232,6 +232,29 @@ def test_a_failing_handler_is_recorded_and_does_not_stop_the_others(jobs_env: Jo
     assert jobs_env.rows(OutboxMessage, status="sent")
 
 
+def test_a_failing_preparation_is_recorded_like_a_failing_handler(jobs_env: JobsEnv) -> None:
+    from bot.scheduling.registry import Kind, OccurrenceHandler
+
+    def broken(**_kw: object) -> OccurrenceHandler:
+        raise RuntimeError("snapshot unreadable")
+
+    def never(**_kw: object) -> int:
+        raise AssertionError("the one-transaction handler is not used when a kind prepares")
+
+    jobs_env.jobs.registry.kinds["digest"] = Kind(
+        "digest", timedelta(hours=1), never, prepare=broken
+    )
+    jobs_env.schedule(
+        channel_id=ENG, kind="digest", weekdays="MO", local_time="09:00", zones=["UTC"]
+    )
+    standup(jobs_env)
+    ticked, _ = jobs_env.run_due(utc(2026, 11, 23, 9, 0))
+    assert (ticked.done, ticked.failed) == (1, 1)
+    [failed] = jobs_env.rows(Occurrence, status="failed")
+    assert failed.reason == "RuntimeError: snapshot unreadable"
+    assert jobs_env.rows(OutboxMessage, status="sent")
+
+
 def test_switching_off_stops_and_switching_on_does_not_catch_up(jobs_env: JobsEnv) -> None:
     from bot.services import schedules
     from storage.db import transaction

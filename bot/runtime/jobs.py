@@ -39,8 +39,15 @@ def default_registry(settings: Settings | None = None) -> Registry:
     # A standup prompt two hours late is noise: people have started their day.
     registry.register(Kind("standup", timedelta(hours=2), standup_runs.on_occurrence))
     # Channel work due at one instant is spread (TEAMLOOP_TICK_SPREAD); prompts are not.
-    registry.register(Kind("reminders", timedelta(hours=10), reminders.run, spread=True))
-    registry.register(Kind("digest", digest_post.CATCH_UP, digest_post.on_occurrence, spread=True))
+    # Both read (and render) in a snapshot, so SQLite's writer is held only for their writes.
+    registry.register(
+        Kind("reminders", timedelta(hours=10), reminders.run, spread=True,
+             prepare=reminders.prepare)
+    )  # fmt: skip
+    registry.register(
+        Kind("digest", digest_post.CATCH_UP, digest_post.on_occurrence, spread=True,
+             prepare=digest_post.prepare)
+    )  # fmt: skip
     # A retro starts a 2-day collection: half a day late still leaves time to add items.
     registry.register(Kind("retro", timedelta(hours=12), _retro_handler(settings)))
     return registry

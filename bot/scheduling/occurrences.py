@@ -1,5 +1,7 @@
 """Occurrences: the instants due since the last tick, each inserted once under a UNIQUE
-(schedule, instant) constraint and run in the same transaction, or recorded as skipped."""
+(schedule, instant) constraint and run in the same transaction, or recorded as skipped. A
+kind with `prepare` reads (and renders) in a snapshot just before that transaction, which
+then only writes."""
 
 from __future__ import annotations
 
@@ -13,8 +15,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.scheduling.recurrence import instants
-from bot.scheduling.registry import Registry
-from storage.db import insert_ignore, transaction
+from bot.scheduling.registry import OccurrenceHandler, Registry
+from storage.db import insert_ignore, read, transaction
 from storage.models import Workspace
 from storage.scheduling import Occurrence, Schedule, SchedulerState
 from storage.statuses import OccurrenceStatus
@@ -96,7 +98,7 @@ def tick(
                     )
                 )
             }
-    due: dict[tuple[int, datetime], tuple[str, datetime]] = {}
+    due: dict[tuple[int, datetime], tuple[str, datetime, str]] = {}
     for sched in schedules:
         kind = registry.kinds.get(sched.kind)
         lag, back = timedelta(0), timedelta(0)
@@ -107,15 +109,16 @@ def tick(
         for when, zone in _due(sched, since=start, now=now):
             if when + lag > now or (sched.id, when) in recorded:
                 continue  # its turn comes at a later tick, or it has run
-            due.setdefault((sched.id, when), (zone, when + lag))
+            due.setdefault((sched.id, when), (zone, when + lag, sched.kind))
     report = TickReport()
-    for (schedule_id, when), (zone, _turn) in sorted(
+    for (schedule_id, when), (zone, _turn, kind_name) in sorted(
         due.items(), key=lambda kv: (kv[1][1], kv[0][0])
     ):
         _fire(
             sessions,
             registry,
             schedule_id=schedule_id,
+            kind_name=kind_name,
             when=when,
             zone=zone,
             now=now,
@@ -146,11 +149,30 @@ def _fire(
     registry: Registry,
     *,
     schedule_id: int,
+    kind_name: str,
     when: datetime,
     zone: str,
     now: datetime,
     report: TickReport,
 ) -> None:
+    # A kind that prepares reads and renders in a snapshot first, so SQLite's writer lock
+    # (which captures wait for) is held only for the occurrence's writes.
+    prepared: OccurrenceHandler | None = None
+    failure: str | None = None
+    kind = registry.kinds.get(kind_name)
+    if kind is not None and kind.prepare is not None and now - when <= kind.catch_up:
+        try:
+            with read(sessions) as snapshot:
+                found = snapshot.get(Schedule, schedule_id)
+                if found is None or not found.active:
+                    return
+                prepared = kind.prepare(
+                    session=snapshot, schedule=found, due_at=when, zone=zone, now=now
+                )
+        except Exception as exc:
+            # Recorded on the occurrence below, as a handler's failure is.
+            log.exception("%s occurrence %s failed", kind.name, when)
+            failure = f"{type(exc).__name__}: {exc}"
     with transaction(sessions) as session:
         schedule = session.get(Schedule, schedule_id)
         if schedule is None or not schedule.active:
@@ -185,10 +207,13 @@ def _fire(
             )
             log.warning("skipped %s of %s: %s", kind.name, when, occurrence.reason)
             report.skipped += 1
+        elif failure is not None:
+            occurrence.status, occurrence.reason = OccurrenceStatus.FAILED, failure
+            report.failed += 1
         else:
             try:
                 with session.begin_nested():
-                    sent = kind.handler(
+                    sent = (prepared or kind.handler)(
                         session=session, schedule=schedule, occurrence=occurrence, now=now
                     )
             except Exception as exc:

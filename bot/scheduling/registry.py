@@ -22,9 +22,24 @@ class OccurrenceHandler(Protocol):
     ) -> int: ...
 
 
+class OccurrencePreparer(Protocol):
+    """Reads what an occurrence due at `due_at` (in `zone`) will send, in a read-only
+    snapshot outside any write transaction, and returns the handler that then writes it in
+    the occurrence's own (short) transaction. Raising fails the occurrence, as a handler's
+    error does."""
+
+    def __call__(
+        self, *, session: Session, schedule: Schedule, due_at: datetime, zone: str, now: datetime
+    ) -> OccurrenceHandler: ...
+
+
 @dataclass(frozen=True)
 class Kind:
-    """A kind of schedule: its handler and how late it may still run."""
+    """A kind of schedule: its handler and how late it may still run.
+
+    With `prepare`, the ticker runs that first in a read snapshot and the handler it returns
+    in the write transaction (SQLite's single writer is held only for the writes); `handler`
+    is then the one-transaction path, for callers outside the ticker."""
 
     name: str
     catch_up: timedelta
@@ -32,6 +47,7 @@ class Kind:
     # Per-channel work that may start a few minutes after its instant, at a fixed offset per
     # channel (bot.scheduling.occurrences.offset), so one instant is not one burst of writes.
     spread: bool = False
+    prepare: OccurrencePreparer | None = None
 
 
 @dataclass

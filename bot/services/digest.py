@@ -43,8 +43,13 @@ def build(
     until: datetime,
     zone: ZoneInfo,
     mark_feedback: bool = True,
+    defer_marks: bool = False,
 ) -> Digest:
-    """Gather one channel's digest for (since, until]."""
+    """Gather one channel's digest for (since, until].
+
+    `mark_feedback`: show the anonymous feedback not shown yet, and mark it shown (False:
+    only the period's feedback, nothing marked). `defer_marks`: the same feedback, but not
+    marked here (a read-only snapshot; the caller marks it with `feedback.mark_digested`)."""
     today = until.astimezone(zone).date()
     # One read of the channel's requirements that are open, or were created or closed in the
     # period, through the (team, channel, status) index. Three queries ordered by number
@@ -74,7 +79,7 @@ def build(
     next_week = today + timedelta(days=7)
     dated = sorted((r for r in open_reqs if r.due_date), key=lambda r: (r.due_date, r.number))
     due = [(r, r.due_date) for r in dated if r.due_date is not None]
-    fb = _feedback(session, team_id, channel_id, since, until, mark_feedback)
+    fb = _feedback(session, team_id, channel_id, since, until, mark_feedback, defer_marks)
     opened, resolved, still_open = _blockers(session, team_id, channel_id, since, until)
     risks = _open_risks(session, team_id, channel_id)
     by_status = sorted(Counter(r.status for r in open_reqs).items(), key=_status_order)
@@ -230,13 +235,20 @@ def _blockers(
 
 
 def _feedback(
-    session: Session, team_id: str, channel_id: str, since: datetime, until: datetime, mark: bool
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    since: datetime,
+    until: datetime,
+    mark: bool,
+    defer: bool,
 ) -> list[Feedback]:
     if mark:
         # Anonymous feedback waits for this digest, and is then marked as shown.
         return feedback_service.for_digest(
-            session=session, team_id=team_id, channel_id=channel_id, since=since, now=until
-        )
+            session=session, team_id=team_id, channel_id=channel_id, since=since, now=until,
+            mark=not defer,
+        )  # fmt: skip
     return list(
         session.scalars(
             select(Feedback)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -13,11 +14,14 @@ from sqlalchemy.orm import Session
 
 from bot.outbox import store as outbox
 from bot.outbox.render import weekly_spec
-from bot.services import anonymous, calendar, digest
+from bot.readmodels import Digest
+from bot.scheduling.registry import OccurrenceHandler
+from bot.services import anonymous, calendar, digest, feedback
 from bot.services.actor import Actor
 from bot.views import anonymous as anon_views
 from bot.views import digest as views
 from bot.views.blocks import section
+from bot.views.digest import Message
 from storage.scheduling import Occurrence, OutboxMessage, Schedule
 from storage.statuses import OccurrenceStatus
 
@@ -48,6 +52,39 @@ def period_start(session: Session, schedule: Schedule | None, until: datetime) -
     return previous if previous is not None else week_ago
 
 
+@dataclass
+class Composed:
+    """One digest read and rendered: its figures, its messages (text, blocks), the end of
+    its period, and the ids of the feedback it shows that is not marked shown yet (read in a
+    snapshot; empty when `digest.build` marked it itself)."""
+
+    data: Digest
+    parts: list[Message]
+    until: datetime
+    zone: ZoneInfo
+    unmarked: list[int] = field(default_factory=list)
+
+
+def compose(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    until: datetime,
+    since: datetime,
+    zone: ZoneInfo,
+    snapshot: bool = False,
+) -> Composed:
+    """Read and render the digest of (since, until]; `snapshot`: read only (the feedback it
+    shows is marked later, by `queue`'s caller, with `feedback.mark_digested`)."""
+    data = digest.build(
+        session=session, team_id=team_id, channel_id=channel_id, since=since, until=until,
+        zone=zone, defer_marks=snapshot,
+    )  # fmt: skip
+    unmarked = [f.id for f in data.feedback if f.digested_at is None] if snapshot else []
+    return Composed(data, views.messages(data), until, zone, unmarked)
+
+
 def post(
     *,
     session: Session,
@@ -67,15 +104,29 @@ def post(
 
     Only scheduled digests release anonymous feedback: if `/digest now` did, anyone could
     release a batch at a moment of their choosing and time its contents."""
-    data = digest.build(
-        session=session,
-        team_id=team_id,
-        channel_id=channel_id,
-        since=since,
-        until=until,
-        zone=zone,
-    )
-    parts = views.messages(data)
+    made = compose(session=session, team_id=team_id, channel_id=channel_id, until=until,
+                   since=since, zone=zone)  # fmt: skip
+    return queue(
+        session=session, composed=made, team_id=team_id, channel_id=channel_id, key=key,
+        now=now, occurrence_id=occurrence_id, release_anonymous=release_anonymous,
+        asked_by=asked_by,
+    )  # fmt: skip
+
+
+def queue(
+    *,
+    session: Session,
+    composed: Composed,
+    team_id: str,
+    channel_id: str,
+    key: str,
+    now: datetime,
+    occurrence_id: int | None = None,
+    release_anonymous: bool = False,
+    asked_by: str | None = None,
+) -> int:
+    """Queue a composed digest under dedupe key `key` (see `post`); returns messages queued."""
+    data, parts, until, zone = composed.data, composed.parts, composed.until, composed.zone
     send = partial(
         outbox.enqueue, session=session, team_id=team_id, now=now, occurrence_id=occurrence_id
     )
@@ -165,19 +216,65 @@ def on_occurrence(
     the channel's first item is less than a week old (it is still news), nor on a public
     holiday of the channel's country (the next digest covers both weeks). A channel with only
     anonymous feedback has no first item to wait for: that feedback has its own hold."""
+    key, made = _plan(session, schedule, occurrence.due_at, occurrence.zone, snapshot=False)
+    return _write(session, schedule, occurrence, now, key, made)
+
+
+def prepare(
+    *, session: Session, schedule: Schedule, due_at: datetime, zone: str, now: datetime
+) -> OccurrenceHandler:
+    """`on_occurrence` in two steps for the ticker: read and render here, in a read-only
+    snapshot; the returned handler marks the feedback shown and queues the messages in the
+    occurrence's transaction. If another digest (`/digest now`) showed any of that feedback
+    in between, the handler composes again inside its transaction instead."""
+    key, made = _plan(session, schedule, due_at, zone, snapshot=True)
+
+    def write(
+        *, session: Session, schedule: Schedule, occurrence: Occurrence, now: datetime
+    ) -> int:
+        if made is not None and not feedback.mark_digested(
+            session=session, ids=made.unmarked, at=made.until
+        ):
+            return on_occurrence(session=session, schedule=schedule, occurrence=occurrence, now=now)
+        return _write(session, schedule, occurrence, now, key, made)
+
+    return write
+
+
+def _plan(
+    session: Session, schedule: Schedule, due_at: datetime, zone_name: str, *, snapshot: bool
+) -> tuple[str, Composed | None]:
+    """The occurrence's dedupe key and its digest (None: no digest this time, see above)."""
     first = digest.first_item_at(
         session=session, team_id=schedule.team_id, channel_id=schedule.channel_id
     )
-    zone = ZoneInfo(occurrence.zone)
-    key = f"digest:{schedule.id}:{occurrence.due_at:%Y%m%dT%H%MZ}"
+    zone = ZoneInfo(zone_name)
+    key = f"digest:{schedule.id}:{due_at:%Y%m%dT%H%MZ}"
     country = calendar.country_of(
         session=session, team_id=schedule.team_id, channel_id=schedule.channel_id
     )
     too_new = (
         first is not None
-        and first.astimezone(zone).date() > (occurrence.due_at - HISTORY).astimezone(zone).date()
+        and first.astimezone(zone).date() > (due_at - HISTORY).astimezone(zone).date()
     )
-    if too_new or calendar.is_holiday(country, occurrence.due_at.astimezone(zone).date()):
+    if too_new or calendar.is_holiday(country, due_at.astimezone(zone).date()):
+        return key, None
+    made = compose(
+        session=session, team_id=schedule.team_id, channel_id=schedule.channel_id,
+        until=due_at, since=period_start(session, schedule, due_at), zone=zone, snapshot=snapshot,
+    )  # fmt: skip
+    return key, made
+
+
+def _write(
+    session: Session,
+    schedule: Schedule,
+    occurrence: Occurrence,
+    now: datetime,
+    key: str,
+    made: Composed | None,
+) -> int:
+    if made is None:
         # No digest; anonymous feedback keeps its own schedule (its hold must not grow).
         send = partial(
             outbox.enqueue, session=session, team_id=schedule.team_id, now=now,
@@ -186,18 +283,11 @@ def on_occurrence(
         return _release_anonymous(
             session, schedule.team_id, schedule.channel_id, occurrence.due_at, key, send
         )
-    return post(
-        session=session,
-        team_id=schedule.team_id,
-        channel_id=schedule.channel_id,
-        until=occurrence.due_at,
-        since=period_start(session, schedule, occurrence.due_at),
-        zone=zone,
-        key=key,
-        now=now,
-        occurrence_id=occurrence.id,
+    return queue(
+        session=session, composed=made, team_id=schedule.team_id,
+        channel_id=schedule.channel_id, key=key, now=now, occurrence_id=occurrence.id,
         release_anonymous=True,
-    )
+    )  # fmt: skip
 
 
 def post_now(*, session: Session, actor: Actor, now: datetime) -> int:

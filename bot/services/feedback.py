@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
@@ -197,9 +197,17 @@ def _ref_of(session: Session, requirement_id: int | None) -> str | None:
 
 
 def for_digest(
-    *, session: Session, team_id: str, channel_id: str, since: datetime, now: datetime
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    since: datetime,
+    now: datetime,
+    mark: bool = True,
 ) -> list[Feedback]:
-    """Feedback a channel's digest shows: this week's, and anonymous ones not shown yet."""
+    """Feedback a channel's digest shows: this week's, and anonymous ones not shown yet, which
+    are marked as shown at `now` (unless `mark` is False: a snapshot read, whose caller marks
+    them with `mark_digested` in its write transaction)."""
     rows = list(
         session.scalars(
             select(Feedback)
@@ -211,10 +219,29 @@ def for_digest(
             .order_by(Feedback.number)
         )
     )
-    for fb in rows:
+    for fb in rows if mark else ():
         if fb.digested_at is None:
             fb.digested_at = now
     return rows
+
+
+def mark_digested(*, session: Session, ids: list[int], at: datetime) -> bool:
+    """Mark feedback `ids` (none shown yet when read) as shown by a digest at `at`; all or
+    nothing: False, with nothing marked, when another digest showed any of them meanwhile."""
+    if not ids:
+        return True
+    point = session.begin_nested()
+    marked: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(Feedback)
+        .where(Feedback.id.in_(ids), Feedback.digested_at.is_(None))
+        .values(digested_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    if marked.rowcount != len(ids):
+        point.rollback()
+        return False
+    point.commit()
+    return True
 
 
 def describe(fb: Feedback) -> dict[str, Any]:

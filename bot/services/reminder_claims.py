@@ -84,19 +84,37 @@ class Claims:
         )  # fmt: skip
         return True
 
-    def flush(self) -> int:
+    def taken_meanwhile(self, session: Session) -> bool:
+        """Whether any of today's claims (made from a snapshot) was logged for today by
+        someone else since: then the run must be decided again, inside `session`."""
+        mine = {(row["rule"], row["item"]) for row in self.rows}
+        items = sorted({item for _rule, item in mine})
+        for start in range(0, len(items), CHUNK):
+            logged = session.execute(
+                select(ReminderLog.rule, ReminderLog.item).where(
+                    ReminderLog.team_id == self.team_id,
+                    ReminderLog.day == self.today,
+                    ReminderLog.item.in_(items[start : start + CHUNK]),
+                )
+            )
+            if any((rule, item) in mine for rule, item in logged):
+                return True
+        return False
+
+    def flush(self, session: Session | None = None) -> int:
         """Write today's claims in one executemany (one statement compiled once, its rows
         batched by the driver; a multi-row VALUES of each length compiled anew every time
         cost more than the writing); returns how many."""
         if not self.rows:
             return 0
-        dialect = self.session.get_bind().dialect.name
+        session = session or self.session  # the write transaction, after a snapshot's claims
+        dialect = session.get_bind().dialect.name
         known = dialect in ("postgresql", "sqlite")
         make: Any = upsert_insert(dialect) if known else insert
         stmt = make(ReminderLog)
         if make is not insert:
             stmt = stmt.on_conflict_do_nothing(index_elements=["team_id", "rule", "item", "day"])
         # Core, not the ORM's bulk path: the rows are plain values, nothing to track.
-        self.session.connection().execute(stmt, self.rows)
+        session.connection().execute(stmt, self.rows)
         written, self.rows = len(self.rows), []
         return written

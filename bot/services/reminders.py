@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.outbox import store as outbox
 from bot.readmodels import Nudge
+from bot.scheduling.registry import OccurrenceHandler
 from bot.services import calendar, cards, people, retro_actions, streaks
 from bot.services.reminder_claims import Claims
 from bot.views import reminders as views
@@ -62,6 +63,9 @@ class Found:
     overdue: list[Requirement] = field(default_factory=list)
     unowned: list[Requirement] = field(default_factory=list)
     aging: list[Blocker] = field(default_factory=list)
+    to_pause: list[str] = field(default_factory=list)  # users whose prompts stop
+    today: date = date.min  # the run's day, in the occurrence's zone
+    claims: Claims | None = None  # today's claims, written by `_write`
 
 
 def thresholds(schedule: Schedule) -> dict[str, int]:
@@ -72,8 +76,35 @@ def thresholds(schedule: Schedule) -> dict[str, int]:
 
 def run(*, session: Session, schedule: Schedule, occurrence: Occurrence, now: datetime) -> int:
     """Find what needs a nudge today and queue it; nothing at all when nothing is due."""
-    zone = ZoneInfo(occurrence.zone)
-    today = occurrence.due_at.astimezone(zone).date()
+    found = _find(session, schedule, occurrence.due_at, occurrence.zone, now)
+    return _write(session, schedule, occurrence, now, found)
+
+
+def prepare(
+    *, session: Session, schedule: Schedule, due_at: datetime, zone: str, now: datetime
+) -> OccurrenceHandler:
+    """`run` in two steps for the ticker: decide in a read-only snapshot; the returned handler
+    writes today's claims, card edits and pauses and queues the messages in the occurrence's
+    transaction. If any of those claims was logged meanwhile by someone else, it decides
+    again inside its transaction instead (the log's UNIQUE day row stays the guarantee)."""
+    found = _find(session, schedule, due_at, zone, now)
+
+    def write(
+        *, session: Session, schedule: Schedule, occurrence: Occurrence, now: datetime
+    ) -> int:
+        if found.claims is not None and found.claims.taken_meanwhile(session):
+            return run(session=session, schedule=schedule, occurrence=occurrence, now=now)
+        return _write(session, schedule, occurrence, now, found)
+
+    return write
+
+
+def _find(
+    session: Session, schedule: Schedule, due_at: datetime, zone_name: str, now: datetime
+) -> Found:
+    """Everything one run reminds, decided from what `session` reads; writes nothing."""
+    zone = ZoneInfo(zone_name)
+    today = due_at.astimezone(zone).date()
     limits = thresholds(schedule)
     team, channel = schedule.team_id, schedule.channel_id
     snoozed = _snoozed(session, team, now)
@@ -83,7 +114,7 @@ def run(*, session: Session, schedule: Schedule, occurrence: Occurrence, now: da
         )
     )
     cal = calendar.for_channel(session=session, team_id=team, channel_id=channel, zone=zone)
-    found = Found()
+    found = Found(today=today)
 
     def may_reach(to: str) -> bool:
         if to[:1] not in ("U", "W"):  # the channel: only on its working days
@@ -99,7 +130,7 @@ def run(*, session: Session, schedule: Schedule, occurrence: Occurrence, now: da
     blockers = _open_blockers(session, team, channel)
     reqs = _open_requirements(session, team, channel)
     risks = _open_risks(session, team, channel)
-    claims = Claims(session=session, team_id=team, today=today, now=now)
+    claims = found.claims = Claims(session=session, team_id=team, today=today, now=now)
     claims.load([b.ref for b in blockers] + [r.ref for r in reqs] + [k.ref for k in risks])
 
     def once(
@@ -125,16 +156,27 @@ def run(*, session: Session, schedule: Schedule, occurrence: Occurrence, now: da
 
     _blockers(blockers, channel, now, limits, once, found)
     _requirements(reqs, channel, now, today, limits, once, found)
-    # A card posted before its due date says "overdue" from now on.
-    cards.touch_many(session, team_id=team, refs=[r.ref for r in found.overdue], now=now)
     _risks(risks, today, limits, once, found)
     _actions(session, team, channel, today, once, found)
     streaks.check(
         session=session, schedule=schedule, today=today, now=now, streak=limits["standup_streak"],
         once=once, found=found, never_again=NEVER_AGAIN,
     )  # fmt: skip
-    claims.flush()
-    return _queue(session, schedule, occurrence, today, now, found)
+    return found
+
+
+def _write(
+    session: Session, schedule: Schedule, occurrence: Occurrence, now: datetime, found: Found
+) -> int:
+    """What `_find` decided, written: claims, card edits, pauses, then the messages."""
+    if found.claims is not None:
+        found.claims.flush(session)
+    # A card posted before its due date says "overdue" from now on.
+    refs = [r.ref for r in found.overdue]
+    cards.touch_many(session, team_id=schedule.team_id, refs=refs, now=now)
+    streaks.pause(session=session, team_id=schedule.team_id, users=found.to_pause,
+                  today=found.today, now=now)  # fmt: skip
+    return _queue(session, schedule, occurrence, found.today, now, found)
 
 
 def _snoozed(session: Session, team_id: str, now: datetime) -> set[str]:

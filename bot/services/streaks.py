@@ -27,6 +27,7 @@ class Found(Protocol):
 
     dms: dict[str, list[Any]]
     pauses: dict[str, int]
+    to_pause: list[str]
 
 
 def _run_of(
@@ -89,15 +90,24 @@ def check(
                 found.dms[owner].append(views.person_nudge(user, sched.channel_id, missed=missed))
             if once("standup_pause", item, user, gaps=never_again):
                 found.pauses[user] = missed
-            away = session.get(Away, (sched.team_id, user))
-            if missed >= 2 * streak and (away is None or away.until < today):
-                # Never answered twice the streak: stop prompting until `/standup back`.
-                away = away or Away(team_id=sched.team_id, user_id=user)
-                away.until, away.set_at = PAUSED_UNTIL, now
-                session.add(away)
+            if missed >= 2 * streak:
+                # Never answered twice the streak: stop prompting until `/standup back`
+                # (written by `pause`, in the run's write transaction).
+                found.to_pause.append(user)
             continue
         blocked, since = _run_of(days, mine, lambda r: r.blocker_id is not None)
         if blocked >= streak and since is not None and owner:
             item = f"standup:{sched.id}:{user}:{since:%Y%m%d}"
             if once("standup_blocked", item, owner, gaps=never_again):
                 found.dms[owner].append(views.person_nudge(user, sched.channel_id, blocked=blocked))
+
+
+def pause(*, session: Session, team_id: str, users: list[str], today: date, now: datetime) -> None:
+    """Stop prompting `users` (found by `check`) until `/standup back`, unless they are away
+    already (an away that has not ended is left as it is)."""
+    for user in users:
+        away = session.get(Away, (team_id, user))
+        if away is None or away.until < today:
+            away = away or Away(team_id=team_id, user_id=user)
+            away.until, away.set_at = PAUSED_UNTIL, now
+            session.add(away)
