@@ -27,9 +27,11 @@ def test_changes_read_one_a_line_in_words(env: Env) -> None:
     # is learnt from Slack on her first command.
     shown(env, "show REQ-2", CAROL)
     lines = shown(env, "show REQ-2", CAROL)
-    assert lines[:5] == [
+    assert lines[:6] == [
         "Mon 23 Nov, 03:00 · <@U0ALICE> · merged into REQ-1",
         "Mon 23 Nov, 03:00 · <@U0ALICE> · status: planned → duplicate",
+        # The requester's counted vote went to REQ-1 with the merge.
+        "Mon 23 Nov, 03:00 · <@U0ALICE> · votes: 1 → 0",
         "Mon 23 Nov, 03:00 · <@U0BOB> · due Fri 4 Dec 2026",
         "Mon 23 Nov, 03:00 · <@U0BOB> · priority: P2 → P1",
         "Mon 23 Nov, 03:00 · <@U0BOB> · status: triaged → planned",
