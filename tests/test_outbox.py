@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from datetime import timedelta
@@ -193,3 +194,29 @@ def test_rows_wait_for_their_time(jobs_env: JobsEnv) -> None:
     assert jobs_env.jobs.deliver().sent == 0
     jobs_env.clock.advance(timedelta(hours=1))
     assert jobs_env.jobs.deliver().sent == 1
+
+
+def test_a_clock_jump_during_a_send_does_not_post_it_twice(jobs_env: JobsEnv) -> None:
+    # The sandbox's clock step delivers while the background ticker may be delivering: the
+    # step jumps the clock a day past the lease of a post under way. The second delivery must
+    # not take that row again (CI, 1 Dec: a digest's chart posted twice in the sandbox).
+    queue(jobs_env, [PRODUCT], prefix="jump")
+    sender = jobs_env.jobs.sender
+    seen: list[Any] = []
+
+    class JumpingClient(type(sender.client)):  # type: ignore[misc]
+        def chat_postMessage(self, **kwargs: Any) -> Any:
+            if not seen:
+                jobs_env.clock.advance(timedelta(days=1))
+                second = threading.Thread(target=sender.deliver)
+                second.start()
+                seen.append(second)
+                second.join(timeout=1.0)  # without one delivery at a time it posts meanwhile
+            return super().chat_postMessage(**kwargs)
+
+    sender.client = JumpingClient(base_url=sender.client.base_url, token=sender.client.token)
+    sender.deliver()
+    seen[0].join(timeout=30)
+    assert not seen[0].is_alive()
+    assert delivered_keys(jobs_env) == {f"jump:0:{PRODUCT}": 1}
+    assert [r.status for r in jobs_env.rows(OutboxMessage)] == ["sent"]

@@ -33,7 +33,7 @@ from bot.outbox.outcomes import Outcomes, Unreachable
 from bot.outbox.parts import Claim, Limits, Render, Report, outbox_client
 from bot.outbox.recovery import find_posted
 from bot.outbox.render import draw
-from storage.db import transaction
+from storage.db import read, transaction
 from storage.scheduling import OutboxMessage
 from storage.statuses import OutboxStatus
 
@@ -83,6 +83,12 @@ class Sender(Outcomes):
         self._channel_locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
         self._stopping = threading.Event()
+        # One delivery at a time per sender: the sandbox's clock step delivers while the
+        # background ticker may be delivering, and a step that jumps the clock past a lease
+        # taken by the other call would let it claim the same row again and post it twice.
+        self._delivering = threading.Lock()
+        # Ids of the rows this sender is posting now (claimed, not yet recorded).
+        self._held: set[int] = set()
 
     def stop(self) -> None:
         """Stop sending soon (SIGTERM): claim nothing more, give back claims not yet posted.
@@ -102,7 +108,13 @@ class Sender(Outcomes):
 
     # -- the loop ----------------------------------------------------------------------------
     def deliver(self, *, linger: float = 0.0) -> Report:
-        """Send everything due; with `linger` seconds, also wait for retries due by then."""
+        """Send everything due; with `linger` seconds, also wait for retries due by then.
+
+        Calls on one sender run one after the other (a second call waits for the first)."""
+        with self._delivering:
+            return self._deliver(linger)
+
+    def _deliver(self, linger: float) -> Report:
         report = Report()
         deadline = self.timer() + linger
         room = self.limits.workers * 2
@@ -113,7 +125,8 @@ class Sender(Outcomes):
                 # Claim in chunks: each claim is a transaction that locks the pacing rows.
                 wanted = free >= room // 4 or not inflight
                 claims = self._claim(free, report) if wanted and not self._stopping.is_set() else []
-                inflight |= {pool.submit(self._send, c, report) for c in claims}
+                self._held.update(c.id for c in claims)
+                inflight |= {pool.submit(self._send_held, c, report) for c in claims}
                 if inflight:
                     done, inflight = wait(inflight, timeout=0.05, return_when=FIRST_COMPLETED)
                     for future in done:
@@ -129,7 +142,7 @@ class Sender(Outcomes):
 
     def _idle_wait(self, deadline: float) -> float | None:
         """Seconds to wait before rows become sendable, or None when done for this call."""
-        with transaction(self.sessions) as session:
+        with read(self.sessions) as session:
             due = store.next_due(session)
         if due is None:
             return None
@@ -145,8 +158,9 @@ class Sender(Outcomes):
         now = self.clock.now()
         claims: list[Claim] = []
         with transaction(self.sessions) as session:
-            report.expired += store.expire_due(session, now=now)
-            rows = store.due_rows(session, now=now, limit=room + 8)
+            held = frozenset(self._held)
+            report.expired += store.expire_due(session, now=now, held=held)
+            rows = store.due_rows(session, now=now, limit=room + 8, held=held)
             by_team: dict[str, list[OutboxMessage]] = {}
             for row in rows:
                 by_team.setdefault(row.team_id, []).append(row)
@@ -216,6 +230,12 @@ class Sender(Outcomes):
         )
 
     # -- sending -----------------------------------------------------------------------------
+    def _send_held(self, claim: Claim, report: Report) -> None:
+        try:
+            self._send(claim, report)
+        finally:
+            self._held.discard(claim.id)
+
     def _send(self, claim: Claim, report: Report) -> None:
         if self._wait(claim.slot_at - self.timer()):
             self._release(claim)  # stopping: another sender takes it over at once

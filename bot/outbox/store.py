@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from storage.db import insert_ignore, upsert_insert
@@ -25,7 +25,7 @@ TELL = "tell"
 SETTLED = (OutboxStatus.SENT, OutboxStatus.DEAD, OutboxStatus.CANCELLED, OutboxStatus.EXPIRED)
 
 
-def _claimable(now: datetime) -> ColumnElement[bool]:
+def _claimable(now: datetime, held: Collection[int] = ()) -> ColumnElement[bool]:
     ref = aliased(OutboxMessage)
     # A reply or an edit waits until the message it refers to is settled (sent, or never).
     settled = exists().where(
@@ -42,14 +42,24 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
             and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now),
         ),
         ready,
+        _not_held(held),
     )
 
 
-def due_rows(session: Session, *, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Rows that may be claimed now, oldest first, locked (skipping rows others hold)."""
+def _not_held(held: Collection[int]) -> ColumnElement[bool]:
+    """Not one of the rows the asking sender is posting right now: their lease may have run
+    out on a clock that jumped (the sandbox's step), but they are not abandoned."""
+    return OutboxMessage.id.not_in(sorted(held)) if held else true()
+
+
+def due_rows(
+    session: Session, *, now: datetime, limit: int, held: Collection[int] = ()
+) -> list[OutboxMessage]:
+    """Rows that may be claimed now, oldest first, locked (skipping rows others hold);
+    `held`: ids of rows the caller is posting now, never returned."""
     query = (
         select(OutboxMessage)
-        .where(_claimable(now))
+        .where(_claimable(now, held))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
@@ -244,7 +254,7 @@ def cancel(session: Session, dedupe_key: str) -> bool:
     return True
 
 
-def expire_due(session: Session, *, now: datetime) -> int:
+def expire_due(session: Session, *, now: datetime, held: Collection[int] = ()) -> int:
     """Mark every unsent row past its deadline `expired`, with the reason, and the replies and
     edits waiting on a message that expired; returns how many rows expired.
 
@@ -258,6 +268,7 @@ def expire_due(session: Session, *, now: datetime) -> int:
                 OutboxMessage.deadline.is_not(None),
                 OutboxMessage.deadline <= now,
                 or_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.lease_until < now),
+                _not_held(held),
             )
             .with_for_update()
         )
