@@ -119,6 +119,8 @@ class Outcomes:
                 log.warning("outbox %s: claim lost while sending", claim.dedupe_key)
                 return
             row.status, row.slack_ts, row.channel_id = OutboxStatus.SENT, ts, channel
+            if claim.render:  # what was sent, for the record
+                row.text, row.blocks = claim.text, claim.blocks
             row.sent_at = self.clock.now()
             row.attempts += 1
             row.lease_until = None  # claimed_by stays: which replica sent it

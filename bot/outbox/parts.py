@@ -73,6 +73,8 @@ class Claim:
     attempts: int
     uncertain_since: datetime | None
     slot_at: float
+    # Rendered from the store just before it is sent (cards and notices).
+    render: bool = False
 
 
 def outbox_client(base_url: str, token: str | None, timeout: float) -> WebClient:
@@ -83,6 +85,6 @@ def outbox_client(base_url: str, token: str | None, timeout: float) -> WebClient
     return client
 
 
-# Renders a row again from the store when it is claimed: (text, blocks), or None when what
+# Renders a row again from the store when it is sent: (text, blocks), or None when what
 # it would say is no longer true (the row then expires).
 Render = Callable[[Session, OutboxMessage], tuple[str, list[dict[str, Any]] | None] | None]

@@ -67,7 +67,7 @@ class Sender(Outcomes):
         self.client = client
         # Multi-workspace: each workspace's bot token (None: not installed there any more).
         self.tokens = tokens
-        # Cards and notices are rendered from the store when claimed (bot/runtime/jobs.py).
+        # Cards and notices are rendered from the store as they are sent (bot/runtime/jobs.py).
         self.render = render
         self._clients: dict[str, WebClient] = {}
         self.clock = clock
@@ -170,24 +170,10 @@ class Sender(Outcomes):
                 for row in team_rows:
                     if len(claims) >= room:
                         break
-                    if not self._rendered(session, row, report):
-                        continue
                     claim = self._reserve(row, pace, now)
                     if claim is not None:
                         claims.append(claim)
         return claims
-
-    def _rendered(self, session: Session, row: OutboxMessage, report: Report) -> bool:
-        """Bring a card edit or notice to what the store says now; False when it expired."""
-        if row.render is None or self.render is None:
-            return True
-        shown = self.render(session, row)
-        if shown is None:
-            store.mark_expired(row, "what it said is no longer true")
-            report.add("expired")
-            return False
-        row.text, row.blocks = shown
-        return True
 
     def _reserve(self, row: OutboxMessage, pace: dict[str, Any], now: datetime) -> Claim | None:
         wall = self.timer()
@@ -227,6 +213,7 @@ class Sender(Outcomes):
             attempts=row.attempts,
             uncertain_since=row.uncertain_since,
             slot_at=slot,
+            render=row.render is not None and self.render is not None,
         )
 
     # -- sending -----------------------------------------------------------------------------
@@ -243,6 +230,11 @@ class Sender(Outcomes):
         if self._paused.get(claim.team_id, 0.0) > self.timer():
             self._release(claim)  # Slack asked this workspace to wait since the slot was taken
             return
+        if claim.render:
+            rendered = self._rendered(claim, report)
+            if rendered is None:
+                return
+            claim = rendered
         started = self.timer()
         channel = claim.channel_id
         client = self._client_for(claim.team_id)
@@ -301,6 +293,25 @@ class Sender(Outcomes):
             log.warning("outbox %s: %s (will check Slack before retrying)", claim.dedupe_key, exc)
             self._failed(claim, channel, f"{type(exc).__name__}: {exc}", report, uncertain=started)
 
+    def _rendered(self, claim: Claim, report: Report) -> Claim | None:
+        """Bring a card edit or notice to what the store says now; None when it expired.
+
+        Rendered in a read snapshot taken after the claim committed, so no write lock is held
+        while it renders, and a change committed later queues an edit of its own (the claimed
+        row is no longer the card's pending edit)."""
+        assert self.render is not None
+        with read(self.sessions) as session:
+            row = session.get(OutboxMessage, claim.id)
+            shown = self.render(session, row) if row is not None else None
+        if shown is not None:
+            return replace(claim, text=shown[0], blocks=shown[1])
+        with transaction(self.sessions) as session:
+            owned = store.owned(session, row_id=claim.id, claimer=self.name)
+            if owned is not None:
+                store.mark_expired(owned, "what it said is no longer true")
+                report.add("expired")
+        return None
+
     def _upload(self, client: WebClient, claim: Claim, channel: str | None) -> None:
         """Upload a file with Slack's current flow (files_upload_v2: get URL, upload, complete).
 
@@ -323,15 +334,14 @@ class Sender(Outcomes):
         """Channel and ts of the message this row replies to or edits; None if not yet sent."""
         key = claim.edit_of or claim.thread_key
         assert key is not None
+        with read(self.sessions) as session:  # the usual case: it was sent; no write lock
+            found = _posted_at(store.by_key(session, key))
+        if found is not None:
+            return found
         with transaction(self.sessions) as session:
             ref = store.by_key(session, key)
-            if (
-                ref is not None
-                and ref.status == OutboxStatus.SENT
-                and ref.channel_id
-                and ref.slack_ts
-            ):
-                return ref.channel_id, ref.slack_ts
+            if (found := _posted_at(ref)) is not None:
+                return found
             row = store.owned(session, row_id=claim.id, claimer=self.name)
             if row is None:
                 return None
@@ -379,3 +389,10 @@ class Sender(Outcomes):
 
     def _open_dm(self, client: WebClient, claim: Claim) -> str:
         return self._dm.channel(client, team_id=claim.team_id, user_id=claim.target)
+
+
+def _posted_at(ref: OutboxMessage | None) -> tuple[str, str] | None:
+    """Channel and ts of a row Slack has, else None."""
+    if ref is not None and ref.status == OutboxStatus.SENT and ref.channel_id and ref.slack_ts:
+        return ref.channel_id, ref.slack_ts
+    return None
