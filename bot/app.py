@@ -90,6 +90,8 @@ def build(
     # the API URL and the timeouts) wins over it: true, expected, and not worth a line a start.
     logging.getLogger("slack_bolt.App").addFilter(_TokenSkippedFilter())
     app = App(
+        # Named, so bolt does not walk the call stack (inspect.stack(), 60-180 ms) for one.
+        name="teamloop.bolt",
         client=client or make_client(settings, token="" if installs else None),
         signing_secret=settings.slack_signing_secret or "",
         process_before_response=True,

@@ -125,6 +125,21 @@ def test_due_followed_by_ordinary_words_stays_in_the_title(title: str) -> None:
     assert (cap.title, cap.due) == (title, None)
 
 
+def test_a_mention_inside_the_sentence_stays_in_the_title() -> None:
+    # A newcomer typed this; the title was "Review pricing page with", the name cut out.
+    cap = parse_capture("Review pricing page with <@U0BOB|bob> due friday P2", today=MONDAY)
+    assert (cap.title, cap.owner_id, cap.priority) == (
+        "Review pricing page with @bob",
+        "U0BOB",
+        "P2",
+    )
+    cap = parse_capture("Pair with <@U0BOB|bob> on the export", today=MONDAY)
+    assert (cap.title, cap.owner_id) == ("Pair with @bob on the export", "U0BOB")
+    # Anywhere else the mention only names the owner.
+    cap = parse_capture("Export invoices <@U0BOB|bob> P1", today=MONDAY)
+    assert (cap.title, cap.owner_id) == ("Export invoices", "U0BOB")
+
+
 def test_channel_link_label_and_plain_mention() -> None:
     assert parse_capture("X <#C0123|billing>", today=MONDAY).labels == ["billing"]
     assert parse_capture("X <@U0BOB>", today=MONDAY).owner_id == "U0BOB"

@@ -60,6 +60,13 @@ def parse_label(token: str) -> str | None:
     return label
 
 
+# A word after which a mention is part of the sentence (`Pair with @bob on pricing`): the
+# mention still names the owner, and the title keeps the name instead of ending in `with`.
+_JOINS_A_NAME = frozenset(
+    ("with", "for", "from", "to", "and", "or", "&", "cc", "ask", "tell", "ping", "thank", "via")
+)
+
+
 @dataclass
 class Capture:
     """What `/req new <text>` asked for."""
@@ -76,6 +83,8 @@ class Capture:
 
 def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -> Capture:
     """Parse `<title> [P0-P3] [@owner] [due <date>] [#label …]`, in any order.
+
+    The owner's mention also stays in the title after a joining word (`with`, `for`, `to`…).
 
     `due` followed by a word that starts a date (`due someday`, `due 下周五`) must be a
     readable date: otherwise InvalidInput says so and shows the command to type, with the
@@ -101,6 +110,8 @@ def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -
                     f"{retype('/req new', *tokens[:i], *tokens[i + 1 :], limit=150)}"
                 )
             capture.owner_id = user
+            if title and title[-1].lower() in _JOINS_A_NAME:
+                title.append(tok)  # `Review pricing with @bob`: the name is part of the title
         elif (label := parse_label(tok)) is not None:
             if label not in capture.labels:
                 capture.labels.append(label)
