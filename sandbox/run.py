@@ -22,7 +22,8 @@ from sandbox.workspace import Json, Workspace
 from storage.migrate import ensure_current
 from storage.models import Requirement
 
-HELP = """Type a slash command (/req new Export invoices P1 @bob due friday), or:
+HELP = """Type a slash command (/req new Export invoices P1 @bob due friday), a message (any
+other text is posted where you are, as in Slack's message box), or:
   :say <text>            post a message        :react <n> [emoji]   react (default bulb)
   :shortcut <n>          capture message n      :click <n> <button>  press a button
                          (a menu's choice by its text: :click 0 in progress;
@@ -163,6 +164,9 @@ class Repl:
             )
             if reply.status == 404:  # no app registered it: Slackbot answers, as in Slack
                 box.ui.slackbot_says(not_a_command(command), user=box.user, channel=box.channel)
+            return
+        if not line.startswith(":"):  # typed in the message box: posted, as Slack does
+            d.say(line, user=box.user, channel=box.channel)
             return
         verb, _, rest = line.partition(" ")
         msgs = self._messages()

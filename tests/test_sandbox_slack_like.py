@@ -147,6 +147,19 @@ def test_the_terminal_has_slackbots_answer_and_the_channel_menu(tmp_path: Path) 
     assert ":channel remove-bot|invite-bot|archive" in HELP and "#leads" in HELP
 
 
+def test_text_typed_in_the_terminal_is_a_message_and_help_in_the_dm_is_the_bots(
+    tmp_path: Path,
+) -> None:
+    # A newcomer typed `help` in the DM and got the terminal's own help, not teamloop's.
+    settings = make_settings(f"sqlite:///{tmp_path}/sandbox.db", "http://unused/api/")
+    settings = settings.model_copy(update={"port": 0})
+    shown = _terminal(settings, [":in dm", "help", ":in #product", "hello team", ":q"], reset=True)
+    in_dm = shown.split("alice in the DM with teamloop>", 1)[1].split("alice in #product>")[0]
+    assert "alice:\n    help" in in_dm and "*What teamloop can do*" in in_dm, in_dm
+    assert ":react <n>" not in in_dm, in_dm
+    assert shown.endswith("alice in #product> [0] alice:\n    hello team\nalice in #product> ")
+
+
 def test_a_restarted_sandbox_takes_its_first_command_and_lets_old_cards_go(
     tmp_path: Path, sandbox_start: datetime, caplog: pytest.LogCaptureFixture
 ) -> None:
