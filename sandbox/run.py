@@ -7,6 +7,7 @@ import contextlib
 import logging
 import sys
 import threading
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -278,10 +279,18 @@ class Repl:
                 or el.get("initial_date", "")
             )
             hint = " (YYYY-MM-DD)" if el["type"] == "datepicker" else ""
-            answer = self.prompt(f"  {block['label']['text']}{hint} [{default}]: ")
-            if answer is None or answer.strip() == ":cancel":
-                return None
-            answer = answer or default
+            while True:
+                answer = self.prompt(f"  {block['label']['text']}{hint} [{default}]: ")
+                if answer is None or answer.strip() == ":cancel":
+                    return None
+                answer = answer.strip() or default
+                if el["type"] != "datepicker" or not answer or _iso_date(answer):
+                    break
+                # Slack's date picker can only send a real date: ask again, as its calendar
+                # would not let one through.
+                print(f"  (sandbox) `{answer}` is not a date: type it as YYYY-MM-DD, e.g. "
+                      f"{self.box.clock.now():%Y-%m-%d}.",
+                      file=self.out)  # fmt: skip
             answers[block["block_id"]] = answer
             if el["type"] == "users_select" and answer:
                 answer = next(
@@ -339,3 +348,11 @@ def _element_value(el: Json, answer: str) -> Json:
     if kind == "datepicker":
         return {"type": kind, "selected_date": answer or None}
     return {"type": kind, "value": answer or None}
+
+
+def _iso_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10

@@ -238,10 +238,11 @@ def test_the_terminal_presses_buttons_of_answers_only_you_see_and_keeps_a_form_o
         ":click e1 with my name",  # the answer is replaced: printed again
         ":click 0 in progress",  # a menu's choice; the card is edited: printed again
         ":click e9 vote",
-        # The form: title, description, priority, owner, a date that is no date, labels;
-        # then again, Enter keeping each typed value, and a real date.
+        # The form: title, description, priority, owner, a date that is no date (asked
+        # again: a date picker sends only dates), a past date (refused by teamloop), labels;
+        # then again, Enter keeping each typed value, and a later date.
         "/req new",
-        "Dark mode", "", "P1", "", "someday", "",
+        "Dark mode", "", "P1", "", "someday", "2020-01-06", "",
         "", "", "", "", "2026-12-31", "",
         ":quit",
     ]  # fmt: skip
@@ -254,6 +255,9 @@ def test_the_terminal_presses_buttons_of_answers_only_you_see_and_keeps_a_form_o
     assert "*Status*: 🚧 In progress" in shown.split("[0] teamloop (edited):")[1]
     assert "no such message in `:click e9 vote`" in shown
     assert "Due date (YYYY-MM-DD)" in shown and "Title [Dark mode]" in shown, shown
+    assert "(sandbox) `someday` is not a date: type it as YYYY-MM-DD" in shown, shown
+    assert "! Mon 6 Jan 2020 is in the past. Pick today or a later date." in shown, shown
+    assert "Due date (YYYY-MM-DD) [2020-01-06]" in shown, shown  # kept after the refusal
     from storage.db import make_engine, make_session_factory
 
     sessions = make_session_factory(make_engine(settings.database_url))

@@ -96,6 +96,7 @@ def check_due(due: date | None, actor: Actor, now: datetime) -> None:
         raise InvalidInput(
             f"{say_date(due)} is in the past. Give today or a later date, e.g. `due friday`.",
             field="due",
+            in_form=f"{say_date(due)} is in the past. Pick today or a later date.",
         )
 
 
