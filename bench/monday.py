@@ -374,9 +374,19 @@ def _phases(
 
 
 def _deliver_loop(jobs: Any, stop: threading.Event) -> None:
+    # BENCH_PROFILE=path: cProfile this thread (the sender's claims), stats written there.
+    profile = None
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
     while not stop.is_set():
         jobs.deliver()
         stop.wait(0.2)
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(os.environ["BENCH_PROFILE"])
 
 
 if __name__ == "__main__":

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from storage.db import insert_ignore, upsert_insert
 from storage.items import ItemMessage
@@ -23,49 +23,6 @@ WORKSPACE_KEY = "*"
 TELL = "tell"
 # A row that will never be sent again (or was): replies and edits of it stop waiting.
 SETTLED = (OutboxStatus.SENT, OutboxStatus.DEAD, OutboxStatus.CANCELLED, OutboxStatus.EXPIRED)
-
-
-def _claimable(now: datetime, held: Collection[int] = ()) -> ColumnElement[bool]:
-    ref = aliased(OutboxMessage)
-    # A reply or an edit waits until the message it refers to is settled (sent, or never).
-    settled = exists().where(
-        ref.dedupe_key == func.coalesce(OutboxMessage.edit_of, OutboxMessage.thread_key),
-        ref.status.in_(SETTLED),
-    )
-    ready = or_(and_(OutboxMessage.thread_key.is_(None), OutboxMessage.edit_of.is_(None)), settled)
-    return and_(
-        or_(
-            and_(
-                OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
-            ),
-            # A lease that ran out: the sender holding it died (or stalled) mid-attempt.
-            and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now),
-        ),
-        ready,
-        _not_held(held),
-    )
-
-
-def _not_held(held: Collection[int]) -> ColumnElement[bool]:
-    """Not one of the rows the asking sender is posting right now: their lease may have run
-    out on a clock that jumped (the sandbox's step), but they are not abandoned."""
-    return OutboxMessage.id.not_in(sorted(held)) if held else true()
-
-
-def due_rows(
-    session: Session, *, now: datetime, limit: int, held: Collection[int] = ()
-) -> list[OutboxMessage]:
-    """Rows that may be claimed now, oldest first, locked (skipping rows others hold);
-    `held`: ids of rows the caller is posting now, never returned."""
-    query = (
-        select(OutboxMessage)
-        .where(_claimable(now, held))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(session.scalars(query))
 
 
 def pace_rows(session: Session, *, team_id: str, keys: Iterable[str]) -> dict[str, SendPace]:
@@ -252,49 +209,6 @@ def cancel(session: Session, dedupe_key: str) -> bool:
         return False
     row.status = OutboxStatus.CANCELLED
     return True
-
-
-def expire_due(session: Session, *, now: datetime, held: Collection[int] = ()) -> int:
-    """Mark every unsent row past its deadline `expired`, with the reason, and the replies and
-    edits waiting on a message that expired; returns how many rows expired.
-
-    Runs before each claim, so a row is never sent after its deadline, whatever the outage.
-    """
-    late = list(
-        session.scalars(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
-                OutboxMessage.deadline.is_not(None),
-                OutboxMessage.deadline <= now,
-                or_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.lease_until < now),
-                _not_held(held),
-            )
-            .with_for_update()
-        )
-    )
-    for row in late:
-        assert row.deadline is not None
-        what = row.deadline_note or "message"
-        mark_expired(row, f"{what}; its deadline {row.deadline:%a %d %b %H:%M} UTC has passed")
-    count = len(late)
-    keys = [row.dedupe_key for row in late]
-    while keys:  # the thread replies (and their replies) of what expired
-        waiting = list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    or_(OutboxMessage.thread_key.in_(keys), OutboxMessage.edit_of.in_(keys)),
-                )
-                .with_for_update()
-            )
-        )
-        for row in waiting:
-            mark_expired(row, "the message it belongs to expired")
-        count += len(waiting)
-        keys = [row.dedupe_key for row in waiting]
-    return count
 
 
 def mark_expired(row: OutboxMessage, reason: str) -> None:
