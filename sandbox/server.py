@@ -29,6 +29,8 @@ WEB = Path(__file__).with_name("web")
 log = logging.getLogger(__name__)
 # How long stopping waits for the bot's after-ack work (s); CI wants a stop within 10 s.
 STOP_DRAIN = 5.0
+# The stand-in's record of API calls (what tests read): the sandbox keeps only the latest.
+KEEP_CALLS = 500
 PEOPLE = [
     ("U0ALICE", "alice", True),
     ("U0BOB", "bob", False),
@@ -61,7 +63,7 @@ class Sandbox:
     def __init__(self, settings: Settings, port: int, *, start: datetime | None = None) -> None:
         """`start`: the sandbox time to begin at (tests fix it); default: now, or where an
         earlier run left the clock if that is later."""
-        self.ws = Workspace()
+        self.ws = Workspace(keep_calls=KEEP_CALLS)
         seed(self.ws, settings.teamloop_timezone)
         self.secret = secrets.token_hex(16)
         api = WebApi(self.ws)

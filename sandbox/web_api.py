@@ -99,7 +99,7 @@ class WebApi(ConversationsApi):
         known = set(methods().get(method, {}).get("params", []))
         call = ApiCall(method, args, error, sorted(k for k in args if k not in known))
         with self.ws.lock:
-            self.ws.calls.append(call)
+            self.ws.record(call)
             if error != "unknown_method":
                 CALLED_METHODS.add((method, self.ws.conversation_kind(args)))
         fault = self.ws.take_fault(method)
@@ -307,7 +307,7 @@ class WebApi(ConversationsApi):
         if target is None:
             return "404 Not Found", [], {"ok": False, "error": "expired_url"}
         with self.ws.lock:
-            self.ws.calls.append(ApiCall("response_url", args))
+            self.ws.record(ApiCall("response_url", args))
         blocks, text = args.get("blocks"), args.get("text", "")
         original = target.get("message_ts")
         if args.get("replace_original") in (True, "true") and original:

@@ -103,8 +103,17 @@ GRANTED_SCOPES = (
 class Workspace:
     """Everything the stand-in knows; safe to use from several threads."""
 
-    def __init__(self, team_id: str = "T0TEAMLOOP", domain: str = "teamloop-sandbox") -> None:
+    def __init__(
+        self,
+        team_id: str = "T0TEAMLOOP",
+        domain: str = "teamloop-sandbox",
+        *,
+        keep_calls: int | None = None,
+    ) -> None:
+        """`keep_calls`: how many recorded API calls to keep (None: all, as tests read them;
+        the sandbox keeps the last few hundred, so a long session does not grow with them)."""
         self.team_id = team_id
+        self.keep_calls = keep_calls
         self.domain = domain
         self.bot_user_id = "U0BOT"
         self.bot_id = "B0BOT"
@@ -303,6 +312,12 @@ class Workspace:
                 for m in self.messages.get(channel, [])
                 if m.get("thread_ts") == ts and m["ts"] != ts
             ]
+
+    def record(self, call: ApiCall) -> None:
+        """Keep one API call (the caller holds `lock`)."""
+        self.calls.append(call)
+        if self.keep_calls is not None and len(self.calls) > 2 * self.keep_calls:
+            del self.calls[: -self.keep_calls]
 
     def calls_of(self, method: str) -> list[ApiCall]:
         """Recorded calls of one method."""
