@@ -116,6 +116,33 @@ def test_weekly_digest_matches_the_store(team: Team) -> None:
     assert "Still open: 2 requirements and 1 blocker" in quiet["text"]
 
 
+def test_needs_attention_names_each_item_once_and_the_thread_only_the_rest(team: Team) -> None:
+    # A newcomer's digest listed an overdue P0 without owner twice (the count was one too many)
+    # and its thread began with the whole list again, the five the channel showed included.
+    clock = team.env.clock
+    clock.set(utc(2026, 11, 9, 10, 0))
+    say(team, "/req", "new Old audit log P3")
+    clock.set(utc(2026, 11, 16, 10, 0))
+    say(team, "/req", "new Fix login P0 due 2026-11-18")  # overdue and unowned by the 23rd
+    for n in range(1, 7):
+        say(team, "/req", f"new Unowned item {n} P1")
+    team.at(utc(2026, 11, 23, 8, 0))
+    [digest] = digests(team)
+    channel = shown(digest)
+    assert "👀 Needs attention (7)" in channel
+    assert channel.count("Fix login") == 1, channel
+    assert "overdue" in channel and "needs an owner" in channel
+    assert "…and 2 more in the thread" in channel
+    in_channel = {n for n in range(1, 7) if f"Unowned item {n}" in channel}
+    assert len(in_channel) == 4, channel
+    thread = "\n".join(shown(m) for m in team.env.ws.thread(PRODUCT, digest["ts"]))
+    assert "👀 Needs attention, the other 2" in thread, thread
+    listing = thread.split("the other 2", 1)[1].split("\n*", 1)[0]  # up to the next heading
+    in_thread = {n for n in range(1, 7) if f"Unowned item {n}" in listing}
+    assert in_thread == set(range(1, 7)) - in_channel, listing
+    assert "Fix login" not in listing
+
+
 def test_digest_now_and_its_limits_with_500_items(team: Team) -> None:
     team.env.clock.set(utc(2026, 11, 20, 10, 0))
     say(team, "/req", "new Seed")

@@ -9,6 +9,7 @@ from bot.views.blocks import Block, context, escape, header, plural, section, tr
 from bot.views.followthrough import loop_text
 from bot.views.items import KIND_EMOJI, blocker_line, feedback_line, risk_line
 from bot.views.requirements import line, status_label
+from storage.models import Requirement
 
 Message = tuple[str, list[Block]]
 ATTENTION = 5  # items in the channel message per list; all of them are in the thread
@@ -82,13 +83,21 @@ def headline(d: Digest) -> str:
 
 def needs_attention(d: Digest) -> list[str]:
     """Ranked: P0/P1 overdue, then the oldest blockers, then P0/P1 without owner, then the
-    rest of the overdue work."""
-    names = d.names
+    rest of the overdue work. Each requirement once: an overdue one without an owner is one
+    line saying both, where it ranks first."""
+    unowned = {r.ref for r in d.unowned}
+
+    def said(r: Requirement) -> str:
+        text = line(r, today=d.today, names=d.names)
+        return text + " · needs an owner" if r.ref in unowned else text
+
     urgent = [r for r in d.overdue if r.priority in ("P0", "P1")]
-    lines = [line(r, today=d.today, names=names) for r in urgent]
-    lines += [blocker_line(b, d.until, names) for b in d.blockers_open]
-    lines += [line(r, today=d.today, names=names) + " · needs an owner" for r in d.unowned]
-    lines += [line(r, today=d.today, names=names) for r in d.overdue if r not in urgent]
+    shown = {r.ref for r in urgent}
+    lines = [said(r) for r in urgent]
+    lines += [blocker_line(b, d.until, d.names) for b in d.blockers_open]
+    lines += [said(r) for r in d.unowned if r.ref not in shown]
+    shown |= unowned
+    lines += [said(r) for r in d.overdue if r.ref not in shown]
     return lines
 
 
@@ -111,8 +120,9 @@ def messages(d: Digest, *, bars: bool = False) -> list[Message]:
     if bars:
         main.append(section(text_bars(d.weeks)))
     rest: list[Block] = []
-    if len(attention) > ATTENTION:
-        rest += _listing(f"👀 Needs attention ({len(attention)})", attention)
+    if len(attention) > ATTENTION:  # the channel message showed the first ATTENTION
+        more = attention[ATTENTION:]
+        rest += _listing(f"👀 Needs attention, the other {len(more)}", more)
     rest += _requirements(d) + _blockers(d) + _feedback(d) + _loop(d) + _standups(d.standups)
     rest += _risks(d)
     plain_summary = summary.replace("*", "")
