@@ -37,8 +37,13 @@ def test_dates(text: str, expected: date) -> None:
 
 @pytest.mark.parametrize("text", ["someday", "", "in 99999 days", "2026-02-30", "soon-ish 3"])
 def test_bad_dates_say_what_to_type(text: str) -> None:
-    with pytest.raises(InvalidInput, match="2026-12-04"):
+    # The example date is the next Friday, never a fixed one that goes stale.
+    with pytest.raises(InvalidInput, match="Try `friday`, `tomorrow`") as refused:
         parse_date(text, today=MONDAY)
+    if text != "2026-02-30":
+        assert "`Nov 27` or `2026-11-27`" in refused.value.message
+        with pytest.raises(InvalidInput, match="`Dec 11` or `2026-12-11`"):
+            parse_date(text, today=date(2026, 12, 4))  # a Friday: the one after
 
 
 def test_full_capture() -> None:

@@ -75,7 +75,8 @@ def test_escaped_command_is_stored_plain_and_shown_escaped_once(env: Env, send: 
         assert shown["text"] == "REQ-1: Fix A &amp; B &lt;Beta&gt; export"
         assert "&amp;amp;" not in json.dumps(shown)
         return
-    assert req.title == "Q&A page <beta> for in see spec (https://docs.example.com/qa)"
+    # `for @lee`: the mention names the owner and stays in the sentence.
+    assert req.title == "Q&A page <beta> for @lee in see spec (https://docs.example.com/qa)"
     assert (req.priority, req.owner_id, req.labels) == ("P1", "U0123ABC", ["billing"])
     card = env.channel()[-1]
     assert card["text"].startswith("REQ-1: Q&amp;A page &lt;beta&gt;")

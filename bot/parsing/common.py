@@ -10,10 +10,10 @@ from dateutil.relativedelta import weekday as rd_weekday
 
 from bot.errors import InvalidInput
 from bot.parsing import dates
-from bot.parsing.dates import DATE_HINT, DateOrder
+from bot.parsing.dates import DateOrder
 from bot.parsing.slack_text import echo
 
-__all__ = ["DATE_HINT", "DateOrder", "parse_date", "parse_ref", "parse_user", "starts_like_date"]
+__all__ = ["DateOrder", "parse_date", "parse_ref", "parse_user", "starts_like_date"]
 
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _MONTHS = frozenset(

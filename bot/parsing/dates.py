@@ -33,12 +33,36 @@ from bot.parsing.date_library import parser, warm_up, warm_up_soon
 from bot.parsing.slack_text import echo
 
 __all__ = [
-    "DATE_HINT", "MAX_DAYS_AHEAD", "OWN_WORDS", "DateConflict", "DateContext", "DateOrder",
-    "DateRead", "NoDay", "PastDate", "order_for_locale", "parse_date", "read_date",
-    "say_date", "warm_up", "warm_up_soon",
+    "MAX_DAYS_AHEAD",
+    "OWN_WORDS",
+    "DateConflict",
+    "DateContext",
+    "DateOrder",
+    "DateRead",
+    "NoDay",
+    "PastDate",
+    "date_hint",
+    "example_date",
+    "order_for_locale",
+    "parse_date",
+    "read_date",
+    "say_date",
+    "warm_up",
+    "warm_up_soon",
 ]  # fmt: skip
 
-DATE_HINT = "Try `friday`, `tomorrow`, `in 3 days`, `Dec 4` or `2026-12-04`."
+
+def example_date(today: date) -> date:
+    """A date to show in hints, never past: the next Friday after `today`."""
+    return today + timedelta(days=(4 - today.weekday()) % 7 or 7)
+
+
+def date_hint(today: date) -> str:
+    """What to type instead, with a real date a few days after `today` (a fixed example
+    would go stale): "Try `friday`, `tomorrow`, `in 3 days`, `Dec 11` or `2026-12-11`."."""
+    day = example_date(today)
+    return f"Try `friday`, `tomorrow`, `in 3 days`, `{day:%b} {day.day}` or `{day.isoformat()}`."
+
 
 # Further than this is a typo, not a plan.
 MAX_DAYS_AHEAD = 3650
@@ -173,9 +197,9 @@ def read_date(text: str, *, context: DateContext) -> DateRead:
     message keeps the text and says what to type) when the text is not a date, names an
     impossible day (`2026-02-30`) or lies more than ten years ahead."""
     words = _deadline(text)
-    if not words:
-        raise InvalidInput(f"Give a date. {DATE_HINT}")
     today = context.today
+    if not words:
+        raise InvalidInput(f"Give a date. {date_hint(today)}")
     found = (
         _shortcut(words, today)
         or _weekday(words, today)
@@ -185,13 +209,13 @@ def read_date(text: str, *, context: DateContext) -> DateRead:
     )
     if found is None and _PAST.match(words):
         raise PastDate(
-            f"`{_keep(text)}` is in the past: give a day ahead, like `tomorrow` or `friday`. "
-            f"{DATE_HINT}"
+            f"`{_keep(text)}` is in the past: give a day ahead, like `tomorrow`, `friday` or "
+            f"`{example_date(today).isoformat()}`."
         )
     if found is None:
-        raise InvalidInput(f"I couldn't read `{_keep(text)}` as a date. {DATE_HINT}")
+        raise InvalidInput(f"I couldn't read `{_keep(text)}` as a date. {date_hint(today)}")
     if (found.value - today).days > MAX_DAYS_AHEAD:
-        raise InvalidInput(f"`{_keep(text)}` is more than ten years away. {DATE_HINT}")
+        raise InvalidInput(f"`{_keep(text)}` is more than ten years away. {date_hint(today)}")
     return DateRead(found.value, found.note, text)
 
 
@@ -311,12 +335,12 @@ def _dated_weekday(words: str, context: DateContext, text: str) -> DateRead | No
     if found is None or day is None:
         raise InvalidInput(
             f"I couldn't read `{_keep(text)}` as a date: give the day alone, like "
-            f"`{match.group(0)}`. {DATE_HINT}"
+            f"`{match.group(0)}`. {date_hint(context.today)}"
         )
     if found.value.weekday() != day:
         raise DateConflict(
             f"`{_keep(text)}` doesn't add up: `{match.group(0)}` reads as "
-            f"{say_date(found.value)}, not a {_DAY_NAMES[day]}. {DATE_HINT}"
+            f"{say_date(found.value)}, not a {_DAY_NAMES[day]}. {date_hint(context.today)}"
         )
     return found
 
@@ -334,7 +358,9 @@ def _make(year: int, month: int, day: int, words: str, *, leap_ok: bool = False)
 
 
 def _impossible(words: str) -> InvalidInput:
-    return InvalidInput(f"`{_keep(words)}` is not a day on the calendar. {DATE_HINT}")
+    return InvalidInput(
+        f"`{_keep(words)}` is not a day on the calendar. Try `friday`, `tomorrow` or `in 3 days`."
+    )
 
 
 def _zh_number(chars: str) -> str:
@@ -381,7 +407,8 @@ def _library(words: str, today: date, text: str) -> DateRead | None:
         # `december`, `next month`, `明年`: no day in them, and the library would pick
         # today's day of the month (a year away for `december` in December).
         raise NoDay(
-            f"`{_keep(text)}` names no day: say which, like `Dec 15` or `end of month`. {DATE_HINT}"
+            f"`{_keep(text)}` names no day: say which, like `{found:%b} 15` or "
+            f"`end of month`. {date_hint(today)}"
         )
     if "year" not in (data.parts or ()) and (found.month, found.day) == (today.month, today.day):
         # dateparser's "future" moves today's own date ("Nov 30" on 30 Nov) a year on.

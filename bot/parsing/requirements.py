@@ -15,6 +15,7 @@ from bot.parsing.dates import (
     DateRead,
     NoDay,
     PastDate,
+    example_date,
     read_date,
     say_date,
 )
@@ -183,7 +184,8 @@ def _longest_date(tokens: list[str], start: int, *, context: DateContext) -> tup
     retry = " ".join([*kept, "due", "friday"])
     raise InvalidInput(
         f"I couldn't read `due {echo(unread, 40)}` as a date. Try `due friday` or "
-        f"`due 2026-12-04`, e.g. `/req new {echo(retry, 150)}`. Nothing was saved."
+        f"`due {example_date(context.today).isoformat()}`, e.g. `/req new {echo(retry, 150)}`. "
+        "Nothing was saved."
     )
 
 

@@ -357,12 +357,12 @@ HELP = """*Capture and track requirements*
 • `/req show REQ-3` — details and recent changes
 • `/req status REQ-3 in_progress` — statuses: new, triaged, planned, in_progress, \
 in_review, done, rejected
-• `/req assign REQ-3 @bob` · `/req priority REQ-3 P1` · `/req due REQ-3 2026-12-04`
+• `/req assign REQ-3 @bob` · `/req priority REQ-3 P1` · `/req due REQ-3 friday`
 • `/req close REQ-3 [done|rejected] [why]` — owner, requester or an admin
 • `/req vote REQ-3` · `/req search invoices csv` · `/req help`
 • `/req merge REQ-45 into REQ-41` — votes, feedback and blockers move; REQ-45 closes as a \
 duplicate (`/search &lt;words&gt;` looks at every kind)
-Dates: `2026-12-04`, `today`, `tomorrow`, `friday`, `in 3 days`.
+Dates: `today`, `tomorrow`, `friday`, `in 3 days`, `Dec 24`, or YYYY-MM-DD.
 You can also react with :bulb: to a message, or use the *Capture requirement* shortcut."""
 
 

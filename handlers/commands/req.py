@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.deps import Session
 from bot.errors import InvalidInput, NotAllowed
 from bot.parsing.common import parse_ref, parse_user
-from bot.parsing.dates import DateContext, read_date, say_date
+from bot.parsing.dates import DateContext, example_date, read_date, say_date
 from bot.parsing.requirements import (
     nearest_priority,
     parse_capture,
@@ -232,7 +232,8 @@ def verb_due(call: Call) -> Block:
     number = _ref(call, "/req due REQ-3 friday")
     if len(call.args) < 2:
         raise InvalidInput(
-            f"When is it due? Type `/req due REQ-{number} friday` or a date like `2026-12-04`."
+            f"When is it due? Type `/req due REQ-{number} friday` or a date like "
+            f"`{example_date(call.today).isoformat()}`."
         )
     said = " ".join(call.args[1:])
     read = read_date(said, context=call.dates())

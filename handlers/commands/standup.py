@@ -9,7 +9,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput, NotFound
-from bot.parsing.dates import read_date, say_date
+from bot.parsing.dates import example_date, read_date, say_date
 from bot.parsing.slack_text import echo
 from bot.parsing.standups import parse_questions, parse_when
 from bot.services import standup_runs, standups
@@ -127,7 +127,8 @@ def away(call: Call) -> Block:
     words = call.args[1:] if call.args[:1] == ["until"] else call.args
     if not words:
         raise InvalidInput(
-            "Until when? Type `/standup away until friday` (or a date like 2026-12-04)."
+            "Until when? Type `/standup away until friday` (or a date: `until "
+            f"{example_date(call.today).isoformat()}`)."
         )
     read = read_date(" ".join(words), context=call.dates())
     until = read.value
