@@ -71,9 +71,11 @@ def test_user_text_cannot_ping_channel(env: Env) -> None:
     for ping in ("<!channel>", "<!here", "<!everyone>"):
         assert ping not in shown
     # Stored plain, shown escaped once: `&amp;` (never `&amp;amp;`), `&lt;Beta&gt;`.
-    assert "Tell @channel and here &amp; @everyone &lt;Beta&gt; x" in shown
+    # `<@U0BOB|bob> x`: inside the sentence, kept as the plain name (a mention would ping).
+    assert "Tell @channel and here &amp; @everyone &lt;Beta&gt; @bob x" in shown
+    assert "<@U0BOB" not in shown.split("REQ-1:", 1)[1]
     assert "&amp;amp;" not in shown
-    assert "Tell @channel and here & @everyone <Beta> x" in texts(
+    assert "Tell @channel and here & @everyone <Beta> @bob x" in texts(
         card["blocks"], kinds=("plain_text",)
     )
     assert not [

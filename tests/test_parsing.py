@@ -138,8 +138,16 @@ def test_a_mention_inside_the_sentence_stays_in_the_title() -> None:
         "U0BOB",
         "P2",
     )
+    # Inside the sentence (words before and after it) it names no owner.
     cap = parse_capture("Pair with <@U0BOB|bob> on the export", today=MONDAY)
-    assert (cap.title, cap.owner_id) == ("Pair with @bob on the export", "U0BOB")
+    assert (cap.title, cap.owner_id) == ("Pair with @bob on the export", None)
+    cap = parse_capture("The export <@U0ERIN|erin> built breaks on Safari P1", today=MONDAY)
+    assert (cap.title, cap.owner_id) == ("The export @erin built breaks on Safari", None)
+    cap = parse_capture("Totals for <@U0DAVE|dave> look wrong <@U0BOB|bob>", today=MONDAY)
+    assert (cap.title, cap.owner_id) == ("Totals for @dave look wrong", "U0BOB")
+    # First, or before the grammar's words, it is the owner.
+    cap = parse_capture("<@U0BOB|bob> fix the login page", today=MONDAY)
+    assert (cap.title, cap.owner_id) == ("fix the login page", "U0BOB")
     # Anywhere else the mention only names the owner.
     cap = parse_capture("Export invoices <@U0BOB|bob> P1", today=MONDAY)
     assert (cap.title, cap.owner_id) == ("Export invoices", "U0BOB")

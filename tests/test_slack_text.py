@@ -75,9 +75,9 @@ def test_escaped_command_is_stored_plain_and_shown_escaped_once(env: Env, send: 
         assert shown["text"] == "REQ-1: Fix A &amp; B &lt;Beta&gt; export"
         assert "&amp;amp;" not in json.dumps(shown)
         return
-    # `for @lee`: the mention names the owner and stays in the sentence.
+    # `for @lee in …`: a mention inside the sentence stays in it and names no owner.
     assert req.title == "Q&A page <beta> for @lee in see spec (https://docs.example.com/qa)"
-    assert (req.priority, req.owner_id, req.labels) == ("P1", "U0123ABC", ["billing"])
+    assert (req.priority, req.owner_id, req.labels) == ("P1", None, ["billing"])
     card = env.channel()[-1]
     assert card["text"].startswith("REQ-1: Q&amp;A page &lt;beta&gt;")
     assert "REQ-1 · Q&A page <beta>" in texts(card["blocks"], kinds=("plain_text",))

@@ -86,6 +86,8 @@ def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -
     """Parse `<title> [P0-P3] [@owner] [due <date>] [#label …]`, in any order.
 
     The owner's mention also stays in the title after a joining word (`with`, `for`, `to`…).
+    A mention inside the sentence (title words before it and after it) is only part of the
+    title: `The export @erin built breaks` names no owner.
 
     `due` followed by a word that starts a date (`due someday`, `due 下周五`) must be a
     readable date: otherwise InvalidInput says so and shows the command to type, with the
@@ -104,6 +106,10 @@ def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -
                     f"{retype('/req new', *tokens[:i], *tokens[i + 1 :], limit=150)}"
                 )
             capture.priority = prio
+        elif parse_user(tok) is not None and title and _plain_word(tokens[i + 1 : i + 2]):
+            # `The export @erin built breaks on Safari`: the sentence talks about the person;
+            # it doesn't name an owner.
+            title.append(tok)
         elif (user := parse_user(tok)) is not None:
             if capture.owner_id and capture.owner_id != user:
                 raise InvalidInput(
@@ -187,6 +193,12 @@ def _longest_date(tokens: list[str], start: int, *, context: DateContext) -> tup
         f"`due {example_date(context.today).isoformat()}`, e.g. `/req new {echo(retry, 150)}`. "
         "Nothing was saved."
     )
+
+
+def _plain_word(following: list[str]) -> bool:
+    """Whether the token after a mention goes on the title's sentence (not a priority,
+    mention, label or `due`, and not the end of the text)."""
+    return bool(following) and not _grammar(following[0]) and following[0].lower() != "due"
 
 
 def _grammar(token: str) -> bool:
