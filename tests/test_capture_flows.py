@@ -100,6 +100,12 @@ def test_shortcut_prefills_and_keeps_permalink(env: Env) -> None:
     assert req.permalink and req.permalink.endswith(msg["ts"].replace(".", ""))
     [reply] = env.ws.thread(PRODUCT, msg["ts"])
     assert "Captured as *REQ-1*" in reply["text"]
+    # The shortcut on the same message again: an answer, not a form that could only refuse.
+    views_before = set(env.ws.views)
+    env.driver.shortcut("capture_requirement", user=BOB, channel=PRODUCT, ts=msg["ts"])
+    env.drain()
+    assert set(env.ws.views) == views_before
+    assert "already captured as REQ-1" in env.ws.ephemerals_for(BOB)[-1]["text"]
 
 
 def test_bulb_reaction_captures_once_despite_redelivery(env: Env) -> None:

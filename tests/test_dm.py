@@ -242,6 +242,13 @@ def test_plain_text_is_offered_for_capture(team: Team) -> None:
     [req] = team.rows(Requirement)
     assert (req.requester_id, req.source_ts) == (BOB, typed["ts"])
     assert any("REQ-1" in m["text"] for m in ws.thread(dm(team, BOB), typed["ts"]))
+    # Requirement again: no form that could only be refused; it says where the first went.
+    views_before = set(ws.views)
+    driver.click(offer, "dm_capture_requirement", user=BOB, channel=dm(team, BOB))
+    assert set(ws.views) == views_before
+    assert team.env.last_ephemeral(BOB)["text"] == (
+        "That message is already captured as REQ-1. Type `/req show REQ-1` to see it."
+    )
     # Anonymous: where to say it so nobody can tell; the text is kept.
     driver.click(offer, "dm_capture_anonymous", user=BOB, channel=dm(team, BOB))
     assert "/feedback anonymous We need SSO" in team.env.last_ephemeral(BOB)["text"]

@@ -90,6 +90,11 @@ def _check_description(description: str) -> None:
         raise error
 
 
+def already_captured(ref: str) -> str:
+    """The answer when a message that is already a requirement is captured again."""
+    return f"That message is already captured as {ref}. Type `/req show {ref}` to see it."
+
+
 def check_due(due: date | None, actor: Actor, now: datetime) -> None:
     """Raise InvalidInput (field `due`) when `due` is before the actor's today."""
     if due is not None and due < actor.today(now):
@@ -127,7 +132,7 @@ def create(
             session, team_id=actor.team_id, channel_id=source_channel_id, ts=source_ts
         )
         if existing is not None:
-            raise InvalidInput(f"That message is already captured as {existing.ref}.")
+            raise InvalidInput(already_captured(existing.ref))
     values = {
         "team_id": actor.team_id,
         "number": counters.next_number(session, team_id=actor.team_id, kind=KIND, now=now),
@@ -225,6 +230,15 @@ def quick_capture(
         return None
     item_id, number = stored
     return Stored(id=item_id, number=number, row={**row, "status": RequirementStatus.NEW})
+
+
+def captured_as(*, session: Session, actor: Actor, channel_id: str, ts: str | None) -> str | None:
+    """The ref (`REQ-n`) of the requirement already captured from the message at `ts` in
+    `channel_id`, or None (also when `ts` is None)."""
+    if ts is None:
+        return None
+    found = store.by_source(session, team_id=actor.team_id, channel_id=channel_id, ts=ts)
+    return found.ref if found is not None else None
 
 
 def capture_message(

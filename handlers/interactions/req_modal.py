@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import FormErrors, InvalidInput
@@ -22,12 +22,12 @@ from bot.views import duplicates as dup_views
 from bot.views import requirements as views
 from handlers import slack_api
 from handlers.cards import confirm_capture, record_posted
-from handlers.common import actor_of, day_of, delivery_key, deps_of, metadata_of
+from handlers.common import actor_of, day_of, delivery_key, deps_of, ephemeral, metadata_of
 from handlers.names import namer
 
 
 def handle_capture_shortcut(
-    ack: Ack, shortcut: dict[str, Any], context: BoltContext, client: WebClient
+    ack: Ack, shortcut: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """Open the form prefilled from the message (saying which open requirements look like
     it); the permalink is fetched on submit."""
@@ -36,8 +36,15 @@ def handle_capture_shortcut(
     text = message_text(msg, namer(context, client))
     channel = (shortcut.get("channel") or {}).get("id", "")
     actor = actor_of(context, user_id=shortcut["user"]["id"], channel_id=channel)
+    source_ts = shortcut.get("message_ts") or msg.get("ts")
     with deps_of(context).read() as session:
-        alike = duplicates.similar(session=session, actor=actor, text=first_line(text))
+        ref = reqs.captured_as(session=session, actor=actor, channel_id=channel, ts=source_ts)
+        alike = (
+            [] if ref else duplicates.similar(session=session, actor=actor, text=first_line(text))
+        )
+    if ref is not None:  # no form that could only be refused
+        ephemeral(respond)(reqs.already_captured(ref))
+        return
     client.views_open(
         trigger_id=shortcut["trigger_id"],
         view=views.modal(
@@ -45,7 +52,7 @@ def handle_capture_shortcut(
             title=first_line(text),
             description=text,
             source_channel_id=channel,
-            source_ts=shortcut.get("message_ts") or msg.get("ts"),
+            source_ts=source_ts,
             thread_ts=msg.get("thread_ts"),
             similar=[dup_views.looks_like(s) for s in alike],
         ),
