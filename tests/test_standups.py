@@ -241,7 +241,8 @@ def test_now_members_joining_and_leaving(team: Team) -> None:
     team.env.driver.join("U0ERIN", PRODUCT)
     team.env.driver.join(DAVE, PRODUCT, leave=True)
     team.env.drain()
-    assert "Asked 4 people" in team.cmd("now")["text"]
+    # 08:00 in Berlin is before working hours in New York: one of the 4 is asked later.
+    assert "Asked 3 people; 1 more when their working hours start" in team.cmd("now")["text"]
     team.deliver()
     assert len(team.dms("U0ERIN")) == 1 and team.dms(DAVE) == []
     assert "already" in team.cmd("now")["text"]
@@ -252,6 +253,23 @@ def test_now_members_joining_and_leaving(team: Team) -> None:
     assert len(team.prompts(PM)) == 1 and len(team.rows(StandupRun)) == 1
     team.at(utc(2026, 11, 25, 8, 30))
     assert len(team.prompts(PM)) == 2 and len(team.rows(StandupRun)) == 2
+
+
+def test_now_before_working_hours_says_the_prompts_wait(team: Team) -> None:
+    # A newcomer ran `/standup now` at 06:30 and read "Asked 5 people", though nobody was.
+    team.env.clock.set(utc(2026, 11, 23, 5, 30))  # Monday, 06:30 in Berlin
+    team.cmd("schedule weekdays 09:30")
+    said = team.cmd("now")["text"]
+    assert said.startswith("Asked 1 person; 3 more when their working hours start."), said
+    team.deliver()
+    assert team.prompts(PM) == []
+    team.at(utc(2026, 11, 23, 7, 1))  # 08:01 in Berlin: the working day has begun
+    assert len(team.prompts(PM)) == 1
+    # When nobody's working day has begun, the answer says so rather than "Asked".
+    from bot.views.standups import asked_now
+
+    assert asked_now(2, 2).startswith("It is before working hours for the 2 people to ask")
+    assert asked_now(0, 0) == "Everyone has been asked today already (or is away)."
 
 
 def test_setup_form(team: Team) -> None:

@@ -64,14 +64,21 @@ def on_occurrence(
     return sent
 
 
-def start_now(*, session: Session, schedule: Schedule, now: datetime) -> tuple[StandupRun, int]:
-    """`/standup now`: today's run for everyone not yet asked (today in the channel's zone)."""
+def start_now(
+    *, session: Session, schedule: Schedule, now: datetime
+) -> tuple[StandupRun, int, int]:
+    """`/standup now`: today's run for everyone not yet asked (today in the channel's zone).
+
+    Returns the run, how many were asked and, of those, how many get the prompt later, at
+    the start of their working hours (it is before them where they are)."""
     config = schedule.config or {}
     day = now.astimezone(ZoneInfo(config.get("zone") or schedule.zones[0])).date()
     known = people.known(session=session, team_id=schedule.team_id, user_ids=_participants(config))
     run = open_run(session=session, schedule=schedule, day=day, now=now)
     users = people.humans(known, _participants(config))
-    return run, prompt(session=session, schedule=schedule, run=run, users=users, now=now)
+    held: list[datetime] = []
+    asked = prompt(session=session, schedule=schedule, run=run, users=users, now=now, held=held)
+    return run, asked, len(held)
 
 
 def _participants(config: dict[str, Any]) -> list[str]:
@@ -134,10 +141,19 @@ def ensure_thread(
 
 
 def prompt(
-    *, session: Session, schedule: Schedule, run: StandupRun, users: Iterable[str], now: datetime
+    *,
+    session: Session,
+    schedule: Schedule,
+    run: StandupRun,
+    users: Iterable[str],
+    now: datetime,
+    held: list[datetime] | None = None,
 ) -> int:
     """Ask each of `users` once per run, unless away (by command or by Slack status) or off
-    (their weekend or a public holiday): in their working hours, in their own zone."""
+    (their weekend or a public holiday): in their working hours, in their own zone.
+
+    Returns how many prompts were queued; `held` gets the send time of each one queued for
+    later than `now` (before the person's working hours)."""
     users = list(users)
     known = people.known(session=session, team_id=run.team_id, user_ids=users)
     minutes = int((schedule.config or {}).get("reminder_minutes", DEFAULT_REMINDER_MINUTES))
@@ -178,6 +194,8 @@ def prompt(
         text, blocks = views.prompt(
             channel_id=run.channel_id, day=run.day, questions=run.questions, run_id=run.id
         )
+        if held is not None and at > now:
+            held.append(at)
         queued += outbox.enqueue(
             session=session,
             team_id=run.team_id,

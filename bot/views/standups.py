@@ -284,3 +284,21 @@ STANDUP_HELP = """*Standups*
 status like :palm_tree: or "vacation" also skips you
 • `/standup status` · `/standup setup` — all settings in a form
 Answers go to one thread per day in the channel; a blockers answer becomes a BLK-n."""
+
+
+def asked_now(queued: int, held: int) -> str:
+    """`/standup now`'s answer: how many were asked now, and how many get the prompt only
+    when their working hours start (it is before them where they are)."""
+
+    def people(n: int) -> str:
+        return "1 person" if n == 1 else f"{n} people"
+
+    if not queued:
+        return "Everyone has been asked today already (or is away)."
+    if held == queued:
+        return (
+            f"It is before working hours for the {people(queued)} to ask: each gets the prompt "
+            "when their day starts. Answers go to a thread here."
+        )
+    later = f"; {held} more when their working hours start" if held else ""
+    return f"Asked {people(queued - held)}{later}. Answers go to a thread here."

@@ -101,12 +101,11 @@ def now(call: Call) -> None:
         with call.transaction() as session:
             sched = standups.get(session=session, actor=call.actor)
         with deps.transaction() as session:
-            _run, queued = standup_runs.start_now(session=session, schedule=sched, now=call.now)
+            _run, queued, held = standup_runs.start_now(
+                session=session, schedule=sched, now=call.now
+            )
         note = slack_api.skipped_note(skipped)
-        if not queued:
-            return "Everyone has been asked today already (or is away)." + note
-        people = "person" if queued == 1 else "people"
-        return f"Asked {queued} {people}; answers go to a thread here." + note
+        return views.asked_now(queued, held) + note
 
     _later(call, work)
 
