@@ -86,7 +86,8 @@ def check(
         missed, since = _run_of(days, mine, lambda r: r.status == ResponseStatus.PROMPTED)
         if missed >= streak and since is not None:
             item = f"standup:{sched.id}:{user}:{since:%Y%m%d}"
-            if owner and once("standup_missed", item, owner, gaps=never_again):
+            # The owner hears of others; their own streak is the pause offer's to tell them.
+            if owner and owner != user and once("standup_missed", item, owner, gaps=never_again):
                 found.dms[owner].append(views.person_nudge(user, sched.channel_id, missed=missed))
             if once("standup_pause", item, user, gaps=never_again):
                 found.pauses[user] = missed
@@ -96,7 +97,7 @@ def check(
                 found.to_pause.append(user)
             continue
         blocked, since = _run_of(days, mine, lambda r: r.blocker_id is not None)
-        if blocked >= streak and since is not None and owner:
+        if blocked >= streak and since is not None and owner and owner != user:
             item = f"standup:{sched.id}:{user}:{since:%Y%m%d}"
             if once("standup_blocked", item, owner, gaps=never_again):
                 found.dms[owner].append(views.person_nudge(user, sched.channel_id, blocked=blocked))
