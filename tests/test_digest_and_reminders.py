@@ -114,6 +114,14 @@ def test_weekly_digest_matches_the_store(team: Team) -> None:
     quiet = digests(team)[-1]
     assert "a quiet week" in quiet["text"] and len(quiet["blocks"]) == 1
     assert "Still open: 2 requirements and 1 blocker" in quiet["text"]
+    # `/digest now` the same day covers since that digest: one day, not "30 Nov – 30 Nov".
+    team.env.clock.set(utc(2026, 11, 30, 10, 0))
+    say(team, "/req", "new Right after the digest P2")
+    say(team, "/digest", "now")
+    team.deliver()
+    now_digest = digests(team)[-1]
+    assert "Weekly digest · 30 Nov" in shown(now_digest), shown(now_digest)
+    assert "30 Nov – 30 Nov" not in shown(now_digest)
 
 
 def test_needs_attention_names_each_item_once_and_the_thread_only_the_rest(team: Team) -> None:

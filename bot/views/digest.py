@@ -18,7 +18,10 @@ SECTION_CHARS = 2800
 
 
 def _span(d: Digest) -> str:
+    """`30 Nov – 7 Dec`; one day when the last digest was today (`/digest now` after it)."""
     first = d.since.date()
+    if first == d.today:
+        return f"{first.day} {first:%b}"
     return f"{first.day} {first:%b} – {d.today.day} {d.today:%b}"
 
 
