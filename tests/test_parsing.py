@@ -46,6 +46,16 @@ def test_bad_dates_say_what_to_type(text: str) -> None:
             parse_date(text, today=date(2026, 12, 4))  # a Friday: the one after
 
 
+def test_a_past_weekday_and_date_is_said_to_be_past_not_a_mismatch() -> None:
+    # On Monday 7 December `fri 12/4` is last Friday, not "Sat 4 Dec 2027, not a Friday".
+    with pytest.raises(InvalidInput, match=r"is in the past \(Fri 4 Dec 2026\)") as said:
+        parse_date("fri 12/4", today=date(2026, 12, 7), order=DateOrder.MDY)
+    assert "`2026-12-11`" in said.value.message
+    # A weekday that matches no reading is still a mismatch.
+    with pytest.raises(InvalidInput, match="not a Tuesday"):
+        parse_date("tue 12/4", today=date(2026, 12, 7), order=DateOrder.MDY)
+
+
 def test_full_capture() -> None:
     cap = parse_capture(
         "Export invoices to CSV P1 <@U123|bob> due friday #billing #Export", today=MONDAY

@@ -338,6 +338,16 @@ def _dated_weekday(words: str, context: DateContext, text: str) -> DateRead | No
             f"`{match.group(0)}`. {date_hint(context.today)}"
         )
     if found.value.weekday() != day:
+        try:
+            this_year = found.value.replace(year=context.today.year)
+        except ValueError:  # 29 February
+            this_year = found.value
+        if this_year < context.today and this_year.weekday() == day:
+            # `fri 12/4` on 7 December: that Friday has been; the year on is no Friday.
+            raise PastDate(
+                f"`{_keep(text)}` is in the past ({say_date(this_year)}): give a day ahead, "
+                f"like `tomorrow`, `friday` or `{example_date(context.today).isoformat()}`."
+            )
         raise DateConflict(
             f"`{_keep(text)}` doesn't add up: `{match.group(0)}` reads as "
             f"{say_date(found.value)}, not a {_DAY_NAMES[day]}. {date_hint(context.today)}"
