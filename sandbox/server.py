@@ -158,6 +158,10 @@ class Sandbox:
             "/standup", "schedule weekdays 09:30", user="U0ALICE", channel="C0PRODUCT"
         )
         self.settle()
+        # The seeding typed those commands, not the person opening the page: the answers only
+        # they would see ("Standup set…") are not theirs to read.
+        with self.ws.lock:
+            self.ws.ephemerals.clear()
 
     # -- HTTP ------------------------------------------------------------------------------------
     def _route(self, environ: dict[str, Any], start: Callable[..., Any]) -> Iterable[bytes]:

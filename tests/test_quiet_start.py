@@ -56,6 +56,8 @@ def test_a_fresh_sandbox_starts_quiet_with_the_demo_s_schedules(
         assert s.scalars(select(Occurrence).where(Occurrence.status == "skipped")).all() == []
     # #product has its items' default reminders and digest, from now on, and the standup.
     assert set(_kinds(box)) == {"standup", "reminders", "digest"}
+    # The seeding's own answers ("Standup set…") are not shown to the person opening it.
+    assert box.ws.ephemerals_for("U0ALICE") == []
 
 
 def test_defaults_for_old_items_run_only_what_is_still_on_time(
