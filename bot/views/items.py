@@ -86,11 +86,12 @@ def feedback_card(
 
 
 def feedback_list(rows: Sequence[tuple[Feedback, str | None]]) -> list[Block]:
-    """`/feedback list`."""
+    """`/feedback list`: each line ends with the feedback's state (`_new_`, `_shipped
+    (REQ-12)_`)."""
     if not rows:
         hint = "`/feedback &lt;what you think&gt;`"
         return [section(f"No feedback in this channel yet. {hint} adds some.")]
-    lines = [feedback_line(fb, linked) for fb, linked in rows]
+    lines = [feedback_line(fb) + (f" · _{escape(state)}_" if state else "") for fb, state in rows]
     return fit_message([header("Recent feedback"), *[section(line) for line in lines]])
 
 
