@@ -51,9 +51,17 @@ def test_a_past_weekday_and_date_is_said_to_be_past_not_a_mismatch() -> None:
     with pytest.raises(InvalidInput, match=r"is in the past \(Fri 4 Dec 2026\)") as said:
         parse_date("fri 12/4", today=date(2026, 12, 7), order=DateOrder.MDY)
     assert "`2026-12-11`" in said.value.message
+    with pytest.raises(InvalidInput, match=r"in the past \(Fri 4 Dec 2026\)"):  # not `fri` alone
+        parse_capture("Ship it due fri 12/4", today=date(2026, 12, 7), order=DateOrder.MDY)
     # A weekday that matches no reading is still a mismatch.
     with pytest.raises(InvalidInput, match="not a Tuesday"):
         parse_date("tue 12/4", today=date(2026, 12, 7), order=DateOrder.MDY)
+
+
+def test_an_impossible_due_day_is_named_as_such() -> None:
+    with pytest.raises(InvalidInput, match="`31/2` is not a day on the calendar") as said:
+        parse_capture("Ship it due 31/2 P1", today=MONDAY)
+    assert "/req new Ship it P1 due friday" in said.value.message
 
 
 def test_full_capture() -> None:

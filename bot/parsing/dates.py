@@ -39,6 +39,7 @@ __all__ = [
     "DateContext",
     "DateOrder",
     "DateRead",
+    "ImpossibleDay",
     "NoDay",
     "PastDate",
     "date_hint",
@@ -180,6 +181,10 @@ _PAST = re.compile(
 
 class PastDate(InvalidInput):
     """The text names a day gone by (`yesterday`, `last friday`, `3 days ago`)."""
+
+
+class ImpossibleDay(InvalidInput):
+    """The text names a day no calendar has (`31/2`, `2026-02-30`)."""
 
 
 class NoDay(InvalidInput):
@@ -342,9 +347,11 @@ def _dated_weekday(words: str, context: DateContext, text: str) -> DateRead | No
             this_year = found.value.replace(year=context.today.year)
         except ValueError:  # 29 February
             this_year = found.value
-        if this_year < context.today and this_year.weekday() == day:
-            # `fri 12/4` on 7 December: that Friday has been; the year on is no Friday.
-            raise PastDate(
+        recent = context.today - timedelta(days=31) <= this_year < context.today
+        if recent and this_year.weekday() == day:
+            # `fri 12/4` on 7 December: that Friday has just been; the year on is no Friday.
+            # (A conflict, so no shorter phrase, `fri` alone, is read instead.)
+            raise DateConflict(
                 f"`{_keep(text)}` is in the past ({say_date(this_year)}): give a day ahead, "
                 f"like `tomorrow`, `friday` or `{example_date(context.today).isoformat()}`."
             )
@@ -368,7 +375,7 @@ def _make(year: int, month: int, day: int, words: str, *, leap_ok: bool = False)
 
 
 def _impossible(words: str) -> InvalidInput:
-    return InvalidInput(
+    return ImpossibleDay(
         f"`{_keep(words)}` is not a day on the calendar. Try `friday`, `tomorrow` or `in 3 days`."
     )
 

@@ -13,6 +13,7 @@ from bot.parsing.dates import (
     DateContext,
     DateOrder,
     DateRead,
+    ImpossibleDay,
     NoDay,
     PastDate,
     example_date,
@@ -171,7 +172,7 @@ def _longest_date(tokens: list[str], start: int, *, context: DateContext) -> tup
         except DateConflict as exc:  # `tue 12/4`: reading just `tue` would be a misreading
             said = exc, n
             break
-        except (PastDate, NoDay) as exc:  # said why, unless a shorter phrase is a date
+        except (PastDate, NoDay, ImpossibleDay) as exc:  # said why, unless a shorter one reads
             said = exc, n
         except InvalidInput:
             continue
