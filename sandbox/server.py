@@ -12,18 +12,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from sqlalchemy import select
+
 from bot.app import build
 from bot.clock import OffsetClock
 from bot.config import Settings
 from bot.parsing.dates import warm_up_soon
 from bot.runtime.jobs import build_jobs
 from bot.runtime.web import Served, wsgi_app
-from bot.services import defaults
+from bot.services import cards, defaults
 from sandbox.driver import Driver
 from sandbox.ui import UiApi, load_clock, read_json, save_clock
 from sandbox.web_api import WebApi
 from sandbox.workspace import Workspace
 from storage.db import transaction
+from storage.models import Requirement
 
 WEB = Path(__file__).with_name("web")
 log = logging.getLogger(__name__)
@@ -152,6 +155,17 @@ class Sandbox:
                 team_id=self.ws.team_id,
                 channel_id="C0PRODUCT",
                 zone=self.deps.settings.teamloop_timezone,
+                now=self.clock.now(),
+            )
+            # Their cards were drawn a week ago: brought to today (a due date gone by since
+            # shows overdue on the card as in `/req list`), by edits the sender sends.
+            numbers = session.scalars(
+                select(Requirement.number).where(Requirement.channel_id == "C0PRODUCT")
+            )
+            cards.touch_many(
+                session,
+                team_id=self.ws.team_id,
+                refs=[f"REQ-{n}" for n in numbers],
                 now=self.clock.now(),
             )
         self.driver.command(

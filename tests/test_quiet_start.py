@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from sandbox.server import Sandbox
 from storage.scheduling import Occurrence, Schedule
-from tests.conftest import PRODUCT, Team, make_settings
+from tests.conftest import PRODUCT, Team, make_settings, texts
 from tests.test_sandbox_retro import _port
 
 
@@ -58,6 +58,15 @@ def test_a_fresh_sandbox_starts_quiet_with_the_demo_s_schedules(
     assert set(_kinds(box)) == {"standup", "reminders", "digest"}
     # The seeding's own answers ("Standup set…") are not shown to the person opening it.
     assert box.ws.ephemerals_for("U0ALICE") == []
+    # Cards drawn "a week ago" are brought to today: overdue on the card iff in `/req list`.
+    from storage.models import Requirement
+
+    with box.deps.sessions() as s:
+        due = s.scalars(select(Requirement.due_date).where(Requirement.number == 1)).one()
+    today = box.clock.now().astimezone(box.deps.settings.zone).date()
+    [card] = [m for m in box.ws.channel_messages(PRODUCT) if m["text"].startswith("REQ-1:")]
+    assert due is not None
+    assert ("overdue" in texts(card["blocks"])) == (due < today), (due, today, card)
 
 
 def test_defaults_for_old_items_run_only_what_is_still_on_time(
