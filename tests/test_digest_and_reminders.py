@@ -149,6 +149,8 @@ def test_needs_attention_names_each_item_once_and_the_thread_only_the_rest(team:
     in_thread = {n for n in range(1, 7) if f"Unowned item {n}" in listing}
     assert in_thread == set(range(1, 7)) - in_channel, listing
     assert "Fix login" not in listing
+    # Nobody but their requesters voted: nothing is "most asked for".
+    assert "Most asked for" not in channel + thread
 
 
 def test_digest_now_and_its_limits_with_500_items(team: Team) -> None:

@@ -83,7 +83,8 @@ def build(
     opened, resolved, still_open = _blockers(session, team_id, channel_id, since, until)
     risks = _open_risks(session, team_id, channel_id)
     by_status = sorted(Counter(r.status for r in open_reqs).items(), key=_status_order)
-    voted = sorted((r for r in open_reqs if r.votes), key=lambda r: (-r.votes, r.number))
+    # Asked for by someone besides the requester (whose own vote every requirement has).
+    voted = sorted((r for r in open_reqs if r.votes > 1), key=lambda r: (-r.votes, r.number))
     listed = [r.owner_id for r in open_reqs + created + closed if r.owner_id]
     listed += [u for b in opened + still_open for u in (b.owner_id, b.reporter_id) if u]
     listed += [r.owner_id for r in risks if r.owner_id]
