@@ -327,17 +327,23 @@ def test_quiet_when_nothing_needs_a_nudge(team: Team) -> None:
     assert all(team.dms(u) == [] for u in (PM, BOB, CAROL, DAVE))
 
 
-def test_the_standup_owner_is_not_told_to_check_in_on_herself(team: Team) -> None:
-    # A newcomer's lead read "@alice has not answered the last 3 standups. Maybe check in?"
+def three_standups_answered_by(team: Team, *users: str) -> None:
+    """Alice's weekday standup, Monday 23 to Wednesday 25 November, answered by `users`;
+    then Thursday's reminders run (before the standup)."""
     team.env.clock.set(utc(2026, 11, 22, 12, 0))
     team.cmd("schedule weekdays 09:30 Europe/Berlin")
     say(team, "/req", "new Something to keep reminders on")
     for day in (23, 24, 25):
         team.at(utc(2026, 11, day, 8, 30))
-        team.at(utc(2026, 11, day, 14, 0))
-        for user in (BOB, CAROL):  # the owner (PM) misses them too
+        team.at(utc(2026, 11, day, 14, 0))  # Carol's prompt waits for 09:00 in New York
+        for user in users:
             team.answer(user, ["Did things", "More things", "none"], message=team.prompts(user)[-1])
     team.at(utc(2026, 11, 26, 8, 0))
+
+
+def test_the_standup_owner_is_not_told_to_check_in_on_herself(team: Team) -> None:
+    # A newcomer's lead read "@alice has not answered the last 3 standups. Maybe check in?"
+    three_standups_answered_by(team, BOB, CAROL)  # the owner (PM) misses them too
     told = "\n".join(dm_texts(team, PM))
     assert "<@U0DAVE> has not answered the last 3 standups" in told
     assert "<@U0ALICE> has not answered" not in told, told
@@ -345,15 +351,7 @@ def test_the_standup_owner_is_not_told_to_check_in_on_herself(team: Team) -> Non
 
 
 def test_standup_owner_hears_about_three_missed_standups(team: Team) -> None:
-    team.env.clock.set(utc(2026, 11, 22, 12, 0))
-    team.cmd("schedule weekdays 09:30 Europe/Berlin")
-    say(team, "/req", "new Something to keep reminders on")
-    for day in (23, 24, 25):
-        team.at(utc(2026, 11, day, 8, 30))
-        team.at(utc(2026, 11, day, 14, 0))  # Carol's prompt waits for 09:00 in New York
-        for user in (PM, BOB, CAROL):
-            team.answer(user, ["Did things", "More things", "none"], message=team.prompts(user)[-1])
-    team.at(utc(2026, 11, 26, 8, 0))  # Thursday's reminders, before the standup
+    three_standups_answered_by(team, PM, BOB, CAROL)
     nudges = [t for t in dm_texts(team, PM) if "Reminders from" in t]
     assert len(nudges) == 1 and "<@U0DAVE> has not answered the last 3 standups" in nudges[0]
     assert not [t for t in dm_texts(team, DAVE) if "Reminders from" in t]  # never public, never him
