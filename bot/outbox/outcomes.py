@@ -21,8 +21,9 @@ from bot.errors import REACH_CODES
 from bot.outbox import store
 from bot.outbox.dms import DmChannels
 from bot.outbox.parts import Claim, Limits, Report
-from storage.db import transaction
+from storage.db import read, transaction
 from storage.items import ItemMessage
+from storage.scheduling import OutboxMessage
 from storage.statuses import OutboxStatus
 
 # The sender's logger, as before the split: operators filter on its name.
@@ -111,6 +112,33 @@ class Outcomes:
             team.next_at = max(team.next_at, until)
         log.warning("Slack rate-limited workspace %s: pausing %.0fs", team_id, seconds)
 
+    def _resolve(self, claim: Claim) -> tuple[str, str] | None:
+        """Channel and ts of the message this row replies to or edits; None if not yet sent."""
+        key = claim.edit_of or claim.thread_key
+        assert key is not None
+        with read(self.sessions) as session:  # the usual case: it was sent; no write lock
+            found = _posted_at(store.by_key(session, key))
+        if found is not None:
+            return found
+        with transaction(self.sessions) as session:
+            ref = store.by_key(session, key)
+            if (found := _posted_at(ref)) is not None:
+                return found
+            row = store.owned(session, row_id=claim.id, claimer=self.name)
+            if row is None:
+                return None
+            row.claimed_by = row.lease_until = None
+            if ref is not None and ref.status == OutboxStatus.EXPIRED:
+                store.mark_expired(row, f"{key} expired")
+            elif ref is None or ref.status in (OutboxStatus.DEAD, OutboxStatus.CANCELLED):
+                row.status, row.last_error = OutboxStatus.DEAD, f"{key} was never sent"
+                log.error("outbox %s: %s was never sent; dropping it", claim.dedupe_key, key)
+            else:
+                # Its message is still on its way: look again shortly, without using an attempt.
+                row.status = OutboxStatus.PENDING
+                row.next_attempt_at = self.clock.now() + timedelta(seconds=1)
+        return None
+
     # -- recording ---------------------------------------------------------------------------
     def _record_sent(self, claim: Claim, channel: str, ts: str) -> None:
         with transaction(self.sessions) as session:
@@ -182,3 +210,10 @@ class Outcomes:
 def _is_dm(claim: Claim) -> bool:
     """A post to a person (its channel is the DM the sender opens), not a reply or an edit."""
     return claim.target[:1] in ("U", "W") and not (claim.thread_key or claim.edit_of)
+
+
+def _posted_at(ref: OutboxMessage | None) -> tuple[str, str] | None:
+    """Channel and ts of a row Slack has, else None."""
+    if ref is not None and ref.status == OutboxStatus.SENT and ref.channel_id and ref.slack_ts:
+        return ref.channel_id, ref.slack_ts
+    return None

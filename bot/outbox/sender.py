@@ -338,33 +338,6 @@ class Sender(Outcomes):
         file_id = str((response.get("file") or {}).get("id") or "")
         self._record_sent(claim, channel, file_id)
 
-    def _resolve(self, claim: Claim) -> tuple[str, str] | None:
-        """Channel and ts of the message this row replies to or edits; None if not yet sent."""
-        key = claim.edit_of or claim.thread_key
-        assert key is not None
-        with read(self.sessions) as session:  # the usual case: it was sent; no write lock
-            found = _posted_at(store.by_key(session, key))
-        if found is not None:
-            return found
-        with transaction(self.sessions) as session:
-            ref = store.by_key(session, key)
-            if (found := _posted_at(ref)) is not None:
-                return found
-            row = store.owned(session, row_id=claim.id, claimer=self.name)
-            if row is None:
-                return None
-            row.claimed_by = row.lease_until = None
-            if ref is not None and ref.status == OutboxStatus.EXPIRED:
-                store.mark_expired(row, f"{key} expired")
-            elif ref is None or ref.status in (OutboxStatus.DEAD, OutboxStatus.CANCELLED):
-                row.status, row.last_error = OutboxStatus.DEAD, f"{key} was never sent"
-                log.error("outbox %s: %s was never sent; dropping it", claim.dedupe_key, key)
-            else:
-                # Its message is still on its way: look again shortly, without using an attempt.
-                row.status = OutboxStatus.PENDING
-                row.next_attempt_at = self.clock.now() + timedelta(seconds=1)
-        return None
-
     @contextmanager
     def _spaced(self, key: str) -> Iterator[None]:
         """Keep the channel interval between this process's posts as Slack receives them.
@@ -397,10 +370,3 @@ class Sender(Outcomes):
 
     def _open_dm(self, client: WebClient, claim: Claim) -> str:
         return self._dm.channel(client, team_id=claim.team_id, user_id=claim.target)
-
-
-def _posted_at(ref: OutboxMessage | None) -> tuple[str, str] | None:
-    """Channel and ts of a row Slack has, else None."""
-    if ref is not None and ref.status == OutboxStatus.SENT and ref.channel_id and ref.slack_ts:
-        return ref.channel_id, ref.slack_ts
-    return None
