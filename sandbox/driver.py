@@ -69,7 +69,9 @@ class Driver(Transport):
             enterprise_id="",
             api_app_id="A0TEAMLOOP",
             event=event,
-            event_id=event_id or f"Ev{self._event_seq:08d}",
+            # Unique across restarts, as Slack's are: a stored id from the last run must not
+            # make the app take a new event for a re-delivery.
+            event_id=event_id or f"Ev{self.ws.run.upper()}{self._event_seq:06d}",
             event_time=int(time.time()),
             context_team_id=self.ws.team_id,
             context_enterprise_id=None,

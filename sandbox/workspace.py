@@ -233,6 +233,11 @@ class Workspace:
             self.triggers[trigger] = user
         return trigger
 
+    @property
+    def run(self) -> str:
+        """This run's own token: ids that must not repeat across restarts carry it."""
+        return self._run
+
     def next_id(self, prefix: str) -> str:
         """A unique object id such as V00000012."""
         return f"{prefix}{next(self._seq):08d}"

@@ -178,6 +178,7 @@ def test_a_restarted_sandbox_takes_its_first_command_and_lets_old_cards_go(
     upgrade(settings.database_url)
     first = Sandbox(settings, _port(), start=sandbox_start).start(scheduler=False)
     first.driver.command("/req", "new Export invoices P1", user=ALICE, channel=PRODUCT)
+    first.driver.say("help", user=ALICE, channel=first.ws.dm_channel(ALICE))
     first.settle()
     first.stop()
 
@@ -186,7 +187,11 @@ def test_a_restarted_sandbox_takes_its_first_command_and_lets_old_cards_go(
         with caplog.at_level(logging.INFO):
             again.driver.command("/req", "new Dark mode P3", user=ALICE, channel=PRODUCT)
             again.driver.command("/req", "close REQ-1", user=ALICE, channel=PRODUCT)
+            # The first message event of this run is answered (not taken for the last run's).
+            again.driver.say("help", user=ALICE, channel=again.ws.dm_channel(ALICE))
             again.settle()
+            answers = again.ws.channel_messages(again.ws.dm_channel(ALICE))
+            assert any("What teamloop can do" in m["text"] for m in answers), answers
             again.jobs.deliver(linger=2.0)
         with again.deps.sessions() as session:
             titles = session.scalars(select(Requirement.title).order_by(Requirement.number))
