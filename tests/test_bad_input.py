@@ -19,7 +19,7 @@ MISTAKES = [
     ("status REQ-1", "Which status?"),
     ("due REQ-1 someday", "I couldn't read `someday`"),
     ("due REQ-1 2020-01-01", "is in the past"),
-    ("new Fix it due 2026-13-45", "I couldn't read `due 2026-13-45`"),
+    ("new Fix it due 2026-13-45", "`2026-13-45` is not a day on the calendar"),
     ("new P1 <@U0BOB|bob>", "Give the requirement a title"),
     ("new " + "x" * 5000, "at most 200 characters"),
     ("new Two owners <@U0BOB|bob> <@U0DAVE|dave>", "one owner"),
