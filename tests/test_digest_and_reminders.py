@@ -84,7 +84,7 @@ def test_weekly_digest_matches_the_store(team: Team) -> None:
         "✅ Done (1)", "REQ-1", "Old audit log",
         "🆕 New (3)", "REQ-2", "SSO with Okta", "Billing export",
         "Rejected (1)", "Dark mode",
-        "⏰ Overdue (1)",
+        "👀 Needs attention (", "SSO with Okta · P1 · ", "overdue",
         "📅 Due in the next 7 days (1)",
         "➡️ Moved forward (1)", "Billing export: 🆕 New → ",
         "Open requirements:* 🆕 New 1 · ", "Planned 1", "P0 1 · P1 1",
@@ -94,6 +94,8 @@ def test_weekly_digest_matches_the_store(team: Team) -> None:
         "Open risks (1)", "RSK-1* score *16*",
     ):  # fmt: skip
         assert expected in text, expected
+    # Overdue work is named once, in "Needs attention", not again in the thread.
+    assert "⏰ Overdue" not in text and text.count("⚠️ overdue") == 1, text
     # Private-channel items never reach another channel (anonymous: tests/test_anon_*.py).
     assert "Secret merger" not in text and "Budget frozen" not in text
     assert DAVE not in text and "dave" not in text

@@ -139,7 +139,7 @@ def set_due(
 ) -> Requirement:
     """Set or move the due date."""
     req = requirements.get(session=session, actor=actor, number=number, for_update=True)
-    requirements.check_due(due, actor, now)
+    requirements.check_due(due, actor, now, example=f"/req due {req.ref} friday")
     if req.due_date == due:
         raise InvalidInput(f"{req.ref} is already due {say_date(due)}.")
     old = req.due_date

@@ -95,11 +95,14 @@ def already_captured(ref: str) -> str:
     return f"That message is already captured as {ref}. Type `/req show {ref}` to see it."
 
 
-def check_due(due: date | None, actor: Actor, now: datetime) -> None:
-    """Raise InvalidInput (field `due`) when `due` is before the actor's today."""
+def check_due(
+    due: date | None, actor: Actor, now: datetime, *, example: str = "due friday"
+) -> None:
+    """Raise InvalidInput (field `due`) when `due` is before the actor's today; `example`
+    is the command shown to type instead."""
     if due is not None and due < actor.today(now):
         raise InvalidInput(
-            f"{say_date(due)} is in the past. Give today or a later date, e.g. `due friday`.",
+            f"{say_date(due)} is in the past. Give today or a later date, e.g. `{example}`.",
             field="due",
             in_form=f"{say_date(due)} is in the past. Pick today or a later date.",
         )

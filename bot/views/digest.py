@@ -155,13 +155,8 @@ def _requirements(d: Digest) -> list[Block]:
         blocks.extend(
             _listing(f"Rejected ({len(d.rejected)})", [line(r, names=d.names) for r in d.rejected])
         )
-    if d.overdue:
-        blocks.extend(
-            _listing(
-                f"⏰ Overdue ({len(d.overdue)})",
-                [line(r, today=d.today, names=d.names) for r in d.overdue],
-            )
-        )
+    # Overdue work is all in "Needs attention" (the channel message, the rest in the thread):
+    # no second listing of it here.
     if d.due_next_week:
         due = [line(r, today=d.today, names=d.names) for r in d.due_next_week]
         blocks.extend(_listing(f"📅 Due in the next 7 days ({len(due)})", due))
