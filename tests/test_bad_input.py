@@ -18,7 +18,7 @@ MISTAKES = [
     ("status REQ-1 finished", "is not a status"),
     ("status REQ-1", "Which status?"),
     ("due REQ-1 someday", "I couldn't read `someday`"),
-    ("due REQ-1 2020-01-01", "is in the past. Give today or a later date, e.g. `/req due REQ-1 friday`"),
+    ("due REQ-1 2020-01-01", "is in the past. Give today or a later date, e.g. `/req due REQ-1"),
     ("new Fix it due 2026-13-45", "`2026-13-45` is not a day on the calendar"),
     ("new P1 <@U0BOB|bob>", "Give the requirement a title"),
     ("new " + "x" * 5000, "at most 200 characters"),
