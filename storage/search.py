@@ -97,14 +97,26 @@ def requirement_text(title: str, description: str) -> str:
     return f"{title}\n{description}" if description else title
 
 
-def _documents(session: Session) -> Iterable[dict[str, Any]]:
+def _unindexed(model: Any, kind: str, missing: bool) -> Any:
+    """`model`'s rows, or with `missing` only those without a search document (an anti-join
+    on `uq_search_docs_kind_item`)."""
+    if not missing:
+        return lambda query: query
+    gone = ~select(SearchDoc.id).where(SearchDoc.kind == kind, SearchDoc.item_id == model.id).exists()
+    return lambda query: query.where(gone)
+
+
+def _documents(session: Session, *, missing: bool = False) -> Iterable[dict[str, Any]]:
+    only = _unindexed(Requirement, "requirement", missing)
     for r in session.execute(
-        select(
-            Requirement.id,
-            Requirement.team_id,
-            Requirement.channel_id,
-            Requirement.title,
-            Requirement.description,
+        only(
+            select(
+                Requirement.id,
+                Requirement.team_id,
+                Requirement.channel_id,
+                Requirement.title,
+                Requirement.description,
+            )
         )
     ):
         yield doc_values(
@@ -115,7 +127,9 @@ def _documents(session: Session) -> Iterable[dict[str, Any]]:
             text=requirement_text(r.title, r.description),
         )
     for kind, model in (("feedback", Feedback), ("blocker", Blocker)):
-        for row in session.execute(select(model.id, model.team_id, model.channel_id, model.text)):
+        only = _unindexed(model, kind, missing)
+        query = only(select(model.id, model.team_id, model.channel_id, model.text))
+        for row in session.execute(query):
             yield doc_values(
                 team_id=row.team_id,
                 kind=kind,
@@ -123,6 +137,12 @@ def _documents(session: Session) -> Iterable[dict[str, Any]]:
                 channel_id=row.channel_id,
                 text=row.text,
             )
+
+
+def missing_documents(session: Session) -> list[dict[str, Any]]:
+    """The search documents (`doc_values`) of items that have none: quick captures whose
+    document a stopped process did not get to write (`storage.capture`)."""
+    return list(_documents(session, missing=True))
 
 
 def rebuild(session: Session, *, batch: int = 2000) -> int:

@@ -25,6 +25,7 @@ from bot.services import (
     retention,
     retro_schedule,
     retros,
+    search_index,
     standup_runs,
 )
 from storage.db import transaction
@@ -127,9 +128,12 @@ class Jobs:
         return purge_states(self.sessions.kw["bind"], now=self.clock.now())
 
     def upkeep(self) -> dict[str, int]:
-        """Daily (and at start): planner statistics, then the retention purge, a small batch
+        """Daily (and at start): planner statistics, the search documents a stopped process
+        did not write (`search_index.index_missing`), then the retention purge, a small batch
         per transaction. Returns rows deleted per table."""
         refresh_statistics(self.sessions.kw["bind"])
+        with transaction(self.sessions) as session:
+            search_index.index_missing(session=session)
         return self.purge()
 
     def purge(self) -> dict[str, int]:

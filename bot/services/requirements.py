@@ -183,7 +183,8 @@ def quick_capture(
     delivery_key: str | None = None,
 ) -> Stored | None:
     """Quick capture (`/req new …`) on the lean path: everything is checked and built first,
-    then one write (`storage.capture`) stores the row, its search document and its history.
+    then one write (`storage.capture`) stores the row and its history, and its search
+    document (on SQLite that is queued and written after the ack: `index_captures`).
 
     Same rules and stored values as `create`. Returns the new requirement as plain values
     (`Stored`; its `requirement()` is the ORM object, detached), or None when
@@ -213,10 +214,15 @@ def quick_capture(
         "updated_at": now,
         "closed_at": None,
     }
-    doc = search_index.doc_values(
-        team_id=actor.team_id, kind=KIND, item_id=0, channel_id=actor.channel_id, text=title
-    )
-    del doc["item_id"]
+
+    def doc() -> dict[str, Any]:
+        # Built where it is written: on SQLite after the ack (`index_captures`).
+        values = search_index.doc_values(
+            team_id=actor.team_id, kind=KIND, item_id=0, channel_id=actor.channel_id, text=title
+        )
+        del values["item_id"]
+        return values
+
     history = {
         "team_id": actor.team_id,
         "entity_type": KIND,
@@ -233,6 +239,14 @@ def quick_capture(
         return None
     item_id, number = stored
     return Stored(id=item_id, number=number, row={**row, "status": RequirementStatus.NEW})
+
+
+def index_captures(*, store: CaptureStore) -> int:
+    """Make the quick captures stored so far findable: write their search documents, which
+    SQLite's capture leaves out of the ack's transaction (`storage.capture`). Call it after
+    the ack, before a lookup that should see them. Returns how many were written (0 on
+    PostgreSQL). Raises like `quick_capture`'s write; what was not written stays queued."""
+    return store.index_pending()
 
 
 def captured_as(*, session: Session, actor: Actor, channel_id: str, ts: str | None) -> str | None:

@@ -14,7 +14,15 @@ from sqlalchemy import delete
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from storage.search import INSERT, KINDS, SearchDoc, doc_values, requirement_text, scoped
+from storage.search import (
+    INSERT,
+    KINDS,
+    SearchDoc,
+    doc_values,
+    missing_documents,
+    requirement_text,
+    scoped,
+)
 from storage.search_text import Term, fold
 
 __all__ = ["KINDS", "Match", "Scope", "add", "doc_values", "index", "requirement_text", "search"]
@@ -40,6 +48,18 @@ def add(
         INSERT,
         doc_values(team_id=team_id, kind=kind, item_id=item_id, channel_id=channel_id, text=text),
     )
+
+
+def index_missing(*, session: Session) -> int:
+    """Write the search document of every item that has none (a quick capture's document is
+    written after the ack; a process that stopped in between left it out). Returns how many.
+
+    Run by the daily upkeep, which also runs at start; it reads every item id once (an
+    anti-join on the documents' unique index: tens of milliseconds for 100,000 items)."""
+    docs = missing_documents(session)
+    if docs:
+        session.connection().execute(INSERT, docs)
+    return len(docs)
 
 
 @dataclass(frozen=True)

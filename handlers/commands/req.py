@@ -85,8 +85,9 @@ def verb_new(call: Call) -> Block | None:
     deps, actor = call.deps, call.actor
 
     def hint() -> list[Block]:
-        # After the ack, in a snapshot read: the lookup neither delays the ack nor holds the
-        # write lock (or, on PostgreSQL, the workspace's counter row).
+        # After the ack: the captures' search documents (this one's and any queued beside
+        # it), then the lookup in a snapshot read, which holds no lock.
+        reqs.index_captures(store=deps.capture())
         with deps.read() as session:
             alike = duplicates.similar(
                 session=session, actor=actor, text=req.title, exclude_id=req.id, limit=1
