@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import UNAVAILABLE, UserError, cannot_reach
+from bot.runtime.memory import release_free_memory
 from bot.services.people import Writing
 from storage.capture import CaptureStore, for_engine
 from storage.db import read, transaction, unavailable
@@ -40,22 +41,36 @@ SORRY = "Something went wrong on our side and nothing was changed. Please try ag
 class Worker(ThreadPoolExecutor):
     """Runs work after the ack (and bolt's lazy listeners); `drain()` waits for all of it."""
 
+    # After a backlog this long has drained, free memory goes back to the system.
+    TRIM_AFTER = 200
+
     def __init__(self, max_workers: int = 8) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix="teamloop-worker")
         self._pending: set[Future[Any]] = set()
         self._lock = threading.Lock()
+        self._peak = 0
+        self.trims = 0  # how many times a drained backlog gave memory back
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         """Schedule `fn` and remember it until it finishes."""
         future = super().submit(fn, *args, **kwargs)
         with self._lock:
             self._pending.add(future)
+            self._peak = max(self._peak, len(self._pending))
         future.add_done_callback(self._forget)
         return future
 
     def _forget(self, future: Future[Any]) -> None:
         with self._lock:
             self._pending.discard(future)
+            drained = not self._pending and self._peak >= self.TRIM_AFTER
+            if drained:
+                self._peak = 0
+                self.trims += 1
+        if drained:
+            # A burst's queued work (a few KiB a command) is freed, but scattered among live
+            # objects, so the heap keeps those pages until told (`release_free_memory`).
+            release_free_memory()
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait until every submitted piece of work (and what it submitted) is done."""

@@ -64,7 +64,7 @@ def post_card(
             log.info("card %s via response_url: %s", ref, exc.response.get("error"))
             respond(**message(text, shown, in_channel=True), replace_original=False)
             if (code := str(exc.response.get("error"))) in REACH_CODES:
-                unreachable_here(call, code)
+                unreachable_here(deps, actor, respond, code)
             return
         with deps.transaction() as session:
             cards.record(

@@ -29,8 +29,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from datetime import UTC, date, datetime
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 

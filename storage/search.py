@@ -102,7 +102,8 @@ def _unindexed(model: Any, kind: str, missing: bool) -> Any:
     on `uq_search_docs_kind_item`)."""
     if not missing:
         return lambda query: query
-    gone = ~select(SearchDoc.id).where(SearchDoc.kind == kind, SearchDoc.item_id == model.id).exists()
+    found = select(SearchDoc.id).where(SearchDoc.kind == kind, SearchDoc.item_id == model.id)
+    gone = ~found.exists()
     return lambda query: query.where(gone)
 
 

@@ -7,6 +7,7 @@ import logging
 import signal
 import subprocess
 import sys
+import threading
 import time
 import weakref
 from collections import Counter
@@ -178,3 +179,21 @@ def test_finished_after_ack_work_is_freed_at_once(jobs_env: JobsEnv) -> None:
         assert [ref() for ref in gone] == [None, None, None]
     finally:
         gc.enable()
+
+
+def test_a_drained_burst_gives_memory_back_once(jobs_env: JobsEnv) -> None:
+    """After a backlog of after-ack work (a burst of commands) has drained, the allocator's
+    free pages go back to the system once; a short queue does not trigger it."""
+    from bot.deps import Worker
+
+    worker = Worker(max_workers=2)
+    try:
+        for size, trims in ((Worker.TRIM_AFTER - 50, 0), (Worker.TRIM_AFTER + 10, 1)):
+            gate = threading.Event()
+            for _ in range(size):
+                worker.submit(gate.wait, 10)
+            gate.set()
+            worker.drain()
+            assert worker.trims == trims
+    finally:
+        worker.shutdown(wait=True)

@@ -197,12 +197,12 @@ def route(
         ack(answer)
 
 
-def unreachable_here(call: Call, code: str) -> None:
+def unreachable_here(deps: Deps, actor: Actor, respond: Respond, code: str) -> None:
     """Slack refused a post in the command's channel with `code` (a capture's card, which
     then went through the response_url): record it, so the channel gets no digest or
     reminders that could never post, and tell the person at once what to do (the first time
-    only; later captures there say nothing more). Runs after the ack."""
-    deps, actor = call.deps, call.actor
+    only; later captures there say nothing more). Runs after the ack; takes only what it
+    uses, not the `Call` (work queued after a burst of acks keeps what it holds alive)."""
     with deps.transaction() as session:
         first = reach.known(session=session, team_id=actor.team_id, channel_id=actor.channel_id)
         reach.learn(
@@ -214,4 +214,4 @@ def unreachable_here(call: Call, code: str) -> None:
             zone=deps.settings.zone.key,
         )
     if first is None:
-        ephemeral(call.respond)(reach_views.no_schedules_here(code))
+        ephemeral(respond)(reach_views.no_schedules_here(code))
