@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 STOP_DRAIN = 5.0
 # The stand-in's record of API calls (what tests read): the sandbox keeps only the latest.
 KEEP_CALLS = 500
+# Each channel's latest messages the sandbox keeps (between this and twice as many): the page
+# shows the latest ones, and 2,000 cards kept whole grew the process by about 20 MiB.
+KEEP_MESSAGES = 200
 PEOPLE = [
     ("U0ALICE", "alice", True),
     ("U0BOB", "bob", False),
@@ -66,7 +69,7 @@ class Sandbox:
     def __init__(self, settings: Settings, port: int, *, start: datetime | None = None) -> None:
         """`start`: the sandbox time to begin at (tests fix it); default: now, or where an
         earlier run left the clock if that is later."""
-        self.ws = Workspace(keep_calls=KEEP_CALLS)
+        self.ws = Workspace(keep_calls=KEEP_CALLS, keep_messages=KEEP_MESSAGES)
         seed(self.ws, settings.teamloop_timezone)
         self.secret = secrets.token_hex(16)
         api = WebApi(self.ws)

@@ -109,11 +109,16 @@ class Workspace:
         domain: str = "teamloop-sandbox",
         *,
         keep_calls: int | None = None,
+        keep_messages: int | None = None,
     ) -> None:
         """`keep_calls`: how many recorded API calls to keep (None: all, as tests read them;
-        the sandbox keeps the last few hundred, so a long session does not grow with them)."""
+        the sandbox keeps the last few hundred, so a long session does not grow with them).
+        `keep_messages`: how many of each channel's latest messages to keep (None: all, as
+        Slack does on a paid plan; the sandbox keeps a few hundred, as a workspace with a
+        short retention setting would, so its memory does not grow with every card)."""
         self.team_id = team_id
         self.keep_calls = keep_calls
+        self.keep_messages = keep_messages
         self.domain = domain
         self.bot_user_id = "U0BOT"
         self.bot_id = "B0BOT"
@@ -281,7 +286,10 @@ class Workspace:
         if thread_ts:
             msg["thread_ts"] = thread_ts
         with self.lock:
-            self.messages.setdefault(channel, []).append(msg)
+            kept = self.messages.setdefault(channel, [])
+            kept.append(msg)
+            if self.keep_messages is not None and len(kept) > 2 * self.keep_messages:
+                del kept[: -self.keep_messages]  # in batches: a slice per post would be O(n)
             if thread_ts:
                 parent = self.find(channel, thread_ts)
                 if parent is not None:

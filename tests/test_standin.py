@@ -130,3 +130,17 @@ def test_history_and_replies(standin: tuple[Workspace, Served], client: WebClien
     of_reply = client.conversations_replies(channel=PRODUCT, ts=child["ts"])
     assert [m["text"] for m in of_reply["messages"]] == ["parent", "child"]
     assert WebApi  # type: ignore[truthy-function]  # the WSGI app under test
+
+
+def test_a_workspace_told_to_keep_few_messages_keeps_each_channels_latest() -> None:
+    ws = Workspace(keep_messages=3)
+    posted = [ws.post("C1", user="U1", text=f"message {n}")["ts"] for n in range(10)]
+    ws.post("C2", user="U1", text="elsewhere")
+    kept = [m["ts"] for m in ws.channel_messages("C1")]
+    assert 3 <= len(kept) <= 6
+    assert kept == posted[-len(kept) :]
+    assert [m["text"] for m in ws.channel_messages("C2")] == ["elsewhere"]
+    every = Workspace()  # by default every message stays, as on Slack
+    for n in range(10):
+        every.post("C1", user="U1", text=f"message {n}")
+    assert len(every.channel_messages("C1")) == 10
