@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.allocator import release_free_memory
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import UNAVAILABLE, UserError, cannot_reach
-from bot.runtime.memory import release_free_memory
 from bot.services.people import Writing
 from storage.capture import CaptureStore, for_engine
 from storage.db import read, transaction, unavailable

@@ -6,6 +6,8 @@ import ctypes
 import gc
 import os
 
+from bot.allocator import glibc
+
 # mallopt(3): M_ARENA_MAX is -8 in glibc's <malloc.h>.
 M_ARENA_MAX = -8
 ARENAS = 2
@@ -22,38 +24,13 @@ def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
     variable, which wins when set. Returns True when the cap was applied.
     Source: mallopt(3), M_ARENA_MAX.
     """
-    if os.environ.get("MALLOC_ARENA_MAX") or not _glibc():
+    if os.environ.get("MALLOC_ARENA_MAX") or not glibc():
         return False
     try:
         libc = ctypes.CDLL(None)
     except OSError:
         return False
     return bool(libc.mallopt(M_ARENA_MAX, arenas))
-
-
-def release_free_memory() -> bool:
-    """Give the C allocator's free pages back to the system (glibc's `malloc_trim(0)`, which
-    also releases free pages in the middle of its heaps); True when it released any.
-
-    A burst leaves the heaps holding what the queued work used (about 6 KiB a queued
-    command) with live objects scattered through them, so freeing it shrinks little by
-    itself: after 2,000 commands this gave back about 1 MiB of `bench.footprint`'s growth
-    (11.4 -> 10.5 MiB PSS). Source: malloc_trim(3).
-    """
-    if not _glibc():
-        return False
-    try:
-        libc = ctypes.CDLL(None)
-    except OSError:
-        return False
-    return bool(libc.malloc_trim(0))
-
-
-def _glibc() -> bool:
-    try:
-        return (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc")
-    except (ValueError, OSError):  # not a glibc system
-        return False
 
 
 def pause_collector() -> None:
