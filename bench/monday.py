@@ -280,6 +280,9 @@ def measure(url: str, *, idle: float, speed: float) -> dict[str, Any]:
                         standin_url="http://unused")  # fmt: skip
         return _phases(jobs, clock, driver, sessions, url, idle=idle, speed=speed)
     finally:
+        # Cards still queued after the clients stopped (the capture rate outruns them) are
+        # dropped, not posted at exit to a stand-in that is gone (each retried and refused).
+        _deps.worker.shutdown(wait=True, cancel_futures=True)
         server.stop()
         standin.stop()
 

@@ -17,7 +17,7 @@ statement machinery per request:
   and written after the ack (`index_pending`, which the capture's card work calls before
   the duplicate lookup, so a batch of captures is indexed in one transaction); one the
   process did not get to write (it stopped) is written by the daily upkeep, which also runs
-  at start (`bot.services.search_index.index_missing`). The requirement itself is durable
+  at start (`bot.services.search_index.missing`). The requirement itself is durable
   when the ack is sent; only its findability waits for those few milliseconds.
 
 A delivery key already recorded (Slack delivered the command twice) writes nothing and
@@ -106,7 +106,7 @@ _SQLITE_ROW = (
     f"INSERT INTO requirements ({', '.join(_ROW)}) "
     f"VALUES ({', '.join(':' + c for c in _ROW)}) RETURNING id"
 )
-# A document written already (by `index_missing`, say) is not written twice.
+# A document written already (by the upkeep, say) is not written twice.
 _SQLITE_DOC = (
     f"INSERT INTO search_docs ({', '.join(_DOC)}) VALUES ({', '.join(':' + c for c in _DOC)}) "
     "ON CONFLICT (kind, item_id) DO NOTHING"

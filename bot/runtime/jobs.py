@@ -28,7 +28,7 @@ from bot.services import (
     search_index,
     standup_runs,
 )
-from storage.db import transaction
+from storage.db import read, transaction
 from storage.maintenance import refresh_statistics
 from storage.scheduling import Occurrence, Schedule
 
@@ -129,11 +129,15 @@ class Jobs:
 
     def upkeep(self) -> dict[str, int]:
         """Daily (and at start): planner statistics, the search documents a stopped process
-        did not write (`search_index.index_missing`), then the retention purge, a small batch
+        did not write (`search_index.missing`), then the retention purge, a small batch
         per transaction. Returns rows deleted per table."""
         refresh_statistics(self.sessions.kw["bind"])
-        with transaction(self.sessions) as session:
-            search_index.index_missing(session=session)
+        # Looked for in a snapshot: the write lock only when there is something to write.
+        with read(self.sessions) as session:
+            docs = search_index.missing(session=session)
+        if docs:
+            with transaction(self.sessions) as session:
+                search_index.write_missing(session=session, docs=docs)
         return self.purge()
 
     def purge(self) -> dict[str, int]:

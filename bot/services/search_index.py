@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
+from storage.db import upsert_insert
 from storage.search import (
     INSERT,
     KINDS,
@@ -50,16 +51,22 @@ def add(
     )
 
 
-def index_missing(*, session: Session) -> int:
-    """Write the search document of every item that has none (a quick capture's document is
-    written after the ack; a process that stopped in between left it out). Returns how many.
+def missing(*, session: Session) -> list[dict[str, Any]]:
+    """The search documents (`doc_values`) of items that have none: a quick capture's is
+    written after the ack, and a process that stopped in between left it out. Reads every
+    item id once (an anti-join on the documents' unique index: tens of milliseconds for
+    100,000 items), so call it in a read transaction."""
+    return missing_documents(session)
 
-    Run by the daily upkeep, which also runs at start; it reads every item id once (an
-    anti-join on the documents' unique index: tens of milliseconds for 100,000 items)."""
-    docs = missing_documents(session)
-    if docs:
-        session.connection().execute(INSERT, docs)
-    return len(docs)
+
+def write_missing(*, session: Session, docs: Sequence[dict[str, Any]]) -> int:
+    """Write documents `missing` found, skipping any written since (the capture's own work
+    may have got there first). Returns how many were new."""
+    if not docs:
+        return 0
+    insert = upsert_insert(session.get_bind().dialect.name)
+    stmt = insert(SearchDoc).on_conflict_do_nothing(index_elements=["kind", "item_id"])
+    return session.connection().execute(stmt, list(docs)).rowcount
 
 
 @dataclass(frozen=True)
