@@ -29,7 +29,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -289,27 +290,15 @@ class CaptureStore:
         }
         params.update({f"h_{c}": v for c, v in history.items()})
         params["h_at"] = _sqlite_time(history["at"])
-        left = take(self._lock) if self._lock is not None else None
-        try:
-            conn = self._connection()
-            try:
-                begin_immediate(conn, left)
-                if key is not None and conn.execute(_SQLITE_KEY, params).rowcount == 0:
-                    conn.execute("ROLLBACK")
-                    return None
-                conn.execute(_SQLITE_WORKSPACE, params)
-                params["number"] = conn.execute(_SQLITE_COUNTER, params).fetchone()[0]
-                item_id = conn.execute(_SQLITE_ROW, params).fetchone()[0]
-                params["h_entity_id"] = item_id
-                conn.execute(_SQLITE_HISTORY, params)
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise _wrapped(exc, "quick capture", sqlite3.Error) from exc
-        finally:
-            if self._lock is not None:
-                self._lock.release()
+        with self._immediate("quick capture") as conn:
+            if key is not None and conn.execute(_SQLITE_KEY, params).rowcount == 0:
+                conn.execute("ROLLBACK")
+                return None
+            conn.execute(_SQLITE_WORKSPACE, params)
+            params["number"] = conn.execute(_SQLITE_COUNTER, params).fetchone()[0]
+            item_id = conn.execute(_SQLITE_ROW, params).fetchone()[0]
+            params["h_entity_id"] = item_id
+            conn.execute(_SQLITE_HISTORY, params)
         with self._queue:
             self._unindexed.append((doc, int(item_id)))
         return int(item_id), int(params["number"])
@@ -334,17 +323,28 @@ class CaptureStore:
         return len(docs)
 
     def _write_docs(self, docs: list[dict[str, Any]]) -> None:
+        with self._immediate("search documents") as conn:
+            conn.executemany(_SQLITE_DOC, docs)
+
+    @contextmanager
+    def _immediate(self, what: str) -> Iterator[sqlite3.Connection]:
+        """A write transaction on the guarded connection: the FIFO writer lock, `BEGIN
+        IMMEDIATE`, then `COMMIT` (the body may end it itself), or `ROLLBACK` on any error;
+        the driver's errors are raised as SQLAlchemy's, naming `what`."""
         left = take(self._lock) if self._lock is not None else None
         try:
             conn = self._connection()
             try:
                 begin_immediate(conn, left)
-                conn.executemany(_SQLITE_DOC, docs)
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:
+                yield conn
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+            except BaseException as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-                raise _wrapped(exc, "search documents", sqlite3.Error) from exc
+                if isinstance(exc, sqlite3.Error):
+                    raise _wrapped(exc, what, sqlite3.Error) from exc
+                raise
         finally:
             if self._lock is not None:
                 self._lock.release()
