@@ -303,6 +303,11 @@ class CaptureStore:
             self._unindexed.append((doc, int(item_id)))
         return int(item_id), int(params["number"])
 
+    def queued(self) -> int:
+        """How many captures' search documents wait to be written (`index_pending`)."""
+        with self._queue:
+            return len(self._unindexed)
+
     def index_pending(self) -> int:
         """Write the search documents of the captures stored so far (SQLite; on PostgreSQL the
         capture's own statement wrote it): one transaction for all of them. Returns how many.

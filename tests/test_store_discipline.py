@@ -177,6 +177,34 @@ def test_a_capture_whose_document_was_not_written_is_indexed_by_the_upkeep(env: 
         assert session.scalar(select(func.count()).select_from(SearchDoc)) == 1
 
 
+def test_a_busy_store_leaves_the_search_document_queued_not_lost(env: Env) -> None:
+    if not env.settings.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL writes the search document in the capture's own statement")
+    import sqlite3
+
+    d = Deps(env.settings, env.sessions, env.clock, env.worker)
+    actor = Actor(team_id="T0TEAMLOOP", user_id=PM, channel_id=PRODUCT, zone=env.settings.zone)
+    made = reqs.quick_capture(
+        store=d.capture(), actor=actor, now=env.clock.now(), title="Export invoices to CSV"
+    )
+    assert made is not None
+    # Another process holds SQLite's write lock past the lock timeout.
+    other = sqlite3.connect(env.sessions.kw["bind"].url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        begun = time.monotonic()
+        assert reqs.index_captures(store=d.capture()) == 0  # no error: the card still posts
+        assert time.monotonic() - begun < 10
+        assert d.capture().queued() == 1
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert reqs.index_captures(store=d.capture()) == 1
+    assert d.capture().queued() == 0
+    with d.read() as session:
+        assert session.scalar(select(SearchDoc.item_id)) == made.id
+
+
 def test_concurrent_quick_captures_are_numbered_without_gaps(env: Env) -> None:
     replies: list[str] = []
 

@@ -4,11 +4,12 @@ Triage, closing and votes on an existing requirement: bot.services.requirement_c
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
@@ -21,9 +22,11 @@ from bot.services import cards, counters, deliveries, items, search_index
 from bot.services import requirement_queries as store
 from bot.services.actor import Actor
 from storage.capture import CaptureStore
+from storage.db import unavailable
 from storage.models import Requirement
 from storage.statuses import RequirementStatus
 
+log = logging.getLogger(__name__)
 KIND = "requirement"
 DESCRIPTION_MAX = 3000
 PAGE_SIZE = 15
@@ -246,8 +249,18 @@ def index_captures(*, store: CaptureStore) -> int:
     """Make the quick captures stored so far findable: write their search documents, which
     SQLite's capture leaves out of the ack's transaction (`storage.capture`). Call it after
     the ack, before a lookup that should see them. Returns how many were written (0 on
-    PostgreSQL). Raises like `quick_capture`'s write; what was not written stays queued."""
-    return store.index_pending()
+    PostgreSQL).
+
+    A busy or unreachable database writes nothing and returns 0: the documents stay queued
+    for the next capture's call (or the daily upkeep), and the card that called it is still
+    posted, since the requirement itself is stored."""
+    try:
+        return store.index_pending()
+    except DBAPIError as exc:
+        if not unavailable(exc):
+            raise
+        log.info("search documents of %s captures wait: %s", store.queued(), exc)
+        return 0
 
 
 def captured_as(*, session: Session, actor: Actor, channel_id: str, ts: str | None) -> str | None:
