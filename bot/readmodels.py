@@ -77,6 +77,8 @@ class Dashboard:
     risks: list[Risk]
     counters: dict[str, int] = field(default_factory=dict)
     hidden: int = 0
+    # Open items of theirs past the LIMIT listed (outside private channels), per kind.
+    beyond: dict[str, int] = field(default_factory=dict)
     team: list[TeamView] = field(default_factory=list)  # channels the person leads
     actions: list[RetroAction] = field(default_factory=list)  # open retro actions they own
 

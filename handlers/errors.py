@@ -21,6 +21,8 @@ FIELD_BLOCKS = {
     "description": BlockId.REQ_DESCRIPTION,
     "due": BlockId.REQ_DUE,
     "labels": BlockId.REQ_LABELS,
+    "priority": BlockId.REQ_PRIORITY,
+    "req_owner": BlockId.REQ_OWNER,
     "text": BlockId.ITEM_TEXT,
     "kind": BlockId.ITEM_KIND,
     "requirement": BlockId.ITEM_REQ,

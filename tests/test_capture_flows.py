@@ -161,3 +161,18 @@ def test_card_buttons_update_the_card(env: Env) -> None:
     with env.sessions() as s:
         req = s.scalars(select(Requirement)).one()
     assert (req.owner_id, req.votes, req.status) == (BOB, 2, "planned")
+
+
+def test_the_form_refuses_a_priority_or_owner_its_menus_never_offer(env: Env) -> None:
+    # What the terminal sandbox (typed answers) or a forged payload can submit.
+    env.req("new")
+    view_id = next(iter(env.ws.views))
+    reply = env.driver.submit(
+        view_id, _values("Export to PDF", priority="P9; drop", owner="zed"), user=PM
+    )
+    errors = reply.json()["errors"]
+    assert errors["req_priority"] == "`P9; drop` is not a priority: pick P0, P1, P2 or P3."
+    assert errors["req_owner"] == "`zed` is not a person: pick one from the list."
+    assert _count(env) == 0 and view_id in env.ws.views  # still open, nothing saved
+    reply = env.driver.submit(view_id, _values("Export to PDF", priority="P1", owner=BOB), user=PM)
+    assert reply.status == 200 and _count(env) == 1

@@ -72,6 +72,29 @@ def test_home_stays_within_block_kit_limits_with_many_items(env: Env) -> None:
     assert [c for c in env.ws.calls_of("views.publish") if c.error is None]
 
 
+def test_home_lists_the_most_urgent_first_and_says_how_many_more(env: Env) -> None:
+    # 24 undated items first, then one due Friday and one P0 due Friday: the dated ones come
+    # first on both stores (SQLite sorts a missing date first), the P0 before the P1.
+    for n in range(24):
+        env.req(f"new Someday item {n} <@U0BOB|bob>")
+    env.req("new Ship pricing page P1 due friday <@U0BOB|bob>")
+    env.req("new Fix login outage P0 due friday <@U0BOB|bob>")
+    home = open_home(env, BOB)
+    reqs = [
+        b["text"]["text"]
+        for b in home["blocks"]
+        if b.get("accessory", {}).get("action_id") == "home_req_done"
+    ]
+    assert len(reqs) == 20
+    assert "Fix login outage" in reqs[0] and "Ship pricing page" in reqs[1]
+    assert "…and 6 more: `/req list mine` lists them all." in texts(home["blocks"])
+    env.driver.say("help", user=BOB, channel=env.ws.dm_channel(BOB))
+    env.drain()
+    said = texts(env.ws.channel_messages(env.ws.dm_channel(BOB))[-1]["blocks"])
+    assert "Fix login outage" in said and "Ship pricing page" in said
+    assert "…and 21 more on the Home tab" in said  # 26 open, 5 listed
+
+
 def test_export_every_kind_as_json_and_csv(env: Env) -> None:
     env.req("new Export invoices")
     env.driver.command("/feedback", "Great export REQ-1", user=BOB, channel=PRODUCT)

@@ -13,9 +13,25 @@ from bot.parsing import dates
 from bot.parsing.dates import DateOrder
 from bot.parsing.slack_text import echo
 
-__all__ = ["DateOrder", "parse_date", "parse_ref", "parse_user", "starts_like_date"]
+__all__ = [
+    "DateOrder",
+    "is_user_id",
+    "parse_date",
+    "parse_ref",
+    "parse_user",
+    "starts_like_date",
+]
 
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+def is_user_id(value: str) -> bool:
+    """Whether `value` is shaped like a Slack user id (`U0BOB`, `W012ABC`), as a form's user
+    menu submits it."""
+    return _USER_ID.fullmatch(value) is not None
+
+
 _MONTHS = frozenset(
     (
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov",

@@ -58,7 +58,11 @@ def dashboard(
 ) -> Dashboard:
     """Open requirements they own or requested, blockers they reported or own, risks they
     own, at most LIMIT of each (limited in SQL); items of the `private` channels stay in
-    those channels (counted, not listed)."""
+    those channels (counted, not listed), and what the LIMIT left out is counted per kind
+    (`Dashboard.beyond`).
+
+    Requirements come most urgent first: by due date (the overdue first; undated last, on
+    both stores: SQLite sorts NULL first, PostgreSQL last), then priority, then number."""
     reqs, blks, rsks = _mine(user_id)
     hidden = 0
     if private:
@@ -77,7 +81,12 @@ def dashboard(
                 select(Requirement)
                 .where(Requirement.team_id == team_id, reqs)
                 .where(Requirement.channel_id.not_in(private))
-                .order_by(Requirement.due_date, Requirement.number)
+                .order_by(
+                    Requirement.due_date.is_(None),
+                    Requirement.due_date,
+                    Requirement.priority,
+                    Requirement.number,
+                )
                 .limit(LIMIT)
             )
         ),
@@ -99,6 +108,19 @@ def dashboard(
         ),
     )
     shown.hidden = hidden
+    for kind, model, mine, listed in (
+        ("requirements", Requirement, reqs, shown.requirements),
+        ("blockers", Blocker, blks, shown.blockers),
+        ("risks", Risk, rsks, shown.risks),
+    ):
+        if len(listed) == LIMIT:  # only then can there be more
+            total = session.scalar(
+                select(func.count())
+                .select_from(model)
+                .where(model.team_id == team_id, mine, model.channel_id.not_in(private))
+            )
+            if total and total > LIMIT:
+                shown.beyond[kind] = int(total) - LIMIT
     acts = retro_actions.owned_by(session=session, team_id=team_id, user_id=user_id)
     shown.actions = [a for a in acts if a.channel_id not in private][:LIMIT]
     shown.counters = counters(session=session, team_id=team_id, now=now)

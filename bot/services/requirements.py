@@ -13,10 +13,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
-from bot.parsing.common import first_line, shorten
+from bot.parsing.common import first_line, is_user_id, shorten
 from bot.parsing.dates import say_date
-from bot.parsing.requirements import LABELS_MAX, ListFilter, validate_title
-from bot.parsing.slack_text import too_long
+from bot.parsing.requirements import LABELS_MAX, ListFilter, parse_priority, validate_title
+from bot.parsing.slack_text import echo, too_long
 from bot.readmodels import Detail, Page, Stored
 from bot.services import cards, counters, deliveries, items, search_index
 from bot.services import requirement_queries as store
@@ -67,7 +67,14 @@ FORM_NO_TITLE = "Give the requirement a title, e.g. “Export invoices to CSV”
 
 
 def form_errors(
-    *, actor: Actor, now: datetime, title: str, description: str, due: date | None
+    *,
+    actor: Actor,
+    now: datetime,
+    title: str,
+    description: str,
+    due: date | None,
+    priority: str | None = None,
+    owner_id: str | None = None,
 ) -> dict[str, str]:
     """Every field error of the new-requirement form at once (field -> message, empty when
     all is well); Slack shows them together (`response_action: errors`)."""
@@ -76,6 +83,8 @@ def form_errors(
         ("title", lambda: validate_title(title)),
         ("description", lambda: _check_description(description)),
         ("due", lambda: check_due(due, actor, now)),
+        ("priority", lambda: check_priority(priority)),
+        ("req_owner", lambda: check_owner(owner_id)),
     ]
     for field, check in checks:
         try:
@@ -85,6 +94,24 @@ def form_errors(
     if not " ".join(title.split()):
         errors["title"] = FORM_NO_TITLE  # the form itself is the way to give one
     return errors
+
+
+def check_priority(priority: str | None) -> None:
+    """A submitted priority must be one the menu offers (a form's value is only as good as
+    whoever sent it: the terminal sandbox, or a forged payload). Raises InvalidInput."""
+    if priority is not None and parse_priority(priority) != priority:
+        raise InvalidInput(
+            f"`{echo(priority, 20)}` is not a priority: pick P0, P1, P2 or P3.", field="priority"
+        )
+
+
+def check_owner(owner_id: str | None) -> None:
+    """A submitted owner must be a Slack user id, as the people menu sends. Raises
+    InvalidInput."""
+    if owner_id is not None and not is_user_id(owner_id):
+        raise InvalidInput(
+            f"`{echo(owner_id, 40)}` is not a person: pick one from the list.", field="req_owner"
+        )
 
 
 def _check_description(description: str) -> None:
@@ -131,6 +158,8 @@ def create(
     """Capture a new requirement in the actor's channel (requester defaults to the actor)."""
     title = validate_title(title)
     _check_description(description)
+    check_priority(priority)
+    check_owner(owner_id)
     if len(labels) > LABELS_MAX:
         raise InvalidInput(f"At most {LABELS_MAX} labels per requirement.", field="labels")
     check_due(due, actor, now)

@@ -73,8 +73,10 @@ def help_message(board: Dashboard, *, today: date, waiting: ChatTurn | None = No
     for risk in board.risks[:SHOWN]:
         lines.append(f"• {risk.ref} score {risk.score} · {escape(truncate(risk.text, 120))}")
     more = (
-        len(board.requirements) + len(board.blockers) + len(board.risks) - len(lines)
-    ) + board.hidden
+        (len(board.requirements) + len(board.blockers) + len(board.risks) - len(lines))
+        + board.hidden
+        + sum(board.beyond.values())
+    )
     if lines:
         blocks.append(section("*Your open items*\n" + "\n".join(lines)))
     else:

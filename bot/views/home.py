@@ -70,9 +70,17 @@ def home_view(board: Dashboard, *, today: date, now: datetime) -> dict[str, Any]
                 ],
             )
         )
+    beyond = {
+        "Requirements you own or asked for": ("requirements", "`/req list mine` lists them all"),
+        "Blockers you reported or own": ("blockers", "`/blocker list` in their channels"),
+        "Risks you own": ("risks", "`/risk list` in their channels"),
+    }
     for title, items in groups:
         blocks += [divider(), section(f"*{title}*")]
         blocks += items or [context("Nothing open. 🎉")]
+        kind, command = beyond.get(title, ("", ""))
+        if board.beyond.get(kind):
+            blocks.append(context(f"…and {board.beyond[kind]} more: {command}."))
     if board.hidden:
         blocks.append(context(f"{board.hidden} more in private channels: look them up there."))
     # The Team section is kept whole: personal items are cut first when the tab is full.

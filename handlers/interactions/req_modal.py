@@ -79,7 +79,13 @@ def _labels(raw: str | None) -> list[str]:
 
 
 def _field_errors(
-    actor: Actor, now: datetime, title: str, description: str, due_raw: Any, labels_raw: Any
+    actor: Actor,
+    now: datetime,
+    title: str,
+    description: str,
+    due_raw: Any,
+    labels_raw: Any,
+    chosen: dict[str, Any],
 ) -> dict[str, str]:
     """Every wrong field of the form, each with its message."""
     errors: dict[str, str] = {}
@@ -92,7 +98,9 @@ def _field_errors(
         _labels(labels_raw)
     except InvalidInput as exc:
         errors["labels"] = exc.in_form
-    found = reqs.form_errors(actor=actor, now=now, title=title, description=description, due=due)
+    found = reqs.form_errors(
+        actor=actor, now=now, title=title, description=description, due=due, **chosen
+    )
     return {**found, **errors}
 
 
@@ -109,7 +117,15 @@ def handle_modal_submit(
     title = _value(state, BlockId.REQ_TITLE, ActionId.REQ_TITLE).get("value") or ""
     description = _value(state, BlockId.REQ_DESCRIPTION, ActionId.REQ_DESCRIPTION).get("value")
     labels_raw = _value(state, BlockId.REQ_LABELS, ActionId.REQ_LABELS).get("value")
-    errors = _field_errors(actor, deps.clock.now(), title, description or "", due_raw, labels_raw)
+    chosen = {
+        "priority": (
+            _value(state, BlockId.REQ_PRIORITY, ActionId.REQ_PRIORITY).get("selected_option") or {}
+        ).get("value"),
+        "owner_id": _value(state, BlockId.REQ_OWNER, ActionId.REQ_OWNER).get("selected_user"),
+    }
+    errors = _field_errors(
+        actor, deps.clock.now(), title, description or "", due_raw, labels_raw, chosen
+    )
     if errors:
         raise FormErrors(errors)
     with deps.transaction() as session:
@@ -124,11 +140,7 @@ def handle_modal_submit(
             now=deps.clock.now(),
             title=title,
             description=description or "",
-            priority=(
-                _value(state, BlockId.REQ_PRIORITY, ActionId.REQ_PRIORITY).get("selected_option")
-                or {}
-            ).get("value"),
-            owner_id=_value(state, BlockId.REQ_OWNER, ActionId.REQ_OWNER).get("selected_user"),
+            **chosen,
             due=day_of(due_raw, field="due"),
             labels=_labels(labels_raw),
             source_channel_id=meta.get("source_channel"),
