@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import sys
 import threading
 from datetime import date
@@ -326,14 +327,33 @@ class Repl:
             self.printed[f"e:{eph['ts']}"] = drawn
 
 
+# A typed `@word`: at the start, after whitespace or an opening bracket or quote (not inside
+# an address like `bob@example.com`); a name may hold `.`, `-` and `_`.
+_TYPED_MENTION = re.compile(r"(?<![^\s(\[{\"'])@([\w.-]+)")
+_SPECIAL = ("channel", "here", "everyone")
+
+
 def escape_mentions(text: str, ws: Workspace) -> str:
-    """What Slack does for commands with should_escape: `@bob` becomes `<@U0BOB|bob>`."""
+    """What Slack's client sends for a command with should_escape: `@bob` becomes
+    `<@U0BOB|bob>` (punctuation after the name stays after it: `@bob,` -> `<@U0BOB|bob>,`) and
+    `@channel`, `@here`, `@everyone` become `<!channel>`, `<!here>`, `<!everyone>`. An unknown
+    `@nobody` stays as typed."""
     names = {u["name"]: uid for uid, u in ws.users.items()}
-    words = []
-    for word in text.split(" "):
-        name = word[1:]
-        words.append(f"<@{names[name]}|{name}>" if word.startswith("@") and name in names else word)
-    return " ".join(words)
+
+    def markup(found: re.Match[str]) -> str:
+        word = found.group(1)
+        name = word
+        while name:  # `@bob.` -> `bob` and `.`: a trailing `.` or `-` ends a sentence
+            if name in names:
+                return f"<@{names[name]}|{name}>{word[len(name) :]}"
+            if name in _SPECIAL:
+                return f"<!{name}>{word[len(name) :]}"
+            if name[-1] not in ".-":
+                break
+            name = name[:-1]
+        return found.group(0)
+
+    return _TYPED_MENTION.sub(markup, text)
 
 
 def _element_value(el: Json, answer: str) -> Json:

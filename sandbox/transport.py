@@ -126,7 +126,7 @@ class Transport:
                 bot=True,
             )
         else:
-            self.ws.ephemerals.append(
+            self.ws.add_ephemeral(
                 {
                     "channel": channel,
                     "user": user,

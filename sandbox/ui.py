@@ -220,7 +220,7 @@ class UiApi:
         """An ephemeral from Slackbot (not the app), e.g. for a command no app registered."""
         ws = self.box.ws
         with ws.lock:
-            ws.ephemerals.append(
+            ws.add_ephemeral(
                 {"channel": channel, "user": user, "ts": ws.next_ts(), "text": text,
                  "blocks": None, "from": SLACKBOT}
             )  # fmt: skip

@@ -205,7 +205,7 @@ class WebApi(ConversationsApi):
         channel = self._channel(args["channel"])
         ts = self.ws.next_ts()
         with self.ws.lock:
-            self.ws.ephemerals.append(
+            self.ws.add_ephemeral(
                 {
                     "channel": channel,
                     "user": args["user"],
@@ -326,7 +326,7 @@ class WebApi(ConversationsApi):
             )
         else:
             with self.ws.lock:
-                self.ws.ephemerals.append(
+                self.ws.add_ephemeral(
                     {
                         "channel": target["channel"],
                         "user": target["user"],

@@ -337,6 +337,15 @@ class Workspace:
         with self.lock:
             return [c for c in self.calls if c.method == method]
 
+    def add_ephemeral(self, eph: Json) -> Json:
+        """Keep one "only visible to you" message; with `keep_messages` set, only the latest
+        `keep_messages` once there are twice as many (as channels' messages are trimmed)."""
+        with self.lock:
+            self.ephemerals.append(eph)
+            if self.keep_messages is not None and len(self.ephemerals) > 2 * self.keep_messages:
+                del self.ephemerals[: -self.keep_messages]
+        return eph
+
     def ephemerals_for(self, user: str) -> list[Json]:
         """Ephemeral messages shown to a user."""
         with self.lock:

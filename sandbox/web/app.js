@@ -8,7 +8,8 @@ const $ = (sel) => document.querySelector(sel);
 const COLORS = ["#e8912d", "#2bac76", "#4a154b", "#1264a3", "#e01e5a", "#36c5f0", "#611f69"];
 const EMOJI = { bulb: "💡", speech_balloon: "💬", construction: "🚧", palm_tree: "🌴",
   face_with_thermometer: "🤒", white_check_mark: "✅", warning: "⚠️", tada: "🎉", thumbsup: "👍",
-  "+1": "👍", eyes: "👀", rocket: "🚀", calendar: "📅", fire: "🔥", memo: "📝" };
+  "+1": "👍", eyes: "👀", rocket: "🚀", calendar: "📅", fire: "🔥", memo: "📝", mag: "🔍",
+  link: "🔗" };
 const CAPTURES = [["bulb", "Capture as requirement"], ["speech_balloon", "Capture as feedback"],
                   ["construction", "Capture as blocker"]];
 const SHORTCUTS = [["capture_requirement", "Capture requirement"], ["capture_feedback", "Capture feedback"],
