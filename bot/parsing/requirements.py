@@ -35,6 +35,22 @@ _CHANNEL_LABEL = re.compile(r"^<#C[A-Z0-9]+\|([^>]+)>$")
 
 _LABEL = re.compile(r"^#([\w][\w\-.]*)$")
 
+# `#482`, `#12.3`: a number someone refers to, not a label.
+_NUMBER = re.compile(r"\d[\d\-.]*")
+
+# A time of day after a due date: `5pm`, `5:30pm`, `17:00`, `9am`, `noon` (and `5 pm`).
+_TIME = re.compile(
+    r"(?:\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)|\d{1,2}:\d{2}(?::\d{2})?h?|noon|midnight)"
+    r"[.,!?;]*",
+    re.IGNORECASE,
+)
+_MERIDIEM = re.compile(r"[ap]\.?m\.?[.,!?;]*", re.IGNORECASE)
+
+# A token after a mention that doesn't carry the sentence on: an emoji code (`:rocket:`,
+# `:wave::skin-tone-2:`) or an aside in brackets (`(urgent)`). Tokens with no letter or
+# digit (`!!`, `🎄`, `—`) don't either.
+_ASIDE = re.compile(r"(?::[\w+\-']+:)+[.,!?;]*|\(.*\)[.,!?;]*|\[.*\][.,!?;]*")
+
 
 def parse_priority(token: str) -> str | None:
     """Return `P0`..`P3` for a priority token, else None."""
@@ -52,8 +68,8 @@ def nearest_priority(token: str) -> str:
 def parse_label(token: str) -> str | None:
     """Return the label of `#label` (or of a channel link Slack made of it), else None."""
     match = _LABEL.match(token) or _CHANNEL_LABEL.match(token)
-    if not match:
-        return None
+    if not match or (token.startswith("#") and _NUMBER.fullmatch(match.group(1))):
+        return None  # `GitHub issue #482`: a number, part of the title as typed
     label = match.group(1).lower()
     if len(label) > LABEL_MAX:
         raise InvalidInput(
@@ -107,7 +123,12 @@ def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -
                     f"{retype('/req new', *tokens[:i], *tokens[i + 1 :], limit=150)}"
                 )
             capture.priority = prio
-        elif parse_user(tok) is not None and title and _plain_word(tokens[i + 1 : i + 2]):
+        elif (
+            parse_user(tok) is not None
+            and title
+            and _plain_word(tokens[i + 1 : i + 2])
+            and not _names_people(title, tokens[i + 1 : i + 3])
+        ):
             # `The export @erin built breaks on Safari`: the sentence talks about the person;
             # it doesn't name an owner.
             title.append(tok)
@@ -126,9 +147,15 @@ def parse_capture(text: str, *, today: date, order: DateOrder = DateOrder.DMY) -
         elif (
             tok.lower() == "due"
             and i + 1 < len(tokens)
-            and starts_like_date(*tokens[i + 1 : i + 3])
+            and (starts_like_date(*tokens[i + 1 : i + 3]) or _time_at(tokens, i + 1))
         ):
+            _refuse_a_time(tokens, i, context=context)
             found, used = _longest_date(tokens, i + 1, context=context)
+            if capture.due is not None and capture.due != found.value:
+                raise InvalidInput(
+                    "Give one due date, not two: "
+                    f"{retype('/req new', *tokens[:i], *tokens[i + 1 + used :], limit=150)}"
+                )
             capture.due, capture.due_note = found.value, found.note
             capture.due_text = " ".join(tokens[i + 1 : i + 1 + used])
             if found.value < today:  # `due 1/11/2026` on 1 December: say how it was read
@@ -196,10 +223,81 @@ def _longest_date(tokens: list[str], start: int, *, context: DateContext) -> tup
     )
 
 
+def _refuse_a_time(tokens: list[str], at: int, *, context: DateContext) -> None:
+    """Refuse `due friday 5pm`, `due 12/4 17:00`, `due 5pm`: due dates are days, and a time
+    of day must neither be dropped nor end up in the title. `at` is the index of `due`."""
+    end = min(len(tokens), at + 6)
+    start = next((k for k in range(at + 1, end) if _time_at(tokens, k)), None)
+    if start is None:
+        return
+    size = _time_at(tokens, start)
+    day: list[str] = []
+    if start > at + 1:  # `due friday 5pm`: the time right after the date?
+        try:
+            _, used = _longest_date(tokens[:start], at + 1, context=context)
+        except InvalidInput:
+            return  # not a date before the time: said as usual when it is read
+        if at + 1 + used != start:
+            return  # `due friday fix 5pm build`: the time is the title's
+        day = tokens[at + 1 : start]
+        rest = tokens[start + size :]
+    else:  # `due 5pm`, `due 5pm friday`: a date after the time, if one reads
+        rest = tokens[start + size :]
+        if rest and starts_like_date(*rest[:2]):
+            try:
+                _, used = _longest_date([*tokens[:at], "due", *rest], at + 1, context=context)
+            except InvalidInput:
+                used = 0
+            day, rest = rest[:used], rest[used:]
+    typed = " ".join(
+        tokens[at + 1 : start + size] if start > at + 1 else tokens[start:][: size + len(day)]
+    )
+    kept = [*tokens[:at], *rest, "due", *(day or ["friday"])]
+    raise InvalidInput(
+        f"`due {echo(typed, 40)}` has a time in it: due dates are days, so give the day "
+        f"alone, e.g. {retype('/req new', *kept, limit=150)}. Nothing was saved."
+    )
+
+
+def _time_at(tokens: list[str], k: int) -> int:
+    """How many tokens from `k` name a time of day (`5pm`, `5 pm`, `17:00`, `at noon`), or 0."""
+    n = 1 if k < len(tokens) and tokens[k].lower() == "at" else 0
+    if k + n >= len(tokens):
+        return 0
+    tok = tokens[k + n]
+    if _TIME.fullmatch(tok):
+        return n + 1
+    if re.fullmatch(r"\d{1,2}(?:[:.]\d{2})?", tok) and _MERIDIEM.fullmatch(
+        tokens[k + n + 1] if k + n + 1 < len(tokens) else ""
+    ):
+        return n + 2
+    return 0
+
+
 def _plain_word(following: list[str]) -> bool:
-    """Whether the token after a mention goes on the title's sentence (not a priority,
-    mention, label or `due`, and not the end of the text)."""
-    return bool(following) and not _grammar(following[0]) and following[0].lower() != "due"
+    """Whether the token after a mention goes on the title's sentence: a word (not a
+    priority, mention, label or `due`, and not the end of the text), not an emoji, an aside
+    in brackets or punctuation (`@bob :rocket:`, `@bob (urgent)`, `@bob !!`)."""
+    if not following:
+        return False
+    word = following[0]
+    return (
+        not _grammar(word)
+        and word.lower() != "due"
+        and any(ch.isalnum() for ch in word)
+        and not _ASIDE.fullmatch(word)
+    )
+
+
+def _names_people(title: list[str], following: list[str]) -> bool:
+    """Whether a mention right after a joining word starts a list of people
+    (`with @bob and @carol`): it names the owner, so a second one is refused."""
+    return (
+        title[-1].lower() in _JOINS_A_NAME
+        and len(following) == 2
+        and following[0].lower() in _JOINS_A_NAME
+        and parse_user(following[1]) is not None
+    )
 
 
 def _grammar(token: str) -> bool:
