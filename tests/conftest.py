@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +23,7 @@ from bot.config import Settings
 from bot.deps import Worker
 from bot.runtime.web import Served
 from sandbox.driver import Driver
+from sandbox.server import Sandbox
 from sandbox.web_api import WebApi
 from sandbox.workspace import Json, Workspace
 from storage.db import make_engine, make_session_factory
@@ -83,6 +86,23 @@ def sandbox_start(pytestconfig: pytest.Config) -> datetime:
     while start.weekday() >= 5:
         start += timedelta(days=1)
     return start
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def box(tmp_path: Path, sandbox_start: datetime) -> Iterator[Sandbox]:
+    """The browser sandbox on a file store of its own, its scheduler off (tests step it)."""
+    settings = make_settings(f"sqlite:///{tmp_path / 'sandbox.db'}", "http://unused/api/")
+    upgrade(settings.database_url)
+    started = Sandbox(settings, free_port(), start=sandbox_start).start(scheduler=False)
+    yield started
+    started.stop()
 
 
 def _pg_schema_url(base: str, schema: str) -> str:

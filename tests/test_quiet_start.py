@@ -5,9 +5,7 @@ sandbox's demo (captured a week in the past), or long after a store's first item
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,19 +13,7 @@ from sqlalchemy import select
 
 from sandbox.server import Sandbox
 from storage.scheduling import Occurrence, Schedule
-from tests.conftest import PRODUCT, Team, make_settings, texts
-from tests.test_sandbox_retro import _port
-
-
-@pytest.fixture
-def box(tmp_path: Path, sandbox_start: datetime) -> Iterator[Sandbox]:
-    settings = make_settings(f"sqlite:///{tmp_path / 'sandbox.db'}", "http://unused/api/")
-    from storage.migrate import upgrade
-
-    upgrade(settings.database_url)
-    started = Sandbox(settings, _port(), start=sandbox_start).start(scheduler=False)
-    yield started
-    started.stop()
+from tests.conftest import PRODUCT, Team, texts
 
 
 def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -6,31 +6,16 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
-
-import pytest
 
 from sandbox.run import escape_mentions
 from sandbox.server import Sandbox
 from sandbox.workspace import Workspace
 from tests.conftest import make_settings
-from tests.test_sandbox_retro import _port, post, state
+from tests.test_sandbox_retro import post, state
 
 ALICE, PRODUCT = "U0ALICE", "C0PRODUCT"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def box(tmp_path: Path, sandbox_start: datetime) -> Iterator[Sandbox]:
-    settings = make_settings(f"sqlite:///{tmp_path / 'sandbox.db'}", "http://unused/api/")
-    from storage.migrate import upgrade
-
-    upgrade(settings.database_url)
-    started = Sandbox(settings, _port(), start=sandbox_start).start(scheduler=False)
-    yield started
-    started.stop()
 
 
 def _workspace() -> Workspace:

@@ -6,34 +6,13 @@ the voting board in the thread, a vote, the summary."""
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
-from collections.abc import Iterator
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from sandbox.server import Sandbox
-from tests.conftest import make_settings, texts
+from tests.conftest import free_port, texts
 
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def box(tmp_path: Path, sandbox_start: datetime) -> Iterator[Sandbox]:
-    settings = make_settings(f"sqlite:///{tmp_path / 'sandbox.db'}", "http://unused/api/")
-    from storage.migrate import upgrade
-
-    upgrade(settings.database_url)
-    started = Sandbox(settings, _port(), start=sandbox_start).start(scheduler=False)
-    yield started
-    started.stop()
+_port = free_port  # other test modules import it by this name
 
 
 def post(box: Sandbox, what: str, body: dict[str, Any]) -> Any:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import urllib.request
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,17 +21,6 @@ from tests.conftest import make_settings, texts
 from tests.test_sandbox_retro import _port, post, state
 
 ALICE, BOB, PRODUCT, LEADS = "U0ALICE", "U0BOB", "C0PRODUCT", "C0LEADS"
-
-
-@pytest.fixture
-def box(tmp_path: Path, sandbox_start: datetime) -> Iterator[Sandbox]:
-    settings = make_settings(f"sqlite:///{tmp_path / 'sandbox.db'}", "http://unused/api/")
-    from storage.migrate import upgrade
-
-    upgrade(settings.database_url)
-    started = Sandbox(settings, _port(), start=sandbox_start).start(scheduler=False)
-    yield started
-    started.stop()
 
 
 def raw_post(box: Sandbox, what: str, body: dict[str, Any]) -> tuple[int, bytes]:
