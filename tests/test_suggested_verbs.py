@@ -156,3 +156,16 @@ def test_the_person_and_channel_come_from_slack_not_the_value(env: Env) -> None:
         req = s.scalars(select(Requirement)).one()
         assert (req.requester_id, req.channel_id) == (BOB, ENG)
     assert _count(env, Feedback) == 0
+
+
+def test_a_forgotten_verb_suggests_new_with_the_whole_text(env: Env) -> None:
+    answer = _suggest(env, "/req", "Ship pricing page P1 <@U0BOB|bob>")
+    assert "I don't know `/req ship`. Did you mean `/req new`?" in answer["text"]
+    assert "Run /req new" in texts(answer["blocks"])
+    _press(env, answer)
+    with env.sessions() as s:
+        [req] = s.scalars(select(Requirement)).all()
+        assert (req.title, req.priority, req.owner_id) == ("Ship pricing page", "P1", BOB)
+    # One word alone is no title: the verbs are listed, nothing is guessed.
+    alone = _suggest(env, "/req", "frobnicate")
+    assert "Did you mean" not in alone["text"] and "Run /req" not in texts(alone["blocks"] or [])

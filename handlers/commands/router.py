@@ -155,13 +155,18 @@ def unknown_verb(
     name: str, call: Call, verb: str, verbs: Mapping[str, Verb], default: Verb | None
 ) -> Block:
     """The answer to an unknown verb: the nearest one, what was typed (so nothing is lost),
-    and a button that runs the nearest verb with the same text."""
+    and a button that runs the nearest verb with the same text. No verb near it, and more
+    words after it (`/req Ship pricing page P1`: the verb forgotten), the guess is `new`
+    with the whole text, where the command has one."""
+    guess, rest = nearest(verb, verbs), call.rest
+    if guess is None and default is None and "new" in verbs and call.rest:
+        guess, rest = "new", call.text
     return verb_views.unknown_verb(
         name=name,
         verb=verb,
         typed=call.text,
-        guess=nearest(verb, verbs),
-        rest=call.rest,
+        guess=guess,
+        rest=rest,
         has_default=default is not None,
     )
 
